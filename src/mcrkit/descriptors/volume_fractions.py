@@ -1,0 +1,47 @@
+r"""Volume fractions :math:`\phi_p = \frac{1}{N} \sum_{\mathbf x} I_p(\mathbf x)` of every phase."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+
+from mcrkit.descriptors.base import Descriptor
+from mcrkit.registry import descriptors
+
+__all__ = ["VolumeFractions", "volume_fractions"]
+
+
+def volume_fractions(labels: np.ndarray, n_phases: int) -> np.ndarray:
+    """Fraction of pixels in each phase of a label array, shape ``(n_phases,)``.
+
+    Examples
+    --------
+    >>> volume_fractions(np.array([[0, 1], [1, 1]]), 2)
+    array([0.25, 0.75])
+    """
+    labels = np.asarray(labels)
+    return np.bincount(labels.ravel(), minlength=n_phases)[:n_phases] / labels.size
+
+
+@descriptors.register
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VolumeFractions(Descriptor):
+    """Volume fraction of every phase.
+
+    Notes
+    -----
+    Value shape: ``(P,)`` (all phases, summing to one); a leading axis of 3
+    for 3D structures.
+    """
+
+    name = "volume_fractions"
+    aliases = ("VolumeFractions",)
+    all_phases = True
+
+    def compute(self, images: torch.Tensor) -> torch.Tensor:
+        return images.mean(dim=(0, 2, 3))
+
+    def workspace(self, n_channels: int) -> int:
+        return n_channels

@@ -1,0 +1,202 @@
+"""Microstructures: validated integer label arrays with their provenance.
+
+A microstructure is a 2D ``(X, Y)`` or 3D ``(X, Y, Z)`` array of phase labels
+``0..P-1``. Array axis 0/1/2 is called x/y/z everywhere in mcrkit. Any set of
+distinct values in an input (``0/255``, ``1/2/5``, ``True/False``) is mapped to
+``0..P-1`` in increasing order and the mapping is kept in
+:attr:`Microstructure.label_values`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "MAX_PHASES",
+    "AXIS_NAMES",
+    "Microstructure",
+    "MicrostructureError",
+    "as_microstructure",
+    "from_array",
+]
+
+MAX_PHASES = 16
+"""Largest number of phases mcrkit accepts in one microstructure."""
+
+AXIS_NAMES = ("x", "y", "z")
+"""Names of array axes 0, 1, 2."""
+
+
+class MicrostructureError(ValueError):
+    """An input cannot be used as a microstructure; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Microstructure:
+    """Phase labels plus where they came from.
+
+    Attributes
+    ----------
+    labels : (X, Y[, Z]) ndarray of uint8
+        Phase of every pixel/voxel, ``0..n_phases-1``.
+    label_values : tuple
+        Original value in the source for each phase: ``label_values[p]`` was
+        mapped to phase ``p``.
+    source : str
+        File name (or ``"array"``) the labels were read from, for messages.
+    voxel_size : tuple of float or None
+        Physical size of one voxel per axis, if known.
+    """
+
+    labels: np.ndarray
+    label_values: tuple[Any, ...]
+    source: str = "array"
+    voxel_size: tuple[float, ...] | None = None
+    segmentation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_phases(self) -> int:
+        """Number of phases P."""
+        return len(self.label_values)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Spatial shape ``(X, Y[, Z])``."""
+        return tuple(self.labels.shape)
+
+    @property
+    def ndim(self) -> int:
+        """Spatial dimension, 2 or 3."""
+        return self.labels.ndim
+
+    def volume_fractions(self) -> np.ndarray:
+        """Fraction of pixels in each phase, shape ``(n_phases,)``."""
+        counts = np.bincount(self.labels.ravel(), minlength=self.n_phases)
+        return counts / self.labels.size
+
+
+def _shape_hint(shape: tuple[int, ...]) -> str:
+    if len(shape) == 1:
+        return "reshape it to 2D, e.g. a.reshape(rows, cols)"
+    if len(shape) == 4 and shape[-1] in (3, 4):
+        return "it looks like an RGB(A) volume: convert it to one label per voxel"
+    if len(shape) >= 4:
+        return "remove the extra axes (e.g. a.squeeze() or pick one channel)"
+    return "pass a 2D (X, Y) or 3D (X, Y, Z) array"
+
+
+def from_array(
+    array: Any,
+    *,
+    source: str = "array",
+    voxel_size: tuple[float, ...] | float | None = None,
+    segmentation: dict[str, Any] | None = None,
+) -> Microstructure:
+    """Validate a label array and map its distinct values to phases ``0..P-1``.
+
+    Parameters
+    ----------
+    array : (X, Y[, Z]) array_like
+        Segmented microstructure: integers, booleans, or floats with at most
+        :data:`MAX_PHASES` distinct values.
+    source : str, optional
+        Name used in error messages and recorded as provenance.
+    voxel_size : float or tuple of float, optional
+        Physical voxel size (one value for all axes or one per axis).
+    segmentation : dict, optional
+        How the labels were obtained from a gray image (recorded as metadata).
+
+    Returns
+    -------
+    Microstructure
+
+    Raises
+    ------
+    MicrostructureError
+        For NaN values, arrays that are not 2D or 3D, a single phase, or more
+        than :data:`MAX_PHASES` distinct values.
+
+    Examples
+    --------
+    >>> ms = from_array([[0, 255], [255, 255]])
+    >>> ms.labels
+    array([[0, 1],
+           [1, 1]], dtype=uint8)
+    >>> ms.label_values
+    (0, 255)
+    """
+    if isinstance(array, Microstructure):
+        return array
+    a = np.asarray(array)
+    if a.dtype.kind not in "biuf":
+        raise MicrostructureError(
+            f"{source}: values of type {a.dtype} are not phase labels; "
+            "give integer, boolean or float labels"
+        )
+    if a.ndim not in (2, 3):
+        raise MicrostructureError(
+            f"{source}: got a {a.ndim}D array of shape {a.shape}; a microstructure is a "
+            f"2D (X, Y) or 3D (X, Y, Z) label array: {_shape_hint(a.shape)}"
+        )
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        bad = np.argwhere(~np.isfinite(a))
+        raise MicrostructureError(
+            f"{source}: contains {len(bad)} NaN or infinite values (first at index "
+            f"{tuple(int(i) for i in bad[0])}); a segmented microstructure needs a label "
+            "at every pixel: fill or crop those pixels before use"
+        )
+    if a.ndim == 3 and 1 in a.shape:
+        warnings.warn(
+            f"{source}: shape {a.shape} has a singleton axis and is treated as 3D; "
+            "for a 2D microstructure pass a.squeeze()",
+            UserWarning,
+            stacklevel=2,
+        )
+    values, inverse = np.unique(a, return_inverse=True)
+    if len(values) < 2:
+        raise MicrostructureError(
+            f"{source}: holds a single value ({values[0]!r}), i.e. only one phase; there "
+            "is nothing to characterize. Check the segmentation (threshold or phases)"
+        )
+    if len(values) > MAX_PHASES:
+        raise MicrostructureError(
+            f"{source}: has {len(values)} distinct values, more than the {MAX_PHASES} phases "
+            "mcrkit supports. If it is a grayscale image, segment it: threshold=VALUE or "
+            "'otsu' (CLI --threshold), or phases=N (CLI --phases N)"
+        )
+    if voxel_size is not None:
+        sizes = np.broadcast_to(np.asarray(voxel_size, dtype=float), (a.ndim,))
+        if not (sizes > 0).all():
+            raise MicrostructureError(f"{source}: voxel_size must be positive, got {voxel_size}")
+        voxel_size = tuple(float(s) for s in sizes)
+    return Microstructure(
+        labels=inverse.reshape(a.shape).astype(np.uint8),
+        label_values=tuple(v.item() for v in values),
+        source=source,
+        voxel_size=voxel_size,
+        segmentation=dict(segmentation or {}),
+    )
+
+
+def as_microstructure(obj: Any, **read_options: Any) -> Microstructure:
+    """Turn a path, an array or a :class:`Microstructure` into a :class:`Microstructure`.
+
+    Paths are read with :func:`mcrkit.io.read_microstructure` (``read_options``
+    such as ``threshold`` and ``phases`` are passed on); arrays are validated
+    with :func:`from_array`.
+    """
+    if isinstance(obj, Microstructure):
+        return obj
+    if isinstance(obj, str) or hasattr(obj, "__fspath__"):
+        from mcrkit.io import read_microstructure
+
+        return read_microstructure(obj, **read_options)
+    if read_options:
+        from mcrkit.io.segmentation import segment
+
+        return segment(np.asarray(obj), **read_options)
+    return from_array(obj)
