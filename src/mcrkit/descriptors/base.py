@@ -70,12 +70,16 @@ class Descriptor:
         Whether :meth:`compute` exists and supports autograd.
     all_phases : bool
         Describe every phase even for two-phase structures.
+    exact_dtype : torch.dtype or None
+        A cheaper dtype in which :meth:`compute` is still exact on binary
+        fields (used by :meth:`characterize`); None keeps the caller's dtype.
     """
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     differentiable: ClassVar[bool] = True
     all_phases: ClassVar[bool] = False
+    exact_dtype: ClassVar[torch.dtype | None] = None
 
     # ---- what a descriptor implements -------------------------------------------------
     def compute(self, images: torch.Tensor) -> torch.Tensor:
@@ -174,7 +178,8 @@ class Descriptor:
         if not self.differentiable:
             return np.asarray(self.evaluate_labels(microstructure.labels, microstructure.n_phases),
                               dtype=np.float64)
-        field = one_hot(microstructure.labels, microstructure.n_phases, dtype=dtype, device=device)
+        field = one_hot(microstructure.labels, microstructure.n_phases,
+                        dtype=self.exact_dtype or dtype, device=device)
         with torch.no_grad():
             value = self.evaluate(field)
         return value.cpu().numpy().astype(np.float64)

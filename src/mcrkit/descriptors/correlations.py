@@ -120,6 +120,9 @@ class Correlations(Descriptor):
 
     name = "correlations"
     aliases = ("Correlations",)
+    # On binary fields every product is 0 or 1 and the Gram entries are integer
+    # counts, exact in float32 below 2**24 pixels per chunk (chunks stay far smaller).
+    exact_dtype = torch.float32
 
     limit_to: int = 8
     periodic: bool = True
@@ -147,8 +150,8 @@ class Correlations(Descriptor):
 
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         batch, channels, height, width = images.shape
-        products = self._products(images)  # (B, C, K, H, W)
-        flat = products.permute(1, 2, 0, 3, 4).reshape(channels, self.n_vectors, -1)
+        products = self._products(images)  # (C, K, B, H, W)
+        flat = products.reshape(channels, self.n_vectors, -1)
         gram = flat @ flat.transpose(1, 2)
         if self.periodic:
             return gram / flat.shape[-1]
@@ -156,17 +159,19 @@ class Correlations(Descriptor):
         return gram / (batch * (valid @ valid.T)).clamp_min(1.0)
 
     def _products(self, images: torch.Tensor) -> torch.Tensor:
-        """Maps I(x) I(x + r_k), zero where x + r_k leaves a non-periodic image."""
+        """Maps I(x) I(x + r_k) laid out ``(C, K, B, H, W)``; zero where x + r_k leaves a
+        non-periodic image."""
         lim = self.limit_to
         height, width = images.shape[-2:]
         mode = "circular" if self.periodic else "constant"
         padded = torch.nn.functional.pad(images, (lim - 1, lim - 1, 0, lim - 1), mode=mode)
+        padded = padded.transpose(0, 1)  # (C, B, H + lim - 1, W + 2 lim - 2)
         shifted = torch.stack(
             [padded[..., i:i + height, lim - 1 + j:lim - 1 + j + width]
              for i, j in correlation_vectors(lim).tolist()],
-            dim=2,
+            dim=1,
         )
-        return images.unsqueeze(2) * shifted
+        return images.transpose(0, 1).unsqueeze(1) * shifted
 
     def _valid_mask(self, height: int, width: int, dtype: torch.dtype,
                     device: torch.device) -> torch.Tensor:

@@ -1,0 +1,45 @@
+"""mcrkit: microstructure characterization and reconstruction.
+
+The public API, imported lazily so that ``import mcrkit`` and the command line
+stay quick::
+
+    import mcrkit
+    c = mcrkit.characterize("micrograph.png", ["two_point", "lineal_path"], threshold="otsu")
+    c.save("micrograph.npz")
+
+See ``mcrkit.descriptors`` for the descriptor library and ``mcrkit.io`` for
+the readers.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from mcrkit._version import __version__
+
+_LAZY = {
+    "Characterization": "mcrkit.characterization",
+    "Microstructure": "mcrkit.microstructure",
+    "characterize": "mcrkit.workflows",
+    "read_microstructure": "mcrkit.io",
+    "from_array": "mcrkit.microstructure",
+    "list_descriptors": "mcrkit.descriptors.selection",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+_SUBPACKAGES = ("data", "descriptors", "io", "workflows")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"mcrkit.{name}")
+    raise AttributeError(f"module 'mcrkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, *_SUBPACKAGES])

@@ -1,0 +1,194 @@
+"""The :class:`Characterization` container and its ``.npz`` + JSON file format.
+
+A characterization maps descriptor ids to values and carries the metadata
+needed to reuse them: the source's shape and phases, the label mapping, the
+settings of every descriptor and the mcrkit version. It is saved as one
+``.npz`` file: each value is an array named ``values/<descriptor>``, and the
+metadata is a JSON document in the array ``metadata``. Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mcrkit._version import __version__
+from mcrkit.microstructure import AXIS_NAMES
+
+__all__ = ["FORMAT_VERSION", "Characterization", "CharacterizationFileError"]
+
+FORMAT_VERSION = 1
+"""Version of the file layout written by :meth:`Characterization.save`."""
+
+_VALUE_PREFIX = "values/"
+
+
+class CharacterizationFileError(ValueError):
+    """A characterization file cannot be read; the message says why and what to do."""
+
+
+@dataclass
+class Characterization:
+    """Descriptor values of one microstructure plus what is needed to reuse them.
+
+    Attributes
+    ----------
+    values : dict of str to ndarray
+        Descriptor id -> value. With ``per_axis`` the value has a leading axis
+        of length 3: slices normal to x, y and z.
+    settings : dict of str to dict
+        Descriptor id -> parameters used (JSON-ready).
+    shape : tuple of int
+        Shape of the characterized microstructure.
+    n_phases : int
+        Number of phases.
+    per_axis : bool
+        Whether values carry one entry per slicing axis (3D structures).
+    label_values : tuple
+        Original label of each phase in the source.
+    source : str
+        Where the microstructure came from.
+    voxel_size : tuple of float or None
+        Physical voxel size, if known.
+    segmentation : dict
+        How a gray image was segmented, if it was.
+    mcrkit_version : str
+        Version of mcrkit that computed the values.
+    """
+
+    values: dict[str, np.ndarray]
+    settings: dict[str, dict[str, Any]]
+    shape: tuple[int, ...]
+    n_phases: int
+    per_axis: bool = False
+    label_values: tuple[Any, ...] = ()
+    source: str = "array"
+    voxel_size: tuple[float, ...] | None = None
+    segmentation: dict[str, Any] = field(default_factory=dict)
+    mcrkit_version: str = __version__
+
+    @property
+    def names(self) -> list[str]:
+        """Descriptor ids in this characterization."""
+        return list(self.values)
+
+    @property
+    def axes(self) -> tuple[str, ...]:
+        """Names of the slicing axes the values refer to (empty unless ``per_axis``)."""
+        return AXIS_NAMES if self.per_axis else ()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.values:
+            raise KeyError(
+                f"descriptor {name!r} is not in this characterization; it holds "
+                f"{', '.join(self.values) or 'nothing'}"
+            )
+        return self.values[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.values
+
+    def __str__(self) -> str:
+        head = (
+            f"Characterization of {self.source} (shape {self.shape}, {self.n_phases} phases"
+            f"{', per axis ' + '/'.join(self.axes) if self.per_axis else ''})"
+        )
+        rows = [f"  {name:<20} {tuple(v.shape)}" for name, v in self.values.items()]
+        return "\n".join([head, *rows])
+
+    def descriptor(self, name: str) -> Any:
+        """The descriptor object (with its recorded settings) that produced ``name``."""
+        from mcrkit.registry import descriptors
+
+        self[name]  # raises a helpful KeyError when missing
+        return descriptors.get(name)(**self.settings.get(name, {}))
+
+    # ---- file format ------------------------------------------------------------------
+    def metadata(self) -> dict[str, Any]:
+        """Everything but the values, as JSON-ready builtins."""
+        return {
+            "format": "mcrkit.characterization",
+            "format_version": FORMAT_VERSION,
+            "mcrkit_version": self.mcrkit_version,
+            "shape": list(self.shape),
+            "n_phases": self.n_phases,
+            "per_axis": self.per_axis,
+            "label_values": list(self.label_values),
+            "source": self.source,
+            "voxel_size": None if self.voxel_size is None else list(self.voxel_size),
+            "segmentation": self.segmentation,
+            "descriptors": self.settings,
+        }
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the characterization to ``path`` (``.npz`` is appended if missing).
+
+        The file is written under a temporary name and renamed, so an
+        interrupted save never leaves a truncated file behind.
+        """
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
+        arrays = {_VALUE_PREFIX + name: np.asarray(v) for name, v in self.values.items()}
+        arrays["metadata"] = np.array(json.dumps(self.metadata()))
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Characterization:
+        """Read a file written by :meth:`save`, validating its layout and version."""
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: no such characterization file")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {key: data[key] for key in data.files}
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise CharacterizationFileError(
+                f"{path}: is not a characterization file (.npz written by mcrkit "
+                f"characterize): {exc}"
+            ) from None
+        if "metadata" not in arrays:
+            raise CharacterizationFileError(
+                f"{path}: holds arrays but no mcrkit metadata; create characterizations with "
+                "`mcrkit characterize` or mcrkit.characterize(...).save(path)"
+            )
+        meta = json.loads(str(arrays.pop("metadata")))
+        version = meta.get("format_version")
+        if meta.get("format") != "mcrkit.characterization" or not isinstance(version, int):
+            raise CharacterizationFileError(f"{path}: metadata does not describe a characterization")
+        if version > FORMAT_VERSION:
+            raise CharacterizationFileError(
+                f"{path}: was written by mcrkit {meta.get('mcrkit_version')} in file format "
+                f"{version}; this mcrkit ({__version__}) reads formats up to {FORMAT_VERSION}. "
+                "Upgrade mcrkit (pip install -U mcrkit) to read it"
+            )
+        values = {k[len(_VALUE_PREFIX):]: v for k, v in arrays.items() if k.startswith(_VALUE_PREFIX)}
+        missing = set(meta["descriptors"]) - set(values)
+        if missing:
+            raise CharacterizationFileError(
+                f"{path}: metadata lists {sorted(missing)} but the file holds no values for "
+                "them; the file is damaged, characterize again"
+            )
+        voxel = meta.get("voxel_size")
+        return cls(
+            values=values,
+            settings=meta["descriptors"],
+            shape=tuple(meta["shape"]),
+            n_phases=int(meta["n_phases"]),
+            per_axis=bool(meta["per_axis"]),
+            label_values=tuple(meta.get("label_values", ())),
+            source=meta.get("source", str(path)),
+            voxel_size=None if voxel is None else tuple(voxel),
+            segmentation=meta.get("segmentation", {}),
+            mcrkit_version=meta.get("mcrkit_version", "unknown"),
+        )

@@ -1,0 +1,18 @@
+"""Reading microstructures from files and segmenting gray or color images.
+
+Functions
+---------
+read_microstructure
+    Read a ``.npy``, ``.npz``, TIFF, PNG/BMP/JPEG or HDF5 file into a
+    :class:`~mcrkit.microstructure.Microstructure` (with optional segmentation).
+segment
+    Turn a gray or color image into phase labels: as is, by ``threshold``
+    (a value or ``"otsu"``) or by k-means into ``phases`` classes.
+otsu_threshold
+    Otsu's threshold of a gray image.
+"""
+
+from mcrkit.io.readers import read_microstructure
+from mcrkit.io.segmentation import otsu_threshold, segment
+
+__all__ = ["otsu_threshold", "read_microstructure", "segment"]

@@ -1,0 +1,353 @@
+"""Read microstructures from files.
+
+==================  ===========================  ======================================
+extension           library                      array read
+==================  ===========================  ======================================
+``.npy``            NumPy (never unpickles)      the array
+``.npz[:key]``      NumPy (never unpickles)      the only array, else ``labels`` or
+                                                 ``microstructure``, else ``:key``
+``.tif``/``.tiff``  tifffile                     one page or a multi-page stack
+``.png``/``.bmp``/  imageio (Pillow plugin)      gray, RGB or RGBA image
+``.jpg``/``.jpeg``
+``.h5``/``.hdf5``   h5py                         the only dataset, else ``:/path``
+``[:/dataset]``
+==================  ===========================  ======================================
+
+Axis convention (mcrkit arrays are ``(x, y[, z])``):
+
+- NumPy and HDF5 arrays are taken as stored: array axis 0/1/2 is x/y/z.
+- A 2D image (TIFF page, PNG, ...) of ``(rows, cols)`` is ``(x, y)``: x = row,
+  y = column, unchanged.
+- A TIFF stack is pages-first, ``(pages, rows, cols)``; it becomes
+  ``(rows, cols, pages)`` with ``np.moveaxis(stack, 0, -1)``: x = row,
+  y = column, z = page.
+
+Every array goes through :func:`mcrkit.io.segment`, so ``threshold`` and
+``phases`` work for all formats, and color images (RGB channels in PNG, JPEG,
+BMP or TIFF) follow its color rules. A constant alpha channel is dropped; a
+varying one is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from mcrkit.io.segmentation import segment
+from mcrkit.microstructure import Microstructure, MicrostructureError
+
+__all__ = ["SUPPORTED_FORMATS", "read_microstructure"]
+
+SUPPORTED_FORMATS = (
+    ".npy, .npz (file.npz:key), .tif/.tiff, .png, .bmp, .jpg/.jpeg, "
+    ".h5/.hdf5 (file.h5:/path/to/dataset)"
+)
+"""Human-readable list of the formats :func:`read_microstructure` reads."""
+
+_VOXEL_SIZE_ATTRS = ("voxel_size", "element_size_um")
+_NPZ_PREFERRED_KEYS = ("labels", "microstructure")
+_PARSE_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile)
+
+
+class _Image(NamedTuple):
+    """An array read from a file, before segmentation."""
+
+    data: np.ndarray
+    channel_axis: int | None = None
+    voxel_size: tuple[float, ...] | None = None
+
+
+def read_microstructure(
+    path: str | os.PathLike[str],
+    *,
+    threshold: float | str | None = None,
+    phases: int | None = None,
+    voxel_size: tuple[float, ...] | float | None = None,
+) -> Microstructure:
+    """Read a microstructure from a NumPy, TIFF, PNG/BMP/JPEG or HDF5 file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        File to read. ``file.npz:key`` selects an array of an ``.npz`` archive
+        and ``file.h5:/group/dataset`` a dataset of an HDF5 file; the suffix
+        is split off only if the part before the colon is an existing file or
+        has a known extension.
+    threshold : float or "otsu", optional
+        Segment a gray image into two phases, see :func:`mcrkit.io.segment`.
+    phases : int, optional
+        Segment a gray image into this many phases, see :func:`mcrkit.io.segment`.
+    voxel_size : float or tuple of float, optional
+        Physical voxel size; overrides one stored in the file (HDF5 dataset
+        attribute ``voxel_size`` or ``element_size_um``, per dataset axis).
+
+    Returns
+    -------
+    Microstructure
+        ``source`` is ``path`` as given (including a ``:key`` suffix).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist.
+    MicrostructureError
+        For an unknown extension, a file that does not parse as its format, an
+        ambiguous or missing ``:key``/dataset, and every error of
+        :func:`mcrkit.io.segment` (e.g. a gray image with more than 16 levels
+        and neither ``threshold`` nor ``phases``).
+
+    Notes
+    -----
+    Axes: NumPy and HDF5 arrays are used as stored (axis 0/1/2 = x/y/z). A 2D
+    image ``(rows, cols)`` is ``(x, y)``. A TIFF stack is pages-first
+    ``(pages, rows, cols)`` and is returned as ``(rows, cols, pages)`` via
+    ``np.moveaxis(stack, 0, -1)``, i.e. z is the page index.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "two_phase.npy")
+    >>> np.save(path, np.array([[0, 255], [255, 0]], dtype=np.uint8))
+    >>> ms = read_microstructure(path)
+    >>> ms.labels
+    array([[0, 1],
+           [1, 0]], dtype=uint8)
+    >>> ms.label_values
+    (0, 255)
+
+    Gray images with many levels need a segmentation, e.g.
+    ``read_microstructure("scan.tif", threshold="otsu")``; an HDF5 dataset is
+    selected with ``read_microstructure("run.h5:/results/labels")``.
+    """
+    source = os.fspath(path)
+    file, key = _split_key(source)
+    if not file.exists():
+        raise FileNotFoundError(f"No such file: '{file}' (resolved to {file.resolve()})")
+    if file.is_dir():
+        raise MicrostructureError(f"{source}: is a directory; give a file ({SUPPORTED_FORMATS})")
+    reader = _READERS.get(file.suffix.lower())
+    if reader is None:
+        raise MicrostructureError(
+            f"{source}: unknown file extension '{file.suffix}'; supported formats: "
+            f"{SUPPORTED_FORMATS}"
+        )
+    image = _read(reader, file, key, source)
+    return segment(
+        image.data,
+        threshold=threshold,
+        phases=phases,
+        source=source,
+        voxel_size=voxel_size if voxel_size is not None else _stored_voxel_size(image, source),
+        channel_axis=image.channel_axis,
+    )
+
+
+def _stored_voxel_size(image: _Image, source: str) -> tuple[float, ...] | None:
+    """The voxel size the file stores, checked against the image's spatial dimension."""
+    if image.voxel_size is None:
+        return None
+    ndim = image.data.ndim - (image.channel_axis is not None)
+    if len(image.voxel_size) not in (1, ndim):
+        raise MicrostructureError(
+            f"{source}: the file stores voxel size {list(image.voxel_size)}, which is neither "
+            f"one size nor one per axis of the {ndim}D image; fix the file or pass "
+            "voxel_size=... to override it"
+        )
+    return image.voxel_size
+
+
+def _split_key(source: str) -> tuple[Path, str | None]:
+    """Split ``file.ext:key`` at the first colon after an existing file or a known extension."""
+    if Path(source).is_file():
+        return Path(source), None
+    for colon in (i for i, char in enumerate(source) if char == ":"):
+        head = Path(source[:colon])
+        if head.is_file() or head.suffix.lower() in _READERS:
+            return head, source[colon + 1 :]
+    return Path(source), None
+
+
+def _read(reader: Any, file: Path, key: str | None, source: str) -> _Image:
+    """Call a format reader, turning library parse errors into MicrostructureError."""
+    fmt = file.suffix.lower()
+    if key is not None and fmt not in _KEYED_FORMATS:
+        raise MicrostructureError(
+            f"{source}: a '{fmt}' file holds a single array, so ':{key}' selects nothing; "
+            "remove the ':...' suffix"
+        )
+    try:
+        return reader(file, key, source)
+    except MicrostructureError:
+        raise
+    except _PARSE_ERRORS as exc:
+        raise MicrostructureError(
+            f"{source}: cannot be read as a '{fmt}' file ({type(exc).__name__}: {exc}); "
+            "check that the file is complete and of the type its extension says. "
+            f"Supported formats: {SUPPORTED_FORMATS}"
+        ) from exc
+
+
+def _read_npy(file: Path, key: str | None, source: str) -> _Image:
+    """Read a ``.npy`` array without unpickling."""
+    data = np.load(file, allow_pickle=False)
+    if not isinstance(data, np.ndarray):
+        data.close()
+        raise MicrostructureError(
+            f"{source}: is an .npz archive, not a single .npy array; rename it to .npz"
+        )
+    return _Image(data)
+
+
+def _read_npz(file: Path, key: str | None, source: str) -> _Image:
+    """Read one array of an ``.npz`` archive without unpickling."""
+    archive = np.load(file, allow_pickle=False)
+    if isinstance(archive, np.ndarray):
+        raise MicrostructureError(
+            f"{source}: is a single .npy array, not an .npz archive; rename it to .npy"
+        )
+    with archive:
+        return _Image(archive[_npz_key(archive.files, key, file, source)])
+
+
+def _npz_key(keys: list[str], key: str | None, file: Path, source: str) -> str:
+    """The array to read: ``key``, the only one, or ``labels``/``microstructure``."""
+    if key is not None and key not in keys:
+        raise MicrostructureError(
+            f"{source}: has no array '{key}'; arrays in {file}: {', '.join(keys) or 'none'}"
+        )
+    if key is not None:
+        return key
+    if len(keys) == 1:
+        return keys[0]
+    preferred = [k for k in _NPZ_PREFERRED_KEYS if k in keys]
+    if preferred:
+        return preferred[0]
+    raise MicrostructureError(
+        f"{source}: holds {len(keys)} arrays ({', '.join(keys) or 'none'}) and none is "
+        f"called 'labels' or 'microstructure'; select one as '{file}:KEY', e.g. "
+        f"'{file}:{keys[0] if keys else 'labels'}'"
+    )
+
+
+def _read_tiff(file: Path, key: str | None, source: str) -> _Image:
+    """Read a TIFF page or pages-first stack, moving pages to the last spatial axis."""
+    import tifffile
+
+    with tifffile.TiffFile(file) as tif:
+        data, axes = _tiff_pages(tif, source)
+    channel_axis = None
+    if "S" in axes:
+        data = np.moveaxis(data, axes.index("S"), -1)
+        channel_axis = -1
+    if data.ndim - (channel_axis is not None) == 3:
+        # pages-first (pages, rows, cols[, S]) -> mcrkit (x=rows, y=cols, z=pages[, S])
+        data = np.moveaxis(data, 0, 2)
+    return _drop_constant_alpha(data, channel_axis, source)
+
+
+def _tiff_pages(tif: Any, source: str) -> tuple[np.ndarray, str]:
+    """Array and tifffile axes string of the image series; same-shape 2D series are stacked."""
+    series = tif.series
+    if len(series) == 1:
+        return series[0].asarray(), series[0].axes
+    shapes = {(s.shape, s.dtype, s.axes) for s in series}
+    if len(shapes) == 1 and series[0].axes == "YX":
+        return np.stack([s.asarray() for s in series]), "IYX"
+    raise MicrostructureError(
+        f"{source}: holds {len(series)} image series of different shapes "
+        f"({', '.join(f'{s.axes} {s.shape}' for s in series)}); save the microstructure "
+        "as one page or one stack of equal pages"
+    )
+
+
+def _read_image(file: Path, key: str | None, source: str) -> _Image:
+    """Read a PNG/BMP/JPEG image (gray, RGB or RGBA) with imageio's Pillow plugin."""
+    import imageio.v3 as iio
+
+    data = iio.imread(file, plugin="pillow")
+    return _drop_constant_alpha(data, -1 if data.ndim == 3 else None, source)
+
+
+def _drop_constant_alpha(data: np.ndarray, channel_axis: int | None, source: str) -> _Image:
+    """Remove the alpha channel of gray+alpha / RGBA data if it is constant, else refuse."""
+    if channel_axis is None or data.shape[-1] not in (2, 4):
+        return _Image(data, channel_axis)
+    alpha = data[..., -1]
+    if alpha.min() != alpha.max():
+        raise MicrostructureError(
+            f"{source}: has a transparency (alpha) channel that varies from {alpha.min()} "
+            f"to {alpha.max()}; phases cannot be read from transparency: flatten the image "
+            "onto an opaque background and save it without alpha"
+        )
+    return _Image(data[..., :-1], channel_axis)
+
+
+def _read_hdf5(file: Path, key: str | None, source: str) -> _Image:
+    """Read an HDF5 dataset (the only one, or the one named by ``key``) and its voxel size."""
+    import h5py
+
+    with h5py.File(file, "r") as h5:
+        names = _hdf5_datasets(h5)
+        name = _hdf5_dataset_name(names, key, file, source)
+        dataset = h5[name]
+        return _Image(dataset[()], voxel_size=_hdf5_voxel_size(dataset))
+
+
+def _hdf5_datasets(h5: Any) -> list[str]:
+    """Absolute paths of all datasets in an open HDF5 file."""
+    import h5py
+
+    names: list[str] = []
+
+    def collect(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset):
+            names.append(f"/{name}")
+
+    h5.visititems(collect)
+    return names
+
+
+def _hdf5_dataset_name(names: list[str], key: str | None, file: Path, source: str) -> str:
+    """The dataset to read: ``key`` (with or without leading '/') or the only one."""
+    listing = ", ".join(names) or "none"
+    if key is not None:
+        name = "/" + key.lstrip("/")
+        if name not in names:
+            raise MicrostructureError(
+                f"{source}: {file} has no dataset '{name}'; datasets in the file: {listing}. "
+                f"Select one as '{file}:/path/to/dataset'"
+            )
+        return name
+    if len(names) == 1:
+        return names[0]
+    raise MicrostructureError(
+        f"{source}: holds {len(names)} datasets ({listing}); select one as "
+        f"'{file}:/path/to/dataset', e.g. '{file}:{names[0] if names else '/labels'}'"
+    )
+
+
+def _hdf5_voxel_size(dataset: Any) -> tuple[float, ...] | None:
+    """Voxel size from the dataset attribute ``voxel_size`` or ``element_size_um``."""
+    for attr in _VOXEL_SIZE_ATTRS:
+        if attr in dataset.attrs:
+            return tuple(np.ravel(np.asarray(dataset.attrs[attr], dtype=float)).tolist())
+    return None
+
+
+_READERS = {
+    ".npy": _read_npy,
+    ".npz": _read_npz,
+    ".tif": _read_tiff,
+    ".tiff": _read_tiff,
+    ".png": _read_image,
+    ".bmp": _read_image,
+    ".jpg": _read_image,
+    ".jpeg": _read_image,
+    ".h5": _read_hdf5,
+    ".hdf5": _read_hdf5,
+}
+_KEYED_FORMATS = (".npz", ".h5", ".hdf5")
