@@ -117,8 +117,10 @@ def from_array(
     Raises
     ------
     MicrostructureError
-        For NaN values, arrays that are not 2D or 3D, a single phase, or more
-        than :data:`MAX_PHASES` distinct values.
+        For NaN values, arrays that are not 2D or 3D, empty arrays, a single
+        phase, more than :data:`MAX_PHASES` distinct values, or a
+        ``voxel_size`` that is not positive or has neither one value nor one
+        per axis.
 
     Examples
     --------
@@ -141,6 +143,11 @@ def from_array(
         raise MicrostructureError(
             f"{source}: got a {a.ndim}D array of shape {a.shape}; a microstructure is a "
             f"2D (X, Y) or 3D (X, Y, Z) label array: {_shape_hint(a.shape)}"
+        )
+    if a.size == 0:
+        raise MicrostructureError(
+            f"{source}: is empty (shape {a.shape}); a microstructure needs at least one "
+            "pixel along every axis: check how the array was read or cropped"
         )
     if a.dtype.kind == "f" and not np.isfinite(a).all():
         bad = np.argwhere(~np.isfinite(a))
@@ -169,7 +176,17 @@ def from_array(
             "'otsu' (CLI --threshold), or phases=N (CLI --phases N)"
         )
     if voxel_size is not None:
-        sizes = np.broadcast_to(np.asarray(voxel_size, dtype=float), (a.ndim,))
+        try:
+            sizes = np.asarray(voxel_size, dtype=float)
+        except (TypeError, ValueError):
+            sizes = None
+        if sizes is None or sizes.ndim > 1 or sizes.size not in (1, a.ndim):
+            raise MicrostructureError(
+                f"{source}: voxel_size={voxel_size!r} does not fit the {a.ndim}D array of "
+                f"shape {a.shape}; give one value for all axes or one per axis "
+                f"({a.ndim} values)"
+            )
+        sizes = np.broadcast_to(sizes.ravel(), (a.ndim,))
         if not (sizes > 0).all():
             raise MicrostructureError(f"{source}: voxel_size must be positive, got {voxel_size}")
         voxel_size = tuple(float(s) for s in sizes)

@@ -10,9 +10,11 @@ segment
     (a value or ``"otsu"``) or by k-means into ``phases`` classes.
 otsu_threshold
     Otsu's threshold of a gray image.
+parse_threshold
+    Read a threshold given as text (a number or ``"otsu"``).
 """
 
 from mcrkit.io.readers import read_microstructure
-from mcrkit.io.segmentation import otsu_threshold, segment
+from mcrkit.io.segmentation import otsu_threshold, parse_threshold, segment
 
-__all__ = ["otsu_threshold", "read_microstructure", "segment"]
+__all__ = ["otsu_threshold", "parse_threshold", "read_microstructure", "segment"]

@@ -27,7 +27,7 @@ import numpy as np
 
 from mcrkit.microstructure import MAX_PHASES, Microstructure, MicrostructureError, from_array
 
-__all__ = ["otsu_threshold", "segment"]
+__all__ = ["otsu_threshold", "parse_threshold", "segment"]
 
 LUMINANCE_WEIGHTS = (0.2125, 0.7154, 0.0721)
 """ITU-R BT.709 weights of R, G, B in the luminance of a color image."""
@@ -168,6 +168,24 @@ def segment(
         info["threshold"] = otsu_threshold(image) if method == "otsu" else float(threshold)
         labels = _threshold_labels(image, info["threshold"], source)
     return from_array(labels, source=source, voxel_size=voxel_size, segmentation=info)
+
+
+def parse_threshold(text: str) -> float | str:
+    """Read a threshold given as text (command line, web form): a number or ``"otsu"``.
+
+    Examples
+    --------
+    >>> parse_threshold("127.5"), parse_threshold("Otsu")
+    (127.5, 'otsu')
+    """
+    if text.strip().lower() == "otsu":
+        return "otsu"
+    try:
+        return float(text)
+    except ValueError:
+        raise MicrostructureError(
+            f"threshold must be a number or 'otsu', got {text!r}"
+        ) from None
 
 
 def _check_options(threshold: float | str | None, phases: int | None) -> str | None:

@@ -1,0 +1,93 @@
+"""Figures of characterizations: one row per descriptor, one column per slicing axis."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from mcrkit.characterization import Characterization
+
+__all__ = ["plot_characterization"]
+
+
+def plot_characterization(characterization: Characterization, *,
+                          save: str | os.PathLike[str] | None = None) -> Any:
+    """Draw every descriptor of a characterization.
+
+    S2 maps are shown around r = 0, lineal path and chord length as curves,
+    Gram matrices as images and scalars as bars; 3D characterizations get one
+    column per slicing axis. Maps and curves show the first described phase
+    (phase 1 of a two-phase structure).
+
+    Parameters
+    ----------
+    characterization : Characterization
+        What to draw.
+    save : path, optional
+        Write the figure to this file (format from the suffix) and close it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib
+
+    if save is not None:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    c = characterization
+    # One panel per (descriptor, slicing axis); 2D characterizations wrap into three columns.
+    panels = [(name, col, axis_name) for name in c.names
+              for col, axis_name in enumerate(c.axes or ("",))]
+    n_cols = 3 if c.per_axis else min(3, len(panels))
+    n_rows = -(-len(panels) // n_cols)
+    fig, grid = plt.subplots(n_rows, n_cols, squeeze=False, figsize=(3.8 * n_cols, 3.0 * n_rows),
+                             layout="constrained")
+    for ax, (name, col, axis_name) in zip(grid.ravel(), panels, strict=False):
+        value = c[name][col] if c.per_axis else c[name]
+        phases = c.descriptor(name).phases(c.n_phases)
+        _draw(ax, name, value, c.settings.get(name, {}), phases)
+        suffix = f" (slices normal to {axis_name})" if axis_name else ""
+        ax.set_title(f"{name}{suffix}", fontsize=9)
+    for ax in grid.ravel()[len(panels):]:
+        ax.set_axis_off()
+    fig.suptitle(f"{c.source}: shape {c.shape}, {c.n_phases} phases", fontsize=10)
+    if save is not None:
+        fig.savefig(save, dpi=110)
+        plt.close(fig)
+    return fig
+
+
+def _draw(ax: Any, name: str, value: np.ndarray, settings: dict[str, Any],
+          phases: list[int]) -> None:
+    if name in ("lineal_path", "lineal_path_approx"):
+        for curve, direction in zip(value[0], settings.get("directions", []), strict=False):
+            ax.plot(np.arange(curve.size), curve, marker=".", label=f"d = {tuple(direction)}")
+        ax.set_xlabel("segment length r (px)")
+        ax.set_ylabel("L(r)")
+        ax.legend(fontsize=7)
+    elif name == "chord_length":
+        for curve, axis_label in zip(value[0], ("first in-plane axis", "second in-plane axis"),
+                                     strict=True):
+            ax.plot(np.arange(1, curve.size + 1), curve, marker=".", label=axis_label)
+        ax.set_xlabel("chord length (px)")
+        ax.set_ylabel("p(l)")
+        ax.legend(fontsize=7)
+    elif name.startswith("two_point"):
+        limit = settings.get("limit_to", value.shape[-1] // 2)
+        image = ax.imshow(value[0], extent=(-limit - 0.5, limit + 0.5, limit + 0.5, -limit - 0.5),
+                          cmap="cividis")
+        ax.set_xlabel("r_2 (px)")
+        ax.set_ylabel("r_1 (px)")
+        ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    elif value.ndim == 1:
+        ax.bar(np.arange(value.size), value)
+        ax.set_xticks(np.arange(value.size), [str(p) for p in phases[: value.size]])
+        ax.set_xlabel("phase")
+    else:
+        matrix = value.reshape(-1, *value.shape[-2:])[0]
+        image = ax.imshow(matrix, cmap="cividis")
+        ax.figure.colorbar(image, ax=ax, shrink=0.8)
