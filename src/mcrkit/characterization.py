@@ -27,6 +27,7 @@ FORMAT_VERSION = 1
 """Version of the file layout written by :meth:`Characterization.save`."""
 
 _VALUE_PREFIX = "values/"
+_REQUIRED_KEYS = ("shape", "n_phases", "per_axis", "descriptors")
 
 
 class CharacterizationFileError(ValueError):
@@ -138,9 +139,13 @@ class Characterization:
         arrays = {_VALUE_PREFIX + name: np.asarray(v) for name, v in self.values.items()}
         arrays["metadata"] = np.array(json.dumps(self.metadata()))
         tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         return path
 
     @classmethod
@@ -150,7 +155,10 @@ class Characterization:
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such characterization file")
         try:
-            with np.load(path, allow_pickle=False) as data:
+            data = np.load(path, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive")
+            with data:
                 arrays = {key: data[key] for key in data.files}
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
             raise CharacterizationFileError(
@@ -162,17 +170,31 @@ class Characterization:
                 f"{path}: holds arrays but no mcrkit metadata; create characterizations with "
                 "`mcrkit characterize` or mcrkit.characterize(...).save(path)"
             )
-        meta = json.loads(str(arrays.pop("metadata")))
-        version = meta.get("format_version")
-        if meta.get("format") != "mcrkit.characterization" or not isinstance(version, int):
-            raise CharacterizationFileError(f"{path}: metadata does not describe a characterization")
+        try:
+            meta = json.loads(str(arrays.pop("metadata")))
+        except json.JSONDecodeError as exc:
+            raise CharacterizationFileError(
+                f"{path}: its metadata is not valid JSON ({exc}); the file is damaged, "
+                "characterize again"
+            ) from None
+        version = meta.get("format_version") if isinstance(meta, dict) else None
+        if not isinstance(version, int) or meta.get("format") != "mcrkit.characterization":
+            raise CharacterizationFileError(
+                f"{path}: metadata does not describe a characterization"
+            )
         if version > FORMAT_VERSION:
             raise CharacterizationFileError(
                 f"{path}: was written by mcrkit {meta.get('mcrkit_version')} in file format "
                 f"{version}; this mcrkit ({__version__}) reads formats up to {FORMAT_VERSION}. "
                 "Upgrade mcrkit (pip install -U mcrkit) to read it"
             )
-        values = {k[len(_VALUE_PREFIX):]: v for k, v in arrays.items() if k.startswith(_VALUE_PREFIX)}
+        absent = [key for key in _REQUIRED_KEYS if key not in meta]
+        if absent:
+            raise CharacterizationFileError(
+                f"{path}: metadata lacks {absent}; the file is damaged, characterize again"
+            )
+        values = {k.removeprefix(_VALUE_PREFIX): v for k, v in arrays.items()
+                  if k.startswith(_VALUE_PREFIX)}
         missing = set(meta["descriptors"]) - set(values)
         if missing:
             raise CharacterizationFileError(

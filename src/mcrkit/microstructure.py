@@ -166,7 +166,7 @@ def from_array(
     values, inverse = np.unique(a, return_inverse=True)
     if len(values) < 2:
         raise MicrostructureError(
-            f"{source}: holds a single value ({values[0]!r}), i.e. only one phase; there "
+            f"{source}: holds a single value ({values[0].item()!r}), i.e. only one phase; there "
             "is nothing to characterize. Check the segmentation (threshold or phases)"
         )
     if len(values) > MAX_PHASES:

@@ -21,7 +21,8 @@ __all__ = ["load", "names", "path"]
 
 def names() -> list[str]:
     """Names of the bundled examples."""
-    return sorted(p.name[:-4] for p in resources.files(__name__).iterdir() if p.name.endswith(".npy"))
+    files = resources.files(__name__).iterdir()
+    return sorted(p.name.removesuffix(".npy") for p in files if p.name.endswith(".npy"))
 
 
 def path(name: str) -> Path:

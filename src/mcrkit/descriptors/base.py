@@ -71,8 +71,9 @@ class Descriptor:
     all_phases : bool
         Describe every phase even for two-phase structures.
     exact_dtype : torch.dtype or None
-        A cheaper dtype in which :meth:`compute` is still exact on binary
-        fields (used by :meth:`characterize`); None keeps the caller's dtype.
+        A cheaper dtype in which :meth:`compute` is exact on binary fields up
+        to the final rounding (used by :meth:`characterize`); None keeps the
+        caller's dtype.
     """
 
     name: ClassVar[str]
@@ -167,7 +168,7 @@ class Descriptor:
         return self._per_axis(images, self._compute_images)
 
     def evaluate_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
-        """Exact descriptor value of discrete labels (NumPy path); same layout as :meth:`evaluate`."""
+        """Exact value of discrete labels (NumPy path), laid out as by :meth:`evaluate`."""
         return self._per_axis(labels, lambda batch: self._compute_labels(batch, n_phases))
 
     def characterize(self, microstructure: Microstructure, *, dtype: torch.dtype = torch.float64,

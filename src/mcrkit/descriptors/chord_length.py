@@ -59,6 +59,7 @@ def chord_length_distribution(image: np.ndarray, axis: int, *, max_length: int,
     Chords of length ``max_length`` or longer fall into the last bin; an
     image without chords gives zeros.
     """
+    check_positive_int("max_length", max_length, "chord_length_distribution")
     lengths = np.minimum(chord_lengths(image, axis, periodic=periodic), max_length)
     counts = np.bincount(lengths, minlength=max_length + 1)[1:]
     return counts / max(counts.sum(), 1)

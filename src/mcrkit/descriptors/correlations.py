@@ -74,6 +74,7 @@ def three_point_correlation(image: np.ndarray, *, limit_to: int = 8,
     (K, K) ndarray of float64
         ``G[a, b] = mean_x I(x)^2 I(x + r_a) I(x + r_b)``.
     """
+    check_positive_int("limit_to", limit_to, "three_point_correlation")
     a = np.asarray(image, dtype=np.float64)
     vectors = correlation_vectors(limit_to)
     products, valid = [], []
@@ -121,7 +122,8 @@ class Correlations(Descriptor):
     name = "correlations"
     aliases = ("Correlations",)
     # On binary fields every product is 0 or 1 and the Gram entries are integer
-    # counts, exact in float32 below 2**24 pixels per chunk (chunks stay far smaller).
+    # counts, exact in float32 below 2**24 pixels per chunk (chunks stay far
+    # smaller); only the final division rounds (relative error < 1e-7).
     exact_dtype = torch.float32
 
     limit_to: int = 8
@@ -175,5 +177,6 @@ class Correlations(Descriptor):
 
     def _valid_mask(self, height: int, width: int, dtype: torch.dtype,
                     device: torch.device) -> torch.Tensor:
-        masks = [_inside((height, width), i, j).ravel() for i, j in correlation_vectors(self.limit_to)]
+        vectors = correlation_vectors(self.limit_to)
+        masks = [_inside((height, width), i, j).ravel() for i, j in vectors]
         return torch.as_tensor(np.array(masks), dtype=dtype, device=device)

@@ -35,6 +35,7 @@ Two descriptors share this definition:
 from __future__ import annotations
 
 import dataclasses
+import operator
 from typing import ClassVar
 
 import numpy as np
@@ -64,7 +65,10 @@ def line_offsets(direction: tuple[int, int], length: int) -> np.ndarray:
 
 def _check_directions(directions: object, owner: str) -> tuple[tuple[int, int], ...]:
     try:
-        dirs = tuple((int(a), int(b)) for a, b in directions)  # type: ignore[union-attr]
+        # operator.index: 1.5 or "1" must not silently become the integer 1
+        dirs = tuple(
+            (operator.index(a), operator.index(b)) for a, b in directions  # type: ignore[union-attr]
+        )
     except (TypeError, ValueError):
         raise ValueError(
             f"{owner}: directions must be pairs of integers such as ((1, 0), (0, 1)), "
@@ -107,6 +111,7 @@ def lineal_path(image: np.ndarray, *, limit_to: int = 8,
     >>> lineal_path(np.array([[1, 1, 1, 0]] * 4), limit_to=2, directions=((0, 1),))
     array([[0.75, 0.5 , 0.25]])
     """
+    check_positive_int("limit_to", limit_to, "lineal_path")
     a = np.asarray(image).astype(bool)
     if a.ndim < 2:
         raise ValueError(f"lineal_path: expected a 2D image, got shape {a.shape}")
@@ -195,12 +200,8 @@ class LinealPathApprox(_LinealPathBase):
 
     Parameters
     ----------
-    limit_to : int
-        Longest segment length.
-    directions : tuple of (int, int)
-        In-plane directions; default x, y and both diagonals.
-    periodic : bool
-        Periodic boundaries, or only segments that fit in the image.
+    limit_to, directions, periodic
+        As for :class:`LinealPath`.
     method : {"product", "min"}
         Relaxation of the logical AND along the segment (see the module docstring).
 

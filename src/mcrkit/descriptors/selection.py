@@ -40,6 +40,8 @@ def make_descriptor(spec: DescriptorSpec, params: Mapping[str, Any] | None = Non
         cls, chosen = type(spec), dataclasses.asdict(spec)
     else:
         cls = registry.get(spec)
+        if not (isinstance(cls, type) and issubclass(cls, Descriptor)):
+            raise TypeError(f"{spec!r} is not a descriptor: subclass mcrkit.descriptors.Descriptor")
         chosen = {k: v for k, v in common.items() if v is not None and k in cls.parameters()}
     fields = cls.parameters()
     for key, value in (params or {}).items():

@@ -64,6 +64,7 @@ def two_point_correlation(
     >>> two_point_correlation(stripes, limit_to=1)[1]
     array([0. , 0.5, 0. ])
     """
+    check_positive_int("limit_to", limit_to, "two_point_correlation")
     a = np.asarray(image, dtype=np.float64)
     b = a if other is None else np.asarray(other, dtype=np.float64)
     if a.shape != b.shape:

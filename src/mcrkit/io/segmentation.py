@@ -223,7 +223,7 @@ def _refuse_unusable(image: np.ndarray, source: str) -> None:
     always raises for such images) keeps that single wording.
     """
     kind = image.dtype.kind
-    if kind not in "biuf" or (kind == "f" and not np.isfinite(image).all()):
+    if kind not in "biuf" or image.size == 0 or (kind == "f" and not np.isfinite(image).all()):
         from_array(image, source=source)
 
 

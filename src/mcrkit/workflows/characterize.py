@@ -71,8 +71,8 @@ def characterize(
     >>> c["variation"]
     array([0.25])
     """
-    segmentation = {k: v for k, v in (("threshold", threshold), ("phases", phases)) if v is not None}
-    ms = as_microstructure(microstructure, **segmentation)
+    options = {"threshold": threshold, "phases": phases}
+    ms = as_microstructure(microstructure, **{k: v for k, v in options.items() if v is not None})
     chosen = make_descriptors(descriptors, limit_to=limit_to, periodic=periodic)
     dev = resolve_device(device)
     dtype = torch.float64 if dev.type == "cpu" else torch.float32

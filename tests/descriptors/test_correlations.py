@@ -1,0 +1,128 @@
+"""Tests for mcrkit.descriptors.correlations: the Gram matrix of shifted products is S2/S3."""
+
+import numpy as np
+import pytest
+import torch
+from _brute import s2, s3
+
+from mcrkit.descriptors import Correlations, correlation_vectors, three_point_correlation
+from mcrkit.descriptors.base import one_hot
+from mcrkit.microstructure import from_array
+
+
+@pytest.fixture
+def binary():
+    rng = np.random.default_rng(1234)
+    return (rng.random((12, 12)) < 0.55).astype(np.uint8)
+
+
+def test_correlation_vectors_are_the_half_plane_window():
+    for limit_to in (1, 2, 3, 4):
+        vectors = correlation_vectors(limit_to)
+        assert vectors.shape == (limit_to**2 + (limit_to - 1) ** 2, 2)
+        as_set = {tuple(v) for v in vectors.tolist()}
+        assert len(as_set) == len(vectors)
+        # No vector together with its reverse, and every window vector or its reverse is in.
+        assert all((-i, -j) not in as_set for i, j in as_set if (i, j) != (0, 0))
+        window = {(i, j) for i in range(-limit_to + 1, limit_to)
+                  for j in range(-limit_to + 1, limit_to)}
+        covered = as_set | {(-i, -j) for i, j in as_set}
+        assert covered >= {(i, j) for i, j in window if i >= 0}
+        assert np.abs(vectors).max() == limit_to - 1
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_gram_equals_brute_force_triple_products(binary, periodic):
+    vectors = correlation_vectors(3).tolist()
+    expected = s3(binary, vectors, periodic=periodic)
+    if not periodic:  # the edges matter on this small image
+        assert not np.allclose(expected, s3(binary, vectors))
+
+    descriptor = Correlations(limit_to=3, periodic=periodic)
+    characterized = descriptor.characterize(from_array(binary))
+    evaluated = descriptor.evaluate(one_hot(binary, 2)).numpy()
+    function = three_point_correlation(binary, limit_to=3, periodic=periodic)
+
+    assert characterized.shape == (1, 1, 13, 13)
+    np.testing.assert_allclose(characterized[0, 0], expected, atol=1e-6)
+    np.testing.assert_allclose(evaluated[0, 0], expected, atol=1e-6)
+    np.testing.assert_allclose(function, expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_diagonal_is_s2_at_the_vectors(binary, periodic):
+    gram = Correlations(limit_to=3, periodic=periodic).characterize(from_array(binary))[0, 0]
+    full = s2(binary, limit_to=2, periodic=periodic)
+    expected = [full[2 + i, 2 + j] for i, j in correlation_vectors(3).tolist()]
+    np.testing.assert_allclose(np.diag(gram), expected, atol=1e-6)
+    assert gram[0, 0] == pytest.approx(binary.mean(), abs=1e-6)
+
+
+def test_gram_is_symmetric_and_first_row_is_s2(binary):
+    gram = three_point_correlation(binary, limit_to=3)
+    np.testing.assert_allclose(gram, gram.T, atol=1e-12)
+    # S3(0, 0, r) = S2(r) for a binary field.
+    np.testing.assert_allclose(gram[0], np.diag(gram), atol=1e-12)
+
+
+def test_three_phases_give_one_gram_per_phase():
+    rng = np.random.default_rng(1234)
+    labels = rng.integers(0, 3, size=(10, 10))
+    value = Correlations(limit_to=2).characterize(from_array(labels))
+    assert value.shape == (1, 3, 5, 5)
+    vectors = correlation_vectors(2).tolist()
+    for phase in range(3):
+        np.testing.assert_allclose(value[0, phase], s3(labels == phase, vectors), atol=1e-6)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_numpy_function_equals_descriptor_on_relaxed_fields(periodic):
+    rng = np.random.default_rng(1234)
+    relaxed = rng.uniform(0.05, 0.95, size=(10, 12))
+    field = torch.as_tensor(np.stack([1 - relaxed, relaxed]))
+    value = Correlations(limit_to=3, periodic=periodic).evaluate(field)[0, 0].numpy()
+    np.testing.assert_allclose(value, three_point_correlation(relaxed, limit_to=3,
+                                                              periodic=periodic), atol=1e-12)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("relaxed", [False, True])
+def test_multigrid_level_is_descriptor_of_pooled_field(binary, periodic, relaxed):
+    rng = np.random.default_rng(1234)
+    if relaxed:
+        phase = rng.uniform(0.05, 0.95, size=(12, 12))
+        field = torch.as_tensor(np.stack([1 - phase, phase]))
+    else:
+        field = one_hot(binary, 2)
+    pooled = field.reshape(2, 6, 2, 6, 2).mean(dim=(2, 4))
+
+    two_levels = Correlations(limit_to=3, levels=2, periodic=periodic).evaluate(field)
+    one_level = Correlations(limit_to=3, periodic=periodic)
+    assert two_levels.shape == (2, 1, 13, 13)
+    np.testing.assert_allclose(two_levels[0].numpy(), one_level.evaluate(field)[0].numpy(),
+                               atol=1e-12)
+    np.testing.assert_allclose(two_levels[1].numpy(), one_level.evaluate(pooled)[0].numpy(),
+                               atol=1e-12)
+    np.testing.assert_allclose(
+        two_levels[1, 0].numpy(),
+        three_point_correlation(pooled[1].numpy(), limit_to=3, periodic=periodic),
+        atol=1e-12,
+    )
+    # The coarse level is a different statistic, not a copy of the fine one.
+    assert not np.allclose(two_levels[0].numpy(), two_levels[1].numpy())
+
+
+def test_multigrid_characterize_matches_pooled_brute_force(binary):
+    value = Correlations(limit_to=3, levels=2).characterize(from_array(binary))
+    pooled = binary.reshape(6, 2, 6, 2).mean(axis=(1, 3))
+    vectors = correlation_vectors(3)
+    expected = np.empty((len(vectors), len(vectors)))
+    for a, (ia, ja) in enumerate(vectors.tolist()):
+        for b, (ib, jb) in enumerate(vectors.tolist()):
+            total = 0.0
+            for x in range(6):
+                for y in range(6):
+                    total += (pooled[x, y] ** 2 * pooled[(x + ia) % 6, (y + ja) % 6]
+                              * pooled[(x + ib) % 6, (y + jb) % 6])
+            expected[a, b] = total / 36
+    np.testing.assert_allclose(value[1, 0], expected, atol=1e-6)

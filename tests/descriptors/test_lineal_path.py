@@ -1,0 +1,173 @@
+"""Tests for mcrkit.descriptors.lineal_path: exact L(r) and its differentiable relaxations."""
+
+import numpy as np
+import pytest
+import torch
+from _brute import lineal_path_runs, lineal_path_walk
+
+from mcrkit.descriptors import LinealPath, LinealPathApprox, line_offsets, lineal_path
+from mcrkit.descriptors.base import one_hot
+from mcrkit.microstructure import from_array
+
+
+def _binary(rng, shape, phi=0.6):
+    return rng.random(shape) < phi
+
+
+def _stripes(shape, width):
+    """Vertical stripes of ``width`` columns (phase 1 first), period ``2 * width``."""
+    columns = (np.arange(shape[1]) // width) % 2 == 0
+    return np.broadcast_to(columns, shape).copy()
+
+
+def test_line_offsets_axis_diagonal_and_bresenham():
+    np.testing.assert_array_equal(line_offsets((1, 0), 3), [[0, 0], [1, 0], [2, 0], [3, 0]])
+    np.testing.assert_array_equal(line_offsets((0, -1), 2), [[0, 0], [0, -1], [0, -2]])
+    np.testing.assert_array_equal(line_offsets((1, -1), 2), [[0, 0], [1, -1], [2, -2]])
+    # Rounding halves away from zero, symmetric under reversal of the direction.
+    np.testing.assert_array_equal(line_offsets((2, 1), 3), [[0, 0], [1, 1], [2, 1], [3, 2]])
+    np.testing.assert_array_equal(line_offsets((-2, -1), 3), -line_offsets((2, 1), 3))
+    np.testing.assert_array_equal(line_offsets((1, 3), 3), [[0, 0], [0, 1], [1, 2], [1, 3]])
+    # Same direction given with a common factor.
+    np.testing.assert_array_equal(line_offsets((2, 2), 4), line_offsets((1, 1), 4))
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("shape", [(16, 16), (9, 13)])
+def test_axis_directions_equal_run_length_count(periodic, shape):
+    rng = np.random.default_rng(1234)
+    image = _binary(rng, shape)
+    image[3] = True  # a full row: exercises the whole-line case of the periodic count
+    value = lineal_path(image, limit_to=4, directions=((1, 0), (0, 1), (-1, 0), (0, -1)),
+                        periodic=periodic)
+    along_x = lineal_path_runs(image, 0, 4, periodic=periodic)
+    along_y = lineal_path_runs(image, 1, 4, periodic=periodic)
+    np.testing.assert_allclose(value, [along_x, along_y, along_x, along_y], atol=1e-12)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("direction", [(1, 1), (1, -1), (2, 1), (1, -2), (-3, 1)])
+def test_diagonal_and_bresenham_directions_equal_walk(periodic, direction):
+    rng = np.random.default_rng(1234)
+    image = _binary(rng, (12, 11), phi=0.7)
+    value = lineal_path(image, limit_to=5, directions=(direction,), periodic=periodic)
+    expected = lineal_path_walk(image, line_offsets(direction, 5), periodic=periodic)
+    np.testing.assert_allclose(value[0], expected, atol=1e-12)
+
+
+def test_walk_on_axis_agrees_with_run_lengths():
+    # The two brute-force references agree with each other.
+    rng = np.random.default_rng(1234)
+    image = _binary(rng, (10, 10))
+    for periodic in (True, False):
+        walk = lineal_path_walk(image, line_offsets((0, 1), 4), periodic=periodic)
+        np.testing.assert_allclose(walk, lineal_path_runs(image, 1, 4, periodic=periodic))
+
+
+def test_descriptor_equals_brute_force_per_phase():
+    rng = np.random.default_rng(1234)
+    labels = rng.integers(0, 3, size=(12, 12))
+    labels[:, 5] = 2  # a long run of phase 2 along x
+    value = LinealPath(limit_to=5).characterize(from_array(labels))
+    assert value.shape == (3, 4, 6)
+    for phase in range(3):
+        for d, direction in enumerate(((1, 0), (0, 1), (1, 1), (1, -1))):
+            expected = lineal_path_walk(labels == phase, line_offsets(direction, 5))
+            np.testing.assert_allclose(value[phase, d], expected, atol=1e-12)
+
+
+def test_two_phase_descriptor_is_phase_one():
+    rng = np.random.default_rng(1234)
+    image = _binary(rng, (10, 10)).astype(np.uint8)
+    value = LinealPath(limit_to=3, periodic=False).characterize(from_array(image))
+    assert value.shape == (1, 4, 4)
+    np.testing.assert_allclose(value[0], lineal_path(image == 1, limit_to=3, periodic=False))
+
+
+@pytest.mark.parametrize("width", [1, 2, 3])
+def test_stripes_known_values(width):
+    image = _stripes((12, 12), width)
+    phi = 0.5
+    r = np.arange(6)
+    across = phi * np.clip(width - r, 0, None) / width
+    value = lineal_path(image, limit_to=5, directions=((1, 0), (0, 1), (1, 1), (1, -1), (2, 1)))
+    np.testing.assert_allclose(value[0], phi)  # along the stripes
+    np.testing.assert_allclose(value[1], across)
+    np.testing.assert_allclose(value[2], across)  # diagonals step one column per pixel
+    np.testing.assert_allclose(value[3], across)
+    # (2, 1) moves round(r / 2) columns in r steps (halves rounded away from zero).
+    columns = np.floor(r / 2 + 0.5)
+    np.testing.assert_allclose(value[4], phi * np.clip(width - columns, 0, None) / width)
+
+
+def test_non_periodic_stripes_count_only_segments_inside():
+    image = _stripes((6, 8), 2)  # columns 1 1 0 0 1 1 0 0
+    value = lineal_path(image, limit_to=3, directions=((0, 1),), periodic=False)
+    # Segments of r + 1 pixels inside a row of 8: 8 - r; in phase: 4, 2, 0, 0.
+    np.testing.assert_allclose(value[0], [4 / 8, 2 / 7, 0, 0])
+
+
+def test_checkerboard_diagonals():
+    board = (np.add.outer(np.arange(8), np.arange(8)) % 2).astype(bool)
+    value = lineal_path(board, limit_to=4, directions=((1, 1), (1, -1), (1, 0), (0, 1)))
+    np.testing.assert_allclose(value[:2], 0.5)
+    np.testing.assert_allclose(value[2:], [[0.5, 0, 0, 0, 0]] * 2)
+    # Without wrap a diagonal segment is in phase iff its start is: the fraction of phase
+    # pixels among the starts whose segment fits (an odd block is not exactly half).
+    value = lineal_path(board, limit_to=4, directions=((1, 1), (1, -1)), periodic=False)
+    np.testing.assert_allclose(value[0], [board[:8 - r, :8 - r].mean() for r in range(5)])
+    np.testing.assert_allclose(value[1], [board[:8 - r, r:].mean() for r in range(5)])
+    assert value[0, 1] != 0.5
+
+
+def test_properties_start_at_phi_and_never_increase():
+    rng = np.random.default_rng(1234)
+    image = _binary(rng, (14, 14), phi=0.8)
+    for periodic in (True, False):
+        value = lineal_path(image, limit_to=7, directions=((1, 0), (1, 1), (2, 1)),
+                            periodic=periodic)
+        np.testing.assert_allclose(value[:, 0], image.mean())
+        assert (np.diff(value, axis=1) <= 1e-12).all()
+        assert (value[:, -1] > 0).all()  # not trivially zero at the end
+
+
+def test_batch_of_images_is_averaged():
+    rng = np.random.default_rng(1234)
+    batch = _binary(rng, (3, 10, 10))
+    for periodic in (True, False):
+        mean = np.mean([lineal_path(img, limit_to=3, periodic=periodic) for img in batch], axis=0)
+        np.testing.assert_allclose(lineal_path(batch, limit_to=3, periodic=periodic), mean)
+
+
+@pytest.mark.parametrize("method", ["product", "min"])
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("n_phases", [2, 3])
+def test_approx_equals_exact_on_binary_fields(method, periodic, n_phases):
+    rng = np.random.default_rng(1234)
+    labels = rng.integers(0, n_phases, size=(12, 10))
+    labels[:, 4] = n_phases - 1
+    directions = ((1, 0), (0, 1), (1, 1), (1, -1), (2, 1), (-1, 3))
+    exact = LinealPath(limit_to=5, directions=directions, periodic=periodic)
+    approx = LinealPathApprox(limit_to=5, directions=directions, periodic=periodic, method=method)
+    ms = from_array(labels)
+    expected = exact.characterize(ms)
+    np.testing.assert_array_equal(approx.characterize(ms), expected)
+    field = one_hot(labels, n_phases, dtype=torch.float64)
+    np.testing.assert_allclose(approx.evaluate(field).numpy(), expected, atol=1e-12)
+    assert expected.shape == (n_phases if n_phases > 2 else 1, len(directions), 6)
+
+
+def test_approx_methods_differ_on_relaxed_fields():
+    rng = np.random.default_rng(1234)
+    relaxed = rng.uniform(0.05, 0.95, size=(8, 8))
+    field = torch.as_tensor(np.stack([1 - relaxed, relaxed]))
+    product = LinealPathApprox(limit_to=3, directions=((0, 1),)).evaluate(field)[0, 0].numpy()
+    minimum = LinealPathApprox(limit_to=3, directions=((0, 1),), method="min").evaluate(field)
+    minimum = minimum[0, 0].numpy()
+    # By hand along y (axis 1), periodic.
+    shifted = [np.roll(relaxed, -k, axis=1) for k in range(4)]
+    expected_product = [np.prod(shifted[:k + 1], axis=0).mean() for k in range(4)]
+    expected_min = [np.min(shifted[:k + 1], axis=0).mean() for k in range(4)]
+    np.testing.assert_allclose(product, expected_product, atol=1e-12)
+    np.testing.assert_allclose(minimum, expected_min, atol=1e-12)
+    assert (product[1:] < minimum[1:]).all()

@@ -1,0 +1,97 @@
+"""Tests for the package surface: lazy imports, public names, version and bundled data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+
+import pytest
+
+import mcrkit
+
+# Optional or heavy stacks that `import mcrkit` must not pull in (torch is allowed).
+NOT_IMPORTED = (
+    "matplotlib",
+    "typer",
+    "tqdm",
+    "h5py",
+    "tifffile",
+    "imageio",
+    "nicegui",
+    "dask",
+    "pyvista",
+)
+
+
+def test_import_mcrkit_stays_light():
+    code = (
+        "import json, sys\n"
+        "import mcrkit\n"
+        f"print(json.dumps(sorted(m for m in {NOT_IMPORTED!r} if m in sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert json.loads(result.stdout) == []
+
+
+@pytest.mark.parametrize("name", mcrkit.__all__)
+def test_public_names_resolve(name):
+    assert getattr(mcrkit, name) is not None
+
+
+def test_public_names_are_the_lazy_ones():
+    from mcrkit.characterization import Characterization
+    from mcrkit.microstructure import Microstructure, from_array
+    from mcrkit.workflows import characterize
+
+    assert mcrkit.Characterization is Characterization
+    assert mcrkit.Microstructure is Microstructure
+    assert mcrkit.from_array is from_array
+    assert mcrkit.characterize is characterize
+
+
+def test_dir_lists_the_public_names_and_subpackages():
+    listed = dir(mcrkit)
+    assert set(mcrkit.__all__) <= set(listed)
+    assert {"data", "descriptors", "io", "workflows"} <= set(listed)
+    assert listed == sorted(listed)
+
+
+def test_subpackages_are_reachable_as_attributes():
+    assert mcrkit.data.names()
+    assert hasattr(mcrkit.descriptors, "Descriptor")
+
+
+def test_unknown_attribute_raises_attribute_error():
+    with pytest.raises(AttributeError, match="module 'mcrkit' has no attribute 'nope'"):
+        mcrkit.nope  # noqa: B018
+
+
+def test_version_is_a_string():
+    assert isinstance(mcrkit.__version__, str)
+    assert mcrkit.__version__
+    assert "__version__" in mcrkit.__all__
+
+
+def test_bundled_data_readme_documents_every_example_and_its_license():
+    readme = resources.files("mcrkit.data") / "README.md"
+    assert readme.is_file()
+    text = readme.read_text(encoding="utf-8")
+    assert "license" in text.lower()
+    assert "MIT" in text
+    assert "CC BY 4.0" in text
+    for name in mcrkit.data.names():
+        assert f"{name}.npy" in text
+
+
+def test_bundled_examples_load():
+    assert mcrkit.data.names() == ["alloy_resized_s", "pymks_ms_64x64_1"]
+    for name in mcrkit.data.names():
+        labels = mcrkit.data.load(name)
+        assert labels.shape == (64, 64)
+        assert mcrkit.data.path(name).is_file()
+    with pytest.raises(ValueError, match="no bundled example 'nope'; available: alloy_resized_s"):
+        mcrkit.data.path("nope")
