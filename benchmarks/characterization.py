@@ -30,7 +30,8 @@ if kind == "pymks":
     labels = mcrkit.data.load("pymks_ms_64x64_1")
 else:
     rng = np.random.default_rng(0)
-    labels = gaussian_filter(rng.standard_normal((kind,) * 3), 3, mode="wrap") > 0.3
+    field = gaussian_filter(rng.standard_normal((kind,) * 3), 3, mode="wrap")
+    labels = field > np.quantile(field, 0.6)  # blobs, volume fraction 0.4
 characterize = mcrkit.characterize  # import torch and the descriptors before timing
 start = time.perf_counter()
 characterize(labels, [name], limit_to=8, threads=threads)
