@@ -1,0 +1,131 @@
+"""Limited-memory BFGS in PyTorch: state and arithmetic stay on the field's device.
+
+Nocedal & Wright, *Numerical Optimization* (2006), Algorithm 7.4 (two-loop
+recursion) with a backtracking line search on the Armijo condition; a pair
+``(s, y)`` enters the memory only when its curvature ``s.y`` is positive, so
+the implicit Hessian approximation stays positive definite. Memory cost:
+``2 * history_size + 3`` tensors of the size of ``x``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import torch
+
+from mcrkit.reconstruction.optimizers.base import IterationCallback, Objective, Optimizer
+from mcrkit.registry import optimizers
+
+__all__ = ["LBFGS"]
+
+
+@optimizers.register
+@dataclasses.dataclass(kw_only=True)
+class LBFGS(Optimizer):
+    """Limited-memory BFGS on the device (PyTorch), resumable from checkpoints (default).
+
+    Parameters
+    ----------
+    history_size : int
+        Number of curvature pairs kept.
+    initial_step : float
+        Largest change of any logit in the first iteration.
+    armijo : float
+        Sufficient-decrease constant of the line search.
+    max_backtracks : int
+        Step halvings tried before the memory is reset.
+    tolerance_grad : float
+        Stop when the largest gradient entry falls below this value.
+    """
+
+    name = "lbfgs"
+    aliases = ("LBFGS",)
+    resumable = True
+
+    history_size: int = 10
+    initial_step: float = 1.0
+    armijo: float = 1e-4
+    max_backtracks: int = 30
+    tolerance_grad: float = 1e-7
+
+    def __post_init__(self) -> None:
+        if self.history_size < 1:
+            raise ValueError(f"lbfgs: history_size must be >= 1, got {self.history_size}")
+        self._s: list[torch.Tensor] = []
+        self._y: list[torch.Tensor] = []
+        self._evaluations = 0
+
+    def _direction(self, grad: torch.Tensor) -> torch.Tensor:
+        if not self._s:
+            return -grad * (self.initial_step / grad.abs().max().clamp_min(1e-30))
+        q = grad.clone()
+        alphas = []
+        for s, y in zip(reversed(self._s), reversed(self._y), strict=True):
+            rho = 1.0 / torch.dot(y.flatten(), s.flatten())
+            alpha = rho * torch.dot(s.flatten(), q.flatten())
+            q.sub_(alpha * y)
+            alphas.append((rho, alpha))
+        s, y = self._s[-1], self._y[-1]
+        q.mul_(torch.dot(s.flatten(), y.flatten()) / torch.dot(y.flatten(), y.flatten()))
+        for (s, y), (rho, alpha) in zip(zip(self._s, self._y, strict=True), reversed(alphas),
+                                        strict=True):
+            beta = rho * torch.dot(y.flatten(), q.flatten())
+            q.add_(s * (alpha - beta))
+        return -q
+
+    def _remember(self, s: torch.Tensor, y: torch.Tensor) -> None:
+        curvature = torch.dot(s.flatten(), y.flatten())
+        if curvature > 1e-10 * torch.dot(y.flatten(), y.flatten()):
+            self._s.append(s)
+            self._y.append(y)
+            if len(self._s) > self.history_size:
+                self._s.pop(0)
+                self._y.pop(0)
+
+    def minimize(self, fn: Objective, x0: torch.Tensor, *, max_iter: int,
+                 on_iteration: IterationCallback, start_iteration: int = 0) -> torch.Tensor:
+        x = x0.detach().clone()
+        value, grad = fn(x)
+        self._evaluations += 1
+        for iteration in range(start_iteration + 1, max_iter + 1):
+            if grad.abs().max() <= self.tolerance_grad:
+                break
+            direction = self._direction(grad)
+            slope = torch.dot(grad.flatten(), direction.flatten())
+            if slope >= 0:  # not a descent direction: forget the curvature and restart
+                self._s.clear()
+                self._y.clear()
+                direction = self._direction(grad)
+                slope = torch.dot(grad.flatten(), direction.flatten())
+            step = 1.0
+            for _ in range(self.max_backtracks):
+                candidate = x + step * direction
+                new_value, new_grad = fn(candidate)
+                self._evaluations += 1
+                if new_value <= value + self.armijo * step * slope:
+                    break
+                step *= 0.5
+            else:
+                if not self._s:
+                    break  # no decrease even along the scaled gradient: converged
+                self._s.clear()
+                self._y.clear()
+                continue
+            self._remember(candidate - x, new_grad - grad)
+            x, value, grad = candidate, new_value, new_grad
+            if on_iteration(iteration, x, float(value)):
+                break
+        return x
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "s": [t.detach().cpu() for t in self._s],
+            "y": [t.detach().cpu() for t in self._y],
+            "evaluations": self._evaluations,
+        }
+
+    def load_state_dict(self, state: dict[str, Any], device: str | torch.device = "cpu") -> None:
+        self._s = [t.to(device) for t in state.get("s", [])]
+        self._y = [t.to(device) for t in state.get("y", [])]
+        self._evaluations = int(state.get("evaluations", 0))
