@@ -1,7 +1,7 @@
 """Limited-memory BFGS in PyTorch: state and arithmetic stay on the field's device.
 
 Nocedal & Wright, *Numerical Optimization* (2006), Algorithm 7.4 (two-loop
-recursion) with a backtracking line search on the Armijo condition; a pair
+recursion) with a strong Wolfe line search (first trial step 1); a pair
 ``(s, y)`` enters the memory only when its curvature ``s.y`` is positive, so
 the implicit Hessian approximation stays positive definite. Memory cost:
 ``2 * history_size + 3`` tensors of the size of ``x``.
@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from mcrkit.reconstruction.optimizers.base import IterationCallback, Objective, Optimizer
+from mcrkit.reconstruction.optimizers.line_search import strong_wolfe
 from mcrkit.registry import optimizers
 
 __all__ = ["LBFGS"]
@@ -32,9 +33,9 @@ class LBFGS(Optimizer):
     initial_step : float
         Largest change of any logit in the first iteration.
     armijo : float
-        Sufficient-decrease constant of the line search.
-    max_backtracks : int
-        Step halvings tried before the memory is reset.
+        Sufficient-decrease constant of the strong Wolfe line search.
+    max_evaluations : int
+        Objective evaluations one line search may spend.
     tolerance_grad : float
         Stop when the largest gradient entry falls below this value.
     """
@@ -46,7 +47,7 @@ class LBFGS(Optimizer):
     history_size: int = 10
     initial_step: float = 1.0
     armijo: float = 1e-4
-    max_backtracks: int = 30
+    max_evaluations: int = 25
     tolerance_grad: float = 1e-7
 
     def __post_init__(self) -> None:
@@ -98,20 +99,17 @@ class LBFGS(Optimizer):
                 self._y.clear()
                 direction = self._direction(grad)
                 slope = torch.dot(grad.flatten(), direction.flatten())
-            step = 1.0
-            for _ in range(self.max_backtracks):
-                candidate = x + step * direction
-                new_value, new_grad = fn(candidate)
-                self._evaluations += 1
-                if new_value <= value + self.armijo * step * slope:
-                    break
-                step *= 0.5
-            else:
+            found = strong_wolfe(fn, x, value, grad, direction, c1=self.armijo,
+                                 max_evaluations=self.max_evaluations)
+            self._evaluations += found.evaluations
+            if found.step == 0.0:
                 if not self._s:
                     break  # no decrease even along the scaled gradient: converged
-                self._s.clear()
+                self._s.clear()  # stale curvature: retry along the gradient
                 self._y.clear()
                 continue
+            candidate = x + found.step * direction
+            new_value, new_grad = found.value, found.grad
             self._remember(candidate - x, new_grad - grad)
             x, value, grad = candidate, new_value, new_grad
             if on_iteration(iteration, x, float(value)):
