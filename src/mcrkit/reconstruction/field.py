@@ -1,16 +1,23 @@
 """The relaxed field: per-voxel phase fractions that sum to one by construction.
 
-The optimization variables are logits ``theta`` of shape ``(P-1, *shape)``;
-phase 0 has the fixed logit 0, so
+The optimization variables are ``P-1`` angles per voxel, ``theta`` of shape
+``(P-1, *shape)``, the hyperspherical coordinates of a unit vector whose
+squared components are the phase fractions:
 
 .. math::
 
-    \\phi_0 = \\frac{1}{1 + \\sum_q e^{\\theta_q}}, \\qquad
-    \\phi_p = \\frac{e^{\\theta_p}}{1 + \\sum_q e^{\\theta_q}}
+    \\phi_0 = \\cos^2\\theta_1, \\quad
+    \\phi_1 = \\sin^2\\theta_1 \\cos^2\\theta_2, \\quad \\dots, \\quad
+    \\phi_{P-1} = \\prod_{k=1}^{P-1} \\sin^2\\theta_k
 
-(a sigmoid for two phases). Every value lies in (0, 1) and the fractions sum
-to one for any ``theta``, so the problem is unconstrained and has no redundant
-degree of freedom. The discrete result is the phase of largest fraction.
+(for two phases simply :math:`\\phi_1 = \\sin^2\\theta`). Every fraction lies
+in [0, 1] and they sum to one for any ``theta``, so the problem is
+unconstrained with no redundant variable. Unlike a softmax, the map does not
+saturate: a discrete state is reached at finite ``theta`` with finite
+curvature, so gradient optimizers can still move voxels between phases late
+in a run (with logits, gradients vanish exponentially as the field binarizes
+and 3D reconstructions stall). The discrete result is the phase of largest
+fraction.
 """
 
 from __future__ import annotations
@@ -18,45 +25,64 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["field_from_logits", "initial_logits", "labels_from_logits", "logits_from_labels"]
+__all__ = ["field_from_params", "initial_params", "labels_from_params", "params_from_field",
+           "params_from_labels"]
 
 
-def field_from_logits(theta: torch.Tensor) -> torch.Tensor:
-    """Relaxed field ``(P, *shape)`` from logits ``(P-1, *shape)``."""
-    return torch.softmax(torch.cat([torch.zeros_like(theta[:1]), theta]), dim=0)
+def field_from_params(theta: torch.Tensor) -> torch.Tensor:
+    """Relaxed field ``(P, *shape)`` from angles ``(P-1, *shape)``."""
+    cos2 = torch.cos(theta).square()
+    remaining = torch.ones_like(theta[0])
+    fractions = []
+    for k in range(theta.shape[0]):
+        fractions.append(remaining * cos2[k])
+        remaining = remaining * (1 - cos2[k])
+    fractions.append(remaining)
+    return torch.stack(fractions)
 
 
-def labels_from_logits(theta: torch.Tensor) -> np.ndarray:
-    """Discrete labels (argmax of the phase fractions) as a uint8 ndarray."""
+def params_from_field(field: torch.Tensor) -> torch.Tensor:
+    """Angles ``(P-1, *shape)`` that reproduce a field on the simplex (inverse map)."""
+    remaining = torch.ones_like(field[0])
+    angles = []
+    for k in range(field.shape[0] - 1):
+        share = torch.where(remaining > 0, field[k] / remaining.clamp_min(1e-30), 1.0)
+        angles.append(torch.arccos(share.clamp(0, 1).sqrt()))
+        remaining = (remaining - field[k]).clamp_min(0)
+    return torch.stack(angles)
+
+
+def labels_from_params(theta: torch.Tensor) -> np.ndarray:
+    """Discrete labels (phase of largest fraction) as a uint8 ndarray."""
     with torch.no_grad():
-        full = torch.cat([torch.zeros_like(theta[:1]), theta])
-        return full.argmax(dim=0).to(torch.uint8).cpu().numpy()
+        return field_from_params(theta).argmax(dim=0).to(torch.uint8).cpu().numpy()
 
 
-def initial_logits(shape: tuple[int, ...], volume_fractions: np.ndarray, *,
-                   generator: torch.Generator, noise: float = 0.5,
+def initial_params(shape: tuple[int, ...], volume_fractions: np.ndarray, *,
+                   generator: torch.Generator, noise: float = 0.05,
                    dtype: torch.dtype = torch.float32,
                    device: str | torch.device = "cpu") -> torch.Tensor:
-    """Random logits whose mean field has the given volume fractions.
+    """Angles of a nearly uniform field at the given volume fractions.
 
-    Logit ``p`` is ``log(vf_p / vf_0)`` plus Gaussian noise of standard deviation ``noise``.
+    The uniform field is perturbed by Gaussian noise of standard deviation
+    ``noise`` (radians) drawn from ``generator``; small noise lets the
+    statistics, not the noise, shape the structure.
     """
-    vf = np.clip(np.asarray(volume_fractions, dtype=np.float64), 1e-6, None)
-    base = torch.as_tensor(np.log(vf[1:] / vf[0]), dtype=dtype, device=device)
+    vf = torch.as_tensor(np.asarray(volume_fractions, dtype=np.float64), dtype=dtype)
+    base = params_from_field(vf.view(-1, *[1] * len(shape)))
     draws = torch.randn((len(vf) - 1, *shape), generator=generator, dtype=dtype,
                         device=generator.device)
-    return base.view(-1, *[1] * len(shape)) + noise * draws.to(device)
+    return (base.to(device) + noise * draws.to(device)).contiguous()
 
 
-def logits_from_labels(labels: np.ndarray, n_phases: int, *, confidence: float = 0.9,
+def params_from_labels(labels: np.ndarray, n_phases: int, *, confidence: float = 0.9,
                        dtype: torch.dtype = torch.float32,
                        device: str | torch.device = "cpu") -> torch.Tensor:
-    """Logits whose field gives each voxel's label the fraction ``confidence``."""
+    """Angles whose field gives each voxel's label the fraction ``confidence``."""
     if not 1.0 / n_phases < confidence < 1.0:
         raise ValueError(f"confidence must lie in (1/{n_phases}, 1), got {confidence}")
     other = (1.0 - confidence) / (n_phases - 1)
-    log_p = torch.full((n_phases, *labels.shape), float(np.log(other)), dtype=dtype,
-                       device=device)
+    field = torch.full((n_phases, *labels.shape), other, dtype=dtype, device=device)
     index = torch.as_tensor(labels.astype(np.int64), device=device)[None]
-    log_p.scatter_(0, index, float(np.log(confidence)))
-    return log_p[1:] - log_p[:1]
+    field.scatter_(0, index, confidence)
+    return params_from_field(field)
