@@ -108,8 +108,7 @@ class LBFGS(Optimizer):
                 self._s.clear()  # stale curvature: retry along the gradient
                 self._y.clear()
                 continue
-            candidate = x + found.step * direction
-            new_value, new_grad = found.value, found.grad
+            candidate, new_value, new_grad = found.x, found.value, found.grad
             self._remember(candidate - x, new_grad - grad)
             x, value, grad = candidate, new_value, new_grad
             if on_iteration(iteration, x, float(value)):

@@ -22,6 +22,7 @@ class LineSearchResult:
     """Accepted step (0 when none decreased the objective) and the point it reached."""
 
     step: float
+    x: torch.Tensor
     value: torch.Tensor
     grad: torch.Tensor
     evaluations: int
@@ -32,6 +33,7 @@ class _Point:
     step: float
     value: float
     slope: float
+    x: torch.Tensor
     value_t: torch.Tensor
     grad: torch.Tensor
 
@@ -77,20 +79,21 @@ def strong_wolfe(fn: Objective, x: torch.Tensor, value: torch.Tensor, grad: torc
     """
     slope0 = float(torch.dot(grad.flatten(), direction.flatten()))
     f0 = float(value)
-    start = _Point(0.0, f0, slope0, value, grad)
+    start = _Point(0.0, f0, slope0, x, value, grad)
     evaluations = 0
 
     def probe(t: float) -> _Point:
         nonlocal evaluations
         evaluations += 1
-        v, g = fn(x + t * direction)
-        return _Point(t, float(v), float(torch.dot(g.flatten(), direction.flatten())), v, g)
+        point = x + t * direction
+        v, g = fn(point)
+        return _Point(t, float(v), float(torch.dot(g.flatten(), direction.flatten())), point, v, g)
 
     def armijo(p: _Point) -> bool:
         return math.isfinite(p.value) and p.value <= f0 + c1 * p.step * slope0
 
     def result(p: _Point) -> LineSearchResult:
-        return LineSearchResult(p.step, p.value_t, p.grad, evaluations)
+        return LineSearchResult(p.step, p.x, p.value_t, p.grad, evaluations)
 
     def zoom(lo: _Point, hi: _Point) -> LineSearchResult:
         while evaluations < max_evaluations:
