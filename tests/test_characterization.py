@@ -224,7 +224,7 @@ def test_str_lists_shapes(characterization, characterization_3d):
     assert text.splitlines()[0] == "Characterization of gray.tif (shape (16, 16), 2 phases)"
     assert "volume_fractions" in text and "(2,)" in text
     assert "two_point" in text and "(1, 7, 7)" in text
-    assert "lineal_path" in text and "(1, 2, 4)" in text
+    assert "lineal_path" in text and "(2, 2, 4)" in text
     assert len(text.splitlines()) == 1 + len(characterization.names)
     assert "per axis x/y/z" in str(characterization_3d)
     assert "(3, 3)" in str(characterization_3d)

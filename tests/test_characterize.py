@@ -33,7 +33,7 @@ def test_default_descriptors_on_the_bundled_example(example):
     assert c["volume_fractions"].shape == (2,)
     assert c["two_point"].shape == (1, 17, 17)  # 2*limit_to+1 with limit_to=8
     assert c["correlations"].shape == (1, 1, 113, 113)  # levels, C, K, K; K = 8**2 + 7**2
-    assert c["lineal_path"].shape == (1, 4, 9)  # 4 directions, limit_to+1 lengths
+    assert c["lineal_path"].shape == (2, 4, 9)  # 4 directions, limit_to+1 lengths
     assert c["variation"].shape == (1,)
     assert c.shape == (64, 64)
     assert c.n_phases == 2
@@ -46,7 +46,7 @@ def test_default_descriptors_on_the_bundled_example(example):
     assert fractions.sum() == pytest.approx(1.0)
     assert fractions[1] == pytest.approx((example == 1).mean())
     assert c["two_point"][0, 8, 8] == pytest.approx(fractions[1])  # S2(0) = phi
-    assert c["lineal_path"][0, :, 0] == pytest.approx(fractions[1])  # L(0) = phi
+    assert c["lineal_path"][1, :, 0] == pytest.approx(fractions[1])  # L(0) = phi
     assert np.all(np.diff(c["lineal_path"][0], axis=-1) <= 1e-12)  # L(r) never increases
     assert c.settings["two_point"] == {"limit_to": 8, "periodic": True}
 
@@ -60,7 +60,7 @@ def test_limit_to_applies_only_to_descriptors_that_have_it(example):
     assert c.settings["volume_fractions"] == {}
     assert c.settings["variation"] == {"periodic": True}
     assert c["two_point"].shape == (1, 9, 9)
-    assert c["lineal_path"].shape == (1, 4, 5)
+    assert c["lineal_path"].shape == (2, 4, 5)
 
 
 def test_periodic_applies_only_to_descriptors_that_have_it(example):

@@ -76,12 +76,14 @@ def test_descriptor_equals_brute_force_per_phase():
             np.testing.assert_allclose(value[phase, d], expected, atol=1e-12)
 
 
-def test_two_phase_descriptor_is_phase_one():
+def test_two_phase_descriptor_describes_both_phases():
     rng = np.random.default_rng(1234)
     image = _binary(rng, (10, 10)).astype(np.uint8)
     value = LinealPath(limit_to=3, periodic=False).characterize(from_array(image))
-    assert value.shape == (1, 4, 4)
-    np.testing.assert_allclose(value[0], lineal_path(image == 1, limit_to=3, periodic=False))
+    assert value.shape == (2, 4, 4)
+    for phase in (0, 1):
+        np.testing.assert_allclose(value[phase],
+                                   lineal_path(image == phase, limit_to=3, periodic=False))
 
 
 @pytest.mark.parametrize("width", [1, 2, 3])
@@ -154,16 +156,16 @@ def test_approx_equals_exact_on_binary_fields(method, periodic, n_phases):
     np.testing.assert_array_equal(approx.characterize(ms), expected)
     field = one_hot(labels, n_phases, dtype=torch.float64)
     np.testing.assert_allclose(approx.evaluate(field).numpy(), expected, atol=1e-12)
-    assert expected.shape == (n_phases if n_phases > 2 else 1, len(directions), 6)
+    assert expected.shape == (n_phases, len(directions), 6)
 
 
 def test_approx_methods_differ_on_relaxed_fields():
     rng = np.random.default_rng(1234)
     relaxed = rng.uniform(0.05, 0.95, size=(8, 8))
     field = torch.as_tensor(np.stack([1 - relaxed, relaxed]))
-    product = LinealPathApprox(limit_to=3, directions=((0, 1),)).evaluate(field)[0, 0].numpy()
+    product = LinealPathApprox(limit_to=3, directions=((0, 1),)).evaluate(field)[1, 0].numpy()
     minimum = LinealPathApprox(limit_to=3, directions=((0, 1),), method="min").evaluate(field)
-    minimum = minimum[0, 0].numpy()
+    minimum = minimum[1, 0].numpy()
     # By hand along y (axis 1), periodic.
     shifted = [np.roll(relaxed, -k, axis=1) for k in range(4)]
     expected_product = [np.prod(shifted[:k + 1], axis=0).mean() for k in range(4)]

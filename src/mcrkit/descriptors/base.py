@@ -74,6 +74,14 @@ class Descriptor:
         A cheaper dtype in which :meth:`compute` is exact on binary fields up
         to the final rounding (used by :meth:`characterize`); None keeps the
         caller's dtype.
+    default_weight : float
+        Weight of the descriptor's term in a reconstruction objective unless
+        the user gives one.
+    relaxation_of : str or None
+        Id of a (non-differentiable) descriptor that this one equals on
+        binary fields with the same parameters: a reconstruction may use its
+        characterized value as the target (``lineal_path_approx`` relaxes
+        ``lineal_path``).
     """
 
     name: ClassVar[str]
@@ -81,6 +89,8 @@ class Descriptor:
     differentiable: ClassVar[bool] = True
     all_phases: ClassVar[bool] = False
     exact_dtype: ClassVar[torch.dtype | None] = None
+    default_weight: ClassVar[float] = 1.0
+    relaxation_of: ClassVar[str | None] = None
 
     # ---- what a descriptor implements -------------------------------------------------
     def compute(self, images: torch.Tensor) -> torch.Tensor:

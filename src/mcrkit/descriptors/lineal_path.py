@@ -152,6 +152,10 @@ def _shift_torch(a: torch.Tensor, offset: np.ndarray, periodic: bool) -> torch.T
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class _LinealPathBase(Descriptor):
+    # Unlike S2, the lineal path of one phase does not determine the other's
+    # (a matrix with thin channels and one with thin walls share phase 1's).
+    all_phases: ClassVar[bool] = True
+
     limit_to: int = 8
     directions: tuple[tuple[int, int], ...] = DEFAULT_DIRECTIONS
     periodic: bool = True
@@ -177,8 +181,9 @@ class LinealPath(_LinealPathBase):
 
     Notes
     -----
-    Value shape: ``(C, len(directions), limit_to+1)``, ``C = 1`` (phase 1) for
-    two phases and ``C = P`` otherwise; a leading axis of 3 for 3D structures.
+    Value shape: ``(P, len(directions), limit_to+1)``, every phase (the lineal
+    path of one phase does not determine the other's); a leading axis of 3 for
+    3D structures.
     """
 
     name = "lineal_path"
@@ -212,6 +217,7 @@ class LinealPathApprox(_LinealPathBase):
 
     name = "lineal_path_approx"
     aliases = ("LinealPathApproximation",)
+    relaxation_of = "lineal_path"
 
     method: str = "product"
 

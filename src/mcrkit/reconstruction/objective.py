@@ -1,0 +1,278 @@
+r"""The reconstruction objective: descriptor mismatch of a relaxed field.
+
+.. math::
+
+    \mathcal L(\theta) = \sum_i w_i\, \ell\big(D_i(\phi(\theta)) - D_i^\ast\big)
+
+with the field :math:`\phi(\theta)` of :mod:`mcrkit.reconstruction.field`,
+descriptors :math:`D_i`, targets :math:`D_i^\ast` from a characterization,
+weights :math:`w_i` and a loss plugin :math:`\ell`. Optimizers see
+:math:`N \mathcal L` (``N`` = number of voxels): the gradient of a mean-type
+statistic with respect to one voxel shrinks like ``1/N``, and without the
+factor float32 line searches cannot resolve the decrease of large volumes.
+Reported losses are always the unscaled :math:`\mathcal L`.
+
+A 2D characterization prescribes its values on every slice of a 3D target:
+the target is repeated for the three slicing axes. Multigrid coarse levels
+optimize angles on a coarser grid that are repeated (nearest-neighbour) onto
+the full grid, so every level is judged by the exact full-resolution
+statistics.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from mcrkit.characterization import Characterization
+from mcrkit.descriptors.base import Descriptor, one_hot
+from mcrkit.descriptors.selection import DescriptorSpec
+from mcrkit.losses import Loss
+from mcrkit.reconstruction.field import field_from_params
+from mcrkit.registry import descriptors as descriptor_registry
+from mcrkit.registry import losses as loss_registry
+
+__all__ = ["Objective", "Term", "make_loss", "resolve_terms", "upsample"]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One descriptor of the objective.
+
+    Attributes
+    ----------
+    descriptor : Descriptor
+        Evaluated on the relaxed field.
+    target : Tensor
+        Target value, laid out as ``descriptor.evaluate`` returns it for the
+        reconstruction's shape.
+    weight : float
+        Weight of this term.
+    source : str
+        Characterization entry the target was taken from.
+    """
+
+    descriptor: Descriptor
+    target: torch.Tensor
+    weight: float
+    source: str
+
+    @property
+    def name(self) -> str:
+        """Descriptor id."""
+        return self.descriptor.name
+
+
+def upsample(theta: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """Repeat coarse angles ``(P-1, *coarse)`` onto ``shape`` (nearest neighbour, cropped)."""
+    out = theta
+    for axis, size in enumerate(shape):
+        factor = math.ceil(size / theta.shape[axis + 1])
+        if factor > 1:
+            out = out.repeat_interleave(factor, dim=axis + 1)
+        out = out.narrow(axis + 1, 0, size)
+    return out
+
+
+class Objective:
+    """Differentiable descriptor mismatch of the field given by angles ``theta``.
+
+    Parameters
+    ----------
+    terms : sequence of Term
+        Descriptors with their targets and weights.
+    loss : Loss
+        Per-term mismatch measure.
+    n_phases : int
+        Number of phases P.
+    shape : tuple of int
+        Spatial shape of the reconstruction.
+    """
+
+    def __init__(self, terms: Sequence[Term], loss: Loss, n_phases: int,
+                 shape: tuple[int, ...]) -> None:
+        if not terms:
+            raise ValueError("a reconstruction needs at least one descriptor")
+        self.terms = list(terms)
+        self.loss = loss
+        self.n_phases = n_phases
+        self.shape = tuple(shape)
+        self.scale = float(np.prod(self.shape))
+        self.evaluations = 0
+
+    def parts(self, field: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Unweighted loss of each term for a relaxed field ``(P, *shape)``."""
+        out = {}
+        for term in self.terms:
+            value = term.descriptor.evaluate(field)
+            if value.shape != term.target.shape:
+                raise ValueError(
+                    f"{term.name}: the value on a field of shape {tuple(field.shape[1:])} has "
+                    f"shape {tuple(value.shape)} but its target from {term.source!r} has shape "
+                    f"{tuple(term.target.shape)}; was the characterization made with other "
+                    "settings or another number of phases?"
+                )
+            out[term.name] = self.loss(value - term.target)
+        return out
+
+    def total(self, parts: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        """Weighted sum of the term losses."""
+        return sum(term.weight * parts[term.name] for term in self.terms)
+
+    def __call__(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scaled objective and its gradient for angles on the full or a coarser grid."""
+        theta = theta.detach().requires_grad_(True)
+        with torch.enable_grad():
+            field = field_from_params(upsample(theta, self.shape))
+            value = self.scale * self.total(self.parts(field))
+            (grad,) = torch.autograd.grad(value, theta)
+        self.evaluations += 1
+        return value.detach(), grad
+
+    def loss_of(self, theta: torch.Tensor) -> float:
+        """Unscaled objective of angles on the full or a coarser grid (no gradient)."""
+        with torch.no_grad():
+            return float(self.total(self.parts(field_from_params(upsample(theta, self.shape)))))
+
+    def discrete_errors(self, labels: np.ndarray) -> dict[str, float]:
+        """Unweighted loss of every term on discrete labels (exact statistics)."""
+        dtype = self.terms[0].target.dtype
+        device = self.terms[0].target.device
+        with torch.no_grad():
+            parts = self.parts(one_hot(labels, self.n_phases, dtype=dtype, device=device))
+        return {name: float(v) for name, v in parts.items()}
+
+
+def _target(characterization: Characterization, source: str, ndim: int) -> np.ndarray:
+    value = np.asarray(characterization[source], dtype=np.float64)
+    if characterization.per_axis:
+        if ndim == 2:
+            raise ValueError(
+                f"the characterization of {characterization.source} holds per-axis values of a "
+                "3D structure, which do not prescribe a 2D reconstruction; characterize it with "
+                "isotropic=True (--isotropic) or reconstruct in 3D"
+            )
+        return value
+    return np.broadcast_to(value, (3, *value.shape)) if ndim == 3 else value
+
+
+def _find_source(cls: type[Descriptor], characterization: Characterization) -> str:
+    """Characterization entry that holds the target of descriptor class ``cls``."""
+    if cls.name in characterization:
+        return cls.name
+    if cls.relaxation_of and cls.relaxation_of in characterization:
+        return cls.relaxation_of
+    raise ValueError(
+        f"descriptor {cls.name!r} is not in the characterization of "
+        f"{characterization.source}, which holds {', '.join(characterization.names)}; "
+        f"characterize with {cls.name} or choose among those"
+    )
+
+
+def _differentiable_class(name: str) -> type[Descriptor]:
+    """The descriptor class for ``name``, replaced by its relaxation if not differentiable."""
+    cls = descriptor_registry.get(name)
+    if cls.differentiable:
+        return cls
+    for candidate in descriptor_registry.available().values():
+        if candidate.relaxation_of == cls.name and candidate.differentiable:
+            return candidate
+    raise ValueError(
+        f"descriptor {cls.name!r} is not differentiable and has no differentiable relaxation, "
+        "so gradient optimizers cannot use it; drop it from the descriptors"
+    )
+
+
+def _weights(names: list[str], weights: Any, classes: list[type[Descriptor]]) -> list[float]:
+    if weights is None:
+        return [float(cls.default_weight) for cls in classes]
+    if isinstance(weights, Mapping):
+        canonical = {descriptor_registry.resolve_name(k): float(v) for k, v in weights.items()}
+        unknown = sorted(set(canonical) - {cls.name for cls in classes})
+        if unknown:
+            raise ValueError(
+                f"weights given for {', '.join(unknown)}, which are not among the descriptors "
+                f"{', '.join(names)}"
+            )
+        found = [canonical.get(cls.name, float(cls.default_weight)) for cls in classes]
+    else:
+        found = [float(w) for w in np.atleast_1d(np.asarray(weights, dtype=np.float64))]
+        if len(found) != len(names):
+            raise ValueError(
+                f"{len(found)} weights given for {len(names)} descriptors ({', '.join(names)}); "
+                "give one weight per descriptor, in the same order"
+            )
+    bad = [w for w in found if not (math.isfinite(w) and w >= 0)]
+    if bad:
+        raise ValueError(f"weights must be finite and non-negative, got {bad}")
+    return found
+
+
+def resolve_terms(characterization: Characterization, shape: tuple[int, ...],
+                  descriptors: Sequence[DescriptorSpec], weights: Any = None, *,
+                  dtype: torch.dtype = torch.float32,
+                  device: str | torch.device = "cpu") -> list[Term]:
+    """Terms for reconstructing ``shape`` from ``characterization``.
+
+    Each descriptor is configured with the settings recorded in the
+    characterization (so targets and values agree); a non-differentiable
+    descriptor is replaced by its differentiable relaxation.
+
+    Parameters
+    ----------
+    characterization : Characterization
+        Source of the targets.
+    shape : tuple of int
+        Spatial shape of the reconstruction (2D or 3D).
+    descriptors : sequence of str or Descriptor class
+        Descriptor ids (or aliases); see :func:`mcrkit.list_descriptors`.
+    weights : sequence of float or mapping, optional
+        One weight per descriptor, or ``{id: weight}``; defaults per descriptor.
+    dtype, device
+        Where the targets live.
+
+    Raises
+    ------
+    ValueError
+        For a descriptor the characterization lacks, a weight count mismatch,
+        or a ``limit_to`` too large for the slices of ``shape``.
+    """
+    specs = [d.name if isinstance(d, Descriptor) else d for d in descriptors]
+    classes = [_differentiable_class(d if isinstance(d, str) else d.name) for d in specs]
+    seen = [cls.name for cls in classes]
+    twice = sorted({n for n in seen if seen.count(n) > 1})
+    if twice:
+        raise ValueError(f"descriptors given more than once: {', '.join(twice)}")
+    names = [str(s if isinstance(s, str) else s.name) for s in specs]
+    chosen_weights = _weights(names, weights, classes)
+    image_shapes = ([tuple(shape)] if len(shape) == 2 else
+                    [tuple(s for i, s in enumerate(shape) if i != a) for a in range(3)])
+    terms = []
+    for cls, weight in zip(classes, chosen_weights, strict=True):
+        source = _find_source(cls, characterization)
+        recorded = characterization.settings.get(source, {})
+        settings = {k: (tuple(map(tuple, v)) if k == "directions" else v)
+                    for k, v in recorded.items() if k in cls.parameters()}
+        descriptor = cls(**settings)
+        for image_shape in image_shapes:
+            try:
+                descriptor.check_image_shape(image_shape)
+            except ValueError as exc:
+                raise ValueError(f"{exc} (reconstruction shape {tuple(shape)})") from None
+        target = torch.as_tensor(np.ascontiguousarray(_target(characterization, source,
+                                                              len(shape))),
+                                 dtype=dtype, device=device)
+        terms.append(Term(descriptor, target, weight, source))
+    return terms
+
+
+def make_loss(loss: str | Loss | type[Loss]) -> Loss:
+    """A loss instance from an id, alias, class or instance."""
+    if isinstance(loss, Loss):
+        return loss
+    return loss_registry.get(loss)()
