@@ -2,9 +2,36 @@
 
 Third-party optimizers subclass :class:`Optimizer` and register through the
 ``mcrkit.optimizers`` entry-point group.
+
+==========  ==========================================================
+name        method
+==========  ==========================================================
+lbfgs       L-BFGS in PyTorch on the field's device, resumable (default)
+lbfgsb      scipy's L-BFGS-B in float64 on the host
+tnc         scipy's truncated Newton method in float64 on the host
+adam        torch.optim Adam, resumable (likewise the rows below)
+adamax      torch.optim Adamax
+nadam       torch.optim NAdam
+rmsprop     torch.optim RMSprop
+adagrad     torch.optim Adagrad
+adadelta    torch.optim Adadelta
+sgd         torch.optim SGD with momentum
+==========  ==========================================================
 """
 
 from mcrkit.reconstruction.optimizers.base import Optimizer
 from mcrkit.reconstruction.optimizers.lbfgs import LBFGS
+from mcrkit.reconstruction.optimizers.scipy_optimize import LBFGSB, TNC, ScipyOptimizer
+from mcrkit.reconstruction.optimizers.torch_optim import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    NAdam,
+    RMSprop,
+    TorchOptimizer,
+)
 
-__all__ = ["LBFGS", "Optimizer"]
+__all__ = ["LBFGS", "LBFGSB", "SGD", "TNC", "Adadelta", "Adagrad", "Adam", "Adamax", "NAdam",
+           "Optimizer", "RMSprop", "ScipyOptimizer", "TorchOptimizer"]
