@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mcrkit
-from mcrkit.validation import GOOD, compare, isolated_fraction
+from mcrkit.validation import GOOD, compare, format_comparison, isolated_fraction
 
 
 def test_identical_and_shifted_structures_are_perfect() -> None:
@@ -37,7 +37,7 @@ def test_noise_is_detected() -> None:
     noisy = np.where(rng.random(original.shape) < 0.05, 1 - original, original)
     report = compare(original, noisy)
     assert not report["good"]
-    assert report["worst"]["isolated_fraction"] > GOOD["isolated_fraction"]
+    assert report["worst"]["isolated_excess"] > GOOD["isolated_excess"]
     assert report["worst"]["interface_error"] > 0.2
 
 
@@ -51,3 +51,15 @@ def test_three_phase_volume_fraction_error_is_the_worst_phase() -> None:
     original = np.array([[0, 1, 2, 2]] * 4)
     result = np.array([[0, 1, 1, 2]] * 4)
     assert compare(original, result, limit_to=1)["worst"]["volume_fraction_error"] == 0.25
+
+
+def test_isolated_voxels_are_judged_against_the_original() -> None:
+    rng = np.random.default_rng(7)
+    original = mcrkit.data.load("pymks_ms_64x64_1").copy()
+    flips = rng.random(original.shape) < 0.01
+    noisy = np.where(flips, 1 - original, original)
+    assert isolated_fraction(noisy) > GOOD["isolated_excess"]
+    report = compare(noisy, noisy)
+    assert report["worst"]["isolated_excess"] == 0.0
+    assert report["worst"]["isolated_fraction"] == isolated_fraction(noisy)
+    assert "isolated voxels" in format_comparison(report)

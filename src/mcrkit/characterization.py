@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from mcrkit._version import __version__
+from mcrkit.io.atomic import atomic_path
 from mcrkit.microstructure import AXIS_NAMES
 
 __all__ = ["FORMAT_VERSION", "Characterization", "CharacterizationFileError"]
@@ -138,14 +139,8 @@ class Characterization:
             path = path.with_name(path.name + ".npz")
         arrays = {_VALUE_PREFIX + name: np.asarray(v) for name, v in self.values.items()}
         arrays["metadata"] = np.array(json.dumps(self.metadata()))
-        tmp = path.with_name(f".{path.name}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
         return path
 
     @classmethod

@@ -51,6 +51,10 @@ class Optimizer:
         """
         raise NotImplementedError
 
+    def state_bytes(self, x_bytes: int) -> int:
+        """Memory the optimizer holds for an iterate of ``x_bytes`` bytes (for estimates)."""
+        return 4 * x_bytes
+
     @property
     def evaluations(self) -> int:
         """Objective evaluations made so far."""

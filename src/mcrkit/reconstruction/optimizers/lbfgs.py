@@ -57,6 +57,9 @@ class LBFGS(Optimizer):
         self._y: list[torch.Tensor] = []
         self._evaluations = 0
 
+    def state_bytes(self, x_bytes: int) -> int:
+        return (2 * self.history_size + 4) * x_bytes
+
     def _direction(self, grad: torch.Tensor) -> torch.Tensor:
         if not self._s:
             return -grad * (self.initial_step / grad.abs().max().clamp_min(1e-30))

@@ -36,6 +36,10 @@ class ScipyOptimizer(Optimizer):
     def __post_init__(self) -> None:
         self._evaluations = 0
 
+    def state_bytes(self, x_bytes: int) -> int:
+        # float64 host copies: scipy's work arrays (L-BFGS-B: 2 m + 5 vectors) and ours
+        return 2 * (2 * getattr(self, "history_size", 10) + 8) * x_bytes
+
     def _options(self, n_iter: int) -> dict[str, Any]:
         """scipy's ``options`` for a run of at most ``n_iter`` iterations."""
         raise NotImplementedError
@@ -128,6 +132,10 @@ class LBFGSB(ScipyOptimizer):
         if self.max_line_search < 1:
             raise ValueError(f"lbfgsb: max_line_search must be >= 1, got {self.max_line_search}")
 
+    def state_bytes(self, x_bytes: int) -> int:
+        # float64 host copies: scipy's work arrays (L-BFGS-B: 2 m + 5 vectors) and ours
+        return 2 * (2 * getattr(self, "history_size", 10) + 8) * x_bytes
+
     def _options(self, n_iter: int) -> dict[str, Any]:
         return {"maxiter": n_iter, "maxfun": np.iinfo(np.int32).max,
                 "maxcor": self.history_size, "gtol": self.tolerance_grad,
@@ -163,6 +171,10 @@ class TNC(ScipyOptimizer):
     tolerance_grad: float = -1.0
     tolerance_change: float = -1.0
     max_cg_iterations: int = -1
+
+    def state_bytes(self, x_bytes: int) -> int:
+        # float64 host copies: scipy's work arrays (L-BFGS-B: 2 m + 5 vectors) and ours
+        return 2 * (2 * getattr(self, "history_size", 10) + 8) * x_bytes
 
     def _options(self, n_iter: int) -> dict[str, Any]:
         # TNC has no iteration limit of its own (the callback enforces it);

@@ -1,0 +1,87 @@
+"""Peak-memory estimate of a reconstruction, checked before a run starts.
+
+The estimate adds what a run keeps at its largest: the angles and the
+autograd graph of the relaxed field (a few copies of ``P`` fields), each
+descriptor's intermediate arrays for the images of all slices (bounded by
+the chunk budget of :mod:`mcrkit.descriptors.base`, beyond which chunks are
+recomputed instead of stored), the optimizer's memory and the interpreter
+with PyTorch loaded. It errs on the high side; ``force=True`` skips the check.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+import torch
+
+from mcrkit.descriptors.base import WORKSPACE_BYTES
+from mcrkit.reconstruction.objective import Term
+from mcrkit.reconstruction.optimizers.base import Optimizer
+
+__all__ = ["available_bytes", "check_memory", "estimate_peak_bytes", "format_bytes"]
+
+PROCESS_BYTES = 400 * 2**20
+"""Python, PyTorch and mcrkit loaded, before any array."""
+
+FIELD_COPIES = 12
+"""Field-sized tensors alive in one evaluation: angles, cosines, fractions, slice
+views made contiguous, gradients."""
+
+
+def estimate_peak_bytes(terms: Sequence[Term], shape: tuple[int, ...], n_phases: int,
+                        optimizer: Optimizer, dtype: torch.dtype = torch.float32) -> int:
+    """Estimated peak memory in bytes of reconstructing ``shape`` with these terms."""
+    voxels = math.prod(shape)
+    item = torch.empty((), dtype=dtype).element_size()
+    field = voxels * n_phases * item
+    n_axes = 1 if len(shape) == 2 else 3
+    descriptors = 0
+    for term in terms:
+        channels = len(term.descriptor.phases(n_phases))
+        per_voxel = term.descriptor.workspace(channels) * item
+        # the stored graph of every axis plus one chunk being recomputed
+        descriptors += min(n_axes * voxels * per_voxel, n_axes * WORKSPACE_BYTES + voxels * item)
+    angles = voxels * (n_phases - 1) * item
+    return int(PROCESS_BYTES + FIELD_COPIES * field + descriptors
+               + optimizer.state_bytes(angles))
+
+
+def available_bytes(device: torch.device) -> int | None:
+    """Free memory on ``device`` (None if unknown)."""
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return int(free)
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def format_bytes(n: float) -> str:
+    """Human-readable size, e.g. ``'1.5 GiB'``."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024:
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def check_memory(estimate: int, device: torch.device) -> None:
+    """Raise a MemoryError if ``estimate`` exceeds the free memory of ``device``."""
+    free = available_bytes(device)
+    if free is not None and estimate > free:
+        raise MemoryError(
+            f"this reconstruction needs about {format_bytes(estimate)} but only "
+            f"{format_bytes(free)} is free on {device}; reconstruct a smaller shape, use fewer "
+            "or cheaper descriptors (e.g. a smaller limit_to), or pass force=True (--force) to "
+            "try anyway"
+        )

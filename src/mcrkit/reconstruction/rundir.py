@@ -1,0 +1,175 @@
+"""The run directory: result, settings, convergence history and checkpoint of a run.
+
+=========================  ==================================================
+file                       content
+=========================  ==================================================
+``reconstruction.npy``     discrete labels (uint8), axes x, y[, z]
+``run.json``               settings, seed, versions, status, timings, errors
+``characterization.npz``   the target characterization (a resume needs it)
+``convergence.npz``        per iteration: ``iteration``, ``level``, ``loss``,
+                           ``evaluations``, ``elapsed``; ``snapshots``
+                           (labels) at ``snapshot_iterations``
+``checkpoint.pt``          angles, level, optimizer state (tensors only,
+                           read back with ``weights_only=True``)
+=========================  ==================================================
+
+Every file is written under a temporary name and renamed, so a killed run
+never leaves a corrupt file; the convergence file is written before the
+checkpoint, and a resume keeps only the history up to the checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from mcrkit.io.atomic import atomic_path
+from mcrkit.reconstruction.engine import HISTORY_KEYS, RunState
+
+__all__ = ["RunDirectory", "RunDirectoryError"]
+
+FORMAT_VERSION = 1
+
+
+class RunDirectoryError(ValueError):
+    """A run directory cannot be created or read; the message says why and what to do."""
+
+
+class RunDirectory:
+    """Files of one reconstruction run (see the module docstring)."""
+
+    RESULT = "reconstruction.npy"
+    RUN = "run.json"
+    TARGET = "characterization.npz"
+    CONVERGENCE = "convergence.npz"
+    CHECKPOINT = "checkpoint.pt"
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunDirectory({str(self.path)!r})"
+
+    def file(self, name: str) -> Path:
+        """Path of one of the run's files."""
+        return self.path / name
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str]) -> RunDirectory:
+        """Make a new run directory; refuse one that already holds a run (never overwrite)."""
+        run = cls(path)
+        if run.path.exists() and not run.path.is_dir():
+            raise RunDirectoryError(f"{run.path}: exists and is not a directory; choose another "
+                                    "output directory")
+        if run.file(cls.RUN).exists() or run.file(cls.CHECKPOINT).exists():
+            raise RunDirectoryError(
+                f"{run.path}: already holds a reconstruction run; choose another output "
+                f"directory, or continue it with --resume {run.path} (resume=...)"
+            )
+        run.path.mkdir(parents=True, exist_ok=True)
+        return run
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> RunDirectory:
+        """An existing run directory with a checkpoint to resume from."""
+        run = cls(path)
+        for name in (cls.RUN, cls.TARGET, cls.CHECKPOINT):
+            if not run.file(name).exists():
+                raise RunDirectoryError(
+                    f"{run.path}: cannot resume, {name} is missing; resume needs a run "
+                    "directory written by mcrkit reconstruct or match"
+                )
+        return run
+
+    # ---- run.json -------------------------------------------------------------------
+    def write_metadata(self, metadata: dict[str, Any]) -> None:
+        """Write ``run.json``."""
+        document = {"format": "mcrkit.run", "format_version": FORMAT_VERSION, **metadata}
+        with atomic_path(self.file(self.RUN)) as tmp:
+            tmp.write_text(json.dumps(document, indent=2, default=_json_default) + "\n")
+
+    def update_metadata(self, **entries: Any) -> None:
+        """Add or replace top-level entries of ``run.json``."""
+        document = self.read_metadata()
+        document.update(entries)
+        del document["format"], document["format_version"]
+        self.write_metadata(document)
+
+    def read_metadata(self) -> dict[str, Any]:
+        """Read and check ``run.json``."""
+        path = self.file(self.RUN)
+        try:
+            document = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise RunDirectoryError(f"{path}: cannot be read ({exc})") from None
+        if not isinstance(document, dict) or document.get("format") != "mcrkit.run":
+            raise RunDirectoryError(f"{path}: is not an mcrkit run description")
+        if document.get("format_version", 0) > FORMAT_VERSION:
+            raise RunDirectoryError(f"{path}: was written by a newer mcrkit; upgrade mcrkit")
+        return document
+
+    # ---- result, convergence, checkpoint ---------------------------------------------
+    def write_result(self, labels: np.ndarray) -> None:
+        """Write the discrete result."""
+        with atomic_path(self.file(self.RESULT)) as tmp, open(tmp, "wb") as fh:
+            np.save(fh, labels)
+
+    def write_state(self, state: RunState) -> None:
+        """Write the convergence history and then the checkpoint of ``state``."""
+        history = {key: np.asarray(values) for key, values in state.history.items()}
+        snapshots = (np.stack(state.snapshots) if state.snapshots
+                     else np.zeros((0,), dtype=np.uint8))
+        with atomic_path(self.file(self.CONVERGENCE)) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **history, snapshots=snapshots,
+                                snapshot_iterations=np.asarray(state.snapshot_iterations,
+                                                               dtype=np.int64))
+        checkpoint = {
+            "theta": state.theta.detach().cpu(),
+            "level": state.level,
+            "level_iteration": state.level_iteration,
+            "iteration": state.iteration,
+            "optimizer_state": state.optimizer_state,
+            "elapsed": state.elapsed,
+            "evaluations": state.evaluations,
+        }
+        with atomic_path(self.file(self.CHECKPOINT)) as tmp:
+            torch.save(checkpoint, tmp)
+
+    def read_state(self, device: torch.device) -> RunState:
+        """Restore the state of the last checkpoint (history cut at its iteration)."""
+        try:
+            checkpoint = torch.load(self.file(self.CHECKPOINT), map_location="cpu",
+                                    weights_only=True)
+            with np.load(self.file(self.CONVERGENCE), allow_pickle=False) as data:
+                convergence = {key: data[key] for key in data.files}
+        except (OSError, RuntimeError, ValueError, KeyError) as exc:
+            raise RunDirectoryError(f"{self.path}: the checkpoint cannot be read ({exc})") from None
+        done = int(checkpoint["iteration"])
+        history = {key: convergence[key][:done].tolist() for key in HISTORY_KEYS}
+        keep = convergence["snapshot_iterations"] <= done
+        return RunState(
+            theta=checkpoint["theta"].to(device),
+            level=int(checkpoint["level"]),
+            level_iteration=int(checkpoint["level_iteration"]),
+            optimizer_state=checkpoint["optimizer_state"],
+            history=history,
+            snapshots=list(convergence["snapshots"][keep]) if keep.any() else [],
+            snapshot_iterations=convergence["snapshot_iterations"][keep].tolist(),
+            elapsed=float(checkpoint["elapsed"]),
+            evaluations=int(checkpoint["evaluations"]),
+        )
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot write {type(obj).__name__} to run.json")

@@ -1,0 +1,117 @@
+"""Match: characterize a microstructure and reconstruct a statistically equivalent one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from mcrkit.descriptors.selection import DescriptorSpec
+from mcrkit.microstructure import Microstructure, as_microstructure
+from mcrkit.reconstruction.rundir import RunDirectory
+from mcrkit.registry import descriptors as descriptor_registry
+from mcrkit.validation import compare
+from mcrkit.workflows.characterize import characterize
+from mcrkit.workflows.reconstruct import (
+    RECONSTRUCTION_DESCRIPTORS,
+    ReconstructionResult,
+    reconstruct,
+)
+
+__all__ = ["match"]
+
+
+def _characterized_names(descriptors: Sequence[DescriptorSpec]) -> list[str]:
+    """Descriptors to characterize so that ``descriptors`` find their targets."""
+    names = ["volume_fractions"]  # the random start draws its fractions from it
+    for spec in descriptors:
+        cls = descriptor_registry.get(spec if isinstance(spec, str) else spec.name)
+        names.append(cls.relaxation_of or cls.name)
+    return list(dict.fromkeys(names))
+
+
+def match(
+    microstructure: Microstructure | np.ndarray | str | os.PathLike[str],
+    add_dimension: int | None = None,
+    shape: Sequence[int] | None = None,
+    descriptors: Sequence[DescriptorSpec] | None = None,
+    weights: Sequence[float] | Mapping[str, float] | None = None,
+    *,
+    limit_to: int | None = None,
+    periodic: bool | None = None,
+    threshold: float | str | None = None,
+    phases: int | None = None,
+    **options: Any,
+) -> ReconstructionResult:
+    """Reconstruct a structure statistically equivalent to ``microstructure``.
+
+    Characterizes the input with the descriptors the reconstruction needs
+    (same settings), reconstructs, and compares the discrete result with the
+    input (``result.comparison``).
+
+    Parameters
+    ----------
+    microstructure : Microstructure, array or path
+        The original, 2D or 3D (see :func:`mcrkit.io.read_microstructure`).
+    add_dimension : int, optional
+        Reconstruct a 3D volume ``(X, Y, add_dimension)`` from a 2D original.
+    shape : sequence of int, optional
+        Reconstruction shape (default: the original's, or with ``add_dimension``).
+    descriptors : sequence of str, optional
+        Descriptors to match (default
+        :data:`~mcrkit.workflows.reconstruct.RECONSTRUCTION_DESCRIPTORS`).
+    weights : sequence of float or mapping, optional
+        As for :func:`~mcrkit.workflows.reconstruct.reconstruct`.
+    limit_to, periodic
+        Descriptor settings for the characterization (see :func:`mcrkit.characterize`).
+    threshold, phases
+        Segmentation of a gray image.
+    **options
+        Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
+        ``optimizer``, ``max_iter``, ``seed``, ``device``, ``run_dir``, ...).
+
+    Returns
+    -------
+    ReconstructionResult
+        With ``comparison`` filled in.
+
+    Examples
+    --------
+    >>> import mcrkit
+    >>> result = match(mcrkit.data.load("pymks_ms_64x64_1")[:32, :32], limit_to=4,
+    ...                max_iter=60, seed=0, device="cpu")
+    >>> result.labels.shape
+    (32, 32)
+    """
+    segmentation = {k: v for k, v in {"threshold": threshold, "phases": phases}.items()
+                    if v is not None}
+    original = as_microstructure(microstructure, **segmentation)
+    if shape is not None and add_dimension is not None:
+        raise ValueError("give either shape or add_dimension, not both")
+    if add_dimension is not None:
+        if original.ndim != 2:
+            raise ValueError(f"add_dimension needs a 2D original; {original.source} is "
+                             f"{original.ndim}D with shape {original.shape}")
+        shape = (*original.shape, add_dimension)
+    target_shape = tuple(original.shape if shape is None else shape)
+    chosen = list(RECONSTRUCTION_DESCRIPTORS if descriptors is None else descriptors)
+    characterization = characterize(
+        original, _characterized_names(chosen), limit_to=limit_to, periodic=periodic,
+        isotropic=original.ndim == 3 and len(target_shape) == 2,
+        device=options.get("device", "cpu") if options.get("device") != "auto" else "cpu",
+        threads=options.get("threads"),
+    )
+    result = reconstruct(characterization, target_shape, chosen, weights, **options)
+    limit = max((getattr(t, "limit_to", 0) for t in _descriptors_of(characterization)),
+                default=8) or 8
+    result.comparison = compare(original, result.labels, limit_to=min(limit, 8))
+    if result.run_dir is not None:
+        RunDirectory(result.run_dir).update_metadata(comparison=result.comparison,
+                                                     original=original.source)
+    return result
+
+
+def _descriptors_of(characterization: Any) -> list[Any]:
+    return [characterization.descriptor(name) for name in characterization.names]

@@ -1,0 +1,505 @@
+"""Reconstruction: a microstructure whose descriptors match a characterization.
+
+:func:`reconstruct` minimizes the descriptor mismatch of a relaxed field
+(:mod:`mcrkit.reconstruction.objective`) with any optimizer plugin, optionally
+coarse-to-fine, and returns the discrete result with its convergence record.
+With ``run_dir`` every run leaves a directory (see
+:mod:`mcrkit.reconstruction.rundir`) from which :func:`resume` continues an
+interrupted run.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from mcrkit._version import __version__
+from mcrkit.characterization import Characterization
+from mcrkit.descriptors.selection import DescriptorSpec
+from mcrkit.microstructure import Microstructure, from_array
+from mcrkit.reconstruction.callbacks import Callback, ProgressBar, TimeLimit, as_callbacks
+from mcrkit.reconstruction.engine import RunState, level_shapes, optimize
+from mcrkit.reconstruction.field import (
+    field_from_params,
+    initial_params,
+    labels_from_params,
+    params_from_labels,
+)
+from mcrkit.reconstruction.memory import check_memory, estimate_peak_bytes
+from mcrkit.reconstruction.objective import Objective, make_loss, resolve_terms, upsample
+from mcrkit.reconstruction.optimizers.base import Optimizer
+from mcrkit.reconstruction.rundir import RunDirectory
+from mcrkit.registry import descriptors as descriptor_registry
+from mcrkit.registry import optimizers as optimizer_registry
+from mcrkit.runtime import resolve_device, threads_limited
+
+__all__ = ["DEFAULT_MAX_ITER", "RECONSTRUCTION_DESCRIPTORS", "ReconstructionResult",
+           "choose_descriptors", "reconstruct", "resume"]
+
+RECONSTRUCTION_DESCRIPTORS = ("volume_fractions", "two_point", "lineal_path")
+"""Descriptors a reconstruction uses by default, where the characterization has them.
+``lineal_path`` enters through its differentiable relaxation ``lineal_path_approx``."""
+
+DEFAULT_MAX_ITER = 300
+"""Iterations per multigrid level unless given."""
+
+UNDECIDED_BELOW = 0.9
+"""A voxel whose largest phase fraction is below this counts as undecided."""
+
+
+@dataclass
+class ReconstructionResult:
+    """Outcome of a reconstruction.
+
+    Attributes
+    ----------
+    labels : ndarray of uint8
+        Discrete result, phases ``0..P-1`` (axes x, y[, z]).
+    status : str
+        Why the run ended: ``max_iter``, ``converged``, ``stopped`` or ``interrupted``.
+    loss : float
+        Weighted objective of the discrete result.
+    errors : dict of str to float
+        Per descriptor: the loss (e.g. MSE) between its exact value on the
+        discrete result and the target.
+    history : dict of str to ndarray
+        Per iteration: ``iteration``, ``level``, ``loss`` (of the relaxed
+        field), ``evaluations``, ``elapsed``.
+    snapshots : list of ndarray
+        Discrete labels during the run, at ``snapshot_iterations``.
+    snapshot_iterations : list of int
+    timings : dict of str to float
+        Seconds: ``setup``, ``optimize``, ``finish``, ``total``, and ``per_evaluation``.
+    evaluations : int
+        Objective evaluations.
+    undecided : float
+        Fraction of voxels whose largest relaxed phase fraction was below 0.9.
+    settings : dict
+        Everything needed to repeat the run (JSON-ready), seed included.
+    characterization : Characterization
+        The target.
+    run_dir : Path or None
+        Where the run was saved.
+    comparison : dict or None
+        Fidelity against the original structure (:func:`mcrkit.validation.compare`),
+        set by :func:`~mcrkit.workflows.match`.
+    """
+
+    labels: np.ndarray
+    status: str
+    loss: float
+    errors: dict[str, float]
+    history: dict[str, np.ndarray]
+    snapshots: list[np.ndarray]
+    snapshot_iterations: list[int]
+    timings: dict[str, float]
+    evaluations: int
+    undecided: float
+    settings: dict[str, Any]
+    characterization: Characterization
+    run_dir: Path | None = None
+    comparison: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def iterations(self) -> int:
+        """Iterations over all levels."""
+        return len(self.history["iteration"])
+
+    @property
+    def seed(self) -> int:
+        """Seed of the run."""
+        return int(self.settings["seed"])
+
+    @property
+    def microstructure(self) -> Microstructure:
+        """The result as a :class:`Microstructure` with the source's label values."""
+        c = self.characterization
+        values = c.label_values or tuple(range(c.n_phases))
+        return Microstructure(labels=self.labels, label_values=tuple(values),
+                              source=f"reconstruction of {c.source}", voxel_size=c.voxel_size)
+
+    def __str__(self) -> str:
+        t = self.timings
+        lines = [
+            f"reconstruction {tuple(self.labels.shape)} of {self.characterization.source}: "
+            f"{self.status} after {self.iterations} iterations, {self.evaluations} evaluations, "
+            f"{t['total']:.1f} s ({t['per_evaluation'] * 1000:.1f} ms per evaluation)",
+            f"  loss of the discrete result {self.loss:.3e}; undecided voxels "
+            f"{self.undecided:.2%}",
+        ]
+        lines += [f"  {name:<20} {self.settings['loss']} {value:.3e}"
+                  for name, value in self.errors.items()]
+        if self.comparison is not None:
+            from mcrkit.validation import format_comparison
+
+            lines.append(format_comparison(self.comparison))
+        if self.run_dir is not None:
+            lines.append(f"  saved in {self.run_dir}")
+        return "\n".join(lines)
+
+
+def choose_descriptors(characterization: Characterization) -> list[str]:
+    """Default descriptors for a characterization: :data:`RECONSTRUCTION_DESCRIPTORS` it
+    holds, else every descriptor it holds that a gradient optimizer can use."""
+    chosen = [name for name in RECONSTRUCTION_DESCRIPTORS if name in characterization]
+    if len(set(chosen) - {"volume_fractions"}) > 0:
+        return chosen
+    usable = []
+    for name in characterization.names:
+        cls = descriptor_registry.get(name)
+        if cls.differentiable or any(c.relaxation_of == name
+                                     for c in descriptor_registry.available().values()):
+            usable.append(name)
+    if not usable:
+        raise ValueError(
+            f"the characterization of {characterization.source} holds no descriptor a gradient "
+            f"reconstruction can use ({', '.join(characterization.names)}); characterize with "
+            "e.g. two_point"
+        )
+    return usable
+
+
+def _check_shape(shape: Any) -> tuple[int, ...]:
+    dims = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
+    if len(dims) not in (2, 3) or not all(
+            isinstance(s, int | np.integer) and not isinstance(s, bool) and s > 0 for s in dims):
+        raise ValueError(
+            f"shape must be 2 or 3 positive integers such as (64, 64) or (64, 64, 64), got "
+            f"{shape!r}"
+        )
+    return tuple(int(s) for s in dims)
+
+
+def _make_seed(seed: int | np.random.Generator | None) -> int:
+    if seed is None:
+        return secrets.randbits(63)
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(2**63))
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or a numpy Generator, got {seed!r}")
+    return int(seed)
+
+
+def _make_optimizer(name: str | type[Optimizer], options: Mapping[str, Any] | None) -> Optimizer:
+    cls = optimizer_registry.get(name)
+    try:
+        return cls(**dict(options or {}))
+    except TypeError as exc:
+        raise ValueError(
+            f"optimizer {cls.name!r} does not accept {dict(options or {})}: {exc}; its "
+            f"options are {', '.join(cls.parameters()) or 'none'}"
+        ) from None
+
+
+def _volume_fractions(characterization: Characterization) -> np.ndarray:
+    if "volume_fractions" in characterization:
+        vf = np.asarray(characterization["volume_fractions"], dtype=np.float64)
+        return vf.mean(axis=0) if characterization.per_axis else vf
+    return np.full(characterization.n_phases, 1.0 / characterization.n_phases)
+
+
+def _initial_state(settings: dict[str, Any], characterization: Characterization,
+                   initial: Any, device: torch.device, dtype: torch.dtype) -> RunState:
+    shape = tuple(settings["shape"])
+    coarse = level_shapes(shape, settings["multigrid"])[0]
+    if initial is None:
+        generator = torch.Generator().manual_seed(settings["seed"])
+        theta = initial_params(coarse, _volume_fractions(characterization), generator=generator,
+                               noise=settings["noise"], dtype=dtype, device=device)
+        return RunState(theta=theta)
+    start = initial if isinstance(initial, Microstructure) else from_array(initial,
+                                                                           source="initial")
+    if start.shape != shape:
+        raise ValueError(f"the initial structure has shape {start.shape} but the reconstruction "
+                         f"shape is {shape}; give an initial structure of the target shape")
+    if start.n_phases > characterization.n_phases:
+        raise ValueError(f"the initial structure has {start.n_phases} phases, the "
+                         f"characterization {characterization.n_phases}")
+    step = [math.ceil(s / c) for s, c in zip(shape, coarse, strict=True)]
+    labels = start.labels[tuple(slice(None, None, k) for k in step)]
+    return RunState(theta=params_from_labels(labels, characterization.n_phases, dtype=dtype,
+                                             device=device))
+
+
+def reconstruct(
+    characterization: Characterization | str | os.PathLike[str],
+    shape: Sequence[int] | int,
+    descriptors: Sequence[DescriptorSpec] | None = None,
+    weights: Sequence[float] | Mapping[str, float] | None = None,
+    loss: str = "mse",
+    optimizer: str = "lbfgs",
+    max_iter: int = DEFAULT_MAX_ITER,
+    seed: int | np.random.Generator | None = None,
+    initial: Microstructure | np.ndarray | None = None,
+    multigrid: int = 1,
+    device: str = "auto",
+    callbacks: Any = None,
+    *,
+    optimizer_options: Mapping[str, Any] | None = None,
+    noise: float = 0.05,
+    run_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    threads: int | None = None,
+    time_limit: float | None = None,
+    snapshot_every: int = 50,
+    checkpoint_every: float = 60.0,
+    force: bool = False,
+) -> ReconstructionResult:
+    """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
+
+    Parameters
+    ----------
+    characterization : Characterization or path
+        Target values (:func:`mcrkit.characterize`, or a saved ``.npz``). A 2D
+        characterization prescribes its values on every slice of a 3D shape.
+    shape : sequence of int
+        2D ``(X, Y)`` or 3D ``(X, Y, Z)``, any sides.
+    descriptors : sequence of str, optional
+        Descriptors to match (default: :func:`choose_descriptors`). Each is
+        configured as recorded in the characterization; ``lineal_path`` is
+        matched through ``lineal_path_approx``.
+    weights : sequence of float or mapping, optional
+        One weight per descriptor, or ``{id: weight}`` (default: each
+        descriptor's ``default_weight``).
+    loss : str, optional
+        Loss plugin (``mse``, ``rms``, ``sse``, ``l1``, ``l2``).
+    optimizer : str, optional
+        Optimizer plugin: ``lbfgs`` (default, on the device), ``lbfgsb`` and
+        ``tnc`` (scipy), ``adam``, ``adamax``, ``nadam``, ``rmsprop``,
+        ``adagrad``, ``adadelta``, ``sgd``.
+    max_iter : int, optional
+        Iterations per multigrid level.
+    seed : int or numpy Generator, optional
+        Same seed, same result on the same machine; drawn and recorded if None.
+    initial : Microstructure or array, optional
+        Start from this structure instead of a noisy uniform field.
+    multigrid : int, optional
+        Number of coarse-to-fine levels (1: none).
+    device : str, optional
+        ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``.
+    callbacks : callable or Callback or sequence, optional
+        Called after every iteration with an
+        :class:`~mcrkit.reconstruction.callbacks.IterationState`; returning
+        True stops the run.
+    optimizer_options : mapping, optional
+        Hyperparameters of the optimizer (e.g. ``{"history_size": 20}``).
+    noise : float, optional
+        Standard deviation of the random start (angles, radians).
+    run_dir : path, optional
+        Save the run here (a new or empty directory); enables :func:`resume`.
+    progress : bool, optional
+        Show a progress bar on stderr.
+    threads : int, optional
+        Limit PyTorch's CPU threads.
+    time_limit : float, optional
+        Stop after this many seconds of optimization.
+    snapshot_every : int, optional
+        Keep the discrete state every this many iterations (0: only per level).
+    checkpoint_every : float, optional
+        Seconds between checkpoints in ``run_dir``.
+    force : bool, optional
+        Run even if the memory estimate exceeds the free memory.
+
+    Returns
+    -------
+    ReconstructionResult
+
+    Examples
+    --------
+    >>> import mcrkit
+    >>> c = mcrkit.characterize(mcrkit.data.load("pymks_ms_64x64_1"),
+    ...                         ["volume_fractions", "two_point"], limit_to=4)
+    >>> result = reconstruct(c, (32, 32), max_iter=60, seed=0, device="cpu")
+    >>> result.labels.shape, result.errors["two_point"] < 1e-4
+    ((32, 32), True)
+    """
+    if not isinstance(characterization, Characterization):
+        characterization = Characterization.load(characterization)
+    shape = _check_shape(shape)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    names = choose_descriptors(characterization) if descriptors is None else list(descriptors)
+    opt = _make_optimizer(optimizer, optimizer_options)
+    dev = resolve_device(device)
+    settings = {
+        "shape": list(shape),
+        "descriptors": [d if isinstance(d, str) else d.name for d in names],
+        "weights": weights if weights is None or isinstance(weights, Mapping) else list(weights),
+        "loss": make_loss(loss).name,
+        "optimizer": opt.name,
+        "optimizer_options": opt.settings(),
+        "max_iter": int(max_iter),
+        "seed": _make_seed(seed),
+        "initial": "random" if initial is None else "given",
+        "noise": float(noise),
+        "multigrid": int(multigrid) if not isinstance(multigrid, bool) else multigrid,
+        "device": dev.type,
+        "snapshot_every": int(snapshot_every),
+        "checkpoint_every": float(checkpoint_every),
+        "time_limit": time_limit,
+    }
+    level_shapes(shape, settings["multigrid"])  # validates multigrid early
+    run = None if run_dir is None else RunDirectory.create(run_dir)
+    job = _Job(settings, characterization, dev, run)
+    job.check(force)
+    state = _initial_state(settings, characterization, initial, dev, job.dtype)
+    if run is not None:
+        characterization.save(run.file(RunDirectory.TARGET))
+    return job.execute(state, callbacks, progress=progress, threads=threads)
+
+
+def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
+           device: str | None = None, callbacks: Any = None, progress: bool = False,
+           threads: int | None = None, time_limit: float | None = None,
+           force: bool = False) -> ReconstructionResult:
+    """Continue a run from the checkpoint in ``run_dir``.
+
+    Parameters
+    ----------
+    run_dir : path
+        Directory of an interrupted (or finished) run.
+    max_iter : int, optional
+        New iteration budget per level (default: the run's own).
+    device : str, optional
+        Device to continue on (default: the run's).
+    callbacks, progress, threads, time_limit, force
+        As for :func:`reconstruct`.
+
+    Returns
+    -------
+    ReconstructionResult
+        As if the run had not been interrupted (optimizers whose state is
+        saved, such as ``lbfgs`` and the torch optimizers, continue exactly).
+    """
+    run = RunDirectory.open(run_dir)
+    settings = dict(run.read_metadata()["settings"])
+    if max_iter is not None:
+        settings["max_iter"] = int(max_iter)
+    if time_limit is not None:
+        settings["time_limit"] = time_limit
+    dev = resolve_device(device or settings["device"])
+    settings["device"] = dev.type
+    characterization = Characterization.load(run.file(RunDirectory.TARGET))
+    job = _Job(settings, characterization, dev, run)
+    job.check(force)
+    return job.execute(run.read_state(dev), callbacks, progress=progress, threads=threads)
+
+
+class _Job:
+    """A configured reconstruction: objective, optimizer factory and where to save."""
+
+    def __init__(self, settings: dict[str, Any], characterization: Characterization,
+                 device: torch.device, run: RunDirectory | None) -> None:
+        self.started = time.perf_counter()
+        self.settings = settings
+        self.characterization = characterization
+        self.device = device
+        self.run = run
+        self.dtype = torch.float32
+        self.shape = tuple(settings["shape"])
+        terms = resolve_terms(characterization, self.shape, settings["descriptors"],
+                              settings["weights"], dtype=self.dtype, device=device)
+        self.objective = Objective(terms, make_loss(settings["loss"]), characterization.n_phases,
+                                   self.shape)
+        self.settings["weights"] = [t.weight for t in terms]
+
+    def make_optimizer(self) -> Optimizer:
+        return _make_optimizer(self.settings["optimizer"], self.settings["optimizer_options"])
+
+    def check(self, force: bool) -> None:
+        estimate = estimate_peak_bytes(self.objective.terms, self.shape,
+                                       self.characterization.n_phases, self.make_optimizer(),
+                                       self.dtype)
+        self.settings["memory_estimate"] = estimate
+        if not force:
+            check_memory(estimate, self.device)
+
+    def execute(self, state: RunState, callbacks: Any, *, progress: bool,
+                threads: int | None) -> ReconstructionResult:
+        s = self.settings
+        chain: list[Callback] = as_callbacks(callbacks)
+        if s["time_limit"] is not None:
+            chain.append(TimeLimit(s["time_limit"]))
+        if progress:
+            chain.append(ProgressBar())
+        state.evaluations = state.evaluations or 0
+        setup = time.perf_counter() - self.started
+        if self.run is not None:
+            self.run.write_metadata(self._metadata("running", {"setup": setup}))
+        with threads_limited(threads):
+            begin = time.perf_counter()
+            state, status = optimize(
+                self.objective, self.make_optimizer, state, shape=self.shape,
+                multigrid=s["multigrid"], max_iter=s["max_iter"], callbacks=chain,
+                snapshot_every=s["snapshot_every"],
+                checkpoint=None if self.run is None else self.run.write_state,
+                checkpoint_every=s["checkpoint_every"])
+            optimize_time = time.perf_counter() - begin
+            finish = time.perf_counter()
+            with torch.no_grad():
+                full = upsample(state.theta, self.shape)
+                labels = labels_from_params(full)
+                undecided = float((field_from_params(full).amax(dim=0) < UNDECIDED_BELOW)
+                                  .float().mean())
+            errors = self.objective.discrete_errors(labels)
+        weights = {t.name: t.weight for t in self.objective.terms}
+        timings = {
+            "setup": setup,
+            "optimize": optimize_time,
+            "finish": time.perf_counter() - finish,
+            "total": time.perf_counter() - self.started,
+            "per_evaluation": optimize_time / max(self.objective.evaluations, 1),
+        }
+        result = ReconstructionResult(
+            labels=labels, status=status,
+            loss=sum(weights[name] * value for name, value in errors.items()),
+            errors=errors,
+            history={k: np.asarray(v) for k, v in state.history.items()},
+            snapshots=state.snapshots, snapshot_iterations=state.snapshot_iterations,
+            timings=timings, evaluations=state.evaluations, undecided=undecided,
+            settings=s, characterization=self.characterization,
+            run_dir=None if self.run is None else self.run.path,
+        )
+        if self.run is not None:
+            self.run.write_result(labels)
+            self.run.write_state(state)
+            self._save_metadata(result)
+        return result
+
+    def _save_metadata(self, result: ReconstructionResult) -> None:
+        assert self.run is not None
+        extra = {
+            "loss": result.loss,
+            "errors": result.errors,
+            "iterations": result.iterations,
+            "evaluations": result.evaluations,
+            "undecided": result.undecided,
+        }
+        self.run.write_metadata(self._metadata(result.status, result.timings, extra))
+
+    def _metadata(self, status: str, timings: dict[str, float],
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        c = self.characterization
+        return {
+            "status": status,
+            "settings": self.settings,
+            "target": {"source": c.source, "shape": list(c.shape), "n_phases": c.n_phases,
+                       "per_axis": c.per_axis, "label_values": list(c.label_values)},
+            "versions": {"mcrkit": __version__, "torch": torch.__version__,
+                         "numpy": np.__version__, "python": platform.python_version()},
+            "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                        "cpus": os.cpu_count(), "threads": torch.get_num_threads(),
+                        "device": str(self.device)},
+            "timings": timings,
+            **(extra or {}),
+        }
