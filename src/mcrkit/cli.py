@@ -8,8 +8,9 @@ Option names are the Python keyword names with dashes (``limit_to`` ->
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -24,7 +25,7 @@ app = typer.Typer(
 )
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
     raise typer.Exit(code=2)
 
@@ -125,6 +126,188 @@ def list_descriptors_command(
                 typer.echo(f"{'':<20}   aliases: {', '.join(info['aliases'])}")
 
 
-def main() -> None:
+# ---- reconstruct and match ------------------------------------------------------------
+# One declaration per option, shared by both commands so names and help stay identical.
+Descriptors = Annotated[str | None, typer.Option(
+    help="Comma-separated descriptor ids to match (default: volume_fractions, two_point, "
+         "lineal_path where available).")]
+Weights = Annotated[str | None, typer.Option(
+    help="Weights: one per descriptor ('1,1,10') or by name ('lineal_path=10').")]
+Loss = Annotated[str, typer.Option(help="Loss: mse, rms, sse, l1 or l2.")]
+OptimizerName = Annotated[str, typer.Option(
+    "--optimizer", help="lbfgs, lbfgsb, tnc, adam, adamax, nadam, rmsprop, adagrad, adadelta, "
+                        "sgd.")]
+MaxIter = Annotated[int, typer.Option(help="Iterations per multigrid level.")]
+Seed = Annotated[int | None, typer.Option(help="Random seed (default: drawn and recorded).")]
+Multigrid = Annotated[int, typer.Option(help="Coarse-to-fine levels (1: none).")]
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+Threads = Annotated[int | None, typer.Option(
+    help="Limit the CPU threads used (default: PyTorch's choice).")]
+TimeLimit = Annotated[float | None, typer.Option(help="Stop after this many seconds.")]
+Progress = Annotated[bool, typer.Option("--progress/--quiet",
+                                        help="Show a progress bar (--quiet: none).")]
+Force = Annotated[bool, typer.Option(help="Run even if the memory estimate exceeds free memory.")]
+Plot = Annotated[Path | None, typer.Option(
+    help="Save a picture of the result (mid-slices and convergence) to this image file.")]
+Shape = Annotated[str | None, typer.Option(
+    help="Shape of the result, e.g. --shape 64 64 64 (or 64x64x64).", show_default=False)]
+RunDir = Annotated[Path | None, typer.Option(
+    "-o", "--output", help="Run directory for the result, settings, convergence and "
+                           "checkpoints (new or empty).", show_default=False)]
+
+
+def _parse_shape(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    parts = text.replace("x", ",").replace(" ", ",").split(",")
+    try:
+        return tuple(int(p) for p in parts if p)
+    except ValueError:
+        _fail(f"--shape needs integers such as 64 64 64, got {text!r}")
+
+
+def _parse_weights(text: str | None) -> list[float] | dict[str, float] | None:
+    if text is None:
+        return None
+    items = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        if all("=" in item for item in items):
+            return {k.strip(): float(v) for k, v in (item.split("=", 1) for item in items)}
+        return [float(item) for item in items]
+    except ValueError:
+        _fail(f"--weights needs numbers ('1,1,10') or name=number pairs, got {text!r}")
+
+
+def _run_reconstruction(function: Any, *args: Any, plot: Path | None,
+                        original: Any = None, **kwargs: Any) -> None:
+    """Call reconstruct/resume/match, report, and exit with the right status."""
+    from mcrkit.reconstruction.rundir import RunDirectoryError
+
+    try:
+        result = function(*args, **kwargs)
+    except (FileNotFoundError, ValueError, MemoryError, RunDirectoryError) as exc:
+        _fail(str(exc))
+    typer.echo(str(result), err=True)
+    if plot is not None:
+        from mcrkit.plotting.reconstruction import plot_reconstruction
+
+        plot_reconstruction(result.labels, original=original, history=result.history,
+                            title=f"mcrkit {result.settings['optimizer']}, "
+                                  f"{result.iterations} iterations", save=plot)
+        typer.echo(f"saved {plot}", err=True)
+    if result.status == "interrupted":
+        where = f" with: mcrkit reconstruct --resume {result.run_dir}" if result.run_dir else ""
+        typer.echo(f"interrupted; the state is saved, continue{where}", err=True)
+        raise typer.Exit(code=130)
+
+
+@app.command()
+def reconstruct(
+    characterization: Annotated[Path | None, typer.Argument(
+        help="Characterization file (.npz from `mcrkit characterize`).",
+        show_default=False)] = None,
+    shape: Shape = None,
+    output: RunDir = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="Continue the run in this directory from its checkpoint.")] = None,
+    descriptors: Descriptors = None,
+    weights: Weights = None,
+    loss: Loss = "mse",
+    optimizer: OptimizerName = "lbfgs",
+    max_iter: MaxIter = 300,
+    seed: Seed = None,
+    multigrid: Multigrid = 1,
+    device: Device = "auto",
+    threads: Threads = None,
+    time_limit: TimeLimit = None,
+    progress: Progress = True,
+    force: Force = False,
+    plot: Plot = None,
+) -> None:
+    """Reconstruct a structure whose descriptors match a characterization."""
+    if resume is not None:
+        from mcrkit.workflows import resume as resume_run
+
+        _run_reconstruction(resume_run, resume, plot=plot, max_iter=max_iter, device=device,
+                            threads=threads, time_limit=time_limit, progress=progress,
+                            force=force)
+        return
+    if characterization is None or shape is None:
+        _fail("give a characterization file and --shape (or --resume RUN_DIR)")
+    from mcrkit.workflows import reconstruct as run
+
+    _run_reconstruction(run, str(characterization), _parse_shape(shape),
+                        _split_names(descriptors), _parse_weights(weights), plot=plot,
+                        loss=loss, optimizer=optimizer, max_iter=max_iter, seed=seed,
+                        multigrid=multigrid, device=device, threads=threads,
+                        time_limit=time_limit, progress=progress, force=force,
+                        run_dir=output)
+
+
+@app.command()
+def match(
+    input: Annotated[Path, typer.Argument(
+        help="Microstructure file: .npy, .npz[:key], .tif/.tiff, .png/.bmp/.jpg, "
+             ".h5[:/dataset].", show_default=False)],
+    output: RunDir = None,
+    add_dimension: Annotated[int | None, typer.Option(
+        help="Reconstruct a 3D volume from a 2D input, this many voxels deep.")] = None,
+    shape: Shape = None,
+    descriptors: Descriptors = None,
+    weights: Weights = None,
+    limit_to: Annotated[int | None, typer.Option(
+        help="Correlation length in pixels for descriptors that have one.")] = None,
+    threshold: Annotated[str | None, typer.Option(
+        help="Segment a gray image into two phases: a gray value or 'otsu'.")] = None,
+    phases: Annotated[int | None, typer.Option(
+        help="Segment a gray image into this many phases.")] = None,
+    loss: Loss = "mse",
+    optimizer: OptimizerName = "lbfgs",
+    max_iter: MaxIter = 300,
+    seed: Seed = None,
+    multigrid: Multigrid = 1,
+    device: Device = "auto",
+    threads: Threads = None,
+    time_limit: TimeLimit = None,
+    progress: Progress = True,
+    force: Force = False,
+    plot: Plot = None,
+) -> None:
+    """Characterize a microstructure and reconstruct a statistically equivalent one."""
+    from mcrkit.io import parse_threshold, read_microstructure
+    from mcrkit.workflows import match as run
+
+    try:
+        original = read_microstructure(
+            str(input), threshold=None if threshold is None else parse_threshold(threshold),
+            phases=phases)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    _run_reconstruction(run, original, add_dimension, _parse_shape(shape),
+                        _split_names(descriptors), _parse_weights(weights), plot=plot,
+                        original=original.labels, limit_to=limit_to, loss=loss,
+                        optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
+                        device=device, threads=threads, time_limit=time_limit,
+                        progress=progress, force=force, run_dir=output)
+
+
+def normalize_argv(args: list[str]) -> list[str]:
+    """Join the values of ``--shape 64 64 64`` into one argument (``--shape 64,64,64``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        out.append(args[i])
+        if args[i] == "--shape":
+            values = []
+            while i + 1 < len(args) and args[i + 1].isdigit():
+                values.append(args[i + 1])
+                i += 1
+            if values:
+                out.append(",".join(values))
+        i += 1
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``mcrkit`` console script."""
-    app()
+    app(args=normalize_argv(sys.argv[1:] if argv is None else list(argv)))
