@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -98,3 +99,89 @@ def test_console_script_help_is_fast_and_light() -> None:
             "print(sorted(m for m in ('torch', 'matplotlib', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ---- reconstruct and match -------------------------------------------------------------
+SMALL_CHAR_ARGS = ["--descriptors", "volume_fractions,two_point", "--limit-to", "4"]
+
+
+def _invoke(args: list[str]):
+    from mcrkit.cli import normalize_argv
+
+    return runner.invoke(app, normalize_argv(args))
+
+
+@pytest.fixture
+def small_char(tmp_path):
+    image = tmp_path / "small.npy"
+    np.save(image, mcrkit.data.load("pymks_ms_64x64_1")[:32, :32])
+    out = tmp_path / "small.npz"
+    assert _invoke(["characterize", str(image), "-o", str(out), *SMALL_CHAR_ARGS]).exit_code == 0
+    return image, out
+
+
+def test_normalize_argv_joins_shape_values() -> None:
+    from mcrkit.cli import normalize_argv
+
+    assert normalize_argv(["reconstruct", "c.npz", "--shape", "64", "64", "32", "-o", "r"]) == \
+        ["reconstruct", "c.npz", "--shape", "64,64,32", "-o", "r"]
+
+
+def test_reconstruct_writes_a_run_and_resumes(tmp_path, small_char) -> None:
+    _, char = small_char
+    run = tmp_path / "run"
+    args = ["reconstruct", str(char), "--shape", "16", "16", "16", "-o", str(run),
+            "--max-iter", "5", "--seed", "3", "--quiet", "--device", "cpu", "--threads", "1",
+            "--weights", "volume_fractions=1,two_point=2", "--plot", str(tmp_path / "r.png")]
+    result = _invoke(args)
+    assert result.exit_code == 0, result.output
+    assert np.load(run / "reconstruction.npy").shape == (16, 16, 16)
+    settings = json.loads((run / "run.json").read_text())["settings"]
+    assert settings["seed"] == 3 and settings["weights"] == [1.0, 2.0]
+    assert (tmp_path / "r.png").stat().st_size > 5_000
+    again = _invoke(["reconstruct", "--resume", str(run), "--max-iter", "8", "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert json.loads((run / "run.json").read_text())["iterations"] == 8
+
+
+def test_match_from_the_command_line(tmp_path, small_char) -> None:
+    image, _ = small_char
+    run = tmp_path / "run"
+    result = _invoke(["match", str(image), "-o", str(run), "--add-dimension", "8",
+                      *SMALL_CHAR_ARGS, "--max-iter", "5", "--quiet", "--optimizer", "adam"])
+    assert result.exit_code == 0, result.output
+    assert "fidelity vs the original" in result.output
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["settings"]["optimizer"] == "adam" and "comparison" in meta
+    assert np.load(run / "reconstruction.npy").shape == (32, 32, 8)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--shape", "0", "16"], "positive integers"),
+        (["--shape", "16", "16", "--optimizer", "newton"], "unknown optimizer"),
+        (["--shape", "16", "16", "--descriptors", "correlations"], "not in the characterization"),
+        (["--shape", "16", "16", "--weights", "1,2,3"], "3 weights given for 2"),
+        (["--shape", "16", "16", "--weights", "a,b"], "--weights needs numbers"),
+        (["--shape", "6", "6"], "limit_to=4 is larger than half"),
+        ([], "--shape"),
+    ],
+)
+def test_reconstruct_bad_input_exits_with_a_message(args, message, small_char) -> None:
+    _, char = small_char
+    result = _invoke(["reconstruct", str(char), *args, "--quiet"])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_existing_run_directory_is_never_overwritten(tmp_path, small_char) -> None:
+    _, char = small_char
+    run = tmp_path / "run"
+    base = ["reconstruct", str(char), "--shape", "16", "16", "-o", str(run), "--max-iter", "2",
+            "--quiet", "--seed", "0"]
+    assert _invoke(base).exit_code == 0
+    before = (run / "reconstruction.npy").read_bytes()
+    result = _invoke(base)
+    assert result.exit_code == 2 and "already holds" in result.output
+    assert (run / "reconstruction.npy").read_bytes() == before
