@@ -185,3 +185,14 @@ def test_existing_run_directory_is_never_overwritten(tmp_path, small_char) -> No
     result = _invoke(base)
     assert result.exit_code == 2 and "already holds" in result.output
     assert (run / "reconstruction.npy").read_bytes() == before
+
+
+def test_runs_without_output_get_a_new_directory_each(tmp_path, small_char, monkeypatch) -> None:
+    _, char = small_char
+    monkeypatch.chdir(tmp_path)
+    args = ["reconstruct", str(char), "--shape", "16", "16", "--max-iter", "1", "--quiet"]
+    assert _invoke(args).exit_code == 0
+    assert _invoke(args).exit_code == 0
+    runs = sorted((tmp_path / "mcrkit-runs").iterdir())
+    assert len(runs) == 2 and all(run.name.startswith("small-") for run in runs)
+    assert all((run / "reconstruction.npy").exists() for run in runs)

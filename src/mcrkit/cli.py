@@ -153,7 +153,8 @@ Shape = Annotated[str | None, typer.Option(
     help="Shape of the result, e.g. --shape 64 64 64 (or 64x64x64).", show_default=False)]
 RunDir = Annotated[Path | None, typer.Option(
     "-o", "--output", help="Run directory for the result, settings, convergence and "
-                           "checkpoints (new or empty).", show_default=False)]
+                           "checkpoints (new or empty; default: a new directory in "
+                           "./mcrkit-runs).", show_default=False)]
 
 
 def _parse_shape(text: str | None) -> tuple[int, ...] | None:
@@ -176,6 +177,18 @@ def _parse_weights(text: str | None) -> list[float] | dict[str, float] | None:
         return [float(item) for item in items]
     except ValueError:
         _fail(f"--weights needs numbers ('1,1,10') or name=number pairs, got {text!r}")
+
+
+def _default_run_dir(stem: str) -> Path:
+    """A new directory ``mcrkit-runs/<stem>-<date>-<time>[-n]`` for runs given no -o."""
+    import time
+
+    base = Path("mcrkit-runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
 
 
 def _run_reconstruction(function: Any, *args: Any, plot: Path | None,
@@ -241,7 +254,7 @@ def reconstruct(
                         loss=loss, optimizer=optimizer, max_iter=max_iter, seed=seed,
                         multigrid=multigrid, device=device, threads=threads,
                         time_limit=time_limit, progress=progress, force=force,
-                        run_dir=output)
+                        run_dir=output or _default_run_dir(characterization.stem))
 
 
 @app.command()
@@ -288,7 +301,8 @@ def match(
                         original=original.labels, limit_to=limit_to, loss=loss,
                         optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
                         device=device, threads=threads, time_limit=time_limit,
-                        progress=progress, force=force, run_dir=output)
+                        progress=progress, force=force,
+                        run_dir=output or _default_run_dir(input.stem.split(":")[0]))
 
 
 def normalize_argv(args: list[str]) -> list[str]:
