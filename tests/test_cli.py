@@ -132,12 +132,12 @@ def test_reconstruct_writes_a_run_and_resumes(tmp_path, small_char) -> None:
     run = tmp_path / "run"
     args = ["reconstruct", str(char), "--shape", "16", "16", "16", "-o", str(run),
             "--max-iter", "5", "--seed", "3", "--quiet", "--device", "cpu", "--threads", "1",
-            "--weights", "volume_fractions=1,two_point=2", "--plot", str(tmp_path / "r.png")]
+            "--weights", "two_point=2", "--plot", str(tmp_path / "r.png")]
     result = _invoke(args)
     assert result.exit_code == 0, result.output
     assert np.load(run / "reconstruction.npy").shape == (16, 16, 16)
     settings = json.loads((run / "run.json").read_text())["settings"]
-    assert settings["seed"] == 3 and settings["weights"] == [1.0, 2.0]
+    assert settings["seed"] == 3 and settings["weights"] == [2.0]
     assert (tmp_path / "r.png").stat().st_size > 5_000
     again = _invoke(["reconstruct", "--resume", str(run), "--max-iter", "8", "--quiet"])
     assert again.exit_code == 0, again.output
@@ -162,7 +162,7 @@ def test_match_from_the_command_line(tmp_path, small_char) -> None:
         (["--shape", "0", "16"], "positive integers"),
         (["--shape", "16", "16", "--optimizer", "newton"], "unknown optimizer"),
         (["--shape", "16", "16", "--descriptors", "correlations"], "not in the characterization"),
-        (["--shape", "16", "16", "--weights", "1,2,3"], "3 weights given for 2"),
+        (["--shape", "16", "16", "--weights", "1,2,3"], "3 weights given for 1"),
         (["--shape", "16", "16", "--weights", "a,b"], "--weights needs numbers"),
         (["--shape", "6", "6"], "limit_to=4 is larger than half"),
         ([], "--shape"),
@@ -196,3 +196,16 @@ def test_runs_without_output_get_a_new_directory_each(tmp_path, small_char, monk
     runs = sorted((tmp_path / "mcrkit-runs").iterdir())
     assert len(runs) == 2 and all(run.name.startswith("small-") for run in runs)
     assert all((run / "reconstruction.npy").exists() for run in runs)
+
+
+def test_command_line_defaults_are_the_library_defaults() -> None:
+    import inspect
+
+    from mcrkit import cli
+    from mcrkit.workflows import reconstruct as library
+
+    for command in (cli.reconstruct, cli.match):
+        cli_defaults = inspect.signature(command).parameters
+        lib_defaults = inspect.signature(library).parameters
+        for name in ("loss", "optimizer", "max_iter", "multigrid", "device"):
+            assert cli_defaults[name].default == lib_defaults[name].default, name

@@ -129,8 +129,8 @@ def list_descriptors_command(
 # ---- reconstruct and match ------------------------------------------------------------
 # One declaration per option, shared by both commands so names and help stay identical.
 Descriptors = Annotated[str | None, typer.Option(
-    help="Comma-separated descriptor ids to match (default: volume_fractions, two_point, "
-         "lineal_path where available).")]
+    help="Comma-separated descriptor ids to match (default: two_point and lineal_path "
+         "where available).")]
 Weights = Annotated[str | None, typer.Option(
     help="Weights: one per descriptor ('1,1,10') or by name ('lineal_path=10').")]
 Loss = Annotated[str, typer.Option(help="Loss: mse, rms, sse, l1 or l2.")]
@@ -227,7 +227,7 @@ def reconstruct(
     weights: Weights = None,
     loss: Loss = "mse",
     optimizer: OptimizerName = "lbfgs",
-    max_iter: MaxIter = 300,
+    max_iter: MaxIter = 150,
     seed: Seed = None,
     multigrid: Multigrid = 1,
     device: Device = "auto",
@@ -276,7 +276,7 @@ def match(
         help="Segment a gray image into this many phases.")] = None,
     loss: Loss = "mse",
     optimizer: OptimizerName = "lbfgs",
-    max_iter: MaxIter = 300,
+    max_iter: MaxIter = 150,
     seed: Seed = None,
     multigrid: Multigrid = 1,
     device: Device = "auto",

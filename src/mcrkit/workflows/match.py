@@ -23,13 +23,16 @@ from mcrkit.workflows.reconstruct import (
 __all__ = ["match"]
 
 
-def _characterized_names(descriptors: Sequence[DescriptorSpec]) -> list[str]:
-    """Descriptors to characterize so that ``descriptors`` find their targets."""
-    names = ["volume_fractions"]  # the random start draws its fractions from it
+def _characterization_request(
+        descriptors: Sequence[DescriptorSpec] | None) -> dict[str, dict[str, Any]]:
+    """Descriptors (with settings) to characterize so that ``descriptors`` find their targets."""
+    request: dict[str, dict[str, Any]] = {"volume_fractions": {}}  # for the random start
+    if descriptors is None:
+        return request | RECONSTRUCTION_DESCRIPTORS
     for spec in descriptors:
         cls = descriptor_registry.get(spec if isinstance(spec, str) else spec.name)
-        names.append(cls.relaxation_of or cls.name)
-    return list(dict.fromkeys(names))
+        request.setdefault(cls.relaxation_of or cls.name, {})
+    return request
 
 
 def match(
@@ -96,14 +99,13 @@ def match(
                              f"{original.ndim}D with shape {original.shape}")
         shape = (*original.shape, add_dimension)
     target_shape = tuple(original.shape if shape is None else shape)
-    chosen = list(RECONSTRUCTION_DESCRIPTORS if descriptors is None else descriptors)
     characterization = characterize(
-        original, _characterized_names(chosen), limit_to=limit_to, periodic=periodic,
+        original, _characterization_request(descriptors), limit_to=limit_to, periodic=periodic,
         isotropic=original.ndim == 3 and len(target_shape) == 2,
         device=options.get("device", "cpu") if options.get("device") != "auto" else "cpu",
         threads=options.get("threads"),
     )
-    result = reconstruct(characterization, target_shape, chosen, weights, **options)
+    result = reconstruct(characterization, target_shape, descriptors, weights, **options)
     limit = max((getattr(t, "limit_to", 0) for t in _descriptors_of(characterization)),
                 default=8) or 8
     result.comparison = compare(original, result.labels, limit_to=min(limit, 8))

@@ -46,11 +46,19 @@ from mcrkit.runtime import resolve_device, threads_limited
 __all__ = ["DEFAULT_MAX_ITER", "RECONSTRUCTION_DESCRIPTORS", "ReconstructionResult",
            "choose_descriptors", "reconstruct", "resume"]
 
-RECONSTRUCTION_DESCRIPTORS = ("volume_fractions", "two_point", "lineal_path")
-"""Descriptors a reconstruction uses by default, where the characterization has them.
-``lineal_path`` enters through its differentiable relaxation ``lineal_path_approx``."""
+RECONSTRUCTION_DESCRIPTORS: dict[str, dict[str, Any]] = {
+    "two_point": {},
+    "lineal_path": {"directions": ((1, 0), (0, 1))},
+}
+"""Descriptors a reconstruction matches by default (where the characterization
+has them), with the settings :func:`~mcrkit.workflows.match` characterizes
+them with: S2 of every vector up to ``limit_to``, and the lineal path of every
+phase along both image axes (through its relaxation ``lineal_path_approx``).
+S2 at r = 0 fixes the volume fractions, so they need no term of their own.
+Measured on five different 2D structures, adding volume fractions, variation
+or diagonal lineal paths gained nothing at up to twice the cost."""
 
-DEFAULT_MAX_ITER = 300
+DEFAULT_MAX_ITER = 150
 """Iterations per multigrid level unless given."""
 
 UNDECIDED_BELOW = 0.9
@@ -152,7 +160,7 @@ def choose_descriptors(characterization: Characterization) -> list[str]:
     """Default descriptors for a characterization: :data:`RECONSTRUCTION_DESCRIPTORS` it
     holds, else every descriptor it holds that a gradient optimizer can use."""
     chosen = [name for name in RECONSTRUCTION_DESCRIPTORS if name in characterization]
-    if len(set(chosen) - {"volume_fractions"}) > 0:
+    if chosen:
         return chosen
     usable = []
     for name in characterization.names:
