@@ -5,7 +5,12 @@ import pytest
 import torch
 from _brute import s2, s3
 
-from mcrkit.descriptors import Correlations, correlation_vectors, three_point_correlation
+from mcrkit.descriptors import (
+    Correlations,
+    correlation_vectors,
+    correlations,
+    three_point_correlation,
+)
 from mcrkit.descriptors.base import one_hot
 from mcrkit.microstructure import from_array
 
@@ -126,3 +131,25 @@ def test_multigrid_characterize_matches_pooled_brute_force(binary):
                               * pooled[(x + ib) % 6, (y + jb) % 6])
             expected[a, b] = total / 36
     np.testing.assert_allclose(value[1, 0], expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_groups_of_images_give_the_one_group_value_and_gradient(monkeypatch, periodic):
+    # The slices are processed in cache-sized groups of images; one image per group must
+    # give the same value and gradient as all slices at once.
+    rng = np.random.default_rng(1234)
+    raw = rng.uniform(0.05, 0.95, size=(3, 5, 6, 7))
+    field = torch.tensor(raw / raw.sum(axis=0), requires_grad=True)
+    descriptor = Correlations(limit_to=3, periodic=periodic)
+    weights = torch.as_tensor(rng.normal(size=(3, 3, 13, 13)))
+
+    def value_and_gradient():
+        value = descriptor.evaluate(field)
+        (gradient,) = torch.autograd.grad((weights * value).sum(), field)
+        return value.detach().numpy(), gradient.numpy()
+
+    value, gradient = value_and_gradient()
+    monkeypatch.setattr(correlations, "_CPU_GROUP_BYTES", 1)
+    grouped_value, grouped_gradient = value_and_gradient()
+    np.testing.assert_allclose(grouped_value, value, atol=1e-12)
+    np.testing.assert_allclose(grouped_gradient, gradient, atol=1e-12)

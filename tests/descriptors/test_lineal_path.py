@@ -1,5 +1,7 @@
 """Tests for mcrkit.descriptors.lineal_path: exact L(r) and its differentiable relaxations."""
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -8,6 +10,9 @@ from _brute import lineal_path_runs, lineal_path_walk
 from mcrkit.descriptors import LinealPath, LinealPathApprox, line_offsets, lineal_path
 from mcrkit.descriptors.base import one_hot
 from mcrkit.microstructure import from_array
+
+# The package re-exports the function lineal_path under the module's name.
+lineal_path_module = importlib.import_module("mcrkit.descriptors.lineal_path")
 
 
 def _binary(rng, shape, phi=0.6):
@@ -173,3 +178,65 @@ def test_approx_methods_differ_on_relaxed_fields():
     np.testing.assert_allclose(product, expected_product, atol=1e-12)
     np.testing.assert_allclose(minimum, expected_min, atol=1e-12)
     assert (product[1:] < minimum[1:]).all()
+
+
+def _relaxed_by_definition(images, direction, limit_to, periodic, method):
+    """``L(r)`` of relaxed ``(C, H, W)`` images with autograd-tracked shifts (reference)."""
+    combine = torch.mul if method == "product" else torch.minimum
+    height, width = images.shape[-2:]
+    rows = torch.arange(height)[:, None]
+    cols = torch.arange(width)[None, :]
+    run, values = images, []
+    for k, (di, dj) in enumerate(line_offsets(direction, limit_to).tolist()):
+        inside = (0 <= rows + di) & (rows + di < height) & (0 <= cols + dj) & (cols + dj < width)
+        if k:
+            shifted = torch.roll(images, (-di, -dj), dims=(-2, -1))
+            run = combine(run, shifted if periodic else shifted * inside)
+        count = height * width if periodic else int(inside.sum())
+        values.append(run.sum(dim=(-2, -1)) / max(count, 1))
+    return torch.stack(values, dim=-1)
+
+
+@pytest.mark.parametrize("method", ["product", "min"])
+@pytest.mark.parametrize("periodic", [True, False])
+def test_approx_gradient_equals_autograd_of_the_definition(method, periodic):
+    # Values from {0, 0.5, 1}: many ties, where the minimum splits its gradient evenly.
+    rng = np.random.default_rng(1234)
+    phase = rng.choice([0.0, 0.5, 1.0], size=(9, 11))
+    field = torch.tensor(np.stack([1 - phase, phase]), requires_grad=True)
+    directions = ((1, 0), (0, 1), (1, 1), (1, -1), (2, 1), (-1, 3))
+    descriptor = LinealPathApprox(limit_to=4, directions=directions, periodic=periodic,
+                                  method=method)
+    expected = torch.stack([_relaxed_by_definition(field, d, 4, periodic, method)
+                            for d in directions], dim=1)
+    value = descriptor.evaluate(field)
+    np.testing.assert_allclose(value.detach().numpy(), expected.detach().numpy(), atol=1e-12)
+
+    weights = torch.as_tensor(rng.normal(size=value.shape))
+    (gradient,) = torch.autograd.grad((weights * value).sum(), field)
+    (expected_gradient,) = torch.autograd.grad((weights * expected).sum(), field)
+    assert expected_gradient.abs().max() > 0
+    np.testing.assert_allclose(gradient.numpy(), expected_gradient.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["product", "min"])
+def test_groups_of_images_give_the_one_group_value_and_gradient(monkeypatch, method):
+    # The slices are processed in cache-sized groups of images; one image per group must
+    # give the same value and gradient as all slices at once.
+    rng = np.random.default_rng(1234)
+    raw = rng.uniform(0.05, 0.95, size=(3, 6, 7, 8))
+    field = torch.tensor(raw / raw.sum(axis=0), requires_grad=True)
+    descriptor = LinealPathApprox(limit_to=3, directions=((1, 0), (1, -1), (2, 1)),
+                                  method=method)
+    weights = torch.as_tensor(rng.normal(size=(3, 3, 3, 4)))
+
+    def value_and_gradient():
+        value = descriptor.evaluate(field)
+        (gradient,) = torch.autograd.grad((weights * value).sum(), field)
+        return value.detach().numpy(), gradient.numpy()
+
+    value, gradient = value_and_gradient()
+    monkeypatch.setattr(lineal_path_module, "_CPU_GROUP_BYTES", 1)
+    grouped_value, grouped_gradient = value_and_gradient()
+    np.testing.assert_allclose(grouped_value, value, atol=1e-12)
+    np.testing.assert_allclose(grouped_gradient, gradient, atol=1e-12)

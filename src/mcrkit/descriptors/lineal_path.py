@@ -36,11 +36,13 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from torch.autograd.function import once_differentiable
 
+from mcrkit.descriptors import base
 from mcrkit.descriptors.base import Descriptor, check_positive_int
 from mcrkit.registry import descriptors
 
@@ -140,14 +142,95 @@ def _shift_numpy(a: np.ndarray, offset: np.ndarray, periodic: bool) -> np.ndarra
     return out
 
 
-def _shift_torch(a: torch.Tensor, offset: np.ndarray, periodic: bool) -> torch.Tensor:
-    """``b[..., x] = a[..., x + offset]`` on the last two axes (wrapping, or 0 outside)."""
-    di, dj = (int(o) for o in offset)
-    if periodic:
-        return torch.roll(a, (-di, -dj), dims=(-2, -1))
-    height, width = a.shape[-2:]
-    padded = torch.nn.functional.pad(a, (abs(dj), abs(dj), abs(di), abs(di)))
-    return padded[..., abs(di) + di: abs(di) + di + height, abs(dj) + dj: abs(dj) + dj + width]
+_CPU_GROUP_BYTES = 8 * 2**20
+"""Budget for the maps of one group of images in :class:`_SegmentSums` on a CPU: about a
+cache, so the running maps are reused while they are cached. Other devices use the chunk
+budget :data:`mcrkit.descriptors.base.WORKSPACE_BYTES` (fewer, larger kernels)."""
+
+
+def _groups(padded: torch.Tensor, maps: int, shape: tuple[int, int]) -> list[slice]:
+    """Consecutive groups of the images in ``padded`` whose ``maps`` maps fit the budget."""
+    budget = _CPU_GROUP_BYTES if padded.device.type == "cpu" else base.WORKSPACE_BYTES
+    per_image = maps * padded.shape[1] * shape[0] * shape[1] * padded.element_size()
+    size = max(1, budget // per_image)
+    return [slice(start, start + size) for start in range(0, padded.shape[0], size)]
+
+
+def _at(padded: torch.Tensor, origin: tuple[int, int], offset: np.ndarray,
+        shape: tuple[int, int]) -> torch.Tensor:
+    """View of the pixels ``x + offset`` for all image pixels ``x`` (``x = 0`` at ``origin``)."""
+    row, col = origin[0] + int(offset[0]), origin[1] + int(offset[1])
+    return padded[..., row:row + shape[0], col:col + shape[1]]
+
+
+def _partials(method: str, prev: torch.Tensor,
+              shifted: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Derivatives of the running map ``combine(prev, shifted)`` by ``prev`` and ``shifted``."""
+    if method == "product":
+        return shifted, prev
+    # The minimum's derivative, split evenly on ties (torch.minimum's convention).
+    to_prev = (prev < shifted).to(prev.dtype).masked_fill_(prev == shifted, 0.5)
+    return to_prev, 1 - to_prev
+
+
+class _SegmentSums(torch.autograd.Function):
+    r"""Sums over images and pixels of the relaxed AND along every segment.
+
+    Input: the batch ``(B, C, H', W')`` padded so that the image pixel ``x`` sits at
+    ``origin + x`` and every ``x + o`` of the offsets ``(D, L + 1, 2)`` lies inside; output
+    ``(D, L + 1, C)``: entry ``[d, r, c]`` is :math:`\sum_{b, \mathbf x} \prod_{k \le r}
+    I(\mathbf x + \mathbf o_{dk})` for ``method="product"`` (the minimum over ``k`` for
+    ``"min"``). Images are processed in cached groups. The forward pass updates one running
+    map in place; the backward pass recomputes the running maps of one direction at a time
+    and sweeps back along the segment, so only the padded batch is kept between the passes.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, padded: torch.Tensor, offsets: np.ndarray, origin: tuple[int, int],
+                shape: tuple[int, int], method: str) -> torch.Tensor:
+        combine = torch.mul if method == "product" else torch.minimum
+        sums = padded.new_zeros(len(offsets), offsets.shape[1], padded.shape[1])
+        # Group size for the backward pass: L - 1 running maps, the upstream gradient, two
+        # temporaries, the padded images and their gradient (about 2.3 maps each).
+        maps = offsets.shape[1] + 6
+        for part in _groups(padded, maps, shape):
+            block = padded[part]
+            run = torch.empty_like(_at(block, origin, offsets[0, 0], shape))
+            for line, line_sums in zip(offsets, sums, strict=True):
+                run.copy_(_at(block, origin, line[0], shape))
+                line_sums[0] += run.sum(dim=(0, 2, 3))
+                for offset, length_sums in zip(line[1:], line_sums[1:], strict=True):
+                    combine(run, _at(block, origin, offset, shape), out=run)
+                    length_sums += run.sum(dim=(0, 2, 3))
+        ctx.save_for_backward(padded)
+        ctx.offsets, ctx.origin, ctx.shape, ctx.method, ctx.maps = (offsets, origin, shape,
+                                                                    method, maps)
+        return sums
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        (padded,) = ctx.saved_tensors
+        offsets, origin, shape, method = ctx.offsets, ctx.origin, ctx.shape, ctx.method
+        combine = torch.mul if method == "product" else torch.minimum
+        grad_padded = torch.zeros_like(padded)
+        for part in _groups(padded, ctx.maps, shape):
+            block, grad_block = padded[part], grad_padded[part]
+            upstream = torch.empty_like(_at(block, origin, offsets[0, 0], shape))
+            runs = block.new_empty((offsets.shape[1] - 2, *upstream.shape))
+            for line, line_grad in zip(offsets, grad[..., None, None], strict=True):
+                shifted = [_at(block, origin, offset, shape) for offset in line]
+                prev = [shifted[0], *runs]  # prev[k]: running map over the first k + 1 pixels
+                for k in range(1, len(line) - 1):
+                    combine(prev[k - 1], shifted[k], out=prev[k])
+                # upstream: gradient of the sums by the running map, longest segment first
+                upstream.copy_(line_grad[-1].expand_as(upstream))
+                for k in range(len(line) - 1, 0, -1):
+                    to_prev, to_shifted = _partials(method, prev[k - 1], shifted[k])
+                    _at(grad_block, origin, line[k], shape).addcmul_(upstream, to_shifted)
+                    torch.addcmul(line_grad[k - 1], upstream, to_prev, out=upstream)
+                _at(grad_block, origin, line[0], shape).add_(upstream)
+        return grad_padded, None, None, None, None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -212,7 +295,13 @@ class LinealPathApprox(_LinealPathBase):
 
     Notes
     -----
-    Equals ``lineal_path`` on binary fields; same value shape.
+    Equals ``lineal_path`` on binary fields; same value shape. Cost per
+    direction and length: one elementwise product (or minimum) and one sum
+    over the images for the value, three elementwise operations for the
+    gradient (the minimum needs a few more), which is about 0.07 s for value
+    and gradient of all slices of a 64^3 volume with the defaults on one CPU
+    core (0.6 s at 128^3). Memory: a padded copy of the images and, while
+    the gradient is computed, ``limit_to`` running maps of a few images.
     """
 
     name = "lineal_path_approx"
@@ -229,19 +318,26 @@ class LinealPathApprox(_LinealPathBase):
             )
 
     def workspace(self, n_channels: int) -> int:
-        return 3 * n_channels * len(self.directions) * (self.limit_to + 1)
+        # The padded images and their gradient (below 2.3 floats per pixel each for images
+        # of 4 * limit_to pixels a side or more) and the images' gradient. The running maps
+        # exist for one group of images at a time (see _SegmentSums), whatever the batch.
+        return 6 * n_channels
 
     def compute(self, images: torch.Tensor) -> torch.Tensor:
-        height, width = images.shape[-2:]
-        values = []
-        for direction in self.directions:
-            run = images
-            per_length = []
-            for k, offset in enumerate(line_offsets(direction, self.limit_to)):
-                if k:
-                    shifted = _shift_torch(images, offset, self.periodic)
-                    run = run * shifted if self.method == "product" else torch.minimum(run, shifted)
-                norm = height * width if self.periodic else _inside_count((height, width), offset)
-                per_length.append(run.sum(dim=(0, 2, 3)) / (images.shape[0] * max(norm, 1)))
-            values.append(torch.stack(per_length, dim=-1))
-        return torch.stack(values, dim=1)
+        batch, _, height, width = images.shape
+        offsets = np.stack([line_offsets(d, self.limit_to) for d in self.directions])
+        low = np.minimum(offsets.min(axis=(0, 1)), 0)
+        high = np.maximum(offsets.max(axis=(0, 1)), 0)
+        mode = "circular" if self.periodic else "constant"
+        padded = torch.nn.functional.pad(
+            images, (-int(low[1]), int(high[1]), -int(low[0]), int(high[0])), mode=mode
+        )
+        sums = _SegmentSums.apply(padded, offsets, (-int(low[0]), -int(low[1])),
+                                  (height, width), self.method)
+        if self.periodic:
+            counts = np.full(offsets.shape[:2], height * width)
+        else:
+            counts = np.array([[max(_inside_count((height, width), offset), 1) for offset in line]
+                               for line in offsets])
+        norm = torch.as_tensor(batch * counts, dtype=sums.dtype, device=sums.device)
+        return (sums / norm[..., None]).permute(2, 0, 1)
