@@ -163,12 +163,13 @@ class _WindowGram(torch.autograd.Function):
         images = windows[:, :, 0, lim - 1]
         grad_padded = torch.zeros_like(padded)
         first = lim - 1
-        # Where s_n(x) sits in the flattened padded image, for every vector n and pixel x.
-        starts = torch.arange(first, lim * (2 * lim - 1), device=padded.device)
-        rows, cols = starts // (2 * lim - 1), starts % (2 * lim - 1)
-        pixels = (torch.arange(height, device=padded.device)[:, None] * padded.shape[-1]
-                  + torch.arange(width, device=padded.device))
-        index = (rows[:, None, None] * padded.shape[-1] + cols[:, None, None] + pixels).flatten()
+        # Position of s_n(x) in the flattened padded image, for every vector n and pixel x.
+        row_length = padded.shape[-1]
+        window = torch.arange(first, lim * (2 * lim - 1), device=padded.device)
+        corner = window // (2 * lim - 1) * row_length + window % (2 * lim - 1)
+        pixel = (torch.arange(height, device=padded.device)[:, None] * row_length
+                 + torch.arange(width, device=padded.device)).flatten()
+        index = (corner[:, None] + pixel).flatten()
         for part in _groups(padded, windows[0].numel() * padded.element_size()):
             shifted = windows[part].flatten(2, 3).flatten(-2)[:, :, first:]
             u = torch.matmul(weights, shifted)
