@@ -112,7 +112,8 @@ def _invoke(args: list[str]):
 
 
 @pytest.fixture
-def small_char(tmp_path):
+def small_char(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # runs without -o create ./mcrkit-runs
     image = tmp_path / "small.npy"
     np.save(image, mcrkit.data.load("pymks_ms_64x64_1")[:32, :32])
     out = tmp_path / "small.npz"
@@ -173,6 +174,7 @@ def test_reconstruct_bad_input_exits_with_a_message(args, message, small_char) -
     result = _invoke(["reconstruct", str(char), *args, "--quiet"])
     assert result.exit_code == 2
     assert message in result.output
+    assert not (char.parent / "mcrkit-runs").exists()  # nothing is created for a bad run
 
 
 def test_existing_run_directory_is_never_overwritten(tmp_path, small_char) -> None:

@@ -205,10 +205,11 @@ def test_match_adds_a_dimension_and_compares() -> None:
         ({"descriptors": ["chord_length"]}, "not differentiable"),
     ],
 )
-def test_bad_input_gets_a_clear_error(kwargs, message, small_characterization) -> None:
+def test_bad_input_gets_a_clear_error(kwargs, message, small_characterization, tmp_path):
     shape = kwargs.pop("shape", (32, 32))
     with pytest.raises(ValueError, match=message):
-        _run(small_characterization, shape, **kwargs)
+        _run(small_characterization, shape, run_dir=tmp_path / "run", **kwargs)
+    assert not (tmp_path / "run").exists()
 
 
 def test_per_axis_characterization_cannot_prescribe_a_2d_result() -> None:

@@ -357,12 +357,12 @@ def reconstruct(
         "time_limit": time_limit,
     }
     level_shapes(shape, settings["multigrid"])  # validates multigrid early
-    run = None if run_dir is None else RunDirectory.create(run_dir)
-    job = _Job(settings, characterization, dev, run)
+    job = _Job(settings, characterization, dev, None)
     job.check(force)
     state = _initial_state(settings, characterization, initial, dev, job.dtype)
-    if run is not None:
-        characterization.save(run.file(RunDirectory.TARGET))
+    if run_dir is not None:  # only once everything is validated: no empty directories
+        job.run = RunDirectory.create(run_dir)
+        characterization.save(job.run.file(RunDirectory.TARGET))
     return job.execute(state, callbacks, progress=progress, threads=threads)
 
 
