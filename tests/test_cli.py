@@ -210,4 +210,18 @@ def test_command_line_defaults_are_the_library_defaults() -> None:
         cli_defaults = inspect.signature(command).parameters
         lib_defaults = inspect.signature(library).parameters
         for name in ("loss", "optimizer", "max_iter", "multigrid", "device"):
+            if command is cli.reconstruct and name == "max_iter":
+                assert cli_defaults[name].default is None  # the library's, or a resumed run's
+                continue
             assert cli_defaults[name].default == lib_defaults[name].default, name
+
+
+def test_resume_keeps_the_runs_own_budget(tmp_path, small_char) -> None:
+    _, char = small_char
+    run = tmp_path / "run"
+    base = ["reconstruct", str(char), "--shape", "16", "16", "-o", str(run), "--quiet",
+            "--max-iter", "6", "--time-limit", "1e-9"]
+    assert _invoke(base).exit_code == 0  # stopped by the time limit after one iteration
+    assert _invoke(["reconstruct", "--resume", str(run), "--quiet"]).exit_code == 0
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["settings"]["max_iter"] == 6

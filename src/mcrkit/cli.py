@@ -227,7 +227,9 @@ def reconstruct(
     weights: Weights = None,
     loss: Loss = "mse",
     optimizer: OptimizerName = "lbfgs",
-    max_iter: MaxIter = 150,
+    max_iter: Annotated[int | None, typer.Option(
+        help="Iterations per multigrid level [default: 150; with --resume: the run's "
+             "own].")] = None,
     seed: Seed = None,
     multigrid: Multigrid = 1,
     device: Device = "auto",
@@ -238,12 +240,12 @@ def reconstruct(
     plot: Plot = None,
 ) -> None:
     """Reconstruct a structure whose descriptors match a characterization."""
+    budget = {} if max_iter is None else {"max_iter": max_iter}
     if resume is not None:
         from mcrkit.workflows import resume as resume_run
 
-        _run_reconstruction(resume_run, resume, plot=plot, max_iter=max_iter, device=device,
-                            threads=threads, time_limit=time_limit, progress=progress,
-                            force=force)
+        _run_reconstruction(resume_run, resume, plot=plot, device=device, threads=threads,
+                            time_limit=time_limit, progress=progress, force=force, **budget)
         return
     if characterization is None or shape is None:
         _fail("give a characterization file and --shape (or --resume RUN_DIR)")
@@ -251,10 +253,10 @@ def reconstruct(
 
     _run_reconstruction(run, str(characterization), _parse_shape(shape),
                         _split_names(descriptors), _parse_weights(weights), plot=plot,
-                        loss=loss, optimizer=optimizer, max_iter=max_iter, seed=seed,
-                        multigrid=multigrid, device=device, threads=threads,
-                        time_limit=time_limit, progress=progress, force=force,
-                        run_dir=output or _default_run_dir(characterization.stem))
+                        loss=loss, optimizer=optimizer, seed=seed, multigrid=multigrid,
+                        device=device, threads=threads, time_limit=time_limit,
+                        progress=progress, force=force,
+                        run_dir=output or _default_run_dir(characterization.stem), **budget)
 
 
 @app.command()

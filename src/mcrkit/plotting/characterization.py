@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mcrkit.characterization import Characterization
+from mcrkit.plotting.figures import finish, pyplot
 
 __all__ = ["plot_characterization"]
 
@@ -32,11 +33,7 @@ def plot_characterization(characterization: Characterization, *,
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
-
-    if save is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot(save)
 
     c = characterization
     # One panel per (descriptor, slicing axis); 2D characterizations wrap into three columns.
@@ -55,10 +52,7 @@ def plot_characterization(characterization: Characterization, *,
     for ax in grid.ravel()[len(panels):]:
         ax.set_axis_off()
     fig.suptitle(f"{c.source}: shape {c.shape}, {c.n_phases} phases", fontsize=10)
-    if save is not None:
-        fig.savefig(save, dpi=110)
-        plt.close(fig)
-    return fig
+    return finish(fig, save, dpi=110)
 
 
 def _draw(ax: Any, name: str, value: np.ndarray, settings: dict[str, Any],

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from mcrkit.microstructure import AXIS_NAMES
+from mcrkit.plotting.figures import finish, pyplot
 
 __all__ = ["plot_reconstruction"]
 
@@ -43,11 +44,7 @@ def plot_reconstruction(labels: np.ndarray, *, original: np.ndarray | None = Non
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib
-
-    if save is not None:
-        matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot(save)
 
     panels = []
     if original is not None:
@@ -72,7 +69,4 @@ def plot_reconstruction(labels: np.ndarray, *, original: np.ndarray | None = Non
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    if save is not None:
-        fig.savefig(save, dpi=120)
-        plt.close(fig)
-    return fig
+    return finish(fig, save, dpi=120)

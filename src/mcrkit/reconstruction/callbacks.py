@@ -59,7 +59,8 @@ class Callback:
     """Base class of callbacks; every hook is optional."""
 
     def on_start(self, state: IterationState) -> None:
-        """Called once before the first iteration (``state.theta`` is the start point)."""
+        """Called once before the first iteration (``state.theta`` is the start point; its
+        ``loss`` is NaN unless a resumed run has a history)."""
 
     def __call__(self, state: IterationState) -> bool | None:
         """Called after every iteration; return True to stop the run."""

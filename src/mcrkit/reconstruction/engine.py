@@ -144,7 +144,7 @@ def optimize(objective: Objective, make_optimizer: Callable[[], Optimizer], stat
                               state.level_iteration, loss, state.evaluations, state.elapsed,
                               state.theta)
 
-    start = report(objective.loss_of(state.theta))
+    start = report(state.history["loss"][-1] if state.history["loss"] else math.nan)
     for cb in callbacks:
         cb.on_start(start)
     last = start

@@ -134,11 +134,6 @@ class Objective:
         self.evaluations += 1
         return value.detach(), grad
 
-    def loss_of(self, theta: torch.Tensor) -> float:
-        """Unscaled objective of angles on the full or a coarser grid (no gradient)."""
-        with torch.no_grad():
-            return float(self.total(self.parts(field_from_params(upsample(theta, self.shape)))))
-
     def discrete_errors(self, labels: np.ndarray) -> dict[str, float]:
         """Unweighted loss of every term on discrete labels (exact statistics)."""
         dtype = self.terms[0].target.dtype

@@ -102,18 +102,16 @@ def match(
     characterization = characterize(
         original, _characterization_request(descriptors), limit_to=limit_to, periodic=periodic,
         isotropic=original.ndim == 3 and len(target_shape) == 2,
-        device=options.get("device", "cpu") if options.get("device") != "auto" else "cpu",
+        device="cpu" if options.get("device", "auto") == "auto" else options["device"],
         threads=options.get("threads"),
     )
     result = reconstruct(characterization, target_shape, descriptors, weights, **options)
-    limit = max((getattr(t, "limit_to", 0) for t in _descriptors_of(characterization)),
-                default=8) or 8
-    result.comparison = compare(original, result.labels, limit_to=min(limit, 8))
+    limits = [getattr(characterization.descriptor(name), "limit_to", None)
+              for name in characterization.names]
+    result.comparison = compare(original, result.labels,
+                                limit_to=min([8, *(lim for lim in limits if lim)]))
     if result.run_dir is not None:
         RunDirectory(result.run_dir).update_metadata(comparison=result.comparison,
                                                      original=original.source)
     return result
 
-
-def _descriptors_of(characterization: Any) -> list[Any]:
-    return [characterization.descriptor(name) for name in characterization.names]

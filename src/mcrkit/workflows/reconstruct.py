@@ -440,7 +440,6 @@ class _Job:
             chain.append(TimeLimit(s["time_limit"]))
         if progress:
             chain.append(ProgressBar())
-        state.evaluations = state.evaluations or 0
         setup = time.perf_counter() - self.started
         if self.run is not None:
             self.run.write_metadata(self._metadata("running", {"setup": setup}))
