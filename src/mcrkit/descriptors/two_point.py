@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.fft
@@ -27,6 +28,9 @@ import torch
 
 from mcrkit.descriptors.base import Descriptor, check_positive_int
 from mcrkit.registry import descriptors
+
+if TYPE_CHECKING:
+    from mcrkit.descriptors.incremental import SwapTerm
 
 __all__ = ["TwoPoint", "TwoPointCross", "two_point_correlation"]
 
@@ -137,6 +141,26 @@ class TwoPoint(Descriptor):
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         return self.correlate(images, images)
 
+    def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
+                    target: np.ndarray, pointwise: str) -> SwapTerm | None:
+        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors.incremental import count_term, slice_norms
+
+        lim = self.limit_to
+        shifts = np.arange(-lim, lim + 1)
+        offsets = np.stack(np.meshgrid(shifts, shifts, indexing="ij"), -1).reshape(-1, 2)
+        phases = self.phases(n_phases)
+        channel = np.full(n_phases, -1, dtype=np.int64)
+        channel[phases] = np.arange(len(phases))
+
+        def overlap(image: tuple[int, int]) -> np.ndarray:
+            return np.outer(image[0] - np.abs(shifts), image[1] - np.abs(shifts))
+
+        return count_term(self, labels, shape, n_phases, target, pointwise,
+                          slice_norms(shape, self.periodic, overlap),
+                          swap_kernels.two_point_batch,
+                          (offsets, channel, len(phases), self.periodic))
+
 
 def _torch_correlate(a: torch.Tensor, b: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
     fa = torch.fft.rfft2(a, s=shape)
@@ -159,6 +183,8 @@ class TwoPointCross(TwoPoint):
     name = "two_point_cross"
     aliases = ("FFTCrossCorrelations", "CrossCorrelations")
     all_phases = True
+
+    incremental = Descriptor.incremental  # no swap kernel: recomputed by the annealer
 
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         pairs = list(combinations(range(images.shape[1]), 2))

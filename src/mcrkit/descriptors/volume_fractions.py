@@ -3,12 +3,16 @@ r"""Volume fractions :math:`\phi_p = \frac{1}{N} \sum_{\mathbf x} I_p(\mathbf x)
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from mcrkit.descriptors.base import Descriptor
 from mcrkit.registry import descriptors
+
+if TYPE_CHECKING:
+    from mcrkit.descriptors.incremental import SwapTerm
 
 __all__ = ["VolumeFractions", "volume_fractions"]
 
@@ -45,3 +49,10 @@ class VolumeFractions(Descriptor):
 
     def workspace(self, n_channels: int) -> int:
         return n_channels
+
+    def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
+                    target: np.ndarray, pointwise: str) -> SwapTerm | None:
+        from mcrkit.descriptors.incremental import FixedTerm
+
+        # swaps exchange phases between two voxels: every fraction stays as it is
+        return FixedTerm(self.label_value(labels.reshape(shape), n_phases), target, pointwise)

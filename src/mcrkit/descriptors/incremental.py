@@ -1,0 +1,262 @@
+"""Incremental descriptor updates for pixel-swap annealing.
+
+An annealer changes two voxels per move. Recomputing a descriptor after every
+move costs the whole structure; updating it costs only the pixels whose
+statistics the two voxels enter (a window around each, in each slice through
+it). A descriptor offers this through :meth:`Descriptor.incremental`, which
+returns a :class:`SwapTerm`: the residual sum
+
+.. math::
+
+    S = \\sum_k h\\big(D_k(M) - D^\\ast_k\\big), \\qquad h(x) = x^2 \\text{ or } |x|,
+
+kept up to date under swaps, from which a loss plugin's value follows
+(:attr:`mcrkit.losses.Loss.pointwise`). Descriptors without the hook are
+handled by :class:`RecomputedTerm` (a full evaluation per candidate move).
+
+All terms share one flat label array owned by the annealer, which changes it
+only after every term has accepted a swap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from mcrkit.descriptors.base import Descriptor
+
+__all__ = ["CountTerm", "FixedTerm", "RecomputedTerm", "SwapTerm", "count_term",
+           "residual_sum", "slice_geometry", "slice_norms"]
+
+POINTWISE = {"square": 0, "abs": 1}
+"""Pointwise residual functions h and their kernel codes."""
+
+
+def residual_sum(difference: np.ndarray, pointwise: str) -> float:
+    """:math:`\\sum h(\\Delta)` of a difference array."""
+    if pointwise == "square":
+        return float(np.square(difference).sum())
+    return float(np.abs(difference).sum())
+
+
+def slice_geometry(shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Grid, slice families and slice counts of a 2D or 3D structure.
+
+    Returns
+    -------
+    dims : (3,) int64 ndarray
+        The grid as 3D (a 2D image is ``(X, Y, 1)``).
+    geometry : (G, 2) int64 ndarray
+        In-plane axes of each family of slices: ``(0, 1)`` for an image; for a
+        volume the slices normal to x, y and z.
+    n_slices : list of int
+        Number of slices in each family.
+    """
+    if len(shape) == 2:
+        return np.array([*shape, 1], dtype=np.int64), np.array([[0, 1]], dtype=np.int64), [1]
+    geometry = np.array([[1, 2], [0, 2], [0, 1]], dtype=np.int64)
+    return np.array(shape, dtype=np.int64), geometry, list(shape)
+
+
+class SwapTerm:
+    """Residual sum of one descriptor, kept up to date under phase swaps.
+
+    Attributes
+    ----------
+    total : float
+        Current residual sum :math:`S`.
+    """
+
+    total: float
+
+    def value(self) -> np.ndarray:
+        """Current descriptor value, laid out as :meth:`Descriptor.evaluate_labels` returns it."""
+        raise NotImplementedError
+
+    def propose(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Change of :attr:`total` if ``first[k]`` and ``second[k]`` swapped labels, for every k.
+
+        The labels of each pair differ; nothing is changed.
+        """
+        raise NotImplementedError
+
+    def accept(self, first: int, second: int) -> None:
+        """Commit the swap of ``first`` and ``second`` (called before the labels change)."""
+        raise NotImplementedError
+
+
+class CountTerm(SwapTerm):
+    """A descriptor kept as exact integer counts over fixed normalizations.
+
+    Parameters
+    ----------
+    counts : ndarray of int
+        Current counts, laid out as the descriptor's value.
+    norm : ndarray
+        Normalization of each count (value = counts / norm), broadcastable to ``counts``.
+    target : ndarray
+        Target value, same shape as ``counts``.
+    pointwise : {"square", "abs"}
+        Residual function h.
+    kernel : callable
+        A batch kernel of :mod:`mcrkit.descriptors.swap_kernels`.
+    arguments : tuple
+        The kernel's descriptor-specific arguments, starting with the label array.
+    """
+
+    def __init__(self, counts: np.ndarray, norm: np.ndarray, target: np.ndarray, pointwise: str,
+                 kernel: Callable[..., None], arguments: tuple[Any, ...]) -> None:
+        self.shape = counts.shape
+        self.counts = np.ascontiguousarray(counts, dtype=np.int64).ravel()
+        self.norm = np.ascontiguousarray(np.broadcast_to(norm, self.shape),
+                                         dtype=np.float64).ravel()
+        self.target = np.ascontiguousarray(np.broadcast_to(target, self.shape),
+                                           dtype=np.float64).ravel()
+        self.residual = self.counts / self.norm - self.target
+        self.kind = POINTWISE[pointwise]
+        self.total = residual_sum(self.residual, pointwise)
+        self.pointwise = pointwise
+        self._kernel = kernel
+        self._arguments = arguments
+        self._scratch = (np.zeros_like(self.counts), np.zeros(self.counts.size, dtype=np.uint8),
+                         np.zeros(self.counts.size, dtype=np.int64))
+        self._one = (np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1))
+
+    def value(self) -> np.ndarray:
+        return (self.counts / self.norm).reshape(self.shape)
+
+    def _run(self, first: np.ndarray, second: np.ndarray, commit: bool, out: np.ndarray) -> None:
+        self._kernel(first, second, commit, out, *self._arguments, self.counts, self.norm,
+                     self.target, self.residual, *self._scratch, self.kind)
+
+    def propose(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        out = np.empty(first.size)
+        self._run(first, second, False, out)
+        return out
+
+    def accept(self, first: int, second: int) -> None:
+        p, q, out = self._one
+        p[0], q[0] = first, second
+        self._run(p, q, True, out)
+        self.total += float(out[0])
+
+    def resum(self) -> None:
+        """Recompute :attr:`total` from the residuals (removes rounding drift)."""
+        self.total = residual_sum(self.residual, self.pointwise)
+
+
+class FixedTerm(SwapTerm):
+    """A descriptor that phase swaps cannot change (e.g. volume fractions).
+
+    Parameters
+    ----------
+    value : ndarray
+        The descriptor's value.
+    target : ndarray
+        Target value.
+    pointwise : {"square", "abs"}
+        Residual function h.
+    """
+
+    def __init__(self, value: np.ndarray, target: np.ndarray, pointwise: str) -> None:
+        self._value = np.asarray(value, dtype=np.float64)
+        self.total = residual_sum(self._value - target, pointwise)
+
+    def value(self) -> np.ndarray:
+        return self._value
+
+    def propose(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        return np.zeros(first.size)
+
+    def accept(self, first: int, second: int) -> None:
+        pass
+
+
+class RecomputedTerm(SwapTerm):
+    """Fallback for descriptors without incremental hooks: full evaluation per candidate.
+
+    Parameters
+    ----------
+    descriptor : Descriptor
+        Evaluated with :meth:`Descriptor.evaluate_labels`.
+    labels : ndarray
+        The annealer's flat label array (shared, not copied).
+    shape : tuple of int
+        Spatial shape of the structure.
+    n_phases : int
+        Number of phases.
+    target : ndarray
+        Target value.
+    pointwise : {"square", "abs"}
+        Residual function h.
+    """
+
+    def __init__(self, descriptor: Descriptor, labels: np.ndarray, shape: tuple[int, ...],
+                 n_phases: int, target: np.ndarray, pointwise: str) -> None:
+        self.descriptor = descriptor
+        self.labels = labels
+        self.grid = labels.reshape(shape)
+        self.n_phases = n_phases
+        self.target = np.asarray(target, dtype=np.float64)
+        self.pointwise = pointwise
+        self.total = self._sum()
+
+    def _sum(self) -> float:
+        return residual_sum(self.value() - self.target, self.pointwise)
+
+    def value(self) -> np.ndarray:
+        return self.descriptor.label_value(self.grid, self.n_phases)
+
+    def propose(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        out = np.empty(first.size)
+        lab = self.labels
+        for k, (p, q) in enumerate(zip(first, second, strict=True)):
+            lab[p], lab[q] = lab[q], lab[p]
+            out[k] = self._sum() - self.total
+            lab[p], lab[q] = lab[q], lab[p]
+        return out
+
+    def accept(self, first: int, second: int) -> None:
+        lab = self.labels
+        lab[first], lab[second] = lab[second], lab[first]
+        self.total = self._sum()
+        lab[first], lab[second] = lab[second], lab[first]
+
+
+def count_term(descriptor: Descriptor, labels: np.ndarray, shape: tuple[int, ...],
+               n_phases: int, target: np.ndarray, pointwise: str, norm: np.ndarray,
+               kernel: Callable[..., None], arguments: tuple[Any, ...]) -> CountTerm:
+    """A :class:`CountTerm` whose counts are the descriptor's exact value times ``norm``.
+
+    ``norm`` holds one normalization per family of slices, ``(G, ...)`` (see
+    :func:`slice_norms`); ``arguments`` follow the kernel's leading
+    ``(labels, dims, geometry)``.
+    """
+    value = descriptor.label_value(labels.reshape(shape), n_phases)
+    if len(shape) == 2:
+        norm = norm[0]
+    else:
+        norm = norm.reshape(len(norm), *[1] * (value.ndim - norm.ndim), *norm.shape[1:])
+    norm = np.broadcast_to(norm, value.shape)
+    counts = np.rint(value * norm).astype(np.int64)
+    dims, geometry, _ = slice_geometry(shape)
+    return CountTerm(counts, norm, target, pointwise, kernel,
+                     (labels, dims, geometry, *arguments))
+
+
+def slice_norms(shape: tuple[int, ...], periodic: bool,
+                inside: Callable[[tuple[int, int]], np.ndarray]) -> np.ndarray:
+    """Normalization of per-slice sums for each family of slices, stacked ``(G, ...)``.
+
+    Periodic sums are normalized by the number of voxels; otherwise by the number
+    of slices times ``inside(image_shape)``, the count of positions that enter each
+    entry in one image.
+    """
+    dims, geometry, n_slices = slice_geometry(shape)
+    if periodic:
+        return np.full(len(geometry), float(np.prod(shape)))
+    return np.stack([n * np.asarray(inside((int(dims[u]), int(dims[v]))), dtype=np.float64)
+                     for n, (u, v) in zip(n_slices, geometry, strict=True)])
