@@ -22,9 +22,12 @@ _LAZY = {
     "Characterization": "mcrkit.characterization",
     "Microstructure": "mcrkit.microstructure",
     "characterize": "mcrkit.workflows",
+    "interpolate": "mcrkit.workflows",
     "match": "mcrkit.workflows",
+    "merge": "mcrkit.workflows",
     "reconstruct": "mcrkit.workflows",
     "resume": "mcrkit.workflows",
+    "smooth": "mcrkit.workflows",
     "ReconstructionResult": "mcrkit.workflows",
     "read_microstructure": "mcrkit.io",
     "from_array": "mcrkit.microstructure",
@@ -34,7 +37,7 @@ _LAZY = {
 __all__ = ["__version__", *sorted(_LAZY)]
 
 
-_SUBPACKAGES = ("data", "descriptors", "io", "workflows")
+_SUBPACKAGES = ("data", "descriptors", "generators", "io", "workflows")
 
 
 def __getattr__(name: str) -> Any:

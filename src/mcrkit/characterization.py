@@ -60,6 +60,9 @@ class Characterization:
         Physical voxel size, if known.
     segmentation : dict
         How a gray image was segmented, if it was.
+    provenance : dict
+        How the values were derived from other characterizations, if they were
+        (e.g. by :func:`mcrkit.merge` or :func:`mcrkit.interpolate`); JSON-ready.
     mcrkit_version : str
         Version of mcrkit that computed the values.
     """
@@ -73,6 +76,7 @@ class Characterization:
     source: str = "array"
     voxel_size: tuple[float, ...] | None = None
     segmentation: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
     mcrkit_version: str = __version__
 
     @property
@@ -125,6 +129,7 @@ class Characterization:
             "source": self.source,
             "voxel_size": None if self.voxel_size is None else list(self.voxel_size),
             "segmentation": self.segmentation,
+            "provenance": self.provenance,
             "descriptors": self.settings,
         }
 
@@ -207,5 +212,6 @@ class Characterization:
             source=meta.get("source", str(path)),
             voxel_size=None if voxel is None else tuple(voxel),
             segmentation=meta.get("segmentation", {}),
+            provenance=meta.get("provenance", {}),
             mcrkit_version=meta.get("mcrkit_version", "unknown"),
         )

@@ -12,9 +12,13 @@ otsu_threshold
     Otsu's threshold of a gray image.
 parse_threshold
     Read a threshold given as text (a number or ``"otsu"``).
+write_microstructure
+    Write a microstructure with its label values as ``.npy``, TIFF or PNG.
 """
 
 from mcrkit.io.readers import read_microstructure
 from mcrkit.io.segmentation import otsu_threshold, parse_threshold, segment
+from mcrkit.io.writers import write_microstructure
 
-__all__ = ["otsu_threshold", "parse_threshold", "read_microstructure", "segment"]
+__all__ = ["otsu_threshold", "parse_threshold", "read_microstructure", "segment",
+           "write_microstructure"]
