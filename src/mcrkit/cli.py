@@ -136,8 +136,16 @@ Weights = Annotated[str | None, typer.Option(
 Loss = Annotated[str, typer.Option(help="Loss: mse, rms, sse, l1 or l2.")]
 OptimizerName = Annotated[str, typer.Option(
     "--optimizer", help="lbfgs, lbfgsb, tnc, adam, adamax, nadam, rmsprop, adagrad, adadelta, "
-                        "sgd.")]
-MaxIter = Annotated[int, typer.Option(help="Iterations per multigrid level.")]
+                        "sgd, or annealing (discrete pixel swaps).")]
+OptimizerOptions = Annotated[list[str] | None, typer.Option(
+    "--optimizer-option", help="An optimizer hyperparameter NAME=VALUE (repeatable), e.g. "
+                               "final_ratio=1e-5.", show_default=False)]
+Polish = Annotated[bool, typer.Option(
+    help="Anneal the discrete result of a gradient run at low temperature (4 moves per "
+         "voxel).")]
+MaxIter = Annotated[int | None, typer.Option(
+    help="Iterations per multigrid level [default: 150; annealing: 100 blocks of one move "
+         "per voxel].", show_default=False)]
 Seed = Annotated[int | None, typer.Option(help="Random seed (default: drawn and recorded).")]
 Multigrid = Annotated[int, typer.Option(help="Coarse-to-fine levels (1: none).")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
@@ -177,6 +185,22 @@ def _parse_weights(text: str | None) -> list[float] | dict[str, float] | None:
         return [float(item) for item in items]
     except ValueError:
         _fail(f"--weights needs numbers ('1,1,10') or name=number pairs, got {text!r}")
+
+
+def _parse_options(items: list[str] | None) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs with JSON values (numbers, true/false, null), else strings."""
+    import json
+
+    options: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            _fail(f"--optimizer-option needs NAME=VALUE such as final_ratio=1e-5, got {item!r}")
+        try:
+            options[name.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            options[name.strip()] = text
+    return options
 
 
 def _default_run_dir(stem: str) -> Path:
@@ -228,8 +252,10 @@ def reconstruct(
     loss: Loss = "mse",
     optimizer: OptimizerName = "lbfgs",
     max_iter: Annotated[int | None, typer.Option(
-        help="Iterations per multigrid level [default: 150; with --resume: the run's "
-             "own].")] = None,
+        help="Iterations per multigrid level [default: 150; annealing: 100 blocks of one "
+             "move per voxel; with --resume: the run's own].", show_default=False)] = None,
+    optimizer_options: OptimizerOptions = None,
+    polish: Polish = False,
     seed: Seed = None,
     multigrid: Multigrid = 1,
     device: Device = "auto",
@@ -254,6 +280,7 @@ def reconstruct(
     _run_reconstruction(run, str(characterization), _parse_shape(shape),
                         _split_names(descriptors), _parse_weights(weights), plot=plot,
                         loss=loss, optimizer=optimizer, seed=seed, multigrid=multigrid,
+                        optimizer_options=_parse_options(optimizer_options), polish=polish,
                         device=device, threads=threads, time_limit=time_limit,
                         progress=progress, force=force,
                         run_dir=output or _default_run_dir(characterization.stem), **budget)
@@ -278,7 +305,9 @@ def match(
         help="Segment a gray image into this many phases.")] = None,
     loss: Loss = "mse",
     optimizer: OptimizerName = "lbfgs",
-    max_iter: MaxIter = 150,
+    max_iter: MaxIter = None,
+    optimizer_options: OptimizerOptions = None,
+    polish: Polish = False,
     seed: Seed = None,
     multigrid: Multigrid = 1,
     device: Device = "auto",
@@ -302,6 +331,7 @@ def match(
                         _split_names(descriptors), _parse_weights(weights), plot=plot,
                         original=original.labels, limit_to=limit_to, loss=loss,
                         optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
+                        optimizer_options=_parse_options(optimizer_options), polish=polish,
                         device=device, threads=threads, time_limit=time_limit,
                         progress=progress, force=force,
                         run_dir=output or _default_run_dir(input.stem.split(":")[0]))

@@ -42,22 +42,31 @@ class Loss:
     Class attributes
     ----------------
     pointwise : {"square", "abs"} or None
-        If the loss is a function of :math:`\sum_k h(\Delta_k)` with
-        :math:`h(x) = x^2` or :math:`|x|`, which one; :meth:`from_sum` then maps
-        the sum to the loss. Annealing updates such sums incrementally; other
-        losses are evaluated in full for every candidate move.
+        If the loss is a function of :math:`S = \sum_k h(\Delta_k)` with
+        :math:`h(x) = x^2` or :math:`|x|`, which one (annealing updates such
+        sums incrementally and needs one); :meth:`from_sum` maps :math:`S` to
+        the loss as set by ``mean`` and ``root``.
+    mean : bool
+        Divide :math:`S` by the number of entries.
+    root : bool
+        Take the square root (after ``mean``).
     """
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     pointwise: ClassVar[str | None] = None
+    mean: ClassVar[bool] = False
+    root: ClassVar[bool] = False
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
     def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
         """The loss of differences with ``size`` entries whose pointwise sum is ``total``."""
-        raise NotImplementedError(f"loss {self.name!r} is not a function of a pointwise sum")
+        if self.pointwise is None:
+            raise NotImplementedError(f"loss {self.name!r} is not a function of a pointwise sum")
+        value = np.asarray(total, dtype=np.float64) / size if self.mean else np.asarray(total)
+        return np.sqrt(np.maximum(value, 0.0)) if self.root else value
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -70,12 +79,10 @@ class MSE(Loss):
     name = "mse"
     aliases = ("MSE",)
     pointwise = "square"
+    mean = True
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return difference.square().mean()
-
-    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
-        return total / size
 
 
 @losses.register
@@ -85,12 +92,11 @@ class RMS(Loss):
     name = "rms"
     aliases = ("RMS",)
     pointwise = "square"
+    mean = True
+    root = True
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return difference.square().mean().sqrt()
-
-    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
-        return np.sqrt(total / size)
 
 
 @losses.register
@@ -104,9 +110,6 @@ class SSE(Loss):
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return difference.square().sum()
 
-    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
-        return total
-
 
 @losses.register
 class L1(Loss):
@@ -115,12 +118,10 @@ class L1(Loss):
     name = "l1"
     aliases = ("L1", "MAE")
     pointwise = "abs"
+    mean = True
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return difference.abs().mean()
-
-    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
-        return total / size
 
 
 @losses.register
@@ -130,9 +131,8 @@ class L2(Loss):
     name = "l2"
     aliases = ("L2",)
     pointwise = "square"
+    root = True
 
     def __call__(self, difference: torch.Tensor) -> torch.Tensor:
         return torch.linalg.vector_norm(difference)
 
-    def from_sum(self, total: np.ndarray, size: int) -> np.ndarray:
-        return np.sqrt(total)

@@ -1,4 +1,5 @@
-"""Every registered optimizer against the contract of ``Optimizer.minimize``."""
+"""Every registered gradient optimizer against the contract of ``Optimizer.minimize``
+(annealing, which works on discrete labels, is tested in test_annealing.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import torch
 from mcrkit.reconstruction.optimizers import SGD, Adam, Optimizer
 from mcrkit.registry import optimizers
 
-NAMES = optimizers.names()
+NAMES = [name for name in optimizers.names() if not optimizers.get(name).discrete]
 RESUMABLE = [name for name in NAMES if optimizers.get(name).resumable]
-ALIASES = [(alias, name) for name in NAMES for alias in optimizers.get(name).aliases]
+ALIASES = [(alias, name) for name in optimizers.names() for alias in optimizers.get(name).aliases]
 
 DIAG = torch.tensor([[1.0, 2.0, 3.0], [1.5, 2.5, 0.8]], dtype=torch.float64)
 TARGET = torch.tensor([[0.6, -0.4, 0.8], [-0.2, 0.3, 1.0]], dtype=torch.float64)

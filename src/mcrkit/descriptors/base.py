@@ -141,6 +141,18 @@ class Descriptor:
         """Intermediate floats per pixel of one image (used to size chunks)."""
         return 4 * n_channels
 
+    def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
+        """Volume fractions of every phase implied by a (2D-layout) value, or None if the
+        descriptor does not determine them."""
+        return None
+
+    def _fractions_of(self, described: np.ndarray, n_phases: int) -> np.ndarray:
+        """All phases' fractions from those of the described phases."""
+        described = np.asarray(described, dtype=np.float64)
+        if self.phases(n_phases) == [1]:
+            return np.array([1.0 - described[0], described[0]])
+        return described
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         """Residual sum of this descriptor kept up to date under phase swaps (annealing).

@@ -260,6 +260,9 @@ class Correlations(Descriptor):
         valid = self._valid_mask(height, width, images.dtype, images.device)
         return gram / (batch * (valid @ valid.T)).clamp_min(1.0)
 
+    def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
+        return self._fractions_of(value[0, :, 0, 0], n_phases)  # S2(0) of the finest level
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         if self.levels > 1:  # pooled images are not binary: no count to update
@@ -275,11 +278,15 @@ class Correlations(Descriptor):
             valid = self._valid_mask(*image, torch.float64, torch.device("cpu")).numpy()
             return valid @ valid.T
 
+        reach = 2 * (self.limit_to - 1)
+        vectors = correlation_vectors(self.limit_to)
+        flat = vectors[:, 0] * (2 * reach + 1) + vectors[:, 1]
+        distinct = not self.periodic or min(shape) > 2 * reach
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, inside),
-                          swap_kernels.correlations_batch,
-                          (correlation_vectors(self.limit_to), channel, len(phases),
-                           self.periodic))
+                          kind=swap_kernels.CORRELATIONS, table=flat[:, None], channel=channel,
+                          channels=len(phases), block=len(flat), reach=reach,
+                          periodic=self.periodic, distinct=distinct)
 
     def _valid_mask(self, height: int, width: int, dtype: torch.dtype,
                     device: torch.device) -> torch.Tensor:

@@ -21,7 +21,7 @@ only after every term has accepted a swap.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -96,56 +96,59 @@ class CountTerm(SwapTerm):
     counts : ndarray of int
         Current counts, laid out as the descriptor's value.
     norm : ndarray
-        Normalization of each count (value = counts / norm), broadcastable to ``counts``.
+        Normalization of each count (value = counts / norm), same shape.
     target : ndarray
-        Target value, same shape as ``counts``.
+        Target value, same shape.
     pointwise : {"square", "abs"}
         Residual function h.
-    kernel : callable
-        A batch kernel of :mod:`mcrkit.descriptors.swap_kernels`.
-    arguments : tuple
-        The kernel's descriptor-specific arguments, starting with the label array.
+    spec, table, channel : ndarray
+        The descriptor's kernel parameters (see :mod:`mcrkit.descriptors.swap_kernels`).
+    labels : ndarray
+        The annealer's flat label array (shared).
+    shape : tuple of int
+        Spatial shape of the structure.
     """
 
     def __init__(self, counts: np.ndarray, norm: np.ndarray, target: np.ndarray, pointwise: str,
-                 kernel: Callable[..., None], arguments: tuple[Any, ...]) -> None:
+                 spec: np.ndarray, table: np.ndarray, channel: np.ndarray, labels: np.ndarray,
+                 shape: tuple[int, ...]) -> None:
+        from mcrkit.descriptors import swap_kernels
+
         self.shape = counts.shape
-        self.counts = np.ascontiguousarray(counts, dtype=np.int64).ravel()
-        self.norm = np.ascontiguousarray(np.broadcast_to(norm, self.shape),
-                                         dtype=np.float64).ravel()
-        self.target = np.ascontiguousarray(np.broadcast_to(target, self.shape),
-                                           dtype=np.float64).ravel()
-        self.residual = self.counts / self.norm - self.target
-        self.kind = POINTWISE[pointwise]
-        self.total = residual_sum(self.residual, pointwise)
+        self.norm = np.ascontiguousarray(norm, dtype=np.float64).ravel()
+        counts = np.ascontiguousarray(counts, dtype=np.int64).ravel()
+        inverse = 1.0 / self.norm
+        target = np.ascontiguousarray(np.broadcast_to(target, self.shape),
+                                      dtype=np.float64).ravel()
+        residual = counts * inverse - target
+        spec = np.asarray(spec, dtype=np.int64).copy()
+        spec[swap_kernels._H] = POINTWISE[pointwise]
+        self.arrays = swap_kernels.term_tuple(spec, table, channel, counts, inverse, target,
+                                              residual)
         self.pointwise = pointwise
-        self._kernel = kernel
-        self._arguments = arguments
-        self._scratch = (np.zeros_like(self.counts), np.zeros(self.counts.size, dtype=np.uint8),
-                         np.zeros(self.counts.size, dtype=np.int64))
-        self._one = (np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64), np.zeros(1))
+        self.total = residual_sum(residual, pointwise)
+        self.labels = labels
+        self.dims, self.geometry, _ = slice_geometry(shape)
+        self._kernel = swap_kernels.swap_changes
 
     def value(self) -> np.ndarray:
-        return (self.counts / self.norm).reshape(self.shape)
+        return (self.arrays[3] / self.norm).reshape(self.shape)
 
-    def _run(self, first: np.ndarray, second: np.ndarray, commit: bool, out: np.ndarray) -> None:
-        self._kernel(first, second, commit, out, *self._arguments, self.counts, self.norm,
-                     self.target, self.residual, *self._scratch, self.kind)
+    def _run(self, first: np.ndarray, second: np.ndarray, commit: bool) -> np.ndarray:
+        out = np.empty((1, first.size))
+        self._kernel(self.labels, self.dims, self.geometry, (self.arrays,), first, second,
+                     commit, out)
+        return out[0]
 
     def propose(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
-        out = np.empty(first.size)
-        self._run(first, second, False, out)
-        return out
+        return self._run(first, second, False)
 
     def accept(self, first: int, second: int) -> None:
-        p, q, out = self._one
-        p[0], q[0] = first, second
-        self._run(p, q, True, out)
-        self.total += float(out[0])
+        self.total += float(self._run(np.array([first]), np.array([second]), True)[0])
 
     def resum(self) -> None:
         """Recompute :attr:`total` from the residuals (removes rounding drift)."""
-        self.total = residual_sum(self.residual, self.pointwise)
+        self.total = residual_sum(self.arrays[6], self.pointwise)
 
 
 class FixedTerm(SwapTerm):
@@ -227,13 +230,25 @@ class RecomputedTerm(SwapTerm):
 
 
 def count_term(descriptor: Descriptor, labels: np.ndarray, shape: tuple[int, ...],
-               n_phases: int, target: np.ndarray, pointwise: str, norm: np.ndarray,
-               kernel: Callable[..., None], arguments: tuple[Any, ...]) -> CountTerm:
+               n_phases: int, target: np.ndarray, pointwise: str, norm: np.ndarray, *,
+               kind: int, table: np.ndarray, channel: np.ndarray, channels: int, block: int,
+               reach: int, periodic: bool, distinct: bool = True) -> CountTerm:
     """A :class:`CountTerm` whose counts are the descriptor's exact value times ``norm``.
 
-    ``norm`` holds one normalization per family of slices, ``(G, ...)`` (see
-    :func:`slice_norms`); ``arguments`` follow the kernel's leading
-    ``(labels, dims, geometry)``.
+    Parameters
+    ----------
+    norm : ndarray
+        One normalization per family of slices, ``(G, ...)`` (see :func:`slice_norms`).
+    kind : int
+        Kernel kind (``swap_kernels.TWO_POINT``, ``LINEAL_PATH`` or ``CORRELATIONS``).
+    table : ndarray
+        The kind's offsets (see the site functions of the kernels).
+    channel : ndarray
+        Count channel of each phase (-1: not described).
+    channels, block, reach : int
+        Number of channels, entries per channel and family block, largest offset.
+    periodic, distinct : bool
+        Periodic boundaries; whether no two tabulated offsets share a voxel.
     """
     value = descriptor.label_value(labels.reshape(shape), n_phases)
     if len(shape) == 2:
@@ -242,9 +257,9 @@ def count_term(descriptor: Descriptor, labels: np.ndarray, shape: tuple[int, ...
         norm = norm.reshape(len(norm), *[1] * (value.ndim - norm.ndim), *norm.shape[1:])
     norm = np.broadcast_to(norm, value.shape)
     counts = np.rint(value * norm).astype(np.int64)
-    dims, geometry, _ = slice_geometry(shape)
-    return CountTerm(counts, norm, target, pointwise, kernel,
-                     (labels, dims, geometry, *arguments))
+    symmetric = kind == 2  # K x K blocks of correlations keep their changes at a <= b
+    spec = np.array([kind, channels, block, reach, periodic, distinct, 0, symmetric])
+    return CountTerm(counts, norm, target, pointwise, spec, table, channel, labels, shape)
 
 
 def slice_norms(shape: tuple[int, ...], periodic: bool,

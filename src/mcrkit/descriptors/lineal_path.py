@@ -250,6 +250,9 @@ class _LinealPathBase(Descriptor):
         check_positive_int("limit_to", self.limit_to, self.name)
         object.__setattr__(self, "directions", _check_directions(self.directions, self.name))
 
+    def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
+        return self._fractions_of(value[:, 0, 0], n_phases)  # L(0) of every phase
+
 
 @descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -295,7 +298,10 @@ class LinealPath(_LinealPathBase):
 
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, inside),
-                          swap_kernels.lineal_path_batch, (lines, n_phases, self.periodic))
+                          kind=swap_kernels.LINEAL_PATH, table=lines.reshape(-1, 2),
+                          channel=np.arange(n_phases), channels=n_phases,
+                          block=self.limit_to + 1, reach=int(np.abs(lines).max()),
+                          periodic=self.periodic)
 
 
 @descriptors.register

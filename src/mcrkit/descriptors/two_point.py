@@ -141,6 +141,9 @@ class TwoPoint(Descriptor):
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         return self.correlate(images, images)
 
+    def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
+        return self._fractions_of(value[:, self.limit_to, self.limit_to], n_phases)
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         from mcrkit.descriptors import swap_kernels
@@ -149,6 +152,10 @@ class TwoPoint(Descriptor):
         lim = self.limit_to
         shifts = np.arange(-lim, lim + 1)
         offsets = np.stack(np.meshgrid(shifts, shifts, indexing="ij"), -1).reshape(-1, 2)
+        entry = np.arange(len(offsets))
+        upper = (offsets[:, 0] > 0) | ((offsets[:, 0] == 0) & (offsets[:, 1] > 0))
+        # the window is point-symmetric: -r sits at the mirrored entry
+        half = np.column_stack([offsets[upper], entry[upper], len(offsets) - 1 - entry[upper]])
         phases = self.phases(n_phases)
         channel = np.full(n_phases, -1, dtype=np.int64)
         channel[phases] = np.arange(len(phases))
@@ -158,8 +165,9 @@ class TwoPoint(Descriptor):
 
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, overlap),
-                          swap_kernels.two_point_batch,
-                          (offsets, channel, len(phases), self.periodic))
+                          kind=swap_kernels.TWO_POINT, table=half, channel=channel,
+                          channels=len(phases), block=len(offsets), reach=lim,
+                          periodic=self.periodic)
 
 
 def _torch_correlate(a: torch.Tensor, b: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
@@ -185,6 +193,7 @@ class TwoPointCross(TwoPoint):
     all_phases = True
 
     incremental = Descriptor.incremental  # no swap kernel: recomputed by the annealer
+    volume_fractions = Descriptor.volume_fractions  # pairs only
 
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         pairs = list(combinations(range(images.shape[1]), 2))

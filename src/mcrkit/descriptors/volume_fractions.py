@@ -50,6 +50,9 @@ class VolumeFractions(Descriptor):
     def workspace(self, n_channels: int) -> int:
         return n_channels
 
+    def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
+        return np.asarray(value, dtype=np.float64)
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         from mcrkit.descriptors.incremental import FixedTerm

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -42,6 +42,9 @@ class IterationState:
         Seconds spent optimizing, including earlier sessions of a resumed run.
     theta : Tensor
         Current angles of the relaxed field (on the level's grid); do not modify.
+    details : dict of str to float
+        What the optimizer reports besides the loss (e.g. the temperature and
+        the accepted and rejected moves of annealing).
     """
 
     iteration: int
@@ -53,6 +56,7 @@ class IterationState:
     evaluations: int
     elapsed: float
     theta: torch.Tensor
+    details: dict[str, float] = field(default_factory=dict)
 
 
 class Callback:
@@ -116,6 +120,8 @@ class ProgressBar(Callback):
             postfix = {"loss": f"{state.loss:.3e}"}
             if state.n_levels > 1:
                 postfix["level"] = f"{state.level + 1}/{state.n_levels}"
+            if "temperature" in state.details:
+                postfix["T"] = f"{state.details['temperature']:.2e}"
             self._bar.set_postfix(postfix, refresh=False)
         return None
 

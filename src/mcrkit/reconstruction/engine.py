@@ -1,17 +1,19 @@
-"""The optimization loop: multigrid levels around any optimizer, with callbacks.
+"""The optimization loop: stages (multigrid levels, polishing) around any optimizer.
 
 Multigrid (``multigrid=m``) optimizes angles on ``m`` grids, each half the
 size of the next (rounded up); level ``k`` starts from the previous level's
 angles repeated onto its grid. Every level is judged by the exact statistics
 of the full-resolution field (the coarse angles are repeated onto it), so a
 coarse level is a low-dimensional search for the large-scale arrangement,
-not a different problem with approximated targets.
+not a different problem with approximated targets. A run may end with a
+polishing stage on the full grid with another optimizer (e.g. low-temperature
+annealing of the discrete result); the engine treats it as one more level.
 
 A run ends with one status:
 
 ============  =========================================================
-``max_iter``   the iteration budget of the last level was used up
-``converged``  the optimizer met its own convergence test on the last level
+``max_iter``   the iteration budget of the last stage was used up
+``converged``  the optimizer met its own convergence test on the last stage
 ``stopped``    a callback asked to stop (e.g. a time limit)
 ``interrupted``  Ctrl-C (KeyboardInterrupt); the state is kept for a resume
 ============  =========================================================
@@ -32,7 +34,7 @@ from mcrkit.reconstruction.field import labels_from_params
 from mcrkit.reconstruction.objective import Objective, upsample
 from mcrkit.reconstruction.optimizers.base import Optimizer
 
-__all__ = ["RunState", "level_shapes", "optimize"]
+__all__ = ["RunState", "Stage", "level_shapes", "optimize"]
 
 HISTORY_KEYS = ("iteration", "level", "loss", "evaluations", "elapsed")
 
@@ -50,6 +52,25 @@ def level_shapes(shape: tuple[int, ...], multigrid: int) -> list[tuple[int, ...]
     return [tuple(math.ceil(s / 2**m) for s in shape) for m in range(multigrid - 1, -1, -1)]
 
 
+@dataclass(frozen=True)
+class Stage:
+    """One stage of a run: an optimizer working on angles on one grid.
+
+    Attributes
+    ----------
+    shape : tuple of int
+        Grid of the angles (a multigrid level's, or the full grid).
+    make_optimizer : callable
+        Builds the stage's optimizer.
+    max_iter : int
+        Iteration budget of the stage.
+    """
+
+    shape: tuple[int, ...]
+    make_optimizer: Callable[[], Optimizer]
+    max_iter: int
+
+
 @dataclass
 class RunState:
     """Everything a run needs to continue: written to checkpoints, restored on resume.
@@ -59,13 +80,15 @@ class RunState:
     theta : Tensor
         Angles on the current level's grid.
     level : int
-        Current multigrid level.
+        Current stage (multigrid level or polishing).
     level_iteration : int
-        Iterations completed on the current level.
+        Iterations completed in the current stage.
     optimizer_state : dict
-        The optimizer's :meth:`~Optimizer.state_dict` for the current level.
+        The optimizer's :meth:`~Optimizer.state_dict` for the current stage.
     history : dict of str to list
-        Per iteration: ``iteration``, ``level``, ``loss``, ``evaluations``, ``elapsed``.
+        Per iteration: ``iteration``, ``level``, ``loss``, ``evaluations``, ``elapsed``, and
+        what the optimizer adds (:meth:`~Optimizer.iteration_record`, e.g. the
+        temperature of annealing; NaN in iterations of other optimizers).
     snapshots : list of ndarray
         Discrete full-grid labels taken during the run.
     snapshot_iterations : list of int
@@ -92,32 +115,27 @@ class RunState:
         return len(self.history["iteration"])
 
 
-def optimize(objective: Objective, make_optimizer: Callable[[], Optimizer], state: RunState, *,
-             shape: tuple[int, ...], multigrid: int, max_iter: int,
-             callbacks: Sequence[Callback] = (), snapshot_every: int = 0,
-             checkpoint: Callable[[RunState], None] | None = None,
+def optimize(objective: Objective, stages: Sequence[Stage], state: RunState, *,
+             shape: tuple[int, ...], callbacks: Sequence[Callback] = (),
+             snapshot_every: int = 0, checkpoint: Callable[[RunState], None] | None = None,
              checkpoint_every: float = 60.0) -> tuple[RunState, str]:
     """Run (or continue) the optimization described by ``state``.
 
     Parameters
     ----------
     objective : Objective
-        Value and gradient of angles on any level's grid.
-    make_optimizer : callable
-        Builds a fresh optimizer (one per level).
+        Value and gradient of angles on any stage's grid.
+    stages : sequence of Stage
+        Multigrid levels, coarsest first, then any polishing stage.
     state : RunState
         Start point; a resumed run passes the state of its checkpoint.
     shape : tuple of int
         Full grid.
-    multigrid : int
-        Number of levels.
-    max_iter : int
-        Iteration budget of every level.
     callbacks : sequence of Callback
         Called after every iteration; one returning True stops the run.
     snapshot_every : int
         Keep the discrete labels every this many iterations (0: only at the
-        end of each level).
+        end of each stage).
     checkpoint : callable, optional
         Writes a checkpoint of the state; called at most every
         ``checkpoint_every`` seconds and when the run is interrupted.
@@ -127,10 +145,9 @@ def optimize(objective: Objective, make_optimizer: Callable[[], Optimizer], stat
     (RunState, str)
         The final state and the status (see the module docstring).
     """
-    shapes = level_shapes(shape, multigrid)
     clock = Clock(state.elapsed)
     base_evaluations = state.evaluations - objective.evaluations
-    total = max_iter * len(shapes)
+    total = sum(stage.max_iter for stage in stages)
     last_checkpoint = clock()
     status = "max_iter"
 
@@ -139,17 +156,18 @@ def optimize(objective: Objective, make_optimizer: Callable[[], Optimizer], stat
             state.snapshots.append(labels_from_params(upsample(state.theta, shape)))
             state.snapshot_iterations.append(state.iteration)
 
-    def report(loss: float) -> IterationState:
-        return IterationState(state.iteration, total, state.level, len(shapes),
+    def report(loss: float, details: dict[str, float] | None = None) -> IterationState:
+        return IterationState(state.iteration, total, state.level, len(stages),
                               state.level_iteration, loss, state.evaluations, state.elapsed,
-                              state.theta)
+                              state.theta, details or {})
 
     start = report(state.history["loss"][-1] if state.history["loss"] else math.nan)
     for cb in callbacks:
         cb.on_start(start)
     last = start
-    while state.level < len(shapes):
-        optimizer = make_optimizer()
+    while state.level < len(stages):
+        stage = stages[state.level]
+        optimizer = stage.make_optimizer()
         optimizer.load_state_dict(state.optimizer_state, device=state.theta.device)
         stop_requested = False
 
@@ -160,12 +178,13 @@ def optimize(objective: Objective, make_optimizer: Callable[[], Optimizer], stat
             state.elapsed = clock()
             state.evaluations = base_evaluations + objective.evaluations
             loss = value / objective.scale
-            for key, entry in zip(HISTORY_KEYS, (state.iteration + 1, state.level, loss,
-                                                 state.evaluations, state.elapsed), strict=True):
-                state.history[key].append(entry)
+            details = optimizer.iteration_record()
+            _record(state.history, {**dict(zip(HISTORY_KEYS, (
+                state.iteration + 1, state.level, loss, state.evaluations, state.elapsed),
+                strict=True)), **details})
             if snapshot_every and state.iteration % snapshot_every == 0:
                 snapshot()
-            last = report(loss)
+            last = report(loss, details)
             stop_requested = any([bool(cb(last)) for cb in callbacks])
             if checkpoint is not None and clock() - last_checkpoint >= checkpoint_every:
                 state.optimizer_state = optimizer.state_dict()
@@ -174,7 +193,7 @@ def optimize(objective: Objective, make_optimizer: Callable[[], Optimizer], stat
             return stop_requested
 
         try:
-            optimizer.minimize(objective, state.theta, max_iter=max_iter,
+            optimizer.minimize(objective, state.theta, max_iter=stage.max_iter,
                                on_iteration=on_iteration, start_iteration=state.level_iteration)
         except KeyboardInterrupt:
             state.optimizer_state = optimizer.state_dict()
@@ -186,14 +205,14 @@ def optimize(objective: Objective, make_optimizer: Callable[[], Optimizer], stat
         if stop_requested:
             status = "stopped"
             break
-        status = "max_iter" if state.level_iteration >= max_iter else "converged"
+        status = "max_iter" if state.level_iteration >= stage.max_iter else "converged"
         snapshot()
-        if state.level + 1 == len(shapes):
+        if state.level + 1 == len(stages):
             break
         state.level += 1
         state.level_iteration = 0
         state.optimizer_state = {}
-        state.theta = upsample(state.theta, shapes[state.level]).contiguous()
+        state.theta = upsample(state.theta, stages[state.level].shape).contiguous()
     if status in ("stopped", "interrupted"):
         snapshot()
         if checkpoint is not None and status == "interrupted":
@@ -201,3 +220,14 @@ def optimize(objective: Objective, make_optimizer: Callable[[], Optimizer], stat
     for cb in callbacks:
         cb.on_end(last, status)
     return state, status
+
+
+def _record(history: dict[str, list[float]], entries: dict[str, float]) -> None:
+    """Append one iteration's entries; keys new to the history are NaN before, and keys
+    missing from ``entries`` NaN now."""
+    done = len(history["iteration"])
+    for key, value in entries.items():
+        history.setdefault(key, [math.nan] * done).append(value)
+    for values in history.values():
+        if len(values) == done:
+            values.append(math.nan)

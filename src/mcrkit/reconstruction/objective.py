@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from mcrkit.characterization import Characterization
-from mcrkit.descriptors.base import Descriptor, one_hot
+from mcrkit.descriptors.base import Descriptor
 from mcrkit.descriptors.selection import DescriptorSpec
 from mcrkit.losses import Loss
 from mcrkit.reconstruction.field import field_from_params
@@ -135,12 +135,13 @@ class Objective:
         return value.detach(), grad
 
     def discrete_errors(self, labels: np.ndarray) -> dict[str, float]:
-        """Unweighted loss of every term on discrete labels (exact statistics)."""
-        dtype = self.terms[0].target.dtype
-        device = self.terms[0].target.device
-        with torch.no_grad():
-            parts = self.parts(one_hot(labels, self.n_phases, dtype=dtype, device=device))
-        return {name: float(v) for name, v in parts.items()}
+        """Unweighted loss of every term on discrete labels (exact statistics, float64)."""
+        errors = {}
+        for term in self.terms:
+            value = term.descriptor.label_value(labels, self.n_phases)
+            target = term.target.detach().cpu().double().numpy()
+            errors[term.name] = float(self.loss(torch.from_numpy(value - target)))
+        return errors
 
 
 def _target(characterization: Characterization, source: str, ndim: int) -> np.ndarray:
@@ -169,10 +170,11 @@ def _find_source(cls: type[Descriptor], characterization: Characterization) -> s
     )
 
 
-def _differentiable_class(name: str) -> type[Descriptor]:
-    """The descriptor class for ``name``, replaced by its relaxation if not differentiable."""
+def _differentiable_class(name: str, differentiable: bool = True) -> type[Descriptor]:
+    """The descriptor class for ``name``, replaced by its relaxation if not differentiable
+    (unless ``differentiable`` is False)."""
     cls = descriptor_registry.get(name)
-    if cls.differentiable:
+    if cls.differentiable or not differentiable:
         return cls
     for candidate in descriptor_registry.available().values():
         if candidate.relaxation_of == cls.name and candidate.differentiable:
@@ -210,13 +212,14 @@ def _weights(names: list[str], weights: Any, classes: list[type[Descriptor]]) ->
 
 def resolve_terms(characterization: Characterization, shape: tuple[int, ...],
                   descriptors: Sequence[DescriptorSpec], weights: Any = None, *,
-                  dtype: torch.dtype = torch.float32,
+                  differentiable: bool = True, dtype: torch.dtype = torch.float32,
                   device: str | torch.device = "cpu") -> list[Term]:
     """Terms for reconstructing ``shape`` from ``characterization``.
 
     Each descriptor is configured with the settings recorded in the
     characterization (so targets and values agree); a non-differentiable
-    descriptor is replaced by its differentiable relaxation.
+    descriptor is replaced by its differentiable relaxation unless
+    ``differentiable`` is False (annealing uses exact descriptors).
 
     Parameters
     ----------
@@ -228,6 +231,8 @@ def resolve_terms(characterization: Characterization, shape: tuple[int, ...],
         Descriptor ids (or aliases); see :func:`mcrkit.list_descriptors`.
     weights : sequence of float or mapping, optional
         One weight per descriptor, or ``{id: weight}``; defaults per descriptor.
+    differentiable : bool, optional
+        Replace non-differentiable descriptors by their relaxations.
     dtype, device
         Where the targets live.
 
@@ -238,7 +243,8 @@ def resolve_terms(characterization: Characterization, shape: tuple[int, ...],
         or a ``limit_to`` too large for the slices of ``shape``.
     """
     specs = [d.name if isinstance(d, Descriptor) else d for d in descriptors]
-    classes = [_differentiable_class(d if isinstance(d, str) else d.name) for d in specs]
+    classes = [_differentiable_class(d if isinstance(d, str) else d.name, differentiable)
+               for d in specs]
     seen = [cls.name for cls in classes]
     twice = sorted({n for n in seen if seen.count(n) > 1})
     if twice:

