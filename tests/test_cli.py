@@ -225,3 +225,28 @@ def test_resume_keeps_the_runs_own_budget(tmp_path, small_char) -> None:
     assert _invoke(["reconstruct", "--resume", str(run), "--quiet"]).exit_code == 0
     meta = json.loads((run / "run.json").read_text())
     assert meta["settings"]["max_iter"] == 6
+
+
+def test_annealing_and_polish_from_the_command_line(tmp_path, small_char) -> None:
+    image, char = small_char
+    run = tmp_path / "anneal"
+    result = _invoke(["reconstruct", str(char), "--shape", "16", "16", "-o", str(run),
+                      "--optimizer", "annealing", "--max-iter", "3", "--seed", "1", "--quiet",
+                      "--device", "cpu", "--optimizer-option", "final_ratio=1e-3",
+                      "--optimizer-option", "interface=false"])
+    assert result.exit_code == 0, result.output
+    settings = json.loads((run / "run.json").read_text())["settings"]
+    assert settings["optimizer"] == "annealing"
+    assert settings["optimizer_options"]["final_ratio"] == 1e-3
+    assert settings["optimizer_options"]["interface"] is False
+    assert settings["optimizer_options"]["seed"] == 1
+    assert "moves evaluated" in result.output
+    polished = tmp_path / "polished"
+    result = _invoke(["match", str(image), "-o", str(polished), "--polish", "--max-iter", "5",
+                      "--seed", "2", "--quiet", "--device", "cpu", "--limit-to", "4"])
+    assert result.exit_code == 0, result.output
+    history = np.load(polished / "convergence.npz")
+    assert set(history["level"]) == {0, 1} and np.nanmax(history["temperature"]) > 0
+    bad = _invoke(["reconstruct", str(char), "--shape", "16", "16", "--optimizer", "annealing",
+                   "--optimizer-option", "final_ratio", "-o", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
