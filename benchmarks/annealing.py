@@ -61,8 +61,8 @@ def case_2d(repeat: int) -> None:
         start = time.perf_counter()
         result = _annealing_run(["two_point"], 60, seed)
         wall = time.perf_counter() - start
-        print(f"2d    seed {seed}: S2-RMSE {_s2_rmse(result.labels, result.characterization)[0]:.5f}"
-              f" in {wall:.2f} s ({_moves(result):.0f} moves)")
+        rmse = _s2_rmse(result.labels, result.characterization)[0]
+        print(f"2d    seed {seed}: S2-RMSE {rmse:.5f} in {wall:.2f} s ({_moves(result):.0f} moves)")
 
 
 def case_polish(repeat: int) -> None:
