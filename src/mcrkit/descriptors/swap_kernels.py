@@ -173,12 +173,13 @@ def _lineal_path_site(lab, dims, geo, spec, lines, p, old, new, vpos, vlab, ru, 
 
 @_jit
 def _correlations_site(lab, dims, geo, spec, flat, channel, p, old, new, vpos, vlab, ru, rv,
-                       tab_idx, tab_lab, ip, dc):
+                       tab_idx, tab_lab, ip, plus, minus, dc):
     # G_ab = sum_x I(x) I(x + r_a) I(x + r_b); on binary labels every term is the AND over its
     # distinct positions, so changing I(p) by s changes each term containing p by s times the
     # AND over the term's other positions. The terms containing p start at x = p, p - r_a,
     # p - r_b. All positions lie within +-2(L - 1) of p: their labels are tabulated once, and
-    # ip marks the offsets that are p itself or in the phase. Changes are kept at a <= b.
+    # ip marks the offsets that are p itself or in the phase; plus[a] = ip(r_a), and minus[a]
+    # = ip(-r_a) where p - r_a is a start other than p. Changes are kept at a <= b.
     n_ch, n_vec, reach, periodic = spec[_CHANNELS], flat.shape[0], spec[_REACH], spec[_PERIODIC]
     distinct = spec[_DISTINCT]
     width = 2 * reach + 1
@@ -199,15 +200,24 @@ def _correlations_site(lab, dims, geo, spec, flat, channel, p, old, new, vpos, v
             sign = 1 if ph == new else -1
             row = (g * n_ch + ch) * n_vec
             for a in range(n_vec):
+                plus[a] = ip[center + flat[a, 0]]
+                minus[a] = ip[center - flat[a, 0]] if tab_idx[center - flat[a, 0]] != p else 0
+            for a in range(n_vec):
                 fa = flat[a, 0]
-                plus_a = ip[center + fa]
-                minus_a = ip[center - fa] if tab_idx[center - fa] != p else 0
                 entry = (row + a) * n_vec
-                for b in range(a, n_vec):
+                dc[entry + a] += sign * (plus[a] + minus[a])  # b = a: ip is 1 at p itself
+                if distinct:  # no two offsets of the table share a voxel: no exclusions
+                    for b in range(a + 1, n_vec):
+                        fb = flat[b, 0]
+                        dc[entry + b] += sign * (plus[a] * plus[b]
+                                                 + minus[a] * ip[center + fb - fa]
+                                                 + minus[b] * ip[center + fa - fb])
+                    continue
+                for b in range(a + 1, n_vec):
                     fb = flat[b, 0]
-                    total = plus_a * ip[center + fb] + minus_a * ip[center + fb - fa]
-                    if b != a and (distinct != 0 or (tab_idx[center - fb] != p and
-                                                     tab_idx[center - fb] != tab_idx[center - fa])):
+                    total = plus[a] * plus[b] + minus[a] * ip[center + fb - fa]
+                    # x = p - r_b is a start of its own unless it is p or p - r_a
+                    if tab_idx[center - fb] != p and tab_idx[center - fb] != tab_idx[center - fa]:
                         total += ip[center - fb] * ip[center + fa - fb]
                     dc[entry + b] += sign * total
 
@@ -279,9 +289,10 @@ def _commit(term, n):
 
 
 @_jit
-def _site(lab, dims, geo, term, site, old, new, vpos, vlab, ru, rv, tab_idx, tab_lab, ip):
+def _site(lab, dims, geo, term, site, old, new, vpos, vlab, scratch):
     """Add the count changes of one site change to the term's scratch."""
     spec, table, channel, dc = term[0], term[1], term[2], term[7]
+    ru, rv, tab_idx, tab_lab, ip, plus, minus = scratch
     kind = spec[_KIND]
     if kind == TWO_POINT:
         _two_point_site(lab, dims, geo, spec, table, channel, site, old, new, vpos, vlab,
@@ -290,39 +301,42 @@ def _site(lab, dims, geo, term, site, old, new, vpos, vlab, ru, rv, tab_idx, tab
         _lineal_path_site(lab, dims, geo, spec, table, site, old, new, vpos, vlab, ru, rv, dc)
     else:
         _correlations_site(lab, dims, geo, spec, table, channel, site, old, new, vpos, vlab,
-                           ru, rv, tab_idx, tab_lab, ip, dc)
+                           ru, rv, tab_idx, tab_lab, ip, plus, minus, dc)
 
 
 @_jit
-def _swap_change(lab, dims, geo, term, p, q, ru, rv, tab_idx, tab_lab, ip):
+def _swap_change(lab, dims, geo, term, p, q, scratch):
     """Residual-sum change of one term for the swap of ``p`` and ``q`` (see :func:`_settle`)."""
     a = np.int64(lab[p])
     b = np.int64(lab[q])
-    _site(lab, dims, geo, term, p, a, b, np.int64(-1), a, ru, rv, tab_idx, tab_lab, ip)
-    _site(lab, dims, geo, term, q, b, a, p, b, ru, rv, tab_idx, tab_lab, ip)
+    _site(lab, dims, geo, term, p, a, b, np.int64(-1), a, scratch)
+    _site(lab, dims, geo, term, q, b, a, p, b, scratch)
     return _settle(term)
 
 
 @_jit
 def _scratch(terms):
+    """Work arrays of the site functions, sized for every term."""
     reach = 1
+    block = 1
     for term in terms:
         reach = max(reach, term[0][_REACH])
+        block = max(block, term[0][_BLOCK])
     width = 2 * reach + 1
     return (np.empty(width, dtype=np.int64), np.empty(width, dtype=np.int64),
             np.empty(width * width, dtype=np.int64), np.empty(width * width, dtype=np.int64),
-            np.empty(width * width, dtype=np.int64))
+            np.empty(width * width, dtype=np.int64), np.empty(block, dtype=np.int64),
+            np.empty(block, dtype=np.int64))
 
 
 @_jit
 def swap_changes(lab, dims, geo, terms, first, second, commit, out):
     """Residual-sum change of every term (``out[t, k]``) for each swap ``first[k], second[k]``;
     with ``commit`` the (single) swap is applied to the counts."""
-    ru, rv, tab_idx, tab_lab, ip = _scratch(terms)
+    scratch = _scratch(terms)
     for k in range(first.size):
         for t, term in enumerate(terms):
-            change, n = _swap_change(lab, dims, geo, term, first[k], second[k], ru, rv,
-                                     tab_idx, tab_lab, ip)
+            change, n = _swap_change(lab, dims, geo, term, first[k], second[k], scratch)
             out[t, k] = change
             if commit:
                 _commit(term, n)
@@ -350,7 +364,7 @@ def anneal(lab, dims, geo, terms, weights, sizes, mean, root, fixed, totals, mem
     ``sizes``; ``root``: take the square root). ``uniforms`` holds ``n_moves * (2 tries + 3)``
     random numbers in [0, 1).
     """
-    ru, rv, tab_idx, tab_lab, ip = _scratch(terms)
+    scratch = _scratch(terms)
     n_terms = len(terms)
     trial = totals.copy()
     found = np.zeros(n_terms, dtype=np.int64)
@@ -367,7 +381,7 @@ def anneal(lab, dims, geo, terms, weights, sizes, mean, root, fixed, totals, mem
                       first, second)
         p, q = first[0], second[0]
         for t, term in enumerate(terms):
-            change, n = _swap_change(lab, dims, geo, term, p, q, ru, rv, tab_idx, tab_lab, ip)
+            change, n = _swap_change(lab, dims, geo, term, p, q, scratch)
             trial[t] = totals[t] + change
             found[t] = n
         new = fixed + _energy(trial, weights, sizes, mean, root)

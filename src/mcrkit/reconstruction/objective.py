@@ -135,10 +135,11 @@ class Objective:
         return value.detach(), grad
 
     def discrete_errors(self, labels: np.ndarray) -> dict[str, float]:
-        """Unweighted loss of every term on discrete labels (exact statistics, float64)."""
+        """Unweighted loss of every term on discrete labels (exact statistics)."""
         errors = {}
         for term in self.terms:
-            value = term.descriptor.label_value(labels, self.n_phases)
+            value = term.descriptor.label_value(
+                labels, self.n_phases, dtype=term.descriptor.exact_dtype or torch.float64)
             target = term.target.detach().cpu().double().numpy()
             errors[term.name] = float(self.loss(torch.from_numpy(value - target)))
         return errors

@@ -60,6 +60,7 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from itertools import combinations
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -82,7 +83,7 @@ __all__ = [
     "merge",
 ]
 
-DEFAULT_ORIENTATION = {"x": "yz", "y": "xz", "z": "xy"}
+DEFAULT_ORIENTATION = MappingProxyType({"x": "yz", "y": "xz", "z": "xy"})
 """For each slicing axis, the volume axes along a view's image rows and columns."""
 
 REALIZABILITY_TOLERANCE = 0.05
@@ -115,8 +116,8 @@ def _resolve_orientation(orientation: Mapping[str, Any] | None) -> dict[str, str
                 f"that axis), got {key!r}"
             )
         order = "".join(value) if isinstance(value, list | tuple) else str(value)
-        axes = chosen[key]
-        if sorted(order) != sorted(axes) or len(order) != 2:
+        axes = DEFAULT_ORIENTATION[key]
+        if sorted(order) != sorted(axes):
             raise ValueError(
                 f"orientation[{key!r}] = {value!r} is not an order of the in-plane axes of "
                 f"slices normal to {key} ({axes[0]} and {axes[1]}): give {axes!r} (image rows "

@@ -152,8 +152,9 @@ class ReconstructionResult:
         t = self.timings
         lines = [
             f"reconstruction {tuple(self.labels.shape)} of {self.characterization.source}: "
-            f"{self.status} after {self.iterations} iterations, {self.evaluations} evaluations, "
-            f"{t['total']:.1f} s ({t['per_evaluation'] * 1000:.1f} ms per evaluation)",
+            f"{self.status} after {self.iterations} iterations, {t['total']:.1f} s"
+            + (f", {self.evaluations} evaluations "
+               f"({t['per_evaluation'] * 1000:.1f} ms per evaluation)" if self.evaluations else ""),
             f"  loss of the discrete result {self.loss:.3e}; undecided voxels "
             f"{self.undecided:.2%}",
         ]

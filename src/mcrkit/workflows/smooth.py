@@ -2,7 +2,7 @@
 
 Every phase indicator is filtered into a score field, and each voxel takes
 the phase with the highest score (the argmax), so every voxel ends with exactly
-one phase. Ties keep the voxel's own phase.
+one phase; where the voxel's own phase ties for the highest score, it stays.
 
 ============  ==========================================  ============================
 method        score of phase p at a voxel                 ``strength``
