@@ -92,7 +92,7 @@ def interpolate(c_from: CharacterizationLike, c_to: CharacterizationLike,
         out.append(dataclasses.replace(
             nearer,
             values=values,
-            settings=start.settings,
+            settings={name: dict(params) for name, params in start.settings.items()},
             source=f"interpolation t={t:.4g} from {start.source} to {stop.source}",
             provenance={"interpolate": {"t": t, "step": k, "n_steps": steps,
                                         "from": start.source, "to": stop.source,

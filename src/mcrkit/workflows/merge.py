@@ -343,7 +343,7 @@ def merge(
     sources = [names[i] for i in view_of]
     merged = Characterization(
         values=values,
-        settings=first.settings,
+        settings={name: dict(params) for name, params in first.settings.items()},
         shape=shape,
         n_phases=first.n_phases,
         per_axis=True,
