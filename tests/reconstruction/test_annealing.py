@@ -162,7 +162,7 @@ def test_an_interrupted_annealing_run_resumes_exactly(tmp_path) -> None:
 @pytest.mark.parametrize(("options", "message"), [
     ({"multigrid": 2}, "multigrid"),
     ({"polish": True}, "polish"),
-    ({"loss": "rms", "optimizer_options": {"initial_acceptance": 1.5}}, "initial_acceptance"),
+    ({"optimizer_options": {"initial_acceptance": 1.5}}, "initial_acceptance"),
 ])
 def test_bad_settings_are_refused(options, message) -> None:
     with pytest.raises(ValueError, match=message):

@@ -102,7 +102,8 @@ class CountTerm(SwapTerm):
     pointwise : {"square", "abs"}
         Residual function h.
     spec, table, channel : ndarray
-        The descriptor's kernel parameters (see :mod:`mcrkit.descriptors.swap_kernels`).
+        The descriptor's kernel parameters, ``spec`` with the code of ``pointwise``
+        (see :mod:`mcrkit.descriptors.swap_kernels`).
     labels : ndarray
         The annealer's flat label array (shared).
     shape : tuple of int
@@ -121,8 +122,6 @@ class CountTerm(SwapTerm):
         target = np.ascontiguousarray(np.broadcast_to(target, self.shape),
                                       dtype=np.float64).ravel()
         residual = counts * inverse - target
-        spec = np.asarray(spec, dtype=np.int64).copy()
-        spec[swap_kernels._H] = POINTWISE[pointwise]
         self.arrays = swap_kernels.term_tuple(spec, table, channel, counts, inverse, target,
                                               residual)
         self.pointwise = pointwise
@@ -258,7 +257,8 @@ def count_term(descriptor: Descriptor, labels: np.ndarray, shape: tuple[int, ...
     norm = np.broadcast_to(norm, value.shape)
     counts = np.rint(value * norm).astype(np.int64)
     symmetric = kind == 2  # K x K blocks of correlations keep their changes at a <= b
-    spec = np.array([kind, channels, block, reach, periodic, distinct, 0, symmetric])
+    spec = np.array([kind, channels, block, reach, periodic, distinct, POINTWISE[pointwise],
+                     symmetric])
     return CountTerm(counts, norm, target, pointwise, spec, table, channel, labels, shape)
 
 

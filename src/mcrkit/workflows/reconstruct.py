@@ -509,10 +509,11 @@ class _Job:
                   for level in level_shapes(self.shape, s["multigrid"])]
         swaps = s.get("polish", 0)
         if swaps:
-            block = min(swaps, math.prod(self.shape), MAX_SWAPS_PER_ITERATION)
+            iterations = math.ceil(swaps / min(math.prod(self.shape), MAX_SWAPS_PER_ITERATION))
+            block = math.ceil(swaps / iterations)  # the moves asked for, rounded up < iterations
             options = {**POLISH_OPTIONS, "seed": s["seed"], "swaps_per_iteration": block}
             stages.append(Stage(self.shape, lambda: _make_optimizer("annealing", options),
-                                math.ceil(swaps / block)))
+                                iterations))
         return stages
 
     def check(self, force: bool) -> None:

@@ -307,7 +307,8 @@ class Annealing(Optimizer):
             raise ValueError(f"annealing: swaps_per_iteration must be positive, got "
                              f"{self.swaps_per_iteration!r}")
         self._state: dict[str, Any] = {}
-        self._record: dict[str, float] = {}
+        self._snapshot: tuple[Any, ...] | None = None  # live objects of the state after an
+        self._record: dict[str, float] = {}            # iteration, copied by state_dict()
 
     # ---- the optimizer contract ------------------------------------------------------
     def state_bytes(self, x_bytes: int) -> int:
@@ -317,7 +318,13 @@ class Annealing(Optimizer):
         return dict(self._record)
 
     def state_dict(self) -> dict[str, Any]:
-        return dict(self._state)
+        if self._snapshot is None:  # not run yet: what was loaded, if anything
+            return dict(self._state)
+        swaps, rng, chain, counters = self._snapshot
+        return {"members": torch.from_numpy(swaps.members.copy()),
+                "rng": json.dumps(rng.bit_generator.state),
+                "temperatures": [float(chain.t_start), float(chain.t_end)],
+                "rate": chain.rate, **counters}
 
     def load_state_dict(self, state: dict[str, Any], device: str | torch.device = "cpu") -> None:
         self._state = dict(state)
@@ -356,9 +363,7 @@ class Annealing(Optimizer):
         chain = _Chain(energy, swaps, rng, (t_start, t_end), budget, rate)
         for iteration in range(start_iteration + 1, max_iter + 1):
             accepted, temperature = chain.run(block, evaluated)
-            rejected = block - accepted
             evaluated += block
-            rate = chain.rate
             energy.resum()
             value = energy.value
             if value < best * (1 - 1e-9):
@@ -367,13 +372,9 @@ class Annealing(Optimizer):
                 since_best += 1
             self._evaluations = evaluated
             self._record = {"temperature": temperature, "accepted": accepted,
-                            "rejected": rejected}
-            self._state = {
-                "members": torch.from_numpy(swaps.members.copy()),
-                "rng": json.dumps(rng.bit_generator.state),
-                "temperatures": [float(t_start), float(t_end)], "evaluated": evaluated,
-                "rate": rate, "best": best, "since_best": since_best,
-            }
+                            "rejected": block - accepted}
+            self._snapshot = (swaps, rng, chain, {"evaluated": evaluated, "best": best,
+                                                  "since_best": since_best})
             if on_iteration(iteration, params(), value * objective.scale):
                 break
             if value <= self.target_loss or (self.patience and since_best >= self.patience):
