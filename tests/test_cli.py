@@ -203,7 +203,7 @@ def test_runs_without_output_get_a_new_directory_each(tmp_path, small_char, monk
 def test_command_line_defaults_are_the_library_defaults() -> None:
     import inspect
 
-    from mcrkit import cli
+    from mcrkit.cli import reconstruction as cli
     from mcrkit.workflows import reconstruct as library
 
     for command in (cli.reconstruct, cli.match):

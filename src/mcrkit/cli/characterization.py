@@ -1,0 +1,86 @@
+"""``mcrkit characterize`` and ``mcrkit descriptors``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mcrkit.cli.common import (
+    InputFile,
+    LimitTo,
+    Threads,
+    app,
+    fail,
+    split_names,
+)
+
+
+@app.command()
+def characterize(
+    input: InputFile,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Characterization file (.npz).",
+                                         show_default=False)],
+    descriptors: Annotated[str | None, typer.Option(
+        help="Comma-separated descriptor ids (default: volume_fractions, two_point, "
+             "correlations, lineal_path, variation). See `mcrkit descriptors`.")] = None,
+    limit_to: LimitTo = None,
+    periodic: Annotated[bool | None, typer.Option(
+        "--periodic/--no-periodic", help="Boundary treatment (descriptor defaults: periodic).",
+        show_default=False)] = None,
+    isotropic: Annotated[bool, typer.Option(
+        help="For 3D input, average the x/y/z per-axis values into one.")] = False,
+    threshold: Annotated[str | None, typer.Option(
+        help="Segment a gray image into two phases: a gray value or 'otsu'.")] = None,
+    phases: Annotated[int | None, typer.Option(
+        help="Segment a gray image into this many phases (k-means on gray levels).")] = None,
+    device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
+    threads: Threads = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="Also save a figure of the descriptors to this image file.")] = None,
+) -> None:
+    """Compute descriptors of a microstructure and save them as .npz."""
+    from mcrkit.io import parse_threshold
+    from mcrkit.workflows import DEFAULT_DESCRIPTORS
+    from mcrkit.workflows import characterize as run
+
+    try:
+        result = run(
+            str(input),
+            split_names(descriptors) or DEFAULT_DESCRIPTORS,
+            limit_to=limit_to,
+            periodic=periodic,
+            isotropic=isotropic,
+            threshold=None if threshold is None else parse_threshold(threshold),
+            phases=phases,
+            device=device,
+            threads=threads,
+        )
+    except (FileNotFoundError, ValueError) as exc:  # input errors carry the file and the fix
+        fail(str(exc))
+    path = result.save(output)
+    typer.echo(str(result), err=True)
+    typer.echo(f"saved {path}", err=True)
+    if plot is not None:
+        from mcrkit.plotting.characterization import plot_characterization
+
+        plot_characterization(result, save=plot)
+        typer.echo(f"saved {plot}", err=True)
+
+
+@app.command(name="descriptors")
+def list_descriptors_command(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v",
+                                          help="Also show parameters and aliases.")] = False,
+) -> None:
+    """List the available descriptors with one-line descriptions."""
+    from mcrkit.descriptors.selection import list_descriptors
+
+    for name, info in list_descriptors().items():
+        typer.echo(f"{name:<20} {info['summary']}")
+        if verbose:
+            params = ", ".join(f"{k}={v!r}" for k, v in info["parameters"].items()) or "none"
+            typer.echo(f"{'':<20}   parameters: {params}")
+            if info["aliases"]:
+                typer.echo(f"{'':<20}   aliases: {', '.join(info['aliases'])}")

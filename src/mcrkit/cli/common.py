@@ -1,0 +1,93 @@
+"""Shared pieces of the ``mcrkit`` command line: the app, errors, options, parsers.
+
+Every command parses its options, calls one library function and reports.
+Option names are the Python keyword names with dashes (``limit_to`` ->
+``--limit-to``). Heavy modules are imported inside the commands so that
+``mcrkit --help`` answers at once. A command module registers its commands on
+:data:`app` with ``@app.command()``; ``mcrkit.cli`` imports every command module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from mcrkit._version import __version__
+
+app = typer.Typer(
+    name="mcrkit",
+    help="Microstructure characterization and reconstruction.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``error: message`` in red on stderr and exit with status 2."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code=2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mcrkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Microstructure characterization and reconstruction."""
+
+
+# ---- option declarations shared by several commands ------------------------------------
+InputFile = Annotated[Path, typer.Argument(
+    help="Microstructure file: .npy, .npz[:key], .tif/.tiff, .png/.bmp/.jpg, .h5[:/dataset].",
+    show_default=False)]
+Threshold = Annotated[str | None, typer.Option(
+    help="Segment a gray image into two phases: a gray value or 'otsu'.")]
+Phases = Annotated[int | None, typer.Option(help="Segment a gray image into this many phases.")]
+LimitTo = Annotated[int | None, typer.Option(
+    help="Correlation length in pixels for descriptors that have one.")]
+Threads = Annotated[int | None, typer.Option(
+    help="Limit the CPU threads used (default: PyTorch's choice).")]
+
+
+# ---- parsers ----------------------------------------------------------------------------
+def split_names(text: str | None) -> list[str] | None:
+    """Comma-separated descriptor ids, or None when the option was not given."""
+    if text is None:
+        return None
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        fail("--descriptors needs at least one name; see `mcrkit descriptors`")
+    return names
+
+
+def read_input(path: Path, threshold: str | None = None, phases: int | None = None) -> Any:
+    """Read a microstructure file, segmenting gray images as asked; exit 2 on bad input."""
+    from mcrkit.io import parse_threshold, read_microstructure
+
+    try:
+        return read_microstructure(
+            str(path), threshold=None if threshold is None else parse_threshold(threshold),
+            phases=phases)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+
+
+def reporting_warnings(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``function``; print the warnings it emits as ``warning:`` lines on stderr."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(*args, **kwargs)
+    for warning in caught:
+        typer.secho(f"warning: {warning.message}", err=True, fg=typer.colors.YELLOW)
+    return result

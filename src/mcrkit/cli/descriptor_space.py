@@ -1,0 +1,139 @@
+"""``mcrkit merge``, ``mcrkit interpolate`` (descriptor space) and ``mcrkit smooth``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mcrkit.cli.common import (
+    InputFile,
+    Phases,
+    Threshold,
+    app,
+    fail,
+    read_input,
+    reporting_warnings,
+)
+
+
+def _parse_orientation(items: list[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    pairs = [part.strip() for item in items for part in item.split(",") if part.strip()]
+    if not all(part.count("=") == 1 for part in pairs):
+        fail(f"--orientation needs AXIS=ORDER pairs such as x=zy, got {', '.join(items)!r}")
+    return {axis.strip(): order.strip() for axis, order in (p.split("=") for p in pairs)}
+
+
+def _parse_strength(text: str) -> float | tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        fail(f"--strength needs a number or one per axis ('1.5' or '0,2,2'), got {text!r}")
+    return values[0] if len(values) == 1 else values
+
+
+
+@app.command()
+def merge(
+    views: Annotated[list[Path], typer.Argument(
+        help="One to three 2D characterization files (.npz). One: used on the slices normal "
+             "to x, y and z; two: the first normal to x and y, the second normal to z; three: "
+             "normal to x, y and z.", show_default=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Merged characterization "
+                                         "file (.npz).", show_default=False)],
+    orientation: Annotated[list[str] | None, typer.Option(
+        help="AXIS=ORDER: on the slices normal to AXIS the view's image rows run along the "
+             "first axis of ORDER and its columns along the second, e.g. x=zy. Default x=yz, "
+             "y=xz, z=xy; repeat or separate with commas.", show_default=False)] = None,
+    allow_inconsistent: Annotated[bool, typer.Option(
+        help="Merge even if views disagree along a shared direction.")] = False,
+    tolerance: Annotated[float, typer.Option(
+        help="Largest RMSE between two views' statistics along their shared direction.")
+    ] = 0.05,
+) -> None:
+    """Merge 2D views into one per-axis characterization for 3D reconstruction."""
+    from mcrkit.workflows import merge as run
+    from mcrkit.workflows.merge import format_realizability
+
+    try:
+        merged = reporting_warnings(run, [str(view) for view in views],
+                                     _parse_orientation(orientation),
+                                     allow_inconsistent=allow_inconsistent, tolerance=tolerance)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    details = merged.provenance["merge"]
+    for view in details["views"]:
+        used = ", ".join(f"normal to {axis}: rows along {order[0]}, columns along {order[1]}"
+                         for axis, order in view["slices"].items())
+        typer.echo(f"{view['name']}: {used}", err=True)
+    typer.echo(format_realizability(details["realizability"]), err=True)
+    typer.echo(f"saved {merged.save(output)}", err=True)
+
+
+@app.command()
+def interpolate(
+    c_from: Annotated[Path, typer.Argument(help="Characterization at t = 0 (.npz).",
+                                           show_default=False)],
+    c_to: Annotated[Path, typer.Argument(help="Characterization at t = 1 (.npz).",
+                                         show_default=False)],
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", help="Directory (new or empty) for step_00.npz, step_01.npz, ...",
+        show_default=False)],
+    n_steps: Annotated[int, typer.Option(
+        "--steps", "--n-steps", help="Number of characterizations, both ends included.")] = 5,
+) -> None:
+    """Write characterizations on the straight line between two, ends included."""
+    from mcrkit.workflows import interpolate as run
+
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        fail(f"{output}: exists and is not an empty directory; choose a new directory")
+    try:
+        steps = reporting_warnings(run, str(c_from), str(c_to), n_steps)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    output.mkdir(parents=True, exist_ok=True)
+    width = max(2, len(str(len(steps) - 1)))
+    for k, step in enumerate(steps):
+        path = step.save(output / f"step_{k:0{width}d}.npz")
+        typer.echo(f"saved {path} (t = {step.provenance['interpolate']['t']:.4g})", err=True)
+
+
+@app.command()
+def smooth(
+    input: InputFile,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Smoothed microstructure: "
+                                         ".npy, .tif/.tiff or .png (2D).", show_default=False)],
+    method: Annotated[str, typer.Option(
+        help="gaussian (argmax of blurred phase indicators) or median (majority vote).")
+    ] = "gaussian",
+    strength: Annotated[str, typer.Option(
+        help="Gaussian standard deviation or median radius in voxels; one value or one per "
+             "axis ('0,2,2').")] = "1",
+    periodic: Annotated[bool, typer.Option(
+        "--periodic/--no-periodic", help="Wrap around the boundaries or mirror at them.")
+    ] = True,
+    preserve_volume_fractions: Annotated[bool, typer.Option(
+        help="Keep every phase's voxel count exactly.")] = False,
+    threshold: Threshold = None,
+    phases: Phases = None,
+) -> None:
+    """Smooth the phase regions of a microstructure (every voxel keeps exactly one phase)."""
+    from mcrkit.io import write_microstructure
+    from mcrkit.workflows import smooth as run
+
+    original = read_input(input, threshold, phases)
+    try:
+        result = run(original, method, _parse_strength(strength), periodic=periodic,
+                     preserve_volume_fractions=preserve_volume_fractions)
+        path = write_microstructure(output, result)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    before = ", ".join(f"{v:.4f}" for v in original.volume_fractions())
+    after = ", ".join(f"{v:.4f}" for v in result.volume_fractions())
+    typer.echo(f"volume fractions {before} -> {after}", err=True)
+    typer.echo(f"saved {path}", err=True)
+
+

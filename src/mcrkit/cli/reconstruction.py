@@ -1,0 +1,218 @@
+"""``mcrkit reconstruct`` and ``mcrkit match``: runs into a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mcrkit.cli.common import (
+    InputFile,
+    LimitTo,
+    Phases,
+    Threads,
+    Threshold,
+    app,
+    fail,
+    read_input,
+    split_names,
+)
+
+# One declaration per option, shared by both commands so names and help stay identical.
+Descriptors = Annotated[str | None, typer.Option(
+    help="Comma-separated descriptor ids to match (default: two_point and lineal_path "
+         "where available).")]
+Weights = Annotated[str | None, typer.Option(
+    help="Weights: one per descriptor ('1,1,10') or by name ('lineal_path=10').")]
+Loss = Annotated[str, typer.Option(help="Loss: mse, rms, sse, l1 or l2.")]
+OptimizerName = Annotated[str, typer.Option(
+    "--optimizer", help="lbfgs, lbfgsb, tnc, adam, adamax, nadam, rmsprop, adagrad, adadelta, "
+                        "sgd, or annealing (discrete pixel swaps).")]
+OptimizerOptions = Annotated[list[str] | None, typer.Option(
+    "--optimizer-option", help="An optimizer hyperparameter NAME=VALUE (repeatable), e.g. "
+                               "final_ratio=1e-5.", show_default=False)]
+Polish = Annotated[bool, typer.Option(
+    help="Anneal the discrete result of a gradient run at low temperature (4 moves per "
+         "voxel).")]
+MaxIter = Annotated[int | None, typer.Option(
+    help="Iterations per multigrid level [default: 150; annealing: 100 blocks of one move "
+         "per voxel].", show_default=False)]
+Seed = Annotated[int | None, typer.Option(help="Random seed (default: drawn and recorded).")]
+Multigrid = Annotated[int, typer.Option(help="Coarse-to-fine levels (1: none).")]
+Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+TimeLimit = Annotated[float | None, typer.Option(help="Stop after this many seconds.")]
+Progress = Annotated[bool, typer.Option("--progress/--quiet",
+                                        help="Show a progress bar (--quiet: none).")]
+Force = Annotated[bool, typer.Option(help="Run even if the memory estimate exceeds free memory.")]
+Plot = Annotated[Path | None, typer.Option(
+    help="Save a picture of the result (mid-slices and convergence) to this image file.")]
+Shape = Annotated[str | None, typer.Option(
+    help="Shape of the result, e.g. --shape 64 64 64 (or 64x64x64).", show_default=False)]
+RunDir = Annotated[Path | None, typer.Option(
+    "-o", "--output", help="Run directory for the result, settings, convergence and "
+                           "checkpoints (new or empty; default: a new directory in "
+                           "./mcrkit-runs).", show_default=False)]
+
+
+def _parse_shape(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    parts = text.replace("x", ",").replace(" ", ",").split(",")
+    try:
+        return tuple(int(p) for p in parts if p)
+    except ValueError:
+        fail(f"--shape needs integers such as 64 64 64, got {text!r}")
+
+
+def _parse_weights(text: str | None) -> list[float] | dict[str, float] | None:
+    if text is None:
+        return None
+    items = [p.strip() for p in text.split(",") if p.strip()]
+    try:
+        if all("=" in item for item in items):
+            return {k.strip(): float(v) for k, v in (item.split("=", 1) for item in items)}
+        return [float(item) for item in items]
+    except ValueError:
+        fail(f"--weights needs numbers ('1,1,10') or name=number pairs, got {text!r}")
+
+
+def _parse_options(items: list[str] | None) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs with JSON values (numbers, true/false, null), else strings."""
+    import json
+
+    options: dict[str, Any] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            fail(f"--optimizer-option needs NAME=VALUE such as final_ratio=1e-5, got {item!r}")
+        try:
+            options[name.strip()] = json.loads(text)
+        except json.JSONDecodeError:
+            options[name.strip()] = text
+    return options
+
+
+def _default_run_dir(stem: str) -> Path:
+    """A new directory ``mcrkit-runs/<stem>-<date>-<time>[-n]`` for runs given no -o."""
+    import time
+
+    base = Path("mcrkit-runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def _run_reconstruction(function: Any, *args: Any, plot: Path | None,
+                        original: Any = None, **kwargs: Any) -> None:
+    """Call reconstruct/resume/match, report, and exit with the right status."""
+    from mcrkit.reconstruction.rundir import RunDirectoryError
+
+    try:
+        result = function(*args, **kwargs)
+    except (FileNotFoundError, ValueError, MemoryError, RunDirectoryError) as exc:
+        fail(str(exc))
+    typer.echo(str(result), err=True)
+    if plot is not None:
+        from mcrkit.plotting.reconstruction import plot_reconstruction
+
+        plot_reconstruction(result.labels, original=original, history=result.history,
+                            title=f"mcrkit {result.settings['optimizer']}, "
+                                  f"{result.iterations} iterations", save=plot)
+        typer.echo(f"saved {plot}", err=True)
+    if result.status == "interrupted":
+        where = f" with: mcrkit reconstruct --resume {result.run_dir}" if result.run_dir else ""
+        typer.echo(f"interrupted; the state is saved, continue{where}", err=True)
+        raise typer.Exit(code=130)
+
+
+@app.command()
+def reconstruct(
+    characterization: Annotated[Path | None, typer.Argument(
+        help="Characterization file (.npz from `mcrkit characterize`).",
+        show_default=False)] = None,
+    shape: Shape = None,
+    output: RunDir = None,
+    resume: Annotated[Path | None, typer.Option(
+        help="Continue the run in this directory from its checkpoint.")] = None,
+    descriptors: Descriptors = None,
+    weights: Weights = None,
+    loss: Loss = "mse",
+    optimizer: OptimizerName = "lbfgs",
+    max_iter: Annotated[int | None, typer.Option(
+        help="Iterations per multigrid level [default: 150; annealing: 100 blocks of one "
+             "move per voxel; with --resume: the run's own].", show_default=False)] = None,
+    optimizer_options: OptimizerOptions = None,
+    polish: Polish = False,
+    seed: Seed = None,
+    multigrid: Multigrid = 1,
+    device: Device = "auto",
+    threads: Threads = None,
+    time_limit: TimeLimit = None,
+    progress: Progress = True,
+    force: Force = False,
+    plot: Plot = None,
+) -> None:
+    """Reconstruct a structure whose descriptors match a characterization."""
+    budget = {} if max_iter is None else {"max_iter": max_iter}
+    if resume is not None:
+        from mcrkit.workflows import resume as resume_run
+
+        _run_reconstruction(resume_run, resume, plot=plot, device=device, threads=threads,
+                            time_limit=time_limit, progress=progress, force=force, **budget)
+        return
+    if characterization is None or shape is None:
+        fail("give a characterization file and --shape (or --resume RUN_DIR)")
+    from mcrkit.workflows import reconstruct as run
+
+    _run_reconstruction(run, str(characterization), _parse_shape(shape),
+                        split_names(descriptors), _parse_weights(weights), plot=plot,
+                        loss=loss, optimizer=optimizer, seed=seed, multigrid=multigrid,
+                        optimizer_options=_parse_options(optimizer_options), polish=polish,
+                        device=device, threads=threads, time_limit=time_limit,
+                        progress=progress, force=force,
+                        run_dir=output or _default_run_dir(characterization.stem), **budget)
+
+
+@app.command()
+def match(
+    input: InputFile,
+    output: RunDir = None,
+    add_dimension: Annotated[int | None, typer.Option(
+        help="Reconstruct a 3D volume from a 2D input, this many voxels deep.")] = None,
+    shape: Shape = None,
+    descriptors: Descriptors = None,
+    weights: Weights = None,
+    limit_to: LimitTo = None,
+    threshold: Threshold = None,
+    phases: Phases = None,
+    loss: Loss = "mse",
+    optimizer: OptimizerName = "lbfgs",
+    max_iter: MaxIter = None,
+    optimizer_options: OptimizerOptions = None,
+    polish: Polish = False,
+    seed: Seed = None,
+    multigrid: Multigrid = 1,
+    device: Device = "auto",
+    threads: Threads = None,
+    time_limit: TimeLimit = None,
+    progress: Progress = True,
+    force: Force = False,
+    plot: Plot = None,
+) -> None:
+    """Characterize a microstructure and reconstruct a statistically equivalent one."""
+    from mcrkit.workflows import match as run
+
+    original = read_input(input, threshold, phases)
+    _run_reconstruction(run, original, add_dimension, _parse_shape(shape),
+                        split_names(descriptors), _parse_weights(weights), plot=plot,
+                        original=original.labels, limit_to=limit_to, loss=loss,
+                        optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
+                        optimizer_options=_parse_options(optimizer_options), polish=polish,
+                        device=device, threads=threads, time_limit=time_limit,
+                        progress=progress, force=force,
+                        run_dir=output or _default_run_dir(input.stem.split(":")[0]))
+
+
