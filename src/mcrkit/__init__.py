@@ -32,6 +32,7 @@ _LAZY = {
     "read_microstructure": "mcrkit.io",
     "from_array": "mcrkit.microstructure",
     "list_descriptors": "mcrkit.descriptors.selection",
+    "view": "mcrkit.plotting.view",
 }
 
 __all__ = ["__version__", *sorted(_LAZY)]

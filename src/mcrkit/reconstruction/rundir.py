@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,16 @@ class RunDirectory:
         }
         with atomic_path(self.file(self.CHECKPOINT)) as tmp:
             torch.save(checkpoint, tmp)
+
+    def read_convergence(self) -> dict[str, np.ndarray]:
+        """The convergence record: history columns, ``snapshots`` and ``snapshot_iterations``."""
+        path = self.file(self.CONVERGENCE)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {key: data[key] for key in data.files}
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise RunDirectoryError(f"{path}: the convergence record cannot be read ({exc}); "
+                                    "is this a run directory written by mcrkit?") from None
 
     def read_state(self, device: torch.device) -> RunState:
         """Restore the state of the last checkpoint (history cut at its iteration)."""

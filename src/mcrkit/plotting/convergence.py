@@ -1,0 +1,215 @@
+"""Convergence of a reconstruction: loss over iterations beside its stored snapshots.
+
+The record comes from a run directory (``convergence.npz``), a
+:class:`~mcrkit.workflows.ReconstructionResult` or a mapping with the same
+keys. Snapshots are the discrete labels the run kept every
+``snapshot_every`` iterations and at the end of each multigrid level.
+
+Interactive controls (a matplotlib window, not ``save``):
+
+=====================  ======================================================
+input                  action
+=====================  ======================================================
+click a marker         show the snapshot of that iteration
+right/left, n/p        next / previous snapshot
+c                      cycle the display: labels, then each phase's indicator
+up/down, scroll wheel  move through the slices of a 3D snapshot (normal to z)
+=====================  ======================================================
+
+Snapshots hold discrete labels only (the relaxed field is not stored), so the
+display cycles through labels and phase indicators.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mcrkit.plotting.figures import finish, pyplot
+from mcrkit.plotting.microstructure import show_labels
+
+__all__ = ["ConvergenceRecord", "load_convergence", "plot_convergence"]
+
+
+@dataclass
+class ConvergenceRecord:
+    """History columns (``iteration``, ``level``, ``loss``, ...) and snapshots of a run."""
+
+    history: dict[str, np.ndarray]
+    snapshots: np.ndarray
+    snapshot_iterations: np.ndarray
+    title: str = "reconstruction"
+    n_phases: int = 2
+
+    @property
+    def has_snapshots(self) -> bool:
+        """Whether any snapshot was stored."""
+        return len(self.snapshot_iterations) > 0
+
+
+def load_convergence(source: Any) -> ConvergenceRecord:
+    """A :class:`ConvergenceRecord` from a run directory, its ``convergence.npz``, a result
+    object with ``history``/``snapshots``/``snapshot_iterations``, or such a mapping."""
+    if isinstance(source, ConvergenceRecord):
+        return source
+    title, n_phases = "reconstruction", None
+    if isinstance(source, str | os.PathLike):
+        from mcrkit.reconstruction.rundir import RunDirectory, RunDirectoryError
+
+        path = Path(source)
+        run = RunDirectory(path.parent if path.name == RunDirectory.CONVERGENCE else path)
+        if not run.file(RunDirectory.CONVERGENCE).is_file():
+            raise RunDirectoryError(f"{path}: holds no {RunDirectory.CONVERGENCE}; give a run "
+                                    "directory written by mcrkit reconstruct or match")
+        data = run.read_convergence()
+        title = f"run {run.path.name}"
+        if run.file(RunDirectory.RUN).is_file():
+            meta = run.read_metadata()
+            n_phases = meta.get("target", {}).get("n_phases")
+            title = f"run {run.path.name}: {meta.get('status', '?')}"
+        history = {k: v for k, v in data.items()
+                   if k not in ("snapshots", "snapshot_iterations")}
+        snapshots, iterations = data["snapshots"], data["snapshot_iterations"]
+    elif isinstance(source, dict):
+        history = {k: np.asarray(v) for k, v in source.items()
+                   if k not in ("snapshots", "snapshot_iterations")}
+        snapshots = np.asarray(source.get("snapshots", np.zeros((0,))))
+        iterations = np.asarray(source.get("snapshot_iterations", []), dtype=np.int64)
+    else:
+        history = {k: np.asarray(v) for k, v in source.history.items()}
+        snapshots = (np.stack(source.snapshots) if len(source.snapshots)
+                     else np.zeros((0,), dtype=np.uint8))
+        iterations = np.asarray(source.snapshot_iterations, dtype=np.int64)
+        if getattr(source, "characterization", None) is not None:
+            n_phases = source.characterization.n_phases
+    if "iteration" not in history or "loss" not in history:
+        raise ValueError("a convergence record needs 'iteration' and 'loss' columns; got "
+                         f"{', '.join(history) or 'none'}")
+    if n_phases is None:
+        n_phases = int(snapshots.max()) + 1 if snapshots.size else 2
+    return ConvergenceRecord(history=history, snapshots=snapshots,
+                             snapshot_iterations=np.asarray(iterations, dtype=np.int64),
+                             title=title, n_phases=max(int(n_phases), 2))
+
+
+def _draw_loss(ax: Any, record: ConvergenceRecord) -> Any:
+    """Loss curve, level changes and snapshot markers; return the marker artist."""
+    it = np.asarray(record.history["iteration"])
+    loss = np.maximum(np.asarray(record.history["loss"], dtype=float), 1e-30)
+    ax.semilogy(it, loss, lw=1.2, color="C0", label="loss (relaxed field)")
+    level = record.history.get("level")
+    if level is not None and len(level):
+        for i in np.flatnonzero(np.diff(level)) + 1:
+            ax.axvline(it[i] - 0.5, color="0.5", ls="--", lw=0.8)
+            ax.annotate(f"level {int(level[i])}", (it[i], 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(3, -12), textcoords="offset points", fontsize=7, color="0.3")
+    markers = None
+    if record.has_snapshots:
+        at = np.searchsorted(it, record.snapshot_iterations).clip(0, max(len(it) - 1, 0))
+        y = loss[at] if len(it) else np.ones(len(at))
+        markers, = ax.plot(record.snapshot_iterations, y, "o", ms=6, mfc="none", color="C3",
+                           picker=True, pickradius=6, label="snapshot (click)")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    ax.legend(fontsize=7, loc="upper right")
+    return markers
+
+
+class _SnapshotPanel:
+    """The snapshot shown beside the loss curve and the state the keys change."""
+
+    def __init__(self, fig: Any, ax: Any, record: ConvergenceRecord, loss_ax: Any) -> None:
+        self.fig, self.ax, self.record, self.loss_ax = fig, ax, record, loss_ax
+        self.index = len(record.snapshot_iterations) - 1
+        self.mode = -1  # -1: labels; p >= 0: indicator of phase p
+        snap = record.snapshots[0] if record.has_snapshots else None
+        self.depth = snap.shape[2] if snap is not None and snap.ndim == 3 else 0
+        self.position = self.depth // 2
+        self.highlight = None
+        self.draw()
+
+    def draw(self) -> None:
+        self.ax.clear()
+        snap = self.record.snapshots[self.index]
+        image = snap[:, :, self.position] if snap.ndim == 3 else snap
+        n_phases = self.record.n_phases
+        if self.mode >= 0:
+            image, n_phases = (image == self.mode).astype(np.uint8), 2
+        show_labels(self.ax, image, n_phases)
+        what = "labels" if self.mode < 0 else f"phase {self.mode} indicator"
+        where = f", slice z = {self.position}" if self.depth else ""
+        iteration = int(self.record.snapshot_iterations[self.index])
+        self.ax.set_title(f"snapshot at iteration {iteration}: {what}{where}", fontsize=9)
+        if self.highlight is not None:
+            self.highlight.remove()
+        self.highlight = self.loss_ax.axvline(iteration, color="C3", lw=0.8, alpha=0.6)
+        self.fig.canvas.draw_idle()
+
+    def pick(self, event: Any) -> None:
+        if len(event.ind):
+            self.index = int(event.ind[0])
+            self.draw()
+
+    def key(self, event: Any) -> None:
+        n = len(self.record.snapshot_iterations)
+        if event.key in ("right", "n"):
+            self.index = (self.index + 1) % n
+        elif event.key in ("left", "p"):
+            self.index = (self.index - 1) % n
+        elif event.key == "c":
+            self.mode = self.mode + 1 if self.mode + 1 < self.record.n_phases else -1
+        elif event.key in ("up", "down") and self.depth:
+            self.position = (self.position + (1 if event.key == "up" else -1)) % self.depth
+        else:
+            return
+        self.draw()
+
+    def scroll(self, event: Any) -> None:
+        if event.inaxes is self.ax and self.depth:
+            self.position = (self.position + (1 if event.button == "up" else -1)) % self.depth
+            self.draw()
+
+
+def plot_convergence(run: Any, *, snapshot: int = -1,
+                     save: str | os.PathLike[str] | None = None) -> Any:
+    """Draw a run's loss over iterations with its snapshots.
+
+    Parameters
+    ----------
+    run : path, ReconstructionResult, mapping or ConvergenceRecord
+        A run directory (or its ``convergence.npz``) or a result in memory.
+    snapshot : int, optional
+        Index of the snapshot shown first (default: the last).
+    save : path, optional
+        Write the figure to this file (format from the suffix) and close it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        In interactive use the controls of the module docstring are live
+        (their state is kept as ``fig.mcrkit_widgets``).
+    """
+    plt = pyplot(save)
+    record = load_convergence(run)
+    columns = 2 if record.has_snapshots else 1
+    fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4.2), squeeze=False,
+                             layout="constrained")
+    loss_ax = axes[0][0]
+    _draw_loss(loss_ax, record)
+    loss_ax.set_title("convergence", fontsize=9)
+    fig.suptitle(record.title, fontsize=10)
+    if record.has_snapshots:
+        panel = _SnapshotPanel(fig, axes[0][1], record, loss_ax)
+        if snapshot != -1:
+            panel.index = int(snapshot) % len(record.snapshot_iterations)
+            panel.draw()
+        if save is None:
+            fig.canvas.mpl_connect("pick_event", panel.pick)
+            fig.canvas.mpl_connect("key_press_event", panel.key)
+            fig.canvas.mpl_connect("scroll_event", panel.scroll)
+            fig.mcrkit_widgets = panel
+    return finish(fig, save, dpi=110)

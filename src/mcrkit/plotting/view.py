@@ -1,0 +1,120 @@
+"""One entry point for pictures: :func:`view` picks the figure that fits what it is given.
+
+=========================================  ===========================================
+given                                      figure (function in ``mcrkit.plotting``)
+=========================================  ===========================================
+``Microstructure``, label array, file      ``plot_microstructure``: 2D image, or three
+(``.npy``, ``.tif``, ``.png``, ...)        slices and a cube of a volume
+``Characterization`` or its ``.npz``       ``plot_characterization``
+run directory, ``convergence.npz``,        ``plot_convergence``: loss with clickable
+``ReconstructionResult``                   snapshots
+=========================================  ===========================================
+
+``kind`` overrides the choice: ``"microstructure"`` shows a run's result,
+``"surface"`` renders a volume's phase boundaries in 3D with pyvista (the
+``viz`` extra).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["KINDS", "view"]
+
+KINDS = ("microstructure", "characterization", "convergence", "surface")
+"""Figure kinds :func:`view` draws."""
+
+
+def _is_characterization_file(path: Path) -> bool:
+    if path.suffix.lower() != ".npz" or not path.is_file():
+        return False
+    with np.load(path, allow_pickle=False) as data:
+        return "metadata" in data.files
+
+
+def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
+    """The figure kind for ``obj`` and the object to draw."""
+    from mcrkit.characterization import Characterization
+    from mcrkit.microstructure import Microstructure, as_microstructure
+
+    if isinstance(obj, str | os.PathLike):
+        path = Path(obj)
+        if path.is_dir() or path.name == "convergence.npz":
+            from mcrkit.reconstruction.rundir import RunDirectory
+
+            run = RunDirectory(path if path.is_dir() else path.parent)
+            if kind in ("microstructure", "surface"):
+                return kind, as_microstructure(run.file(RunDirectory.RESULT))
+            if kind == "characterization":
+                return kind, Characterization.load(run.file(RunDirectory.TARGET))
+            return "convergence", run.path
+        if _is_characterization_file(path):
+            return "characterization", Characterization.load(path)
+        obj = as_microstructure(obj)
+    if isinstance(obj, Characterization):
+        return "characterization", obj
+    if isinstance(obj, Microstructure | np.ndarray | list):
+        return kind or "microstructure", as_microstructure(obj)
+    if hasattr(obj, "history"):
+        if kind in ("microstructure", "surface"):
+            return kind, obj.microstructure
+        return "convergence", obj
+    raise TypeError(f"cannot draw a {type(obj).__name__}; give a microstructure, a "
+                    "characterization, a run directory or a reconstruction result")
+
+
+def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | None = None,
+         **options: Any) -> Any:
+    """Draw a microstructure, a characterization or a run (see the module docstring).
+
+    Parameters
+    ----------
+    obj : Microstructure, array, Characterization, ReconstructionResult or path
+        What to draw; a path is a microstructure file, a characterization
+        ``.npz`` or a run directory.
+    kind : str, optional
+        One of :data:`KINDS`; default: chosen from ``obj``.
+    save : path, optional
+        Render headless to this file (format from the suffix) and close the
+        figure; otherwise the figure is interactive (sliders, clickable
+        snapshots) until shown with ``matplotlib.pyplot.show()``.
+    **options
+        Passed to the figure function (e.g. ``title``, ``snapshot``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        (a ``pyvista.Plotter`` for ``kind="surface"``).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "view.png")
+    >>> fig = view(np.indices((8, 8)).sum(0) % 2, save=path)
+    >>> os.path.getsize(path) > 1000
+    True
+    """
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"unknown view kind {kind!r}; choose one of {', '.join(KINDS)}")
+    chosen, target = _load(obj, kind)
+    if kind is not None and chosen != kind:
+        raise ValueError(f"a {chosen} cannot be drawn as kind={kind!r}")
+    if chosen == "characterization":
+        from mcrkit.plotting.characterization import plot_characterization
+
+        return plot_characterization(target, save=save, **options)
+    if chosen == "convergence":
+        from mcrkit.plotting.convergence import plot_convergence
+
+        return plot_convergence(target, save=save, **options)
+    if chosen == "surface":
+        from mcrkit.plotting.surface import plot_surface
+
+        return plot_surface(target, save=save, **options)
+    from mcrkit.plotting.microstructure import plot_microstructure
+
+    return plot_microstructure(target, save=save, **options)
