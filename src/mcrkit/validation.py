@@ -34,7 +34,8 @@ from mcrkit.descriptors.chord_length import chord_lengths
 from mcrkit.descriptors.lineal_path import lineal_path
 from mcrkit.microstructure import AXIS_NAMES, Microstructure, from_array
 
-__all__ = ["GOOD", "compare", "format_comparison", "isolated_fraction"]
+__all__ = ["GOOD", "axis_pairs", "compare", "disk_mask", "fidelity_row", "format_comparison",
+           "isolated_fraction", "slice_statistics", "summarize"]
 
 GOOD = {
     "s2_rmse": 0.004,
@@ -61,27 +62,96 @@ def _as_slices(labels: np.ndarray, axis: int | None) -> np.ndarray:
     return labels[None] if axis is None else np.moveaxis(labels, axis, 0)
 
 
-def _slice_statistics(slices: np.ndarray, phase: int, limit_to: int) -> dict[str, Any]:
+def slice_statistics(labels: np.ndarray, axis: int | None, phase: int,
+                     limit_to: int) -> dict[str, Any]:
+    """Exact statistics of ``phase`` pooled over the slices of ``labels`` normal to ``axis``.
+
+    Parameters
+    ----------
+    labels : (X, Y) or (X, Y, Z) ndarray
+        Discrete structure.
+    axis : int or None
+        Slicing axis of a volume; None for a 2D structure.
+    phase : int
+        Phase described.
+    limit_to : int
+        Largest correlation length.
+
+    Returns
+    -------
+    dict
+        ``s2`` (S2 of every vector with :math:`|r| \\le` ``limit_to``, row-major
+        over the in-plane window), ``lineal_path`` (both in-plane axes,
+        r = 0..limit_to, concatenated), ``chord_length`` (fraction of chords of
+        length <= l, l = 1..2 limit_to, both in-plane axes), ``mean_chord``
+        (both in-plane axes), ``interface`` (fraction of unlike in-plane face
+        neighbour pairs, all phases) and ``volume_fraction``.
+    """
+    slices = _as_slices(labels, axis)
     mask = slices == phase
     spectrum = scipy.fft.rfft2(mask.astype(np.float64), axes=(1, 2))
     s2 = scipy.fft.irfft2(np.abs(spectrum) ** 2, s=mask.shape[1:], axes=(1, 2)).mean(0)
     s2 /= mask.shape[1] * mask.shape[2]
     r = np.arange(-limit_to, limit_to + 1)
     window = s2[np.ix_(r % mask.shape[1], r % mask.shape[2])]
-    disk = (r[:, None] ** 2 + r[None, :] ** 2) <= limit_to**2
     chords = [chord_lengths(mask, axis) for axis in (1, 2)]
+    lengths = np.arange(1, 2 * limit_to + 1)
+    cdf = [np.searchsorted(np.sort(c), lengths, side="right") / max(c.size, 1) for c in chords]
     unlike = [np.mean(np.roll(slices, 1, axis=axis) != slices) for axis in (1, 2)]
     return {
-        "s2": window[disk],
-        "lineal_path": lineal_path(mask, limit_to=limit_to, directions=((1, 0), (0, 1))),
+        "s2": window[disk_mask(limit_to)],
+        "lineal_path": lineal_path(mask, limit_to=limit_to,
+                                   directions=((1, 0), (0, 1))).ravel(),
+        "chord_length": np.concatenate(cdf),
         "mean_chord": np.array([c.mean() if c.size else np.nan for c in chords]),
         "interface": float(np.mean(unlike)),
         "volume_fraction": float(mask.mean()),
     }
 
 
+def disk_mask(limit_to: int) -> np.ndarray:
+    """``(2 limit_to + 1,) * 2`` mask of the vectors with :math:`|r| \\le` ``limit_to``."""
+    r = np.arange(-limit_to, limit_to + 1)
+    return (r[:, None] ** 2 + r[None, :] ** 2) <= limit_to**2
+
+
 def _relative(a: float, b: float) -> float:
     return abs(a - b) / b if b else float(a != b)
+
+
+def _rmse(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((np.asarray(a) - np.asarray(b)) ** 2)))
+
+
+def fidelity_row(want: dict[str, Any], got: dict[str, Any]) -> dict[str, float]:
+    """The per-phase values of the module docstring's table from two
+    :func:`slice_statistics` results (original ``want``, result ``got``)."""
+    return {
+        "s2_rmse": _rmse(got["s2"], want["s2"]),
+        "lineal_path_rmse": _rmse(got["lineal_path"], want["lineal_path"]),
+        "chord_length_error": float(np.nanmax([
+            _relative(g, w) for g, w in zip(got["mean_chord"], want["mean_chord"], strict=True)])),
+        "interface_error": _relative(got["interface"], want["interface"]),
+        "volume_fraction_error": abs(got["volume_fraction"] - want["volume_fraction"]),
+    }
+
+
+def axis_pairs(original_ndim: int, result_ndim: int) -> list[tuple[str, int | None, int | None]]:
+    """``(name, original axis, result axis)`` of each compared slicing axis."""
+    if result_ndim == 2:
+        return [("2d", None, None)]
+    return [(AXIS_NAMES[axis], None if original_ndim == 2 else axis, axis) for axis in range(3)]
+
+
+def summarize(per_axis: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """:func:`compare`'s dict from its per-axis values (worst over axes, and ``good``)."""
+    worst = {key: max(stats[key] for stats in per_axis.values())
+             for key in [*GOOD, "isolated_fraction"]}
+    return {
+        "per_axis": per_axis,
+        "worst": worst,
+        "good": all(worst[key] <= limit for key, limit in GOOD.items()),
+    }
 
 
 def compare(original: Any, result: Any, *, limit_to: int = 8) -> dict[str, Any]:
@@ -108,37 +178,16 @@ def compare(original: Any, result: Any, *, limit_to: int = 8) -> dict[str, Any]:
     res = np.asarray(result.labels if isinstance(result, Microstructure) else result)
     if res.ndim not in (2, 3):
         raise ValueError(f"result must be 2D or 3D, got shape {res.shape}")
-    phases = range(ref.n_phases)
     reference_isolated = isolated_fraction(ref.labels)
-    axes = [None] if res.ndim == 2 else [0, 1, 2]
     per_axis: dict[str, dict[str, float]] = {}
-    for axis in axes:
-        ref_axis = None if ref.ndim == 2 else axis
-        rows = []
-        for phase in phases:
-            want = _slice_statistics(_as_slices(ref.labels, ref_axis), phase, limit_to)
-            got = _slice_statistics(_as_slices(res, axis), phase, limit_to)
-            rows.append({
-                "s2_rmse": float(np.sqrt(np.mean((got["s2"] - want["s2"]) ** 2))),
-                "lineal_path_rmse": float(np.sqrt(np.mean(
-                    (got["lineal_path"] - want["lineal_path"]) ** 2))),
-                "chord_length_error": float(np.nanmax([
-                    _relative(g, w) for g, w in zip(got["mean_chord"], want["mean_chord"],
-                                                    strict=True)])),
-                "interface_error": _relative(got["interface"], want["interface"]),
-                "volume_fraction_error": abs(got["volume_fraction"] - want["volume_fraction"]),
-            })
-        name = "2d" if axis is None else AXIS_NAMES[axis]
+    for name, ref_axis, axis in axis_pairs(ref.ndim, res.ndim):
+        rows = [fidelity_row(slice_statistics(ref.labels, ref_axis, phase, limit_to),
+                             slice_statistics(res, axis, phase, limit_to))
+                for phase in range(ref.n_phases)]
         per_axis[name] = {key: max(row[key] for row in rows) for key in rows[0]}
         per_axis[name]["isolated_fraction"] = isolated_fraction(res)
         per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
-    worst = {key: max(stats[key] for stats in per_axis.values())
-             for key in [*GOOD, "isolated_fraction"]}
-    return {
-        "per_axis": per_axis,
-        "worst": worst,
-        "good": all(worst[key] <= limit for key, limit in GOOD.items()),
-    }
+    return summarize(per_axis)
 
 
 _LABELS = {

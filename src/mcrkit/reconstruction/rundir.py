@@ -11,6 +11,8 @@ file                       content
                            (labels) at ``snapshot_iterations``
 ``checkpoint.pt``          angles, level, optimizer state (tensors only,
                            read back with ``weights_only=True``)
+``report.json``,           validation report of the result (:mod:`mcrkit.report`;
+``report.png``             written at the end unless ``report=False``)
 =========================  ==================================================
 
 Every file is written under a temporary name and renamed, so a killed run

@@ -12,6 +12,7 @@ from mcrkit.descriptors.selection import DescriptorSpec
 from mcrkit.microstructure import Microstructure, as_microstructure
 from mcrkit.reconstruction.rundir import RunDirectory
 from mcrkit.registry import descriptors as descriptor_registry
+from mcrkit.report import validation_report, write_report
 from mcrkit.validation import compare
 from mcrkit.workflows.characterize import characterize
 from mcrkit.workflows.reconstruct import (
@@ -73,7 +74,9 @@ def match(
         Segmentation of a gray image.
     **options
         Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
-        ``optimizer``, ``max_iter``, ``seed``, ``device``, ``run_dir``, ...).
+        ``optimizer``, ``max_iter``, ``seed``, ``device``, ``run_dir``, ...);
+        ``report=False`` writes no validation report into ``run_dir``
+        (:func:`mcrkit.report.validation_report` against the original).
 
     Returns
     -------
@@ -105,11 +108,20 @@ def match(
         device="cpu" if options.get("device", "auto") == "auto" else options["device"],
         threads=options.get("threads"),
     )
-    result = reconstruct(characterization, target_shape, descriptors, weights, **options)
+    report = options.pop("report", True)
+    result = reconstruct(characterization, target_shape, descriptors, weights, report=False,
+                         **options)
     limits = [getattr(characterization.descriptor(name), "limit_to", None)
               for name in characterization.names]
-    result.comparison = compare(original, result.labels,
-                                limit_to=min([8, *(lim for lim in limits if lim)]))
+    limit = min([8, *(lim for lim in limits if lim)])
+    if result.run_dir is None or not report:
+        result.comparison = compare(original, result.labels, limit_to=limit)
+    else:  # the report holds the same comparison, computed from the same statistics
+        validation = validation_report(original, result.labels, characterization=characterization,
+                                       descriptors=result.settings["descriptors"],
+                                       errors=result.errors, limit_to=limit)
+        result.comparison = validation["fidelity"]
+        write_report(validation, result.run_dir)
     if result.run_dir is not None:
         RunDirectory(result.run_dir).update_metadata(comparison=result.comparison,
                                                      original=original.source)

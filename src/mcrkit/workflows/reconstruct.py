@@ -323,6 +323,7 @@ def reconstruct(
     checkpoint_every: float = 60.0,
     force: bool = False,
     polish: bool | int = False,
+    report: bool = True,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -386,6 +387,10 @@ def reconstruct(
         After a gradient run, anneal its discrete result at low temperature
         (:data:`POLISH_OPTIONS`) for this many moves (True: four per voxel);
         the history continues with a stage of its own.
+    report : bool, optional
+        Write ``report.json`` and ``report.png`` (:mod:`mcrkit.report`: the
+        optimized descriptors of the result against the target) into
+        ``run_dir`` at the end.
 
     Returns
     -------
@@ -439,13 +444,13 @@ def reconstruct(
     if run_dir is not None:  # only once everything is validated: no empty directories
         job.run = RunDirectory.create(run_dir)
         characterization.save(job.run.file(RunDirectory.TARGET))
-    return job.execute(state, callbacks, progress=progress, threads=threads)
+    return job.execute(state, callbacks, progress=progress, threads=threads, report=report)
 
 
 def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
            device: str | None = None, callbacks: Any = None, progress: bool = False,
            threads: int | None = None, time_limit: float | None = None,
-           force: bool = False) -> ReconstructionResult:
+           force: bool = False, report: bool = True) -> ReconstructionResult:
     """Continue a run from the checkpoint in ``run_dir``.
 
     Parameters
@@ -456,7 +461,7 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
         New iteration budget per level (default: the run's own).
     device : str, optional
         Device to continue on (default: the run's).
-    callbacks, progress, threads, time_limit, force
+    callbacks, progress, threads, time_limit, force, report
         As for :func:`reconstruct`.
 
     Returns
@@ -476,7 +481,8 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
     characterization = Characterization.load(run.file(RunDirectory.TARGET))
     job = _Job(settings, characterization, dev, run)
     job.check(force)
-    return job.execute(run.read_state(dev), callbacks, progress=progress, threads=threads)
+    return job.execute(run.read_state(dev), callbacks, progress=progress, threads=threads,
+                       report=report)
 
 
 class _Job:
@@ -525,7 +531,7 @@ class _Job:
             check_memory(estimate, self.device)
 
     def execute(self, state: RunState, callbacks: Any, *, progress: bool,
-                threads: int | None) -> ReconstructionResult:
+                threads: int | None, report: bool = True) -> ReconstructionResult:
         s = self.settings
         chain: list[Callback] = as_callbacks(callbacks)
         if s["time_limit"] is not None:
@@ -572,6 +578,12 @@ class _Job:
             self.run.write_result(labels)
             self.run.write_state(state)
             self._save_metadata(result)
+            if report:
+                from mcrkit.report import validation_report, write_report
+
+                write_report(validation_report(
+                    None, labels, characterization=self.characterization,
+                    descriptors=s["descriptors"], errors=errors), self.run.path)
         return result
 
     def _save_metadata(self, result: ReconstructionResult) -> None:

@@ -1,0 +1,372 @@
+r"""Validation report: a result against its original, with the original's natural spread.
+
+:func:`validation_report` compares a result with the original on
+
+- the descriptors the reconstruction optimized (exact values on the discrete
+  result against the target characterization), and
+- statistics the optimizer may not have seen, computed exactly on discrete
+  labels by :func:`mcrkit.validation.slice_statistics`: volume fraction, S2
+  of every vector with :math:`|r| \le` ``limit_to``, the lineal path along
+  both in-plane axes, the cumulative chord length distribution, the mean
+  chord length and the interface density,
+
+per phase and, for a 3D result, per slicing axis (normal to x, y, z; the
+statistics of all slices pooled). Each line gives the deviation (RMSE over
+the components of a curve, absolute difference of a scalar), the natural
+spread of that deviation and whether the deviation lies within
+:data:`TOLERANCE` spreads. A line also says whether the optimizer saw the
+statistic (``optimized``).
+
+The spread
+----------
+A reconstruction is a new sample of the same random structure, not a copy;
+its statistics differ from the original's by sampling noise even when they
+are right. The spread is the standard deviation of that difference, estimated
+from the original itself:
+
+1. Cut the original into sub-windows of half its side along every axis, at
+   offsets of a quarter side (2D: 16 windows) or a third side (3D: 27
+   blocks), wrapping around (structures are periodic). Each window holds a
+   fraction :math:`f = n_w / n` of the original's voxels.
+2. Compute every statistic on every window; :math:`\sigma_w` is the standard
+   deviation of each component over the windows.
+3. A statistic is a spatial average, so its variance falls as one over the
+   area (volume) averaged once that area spans many correlation lengths:
+   the original's full-size value has variance :math:`\sigma_w^2 f`. The
+   result's value has variance :math:`\sigma_w^2 n_w / \min(n_r, n)`
+   (capped at the original's size because the slices of a volume are
+   correlated, which makes the estimate conservative for large results).
+4. The difference of two independent samples has the sum of the variances,
+   :math:`\sigma^2 = \sigma_w^2 (n_w / n + n_w / \min(n_r, n))`; for a curve the
+   spread is the root mean square of :math:`\sigma` over its components,
+   which is the expected RMSE of two independent samples.
+
+A result lies within the spread if its deviation is at most
+:data:`TOLERANCE` times the spread (for a scalar, a two-sigma band). A
+structure compared with itself deviates by zero; a shuffled structure with the
+same volume fractions lies far outside on S2, the lineal path and chords.
+
+Files
+-----
+:func:`write_report` writes ``report.json`` (this dict) and ``report.png``
+(:func:`mcrkit.plotting.report.plot_report`). Reconstructions write both into
+their run directory (``report=True``), and ``mcrkit compare ORIGINAL RESULT``
+writes them where asked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mcrkit._version import __version__
+from mcrkit.characterization import Characterization
+from mcrkit.io.atomic import atomic_path
+from mcrkit.microstructure import Microstructure, as_microstructure
+from mcrkit.validation import (
+    axis_pairs,
+    fidelity_row,
+    isolated_fraction,
+    slice_statistics,
+    summarize,
+)
+
+__all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "format_report", "validation_report",
+           "write_report"]
+
+TOLERANCE = 2.0
+"""A deviation within this many spreads counts as within the natural spread."""
+
+REPORT_FILE = "report.json"
+REPORT_FIGURE = "report.png"
+
+STATISTICS = {
+    "volume_fraction": "volume fraction",
+    "s2": "S2 scaled, (S2-phi^2)/(phi-phi^2)",
+    "lineal_path": "lineal path / phi, both axes",
+    "chord_length": "chord length CDF, l <= 2 limit_to",
+    "mean_chord": "mean chord length (px)",
+    "interface": "interface density (unlike pairs)",
+}
+"""Statistics of every report, with their labels."""
+
+_SEEN_BY = {
+    "volume_fraction": ("volume_fractions", "two_point", "correlations"),
+    "s2": ("two_point", "correlations"),
+    "lineal_path": ("lineal_path", "lineal_path_approx"),
+    "chord_length": ("chord_length",),
+    "mean_chord": ("chord_length",),
+    "interface": ("variation",),
+}
+
+
+def _windows(labels: np.ndarray) -> tuple[list[np.ndarray], float]:
+    """Periodic half-size sub-windows of ``labels`` and the fraction of voxels each holds."""
+    offsets = 4 if labels.ndim == 2 else 3
+    size = [max(n // 2, 1) for n in labels.shape]
+    starts = [sorted({k * n // offsets for k in range(offsets)}) for n in labels.shape]
+    windows = []
+    for start in itertools.product(*starts):
+        index = np.ix_(*[(s + np.arange(w)) % n
+                         for s, w, n in zip(start, size, labels.shape, strict=True)])
+        windows.append(labels[index])
+    return windows, math.prod(size) / labels.size
+
+
+def _all_statistics(labels: np.ndarray, axis: int | None, n_phases: int,
+                    limit_to: int) -> dict[tuple[str, int | None], Any]:
+    """``(statistic, phase)`` -> value; the interface density belongs to no phase."""
+    out: dict[tuple[str, int | None], Any] = {}
+    for phase in range(n_phases):
+        stats = slice_statistics(labels, axis, phase, limit_to)
+        out["_raw", phase] = stats
+        phi = stats["volume_fraction"]
+        with np.errstate(divide="ignore", invalid="ignore"):  # a phase absent: NaN
+            shape_only = {"s2": (stats["s2"] - phi**2) / (phi - phi**2),
+                          "lineal_path": stats["lineal_path"] / phi}
+        for key in STATISTICS:
+            if key != "interface":
+                value = shape_only.get(key, stats[key])
+                out[key, phase] = np.atleast_1d(np.asarray(value, dtype=float))
+        out["interface", None] = np.atleast_1d(stats["interface"])
+    return out
+
+
+def _line(original: np.ndarray, result: np.ndarray, samples: np.ndarray | None,
+          fractions: tuple[float, float]) -> dict[str, Any]:
+    """Deviation, spread and verdict of one statistic (see the module docstring)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: a phase absent
+        deviation = float(np.sqrt(np.nanmean((result - original) ** 2)))
+    line: dict[str, Any] = {"deviation": deviation, "spread": None, "within": None,
+                            "original": original.tolist(), "result": result.tolist()}
+    if samples is not None and len(samples) > 1:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # components no window has
+            sigma = np.nanstd(samples, axis=0, ddof=1) * math.sqrt(sum(fractions))
+            spread = float(np.sqrt(np.nanmean(sigma**2)))
+        if math.isfinite(spread) and math.isfinite(deviation):
+            line.update(spread=spread, within=bool(deviation <= TOLERANCE * spread),
+                        band=sigma.tolist())
+    return line
+
+
+def _json_ready(value: Any) -> Any:
+    """NaN (a phase without chords) as None, so the file is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    return value
+
+
+def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
+                     optimized: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Report lines of the statistics, and :func:`mcrkit.validation.compare`'s dict."""
+    windows, fraction = _windows(ref.labels)
+    fractions = (fraction, fraction * ref.labels.size / min(res.size, ref.labels.size))
+    lines, per_axis = [], {}
+    reference_isolated = isolated_fraction(ref.labels)
+    for name, ref_axis, axis in axis_pairs(ref.ndim, res.ndim):
+        want = _all_statistics(ref.labels, ref_axis, ref.n_phases, limit_to)
+        got = _all_statistics(res, axis, ref.n_phases, limit_to)
+        samples = [_all_statistics(w, ref_axis, ref.n_phases, limit_to) for w in windows]
+        for key, value in want.items():
+            if key[0] == "_raw":
+                continue
+            stack = np.array([s[key] for s in samples]) if min(windows[0].shape) > 1 else None
+            lines.append({"kind": "statistic", "axis": name, "statistic": key[0],
+                          "phase": key[1],
+                          "optimized": any(d in optimized for d in _SEEN_BY[key[0]]),
+                          **_line(value, got[key], stack, fractions)})
+        rows = [fidelity_row(want["_raw", p], got["_raw", p]) for p in range(ref.n_phases)]
+        per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
+        per_axis[name]["isolated_fraction"] = isolated_fraction(res)
+        per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
+    return lines, summarize(per_axis)
+
+
+def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray:
+    return np.asarray(value[axis] if per_axis and axis is not None else value, dtype=float)
+
+
+def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarray,
+                      original: Microstructure | None) -> list[dict[str, Any]]:
+    """Report lines of the optimized descriptors: exact value on ``res`` against the target."""
+    from mcrkit.registry import descriptors as registry
+    from mcrkit.workflows.characterize import characterize
+
+    stored = []
+    for name in names:
+        cls = registry.get(name)
+        stored.append(name if name in target else cls.relaxation_of or cls.name)
+    request = {name: target.settings.get(name, {}) for name in dict.fromkeys(stored)
+               if name in target}
+    if not request:
+        return []
+    phases = tuple(range(target.n_phases))
+    got = characterize(Microstructure(res, phases), request,
+                       isotropic=res.ndim == 2 and len(target.shape) == 3)
+    samples, fractions = None, (0.0, 0.0)
+    if original is not None:
+        windows, fraction = _windows(original.labels)
+        if min(windows[0].shape) > 1:
+            isotropic = not target.per_axis and original.ndim == 3
+            samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
+                       for w in windows]
+            fractions = (fraction, fraction * original.labels.size
+                         / min(res.size, original.labels.size))
+    lines = []
+    for name, ref_axis, axis in axis_pairs(len(target.shape), res.ndim):
+        for descriptor in request:
+            want = _per_axis(target[descriptor], target.per_axis, ref_axis).ravel()
+            value = _per_axis(got[descriptor], got.per_axis, axis).ravel()
+            stack = None if samples is None else np.array(
+                [_per_axis(s[descriptor], s.per_axis, ref_axis).ravel() for s in samples])
+            if want.shape == value.shape:
+                lines.append({"kind": "descriptor", "axis": name, "statistic": descriptor,
+                              "phase": None,
+                              "optimized": True, **_line(want, value, stack, fractions)})
+    return lines
+
+
+def validation_report(original: Any = None, result: Any = None, *,
+                      characterization: Characterization | None = None,
+                      descriptors: list[str] | None = None,
+                      errors: dict[str, float] | None = None,
+                      limit_to: int = 8) -> dict[str, Any]:
+    """Compare a result with its original and their natural spread (module docstring).
+
+    Parameters
+    ----------
+    original : Microstructure, array or path, optional
+        The original structure (2D or 3D). Without it only the optimized
+        descriptors are compared, against ``characterization``, and without a
+        spread.
+    result : Microstructure, array or path
+        The result (2D or 3D) with the original's phases.
+    characterization : Characterization, optional
+        Target of the reconstruction, for the lines of the optimized descriptors.
+    descriptors : list of str, optional
+        Descriptors the reconstruction optimized (default: none).
+    errors : dict, optional
+        The run's own per-descriptor loss values, recorded as they are.
+    limit_to : int, optional
+        Largest correlation length of the statistics.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``original``, ``result`` (source, shape), ``limit_to``,
+        ``tolerance``, ``lines`` (one per axis, statistic and phase:
+        ``deviation``, ``spread``, ``within``, ``optimized`` and the
+        ``original``/``result`` values with the per-component spread
+        ``band``), ``fidelity`` (:func:`mcrkit.validation.compare`'s dict),
+        ``errors`` and ``summary`` (counts and the lines outside).
+
+    Examples
+    --------
+    >>> import mcrkit, numpy as np
+    >>> ms = mcrkit.data.load("pymks_ms_64x64_1")
+    >>> report = validation_report(ms, ms)
+    >>> report["summary"]["outside"]
+    0
+    >>> shuffled = np.random.default_rng(0).permutation(ms.ravel()).reshape(ms.shape)
+    >>> sorted({line["statistic"] for line in validation_report(ms, shuffled)["summary"]
+    ...         ["outside_lines"]})
+    ['chord_length', 'interface', 'lineal_path', 'mean_chord', 's2']
+    """
+    if result is None:
+        raise ValueError("validation_report needs a result to judge")
+    res_ms = as_microstructure(result) if not isinstance(result, np.ndarray) else None
+    res = res_ms.labels if res_ms is not None else np.asarray(result)
+    if res.ndim not in (2, 3):
+        raise ValueError(f"result must be 2D or 3D, got shape {res.shape}")
+    ref = None if original is None else as_microstructure(original)
+    optimized = list(descriptors or [])
+    lines: list[dict[str, Any]] = []
+    fidelity = None
+    if ref is not None:
+        if res.max() >= ref.n_phases:
+            raise ValueError(f"the result has phase {int(res.max())} but the original "
+                             f"{ref.source} has only {ref.n_phases} phases")
+        lines, fidelity = _statistic_lines(ref, res, limit_to, optimized)
+    if characterization is not None and optimized:
+        lines = _descriptor_lines(characterization, optimized, res, ref) + lines
+    judged = [line for line in lines if line["within"] is not None]
+    outside = [line for line in judged if not line["within"]]
+    report = {
+        "format": "mcrkit.report",
+        "format_version": 1,
+        "mcrkit_version": __version__,
+        "original": None if ref is None else {"source": ref.source, "shape": list(ref.shape),
+                                              "n_phases": ref.n_phases},
+        "result": {"source": "array" if res_ms is None else res_ms.source,
+                   "shape": list(res.shape)},
+        "target": None if characterization is None else characterization.source,
+        "limit_to": int(limit_to),
+        "tolerance": TOLERANCE,
+        "optimized_descriptors": optimized,
+        "errors": dict(errors or {}),
+        "lines": lines,
+        "fidelity": fidelity,
+        "summary": {
+            "within": len(judged) - len(outside),
+            "outside": len(outside),
+            "unjudged": len(lines) - len(judged),
+            "outside_lines": [{k: line[k] for k in ("axis", "statistic", "phase")}
+                              for line in outside],
+        },
+    }
+    return _json_ready(report)
+
+
+def _label(line: dict[str, Any]) -> str:
+    if line["kind"] == "descriptor":
+        return f"descriptor {line['statistic']} vs target"
+    phase = "" if line["phase"] is None else f", phase {line['phase']}"
+    return f"{STATISTICS[line['statistic']]}{phase}"
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A text table of a :func:`validation_report`: one row per line, worst first per axis."""
+    out = [f"  {'axis':<4} {'statistic':<44} {'deviation':>10} {'spread':>10}  verdict"]
+    for line in report["lines"]:
+        spread = "-" if line["spread"] is None else f"{line['spread']:.3g}"
+        verdict = {None: "no spread", True: "within", False: "OUTSIDE"}[line["within"]]
+        seen = "" if line["optimized"] else "  (not optimized)"
+        out.append(f"  {line['axis']:<4} {_label(line):<44} {line['deviation']:>10.3g} "
+                   f"{spread:>10}  {verdict}{seen}")
+    s = report["summary"]
+    out.append(f"  {s['within']} within the natural spread (x{report['tolerance']:g}), "
+               f"{s['outside']} outside" + (f", {s['unjudged']} without a spread"
+                                            if s["unjudged"] else ""))
+    return "\n".join(out)
+
+
+def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,
+                 figure: bool = True) -> list[Path]:
+    """Write ``report.json`` (and ``report.png``) into ``directory``; return the paths."""
+    import json
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / REPORT_FILE
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(report, indent=1) + "\n")
+    written = [path]
+    if figure:
+        from mcrkit.plotting.report import plot_report
+
+        with atomic_path(directory / REPORT_FIGURE) as tmp:
+            plot_report(report, save=tmp, format="png")
+        written.append(directory / REPORT_FIGURE)
+    return written
