@@ -1,0 +1,116 @@
+"""``mcrkit view``, ``mcrkit export`` and ``mcrkit compare``: seeing and sharing results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mcrkit.cli.common import LimitTo, Phases, Threshold, app, fail, read_input
+
+VoxelSize = Annotated[str | None, typer.Option(
+    help="Physical voxel size: one value or one per axis ('0.5' or '0.5,0.5,1'); default: "
+         "from the input's metadata where known.", show_default=False)]
+
+
+def _parse_voxel_size(text: str | None) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(float(part) for part in text.replace(" ", ",").split(",") if part)
+    except ValueError:
+        fail(f"--voxel-size needs numbers such as 0.5 or 0.5,0.5,1, got {text!r}")
+
+
+@app.command()
+def view(
+    path: Annotated[Path, typer.Argument(
+        help="Microstructure file, characterization .npz or run directory.",
+        show_default=False)],
+    save: Annotated[Path | None, typer.Option(
+        help="Render the figure to this image file instead of opening a window.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="microstructure, characterization, convergence or surface (default: from the "
+             "input; a run directory shows its convergence).")] = None,
+    animate: Annotated[Path | None, typer.Option(
+        help="Write the run's snapshots as an animation (.gif, or .mp4 with imageio-ffmpeg).")
+    ] = None,
+) -> None:
+    """Show a microstructure, a characterization or a run (interactive, or --save)."""
+    if not path.exists():
+        fail(f"{path}: no such file or directory")
+    try:
+        if animate is not None:
+            from mcrkit.plotting.animation import animate_snapshots
+
+            animate_snapshots(path, animate)
+            typer.echo(f"saved {animate}", err=True)
+            if save is None:
+                return
+        from mcrkit.plotting.view import view as draw
+
+        draw(path, kind=kind, save=save)
+    except (ValueError, ImportError, OSError) as exc:
+        fail(str(exc))
+    if save is not None:
+        typer.echo(f"saved {save}", err=True)
+        return
+    import matplotlib.pyplot as plt
+
+    plt.show()
+
+
+@app.command()
+def export(
+    source: Annotated[Path, typer.Argument(
+        help="Run directory or microstructure file.", show_default=False)],
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", help="Target file (PNG slices of a volume: NAME.png or a directory).",
+        show_default=False)],
+    to: Annotated[str | None, typer.Option(
+        help="vti, tiff, h5, npy or png (default: from the output's suffix).")] = None,
+    voxel_size: VoxelSize = None,
+    axis: Annotated[str, typer.Option(help="Slicing axis of PNG slices of a volume.")] = "z",
+) -> None:
+    """Write a result for ParaView/DAMASK (.vti), as TIFF stack, HDF5, .npy or PNG slices."""
+    from mcrkit.io.exports import export as write
+
+    if not source.exists():
+        fail(f"{source}: no such file or directory")
+    try:
+        written = write(source, output, to=to, voxel_size=_parse_voxel_size(voxel_size),
+                        axis=axis)
+    except (ValueError, OSError) as exc:
+        fail(str(exc))
+    where = written[0] if len(written) == 1 else f"{len(written)} files in {written[0].parent}"
+    typer.echo(f"wrote {where}", err=True)
+
+
+@app.command()
+def compare(
+    original: Annotated[Path, typer.Argument(help="The original microstructure file.",
+                                             show_default=False)],
+    result: Annotated[Path, typer.Argument(
+        help="The result: a microstructure file or a run directory.", show_default=False)],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Directory for report.json and report.png (default: the "
+                               "current directory).", show_default=False)] = None,
+    limit_to: LimitTo = None,
+    threshold: Threshold = None,
+    phases: Phases = None,
+) -> None:
+    """Compare a result with its original within the original's natural spread."""
+    from mcrkit.io.exports import load_result
+    from mcrkit.report import format_report, validation_report, write_report
+
+    reference = read_input(original, threshold, phases)
+    try:
+        candidate = load_result(result) if result.is_dir() else read_input(result, threshold,
+                                                                           phases)
+        report = validation_report(reference, candidate, limit_to=limit_to or 8)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc))
+    typer.echo(format_report(report))
+    written = write_report(report, output or Path("."))
+    typer.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
