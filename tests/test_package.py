@@ -21,6 +21,8 @@ NOT_IMPORTED = (
     "imageio",
     "nicegui",
     "dask",
+    "distributed",
+    "dask_jobqueue",
     "pyvista",
 )
 

@@ -21,6 +21,7 @@ from mcrkit._version import __version__
 _LAZY = {
     "Characterization": "mcrkit.characterization",
     "Microstructure": "mcrkit.microstructure",
+    "batch": "mcrkit.batching",
     "characterize": "mcrkit.workflows",
     "interpolate": "mcrkit.workflows",
     "match": "mcrkit.workflows",

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import sys
 
-from mcrkit.cli import characterization, descriptor_space, reconstruction  # noqa: F401
+from mcrkit.cli import (  # noqa: F401
+    batch,
+    characterization,
+    descriptor_space,
+    reconstruction,
+)
 from mcrkit.cli.common import app
 
 __all__ = ["app", "main", "normalize_argv"]

@@ -1,0 +1,139 @@
+"""Where a batch runs: a local Dask cluster, an existing scheduler, or SLURM.
+
+Every worker runs one job at a time, with ``threads_per_worker`` CPU threads
+(PyTorch, OpenMP, MKL, OpenBLAS and Numba are all limited to that number) so
+that jobs side by side do not oversubscribe the cores.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["SlurmOptions", "close", "connect", "slurm_cluster", "worker_environment"]
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "NUMBA_NUM_THREADS")
+
+
+@dataclass
+class SlurmOptions:
+    """Resources of the SLURM jobs that host the Dask workers.
+
+    Attributes
+    ----------
+    memory : str
+        Memory per SLURM job, e.g. ``"16GB"`` (shared by its workers).
+    walltime : str
+        Time limit per SLURM job, ``"HH:MM:SS"``. A job cut off by it resumes
+        from its checkpoint on another worker.
+    processes : int
+        Workers per SLURM job (each runs one reconstruction at a time).
+    queue, account : str, optional
+        Partition (``-p``) and account (``-A``) to submit to.
+    job_extra : list of str
+        More ``#SBATCH`` options, e.g. ``["--gres=gpu:1", "--constraint=skylake"]``.
+    prologue : list of str
+        Shell lines run before the workers start, e.g.
+        ``["module load python", "source ~/venvs/mcrkit/bin/activate"]``.
+    interface : str, optional
+        Network interface the workers talk over (e.g. ``ib0``).
+    """
+
+    memory: str = "4GB"
+    walltime: str = "01:00:00"
+    processes: int = 1
+    queue: str | None = None
+    account: str | None = None
+    job_extra: list[str] = field(default_factory=list)
+    prologue: list[str] = field(default_factory=list)
+    interface: str | None = None
+
+
+def worker_environment(threads: int) -> dict[str, str]:
+    """Environment variables that hold a worker's native libraries to ``threads`` threads."""
+    return dict.fromkeys(THREAD_VARIABLES, str(threads))
+
+
+def slurm_cluster(options: SlurmOptions, threads_per_worker: int = 1) -> Any:
+    """A dask-jobqueue ``SLURMCluster`` of workers that each run one job at a time.
+
+    Each SLURM job books ``processes * threads_per_worker`` CPUs and starts
+    ``processes`` single-task workers. Nothing is submitted until the cluster
+    is scaled; ``slurm_cluster(options).job_script()`` shows the job script.
+    """
+    from dask_jobqueue import SLURMCluster
+
+    _check_count("processes", options.processes)
+    _check_count("threads_per_worker", threads_per_worker)
+    exports = [f"export {name}={value}"
+               for name, value in worker_environment(threads_per_worker).items()]
+    return SLURMCluster(
+        cores=options.processes, processes=options.processes,
+        job_cpu=options.processes * threads_per_worker, memory=options.memory,
+        walltime=options.walltime, queue=options.queue, account=options.account,
+        job_extra_directives=list(options.job_extra),
+        job_script_prologue=[*options.prologue, *exports], interface=options.interface,
+        job_name="mcrkit-batch", silence_logs=logging.ERROR,
+        scheduler_options={"dashboard_address": ":0"},
+    )
+
+
+def connect(*, scheduler: str | None = None, cluster: str = "local", workers: int | None = None,
+            threads_per_worker: int = 1, slurm: SlurmOptions | None = None) -> tuple[Any, Any]:
+    """Start (or join) the Dask cluster of a batch.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://host:8786``) to join.
+    cluster : str
+        ``"local"`` (worker processes on this machine) or ``"slurm"``.
+    workers : int, optional
+        Worker processes (default: local, one per ``threads_per_worker`` cores;
+        SLURM, one SLURM job's worth).
+    threads_per_worker : int
+        CPU threads of each job.
+    slurm : SlurmOptions, optional
+        Resources of the SLURM jobs.
+
+    Returns
+    -------
+    (distributed.Client, cluster or None)
+        Close both when done (the cluster is None when joining a scheduler).
+    """
+    from distributed import Client, LocalCluster
+
+    _check_count("threads_per_worker", threads_per_worker)
+    if workers is not None:
+        _check_count("workers", workers)
+    if scheduler is not None:
+        return Client(scheduler), None
+    if cluster == "local":
+        n = workers or max(1, (os.cpu_count() or 1) // threads_per_worker)
+        local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                             dashboard_address=":0", silence_logs=logging.ERROR,
+                             env=worker_environment(threads_per_worker))
+        return Client(local), local
+    if cluster == "slurm":
+        options = slurm or SlurmOptions()
+        jobqueue = slurm_cluster(options, threads_per_worker)
+        jobqueue.scale(n=workers or options.processes)
+        return Client(jobqueue), jobqueue
+    raise ValueError(f"cluster must be 'local' or 'slurm', got {cluster!r}; to use another "
+                     "Dask cluster, start it and pass its scheduler address")
+
+
+def _check_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def close(client: Any, cluster: Any) -> None:
+    """Close a client and the cluster :func:`connect` started for it."""
+    client.close()
+    if cluster is not None:
+        cluster.close()
+

@@ -1,0 +1,305 @@
+"""Running a batch of reconstructions on a Dask cluster, with a summary at the end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcrkit.batching.jobs import finished_record, run_job, summary_row
+from mcrkit.batching.spec import Job, expand_spec
+from mcrkit.io.atomic import atomic_path
+
+__all__ = ["BATCH_FILE", "SUMMARY_FILE", "BatchResult", "batch"]
+
+BATCH_FILE = "batch.json"
+"""File in the output directory recording the base seed and every job's settings."""
+
+SUMMARY_FILE = "summary.csv"
+"""File in the output directory with one row per job."""
+
+_FAILED_WORKER_HINT = ("the worker running it died (out of memory, or killed); see the worker "
+                       "logs")
+
+
+@dataclass
+class BatchResult:
+    """Outcome of :func:`batch`.
+
+    Attributes
+    ----------
+    output : Path
+        The batch's directory: one run directory per job, ``batch.json`` and
+        ``summary.csv``.
+    rows : list of dict
+        One per job, in job order: ``job``, ``seed``, ``parameters``,
+        ``action`` (``run``, ``resume``, ``skip``: finished earlier),
+        ``status`` (the run's: ``max_iter``, ``converged``, ``stopped``; or
+        ``failed``), ``wall_s``, ``iterations``, ``loss``, ``errors`` (final
+        descriptor errors), ``error`` (why it failed), ``warnings``, ``run_dir``.
+    base_seed : int or None
+        Base seed the job seeds derive from (None for jobs given as a list).
+    """
+
+    output: Path
+    rows: list[dict[str, Any]]
+    base_seed: int | None = None
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        """Rows of the jobs that failed."""
+        return [row for row in self.rows if row["status"] == "failed"]
+
+    @property
+    def summary_path(self) -> Path:
+        """The summary CSV file."""
+        return self.output / SUMMARY_FILE
+
+    def table(self) -> list[dict[str, str]]:
+        """The summary as rows of text (the columns of ``summary.csv``)."""
+        names = list(dict.fromkeys(n for row in self.rows for n in row["errors"]))
+        parameters = list(dict.fromkeys(p for row in self.rows for p in row["parameters"]))
+        table = []
+        for row in self.rows:
+            cells = {"job": row["job"]}
+            cells |= {p: _text(row["parameters"].get(p)) for p in parameters}
+            cells |= {"seed": str(row["seed"]), "action": row["action"], "status": row["status"],
+                      "wall_s": f"{row['wall_s']:.2f}",
+                      "iterations": _text(row["iterations"]), "loss": _number(row["loss"])}
+            cells |= {f"error_{n}": _number(row["errors"].get(n)) for n in names}
+            cells["message"] = row["error"] or "; ".join(row["warnings"])
+            table.append(cells)
+        return table
+
+    def __str__(self) -> str:
+        table = [{k: v for k, v in cells.items() if k not in ("iterations",)}
+                 for cells in self.table()]
+        if not table:
+            return "no jobs"
+        columns = list(table[0])
+        widths = {c: max(len(c), *(len(cells[c]) for cells in table)) for c in columns}
+        lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
+        lines += ["  ".join(cells[c].ljust(widths[c]) for c in columns).rstrip()
+                  for cells in table]
+        done = sum(row["status"] != "failed" for row in self.rows)
+        lines.append(f"{done} of {len(self.rows)} jobs finished, {len(self.failed)} failed; "
+                     f"summary in {self.summary_path}")
+        return "\n".join(lines)
+
+
+def batch(
+    jobs: str | os.PathLike[str] | Mapping[str, Any] | Sequence[Job],
+    output: str | os.PathLike[str],
+    *,
+    client: Any = None,
+    n_samples: int | None = None,
+    workers: int | None = None,
+    threads_per_worker: int = 1,
+    scheduler: str | None = None,
+    cluster: str = "local",
+    slurm: Any = None,
+    progress: bool = False,
+) -> BatchResult:
+    """Run many reconstructions on a Dask cluster, one run directory each.
+
+    Every job runs into ``output/NAME.partial`` and is renamed to
+    ``output/NAME`` when it ends. Run again with the same SPEC and output, a
+    batch skips finished jobs, resumes interrupted ones from their
+    checkpoints and retries failed ones. A failing job is reported in the
+    summary and does not stop the others.
+
+    Parameters
+    ----------
+    jobs : path, mapping or sequence of Job
+        A SPEC file (YAML or JSON), a SPEC mapping (see
+        :mod:`mcrkit.batching.spec`), or jobs made by
+        :func:`~mcrkit.batching.spec.expand_spec`.
+    output : path
+        Directory of the batch (created if needed).
+    client : distributed.Client, optional
+        Run on this client's cluster (it stays open).
+    n_samples : int, optional
+        Overrides the SPEC's ``n_samples``.
+    workers : int, optional
+        Worker processes of the cluster started here (default: one per
+        ``threads_per_worker`` cores for a local cluster).
+    threads_per_worker : int, optional
+        CPU threads of each job (PyTorch, OpenMP, MKL, Numba); each worker
+        runs one job at a time.
+    scheduler : str, optional
+        Address of a running Dask scheduler to join instead (every worker
+        must see ``output`` and the input files at the same paths).
+    cluster : str, optional
+        ``"local"`` or ``"slurm"`` (needs dask-jobqueue).
+    slurm : SlurmOptions, optional
+        Resources of the SLURM jobs (see :mod:`mcrkit.batching.clusters`).
+    progress : bool, optional
+        Show jobs done/running/failed and the time left on stderr.
+
+    Returns
+    -------
+    BatchResult
+        The summary, also written to ``output/summary.csv``.
+    """
+    output = Path(output).resolve()
+    job_list, base_seed = _job_list(jobs, output, n_samples)
+    output.mkdir(parents=True, exist_ok=True)
+    _record_batch(output, job_list, base_seed)
+    rows = {job.name: finished_record(job, output / job.name)
+            for job in job_list if (output / job.name).exists()}
+    pending = [job for job in job_list if job.name not in rows]
+    if pending:
+        from mcrkit.batching.clusters import close, connect
+
+        own = client is None
+        cl = None
+        if own:
+            client, cl = connect(scheduler=scheduler, cluster=cluster, workers=workers,
+                                 threads_per_worker=threads_per_worker, slurm=slurm)
+        try:
+            rows |= _run(client, pending, output, threads_per_worker,
+                         total=len(job_list), progress=progress)
+        finally:
+            if own:
+                close(client, cl)
+    result = BatchResult(output, [rows[job.name] for job in job_list], base_seed)
+    _write_summary(result)
+    return result
+
+
+def _job_list(jobs: Any, output: Path, n_samples: int | None) -> tuple[list[Job], int | None]:
+    if isinstance(jobs, str | os.PathLike | Mapping):
+        previous = _read_batch(output)
+        return expand_spec(jobs, base_seed=None if previous is None else previous["base_seed"],
+                           n_samples=n_samples)
+    job_list = list(jobs)
+    if not all(isinstance(job, Job) for job in job_list):
+        raise TypeError("jobs must be a SPEC file, a SPEC mapping or a sequence of Job")
+    names = [job.name for job in job_list]
+    if len(set(names)) != len(names):
+        raise ValueError("every job of a batch needs its own name (its directory)")
+    if n_samples is not None:
+        raise ValueError("n_samples applies to a SPEC, not to a list of jobs")
+    return job_list, None
+
+
+def _read_batch(output: Path) -> dict[str, Any] | None:
+    path = output / BATCH_FILE
+    if not path.exists():
+        return None
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: cannot be read ({exc}); is {output} a batch directory?") \
+            from None
+    if not isinstance(document, dict) or document.get("format") != "mcrkit.batch":
+        raise ValueError(f"{path}: is not an mcrkit batch description; choose another output "
+                         "directory")
+    return document
+
+
+def _record_batch(output: Path, job_list: list[Job], base_seed: int | None) -> None:
+    """Write ``batch.json``; refuse jobs whose settings differ from an earlier run's."""
+    previous = _read_batch(output) or {"jobs": {}}
+    recorded = dict(previous["jobs"])
+    for job in job_list:
+        description = json.loads(json.dumps(job.describe()))
+        earlier = recorded.get(job.name)
+        if earlier is not None and earlier != description:
+            raise ValueError(
+                f"{output}: job {job.name} ran there earlier with other settings or seed "
+                f"({earlier['settings']}, seed {earlier['seed']}); now "
+                f"{description['settings']}, seed {description['seed']}; use a new output "
+                "directory for a changed SPEC")
+        recorded[job.name] = description
+    document = {"format": "mcrkit.batch", "format_version": 1,
+                "base_seed": base_seed if base_seed is not None else previous.get("base_seed"),
+                "jobs": recorded}
+    with atomic_path(output / BATCH_FILE) as tmp:
+        tmp.write_text(json.dumps(document, indent=2) + "\n")
+
+
+def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: int,
+         progress: bool) -> dict[str, dict[str, Any]]:
+    """Submit ``pending`` and collect their rows as they complete, showing progress."""
+    from distributed import as_completed
+    from tqdm.auto import tqdm
+
+    token = uuid.uuid4().hex[:8]
+    futures = {client.submit(run_job, job, str(output), threads, pure=False,
+                             key=f"mcrkit-{job.name}-{token}"): job for job in pending}
+    keys = {future.key for future in futures}
+    rows: dict[str, dict[str, Any]] = {}
+    skipped = total - len(pending)
+    with tqdm(total=total, initial=skipped, unit="job", desc="batch", disable=not progress,
+              dynamic_ncols=True) as bar:
+        completed = as_completed(futures)
+        polled = -math.inf
+        while not completed.is_empty():
+            ready = completed.next_batch(block=False) if completed.has_ready() else []
+            for future in ready:
+                row = _row(future, futures[future])
+                rows[row["job"]] = row
+                bar.update()
+                if progress:
+                    bar.write(_describe(row))
+            if progress and (ready or time.monotonic() - polled > 1.0):
+                polled = time.monotonic()
+                failed = sum(row["status"] == "failed" for row in rows.values())
+                bar.set_postfix(done=skipped + len(rows) - failed,
+                                running=_running(client, keys), failed=failed)
+            if not ready:
+                time.sleep(0.1)
+    return rows
+
+
+def _running(client: Any, keys: set[str]) -> int:
+    """Tasks among ``keys`` that workers are executing (not merely queued on them)."""
+    threads = client.nthreads()
+    return sum(min(threads.get(worker, 1), sum(key in keys for key in tasks))
+               for worker, tasks in client.processing().items())
+
+
+def _row(future: Any, job: Job) -> dict[str, Any]:
+    """The row a job's task returned, or a failure row if its worker died."""
+    if future.status == "finished":
+        return future.result()
+    exc = future.exception()
+    return summary_row(job, action="run", status="failed", wall_s=0.0,
+                       error=f"{type(exc).__name__}: {exc} ({_FAILED_WORKER_HINT})")
+
+
+def _describe(row: dict[str, Any]) -> str:
+    if row["status"] == "failed":
+        return f"{row['job']}: failed: {row['error']}"
+    return (f"{row['job']}: {row['status']} after {row['iterations']} iterations "
+            f"({row['action']}, {row['wall_s']:.1f} s, loss {_number(row['loss'])})")
+
+
+def _write_summary(result: BatchResult) -> None:
+    table = result.table()
+    if not table:
+        return
+    with atomic_path(result.summary_path) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4e}"

@@ -1,0 +1,102 @@
+"""``mcrkit batch``: many reconstructions from one SPEC on a Dask cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mcrkit.cli.common import app, fail
+
+SLURM = "SLURM (with --cluster slurm)"
+
+
+@app.command()
+def batch(
+    spec: Annotated[Path, typer.Argument(
+        help="Batch SPEC (.yaml/.yml or .json): shared settings, n_samples, grid, jobs.",
+        show_default=False)],
+    output: Annotated[Path, typer.Option(
+        "-o", "--output", help="Batch directory: one run directory per job, batch.json and "
+                               "summary.csv. Run again to skip finished jobs and resume the "
+                               "others.", show_default=False)],
+    n_samples: Annotated[int | None, typer.Option(
+        help="Reconstructions per parameter combination (overrides the SPEC's).",
+        show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Join a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (shared file system "
+             "needed).", show_default=False)] = None,
+    cluster: Annotated[str, typer.Option(
+        help="local: worker processes on this machine; slurm: workers in SLURM jobs "
+             "(dask-jobqueue).")] = "local",
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes, each running one job at a time [default: local, one per "
+             "--threads-per-worker cores; slurm, --processes].", show_default=False)] = None,
+    threads_per_worker: Annotated[int, typer.Option(
+        help="CPU threads of each job (PyTorch, OpenMP, MKL, Numba).")] = 1,
+    memory: Annotated[str, typer.Option(
+        help="Memory per SLURM job, shared by its workers.", rich_help_panel=SLURM)] = "4GB",
+    walltime: Annotated[str, typer.Option(
+        help="Time limit per SLURM job (HH:MM:SS); jobs cut off resume from their "
+             "checkpoints.", rich_help_panel=SLURM)] = "01:00:00",
+    processes: Annotated[int, typer.Option(
+        help="Workers per SLURM job.", rich_help_panel=SLURM)] = 1,
+    queue: Annotated[str | None, typer.Option(
+        help="SLURM partition (-p).", rich_help_panel=SLURM, show_default=False)] = None,
+    account: Annotated[str | None, typer.Option(
+        help="SLURM account (-A).", rich_help_panel=SLURM, show_default=False)] = None,
+    job_extra: Annotated[list[str] | None, typer.Option(
+        help="Another #SBATCH option, e.g. --job-extra=--gres=gpu:1 (repeatable).",
+        rich_help_panel=SLURM, show_default=False)] = None,
+    prologue: Annotated[list[str] | None, typer.Option(
+        help="A shell line run before the workers start, e.g. 'module load python' "
+             "(repeatable).", rich_help_panel=SLURM, show_default=False)] = None,
+    interface: Annotated[str | None, typer.Option(
+        help="Network interface of the workers, e.g. ib0.", rich_help_panel=SLURM,
+        show_default=False)] = None,
+    job_script: Annotated[bool, typer.Option(
+        help="Print the SLURM job script and exit (nothing is submitted).",
+        rich_help_panel=SLURM)] = False,
+    progress: Annotated[bool, typer.Option(
+        "--progress/--quiet", help="Show jobs done/running/failed and the time left.")] = True,
+) -> None:
+    """Run many reconstructions (a SPEC's jobs) on Dask: locally, on a scheduler or on SLURM.
+
+    Each job gets its own run directory in OUTPUT with a distinct, reproducible
+    seed; a summary table (job, seed, status, wall s, final errors) is printed
+    and written to OUTPUT/summary.csv. Exit status 1 if any job failed.
+    """
+    from mcrkit.batching import SlurmOptions, slurm_cluster
+    from mcrkit.batching import batch as run
+
+    if scheduler is not None and cluster != "local":
+        fail("give either --scheduler (join a running cluster) or --cluster, not both")
+    slurm = SlurmOptions(memory=memory, walltime=walltime, processes=processes, queue=queue,
+                         account=account, job_extra=list(job_extra or []),
+                         prologue=list(prologue or []), interface=interface)
+    try:
+        if job_script:
+            if cluster != "slurm":
+                fail("--job-script shows the job script of --cluster slurm")
+            jobqueue = slurm_cluster(slurm, threads_per_worker)
+            typer.echo(jobqueue.job_script())
+            jobqueue.close()
+            return
+        result = run(spec, output, n_samples=n_samples, scheduler=scheduler, cluster=cluster,
+                     workers=workers, threads_per_worker=threads_per_worker, slurm=slurm,
+                     progress=progress)
+    except (FileNotFoundError, ValueError, TypeError) as exc:
+        fail(str(exc))
+    except ImportError as exc:
+        fail(f"mcrkit batch needs Dask ({exc}); install it with pip install 'mcrkit[cluster]'")
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finished jobs are kept in {output}: run the same command "
+                   "again to skip them and resume the others from their checkpoints", err=True)
+        raise typer.Exit(code=130) from None
+    for row in result.rows:
+        for warning in row["warnings"]:
+            typer.secho(f"warning: {row['job']}: {warning}", err=True, fg=typer.colors.YELLOW)
+    typer.echo(str(result))
+    if result.failed:
+        raise typer.Exit(code=1)

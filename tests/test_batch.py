@@ -1,0 +1,287 @@
+"""Tests for batch ensembles: SPEC expansion, seeds, names, runs on Dask, kill and resume,
+failures, the SLURM job script."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import mcrkit
+from mcrkit.batching import Job, SlurmOptions, batch, expand_spec, load_spec, slurm_cluster
+from mcrkit.batching.spec import job_seed
+from mcrkit.cli import app
+
+SHAPE = [8, 8, 8]
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory):
+    """A small 2D characterization file (S2 and lineal path up to 4 pixels)."""
+    c = mcrkit.characterize(mcrkit.data.load("pymks_ms_64x64_1")[:32, :32],
+                            ["volume_fractions", "two_point", "lineal_path"], limit_to=4)
+    return c.save(tmp_path_factory.mktemp("target") / "target.npz")
+
+
+@pytest.fixture(scope="module")
+def client():
+    """One two-worker local cluster shared by the in-process tests."""
+    from mcrkit.batching.clusters import close, connect
+
+    client, cluster = connect(workers=2)
+    yield client
+    close(client, cluster)
+
+
+def summary(path: Path) -> dict[str, dict[str, str]]:
+    with open(path / "summary.csv", newline="") as fh:
+        return {row["job"]: row for row in csv.DictReader(fh)}
+
+
+# ---- SPEC ----------------------------------------------------------------------------
+def test_grid_and_samples_expand_in_sample_order_with_distinct_seeds(target):
+    spec = {"characterization": str(target), "shape": SHAPE, "seed": 3, "n_samples": 3,
+            "grid": {"max_iter": [5, 10], "loss": ["mse", "rms"]}}
+    jobs, base = expand_spec(spec)
+    assert base == 3
+    assert len(jobs) == 12
+    assert [j.name for j in jobs[:4]] == [
+        "0000-max_iter=5-loss=mse-sample0", "0001-max_iter=5-loss=rms-sample0",
+        "0002-max_iter=10-loss=mse-sample0", "0003-max_iter=10-loss=rms-sample0"]
+    assert jobs[4].name == "0004-max_iter=5-loss=mse-sample1"
+    assert len({j.seed for j in jobs}) == 12
+    assert jobs[5].settings == {"characterization": str(target), "shape": SHAPE,
+                                "max_iter": 5, "loss": "rms"}
+    assert jobs[5].parameters == {"max_iter": 5, "loss": "rms"}
+    # the seed of a job is SeedSequence(base, spawn_key=(combination, sample)), reproducibly
+    expected = np.random.SeedSequence(3, spawn_key=(1, 1)).generate_state(1, np.uint64)[0] >> 1
+    assert jobs[5].seed == int(expected) == job_seed(3, 1, 1)
+    again, _ = expand_spec(spec)
+    assert again == jobs
+
+
+def test_more_samples_keep_existing_names_and_seeds(target):
+    spec = {"characterization": str(target), "shape": SHAPE, "grid": {"max_iter": [5, 10]}}
+    few, base = expand_spec(spec, n_samples=2)
+    many, _ = expand_spec(spec, base_seed=base, n_samples=5)
+    assert many[:4] == few
+    assert len({j.name for j in many}) == len({j.seed for j in many}) == 10
+
+
+def test_spec_files_in_yaml_and_json_read_alike_with_paths_relative_to_the_file(target,
+                                                                                tmp_path):
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "t.npz").write_bytes(target.read_bytes())
+    (folder / "spec.yaml").write_text(
+        "characterization: t.npz\nshape: [8, 8, 8]\nmax-iter: 5\nseed: 9\n"
+        "jobs:\n  - name: short\n    max_iter: 3\n  - {}\n")
+    (folder / "spec.json").write_text(json.dumps(
+        {"characterization": "t.npz", "shape": [8, 8, 8], "max-iter": 5, "seed": 9,
+         "jobs": [{"name": "short", "max_iter": 3}, {}]}))
+    from_yaml, _ = expand_spec(folder / "spec.yaml")
+    from_json, _ = expand_spec(str(folder / "spec.json"))
+    assert load_spec(folder / "spec.yaml") == load_spec(folder / "spec.json")
+    assert from_yaml == from_json
+    assert [j.name for j in from_yaml] == ["0000-short-sample0", "0001-max_iter=5-sample0"]
+    assert from_yaml[0].settings["characterization"] == str((folder / "t.npz").resolve())
+    assert from_yaml[0].settings["max_iter"] == 3
+
+
+def test_interpolation_steps_form_a_grid_axis(target):
+    jobs, _ = expand_spec({"interpolate": [str(target), str(target)], "n_steps": 3,
+                           "shape": SHAPE, "seed": 0, "n_samples": 2})
+    assert [j.name for j in jobs] == ["0000-step=0-sample0", "0001-step=1-sample0",
+                                      "0002-step=2-sample0", "0003-step=0-sample1",
+                                      "0004-step=1-sample1", "0005-step=2-sample1"]
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    ({"shape": SHAPE}, "needs exactly one of characterization, microstructure, interpolate"),
+    ({"characterization": "T", "shape": SHAPE, "max_iters": 5},
+     r"unknown setting\(s\) max_iters .*valid settings: .*max_iter"),
+    ({"characterization": "T", "shape": SHAPE, "threads": 2}, "the batch sets these itself"),
+    ({"characterization": "T"}, "needs shape"),
+    ({"characterization": "missing.npz", "shape": SHAPE}, "missing.npz not found"),
+    ({"characterization": "T", "shape": SHAPE, "grid": {"max_iter": 5}},
+     "grid entry 'max_iter' must be a non-empty list"),
+    ({"characterization": "T", "shape": SHAPE, "n_samples": 0}, "n_samples must be a positive"),
+    ({"characterization": "T", "shape": SHAPE, "n_samples": 2, "jobs": [{"seed": 4}]},
+     "every sample would repeat that seed"),
+    ({"interpolate": ["T", "T"], "shape": SHAPE}, "interpolate needs n_steps"),
+])
+def test_bad_specs_are_refused_with_the_reason(target, spec, message):
+    spec = json.loads(json.dumps(spec).replace('"T"', json.dumps(str(target))))
+    with pytest.raises((ValueError, FileNotFoundError), match=message):
+        expand_spec(spec)
+
+
+def test_unreadable_spec_files_name_the_file(tmp_path):
+    bad = tmp_path / "spec.json"
+    bad.write_text("{nope")
+    with pytest.raises(ValueError, match="spec.json: is not valid JSON"):
+        load_spec(bad)
+    with pytest.raises(ValueError, match="a .json, .yaml or .yml file"):
+        load_spec(tmp_path / "spec.txt")
+
+
+# ---- runs -----------------------------------------------------------------------------
+def test_kill_after_first_results_then_rerun_skips_finished_and_resumes(target, tmp_path):
+    """Acceptance: 4 tiny 3D jobs on 2 workers, killed after the first result, run again."""
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "characterization": str(target), "shape": SHAPE, "seed": 11, "device": "cpu",
+        "checkpoint_every": 0, "n_samples": 2, "grid": {"max_iter": [10, 150]}}))
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "from mcrkit.cli import main; main()", "batch", str(spec),
+               "-o", str(out), "--workers", "2", "--quiet"]
+    first, long = out / "0000-max_iter=10-sample0", out / "0001-max_iter=150-sample0.partial"
+    with subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE) as process:
+        try:
+            deadline = time.monotonic() + 120
+            while not (first.exists() and (long / "checkpoint.pt").exists()):
+                assert process.poll() is None, process.stderr.read().decode()
+                assert time.monotonic() < deadline, "no finished job after 120 s"
+                time.sleep(0.02)
+        finally:
+            os.killpg(process.pid, signal.SIGKILL)  # the batch, its cluster and its workers
+    finished_before = {p.name: p.joinpath("reconstruction.npy").read_bytes()
+                       for p in out.iterdir() if p.is_dir() and not p.name.endswith(".partial")}
+    assert first.name in finished_before
+    assert long.exists() and not (out / "0001-max_iter=150-sample0").exists()
+
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    rows = summary(out)
+    assert len(rows) == 4
+    for name, row in rows.items():
+        run_json = json.loads((out / name / "run.json").read_text())
+        assert int(row["seed"]) == run_json["settings"]["seed"]
+        assert row["status"] == run_json["status"] == "max_iter"
+        assert (out / name / "reconstruction.npy").exists()
+        expected = "skip" if name in finished_before else "resume" if name == long.stem else None
+        if expected:
+            assert row["action"] == expected
+        if name in finished_before:  # untouched by the re-run
+            assert (out / name / "reconstruction.npy").read_bytes() == finished_before[name]
+    assert len({row["seed"] for row in rows.values()}) == 4
+    assert not list(out.glob("*.partial"))
+    assert "4 of 4 jobs finished, 0 failed" in rerun.stdout
+    # the resumed job continued exactly where it stopped: same result as a run in one go
+    resumed = json.loads((out / long.stem / "run.json").read_text())
+    assert resumed["iterations"] == 150
+    whole = mcrkit.reconstruct(target, SHAPE, max_iter=150, seed=resumed["settings"]["seed"],
+                               device="cpu", threads=1)
+    np.testing.assert_array_equal(np.load(out / long.stem / "reconstruction.npy"), whole.labels)
+
+
+def test_a_job_with_a_bad_setting_fails_alone(target, tmp_path, client):
+    jobs = {"characterization": str(target), "shape": SHAPE, "max_iter": 5, "seed": 2,
+            "device": "cpu", "jobs": [{}, {"optimizer": "nope"}, {"multigrid": 7}]}
+    result = batch(jobs, tmp_path / "out", client=client)
+    assert [row["status"] for row in result.rows] == ["max_iter", "failed", "failed"]
+    assert [row["job"] for row in result.failed] == ["0001-optimizer=nope-sample0",
+                                                     "0002-multigrid=7-sample0"]
+    assert "unknown optimizer 'nope'" in result.rows[1]["error"]
+    assert "multigrid" in result.rows[2]["error"]
+    rows = summary(result.output)
+    assert rows["0001-optimizer=nope-sample0"]["status"] == "failed"
+    assert "unknown optimizer 'nope'" in rows["0001-optimizer=nope-sample0"]["message"]
+    assert rows["0000-sample0"]["status"] == "max_iter"
+    assert float(rows["0000-sample0"]["error_two_point"]) == pytest.approx(
+        result.rows[0]["errors"]["two_point"], rel=1e-4)
+    assert sorted(p.name for p in result.output.iterdir()) == [
+        "0000-sample0", "batch.json", "summary.csv"]  # failed jobs leave no directories
+    assert "1 of 3 jobs finished, 2 failed" in str(result)
+
+
+def test_match_jobs_and_interpolation_steps_run_with_their_seeds(target, tmp_path, client):
+    ms = mcrkit.data.path("pymks_ms_64x64_1")
+    spec = {"seed": 5, "max_iter": 5, "device": "cpu",
+            "jobs": [{"microstructure": f"{ms}", "shape": [16, 16], "limit_to": 4},
+                     {"interpolate": [str(target), str(target)], "n_steps": 2, "step": 1,
+                      "shape": SHAPE}]}
+    result = batch(spec, tmp_path / "out", client=client)
+    assert [row["status"] for row in result.rows] == ["max_iter", "max_iter"], result.rows
+    for row in result.rows:
+        run = json.loads((Path(row["run_dir"]) / "run.json").read_text())
+        assert run["settings"]["seed"] == row["seed"]
+    first = json.loads((Path(result.rows[0]["run_dir"]) / "run.json").read_text())
+    assert "comparison" in first  # match compared the result with the input
+    recorded = json.loads((result.output / "batch.json").read_text())
+    assert recorded["base_seed"] == 5
+    assert [j["seed"] for j in recorded["jobs"].values()] == [r["seed"] for r in result.rows]
+    # the same batch again: nothing to run, so no cluster is needed
+    again = batch(spec, tmp_path / "out")
+    assert [row["action"] for row in again.rows] == ["skip", "skip"]
+
+
+def test_a_changed_spec_is_refused_in_the_same_directory(target, tmp_path):
+    spec = {"characterization": str(target), "shape": SHAPE, "max_iter": 3, "seed": 1}
+    jobs, base = expand_spec(spec)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "batch.json").write_text(json.dumps({
+        "format": "mcrkit.batch", "format_version": 1, "base_seed": base,
+        "jobs": {jobs[0].name: {**jobs[0].describe(), "seed": 99}}}))
+    with pytest.raises(ValueError, match="ran there earlier with other settings or seed"):
+        batch(spec, out)
+
+
+def test_jobs_given_as_a_list_need_distinct_names(target, tmp_path):
+    job = Job(name="a", seed=1, settings={"characterization": str(target), "shape": SHAPE})
+    with pytest.raises(ValueError, match="every job of a batch needs its own name"):
+        batch([job, job], tmp_path)
+
+
+# ---- SLURM and the command line -------------------------------------------------------
+def test_slurm_job_script_has_the_documented_directives():
+    options = SlurmOptions(memory="16GB", walltime="02:00:00", processes=4, queue="compute",
+                           account="matsci", job_extra=["--constraint=skylake"],
+                           prologue=["module load python/3.11"])
+    cluster = slurm_cluster(options, threads_per_worker=2)
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    for line in ["#SBATCH -J mcrkit-batch", "#SBATCH -p compute", "#SBATCH -A matsci",
+                 "#SBATCH --cpus-per-task=8", "#SBATCH -t 02:00:00",
+                 "#SBATCH --constraint=skylake", "module load python/3.11",
+                 "export OMP_NUM_THREADS=2", "export NUMBA_NUM_THREADS=2"]:
+        assert line in script, script
+    assert "--nworkers 4" in script and "--nthreads 1" in script
+    assert "#SBATCH --mem=15G" in script
+
+
+def test_cli_prints_the_slurm_job_script_without_submitting(tmp_path):
+    result = CliRunner().invoke(app, [
+        "batch", "spec.yaml", "-o", str(tmp_path), "--cluster", "slurm", "--job-script",
+        "--memory", "8GB", "--walltime", "00:30:00", "--queue", "short",
+        "--job-extra=--gres=gpu:1", "--prologue", "source ~/mcrkit/bin/activate"])
+    assert result.exit_code == 0, result.output
+    for line in ["#SBATCH -p short", "#SBATCH -t 00:30:00", "#SBATCH --gres=gpu:1",
+                 "source ~/mcrkit/bin/activate", "#SBATCH --cpus-per-task=1"]:
+        assert line in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--scheduler", "tcp://x:1", "--cluster", "slurm"], "either --scheduler"),
+    (["--job-script"], "--job-script shows the job script of --cluster slurm"),
+    (["--cluster", "pbs"], "cluster must be 'local' or 'slurm'"),
+])
+def test_cli_refuses_contradictory_options(target, tmp_path, args, message):
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"characterization": str(target), "shape": SHAPE}))
+    result = CliRunner().invoke(app, ["batch", str(spec), "-o", str(tmp_path / "o"), *args])
+    assert result.exit_code == 2
+    assert message in result.output
