@@ -20,6 +20,7 @@ NOT_IMPORTED = (
     "tifffile",
     "imageio",
     "nicegui",
+    "playwright",
     "dask",
     "distributed",
     "dask_jobqueue",

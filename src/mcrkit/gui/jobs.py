@@ -1,0 +1,235 @@
+"""The job queue: one worker thread runs the page's jobs one after another.
+
+Jobs queue rather than compete for the CPU. A reconstruction reports its
+progress through an engine callback (:meth:`Job.callback`): iteration, loss
+history, elapsed time, an estimate of the time left and, at most every
+:data:`SNAPSHOT_SECONDS`, the current discrete labels. Cancelling a running
+reconstruction makes that callback return True, so the engine stops cleanly
+and saves the state reached; cancelling a queued job removes it. The
+worker is a thread: PyTorch and the compiled annealing kernels release the
+interpreter lock while they compute, so the web server stays responsive.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["SNAPSHOT_SECONDS", "Job", "JobQueue", "Outcome", "Progress"]
+
+SNAPSHOT_SECONDS = 1.0
+"""Shortest time between two snapshots of a running reconstruction."""
+
+EXPECTED_ERRORS = (ValueError, TypeError, FileNotFoundError, MemoryError)
+"""Errors whose message is meant for the user (the library words them with the fix)."""
+
+log = logging.getLogger("mcrkit.gui")
+
+
+@dataclass
+class Outcome:
+    """What a finished job hands back.
+
+    Attributes
+    ----------
+    message : str
+        One paragraph for the page (the result's summary).
+    files : list of Path
+        Files to offer for download.
+    labels : ndarray, optional
+        The resulting microstructure, shown on the page.
+    products : list of Path
+        Results the session may use as inputs of further actions (a
+        characterization, a smoothed structure).
+    run_dir : Path, optional
+        The run directory of a reconstruction.
+    """
+
+    message: str
+    files: list[Path] = field(default_factory=list)
+    labels: np.ndarray | None = None
+    products: list[Path] = field(default_factory=list)
+    run_dir: Path | None = None
+
+
+@dataclass
+class Progress:
+    """Progress of a running reconstruction, as the last callback saw it."""
+
+    iteration: int = 0
+    total: int = 0
+    level: int = 0
+    n_levels: int = 1
+    elapsed: float = 0.0
+    iterations: list[int] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    snapshot: np.ndarray | None = None
+    snapshot_iteration: int = -1
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the mean pace so far (None before the first iteration)."""
+        if self.iteration <= 0 or self.total <= 0:
+            return None
+        return self.elapsed / self.iteration * max(self.total - self.iteration, 0)
+
+
+class Job:
+    """One action queued from the page.
+
+    Parameters
+    ----------
+    action : str
+        ``characterize``, ``reconstruct``, ``match`` or ``smooth``.
+    title : str
+        What the page lists (action and input).
+    work : callable
+        ``work(job) -> Outcome``; a reconstruction passes :meth:`callback` to
+        the engine.
+    cancellable : bool
+        Whether a running job can be stopped (reconstructions can; a
+        characterization runs to its end).
+    """
+
+    STATES = ("queued", "running", "done", "cancelled", "failed")
+
+    def __init__(self, action: str, title: str, work: Callable[[Job], Outcome], *,
+                 cancellable: bool = False) -> None:
+        self.id = 0
+        self.action = action
+        self.title = title
+        self.work = work
+        self.cancellable = cancellable
+        self.status = "queued"
+        self.message = ""
+        self.warnings: list[str] = []
+        self.outcome: Outcome | None = None
+        self.progress = Progress()
+        self.submitted = time.time()
+        self.started: float | None = None
+        self.finished: float | None = None
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._last_snapshot = -math.inf
+
+    def __repr__(self) -> str:
+        return f"Job({self.id}, {self.action!r}, {self.status!r})"
+
+    @property
+    def active(self) -> bool:
+        """Queued or running."""
+        return self.status in ("queued", "running")
+
+    @property
+    def cancel_requested(self) -> bool:
+        """Whether :meth:`cancel` was called."""
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        """Remove a queued job; ask a running reconstruction to stop after its iteration."""
+        self._cancel.set()
+        with self._lock:
+            if self.status == "queued":
+                self.status = "cancelled"
+                self.message = "cancelled before it started"
+
+    def callback(self, state: Any) -> bool:
+        """Engine callback: record the iteration; True (stop) once cancelled."""
+        from mcrkit.reconstruction.field import labels_from_params
+
+        now = time.perf_counter()
+        snapshot = None
+        if now - self._last_snapshot >= SNAPSHOT_SECONDS:
+            snapshot = labels_from_params(state.theta)
+            self._last_snapshot = now
+        with self._lock:
+            p = self.progress
+            p.iteration, p.total = state.iteration, state.total_iterations
+            p.level, p.n_levels, p.elapsed = state.level, state.n_levels, state.elapsed
+            if math.isfinite(state.loss):
+                p.iterations.append(state.iteration)
+                p.losses.append(float(state.loss))
+            if snapshot is not None:
+                p.snapshot, p.snapshot_iteration = snapshot, state.iteration
+        return self.cancel_requested
+
+    def view(self) -> tuple[Progress, str]:
+        """A consistent copy of the progress and the status, for the page."""
+        with self._lock:
+            p = self.progress
+            copy = Progress(p.iteration, p.total, p.level, p.n_levels, p.elapsed,
+                            list(p.iterations), list(p.losses), p.snapshot,
+                            p.snapshot_iteration)
+            return copy, self.status
+
+    def run(self) -> None:
+        """Do the work (called by the worker); record the outcome or a readable error."""
+        with self._lock:
+            if self.status != "queued":
+                return
+            self.status = "running"
+        self.started = time.time()
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                outcome = self.work(self)
+            status, message = ("cancelled" if self.cancel_requested else "done"), outcome.message
+        except EXPECTED_ERRORS as exc:
+            outcome, status, message = None, "failed", str(exc)
+        except Exception as exc:  # a bug: readable on the page, the traceback in the server log
+            log.exception("job %s (%s) failed", self.id, self.title)
+            outcome, status = None, "failed"
+            message = f"internal error ({type(exc).__name__}: {exc}); the server log has details"
+        with self._lock:
+            self.warnings = [str(w.message) for w in caught] if outcome is not None else []
+            self.outcome, self.status, self.message = outcome, status, message
+            self.finished = time.time()
+
+
+class JobQueue:
+    """Jobs run one at a time, in order of submission, on one worker thread."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Job] = []
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, job: Job) -> Job:
+        """Queue a job (the worker starts with the first one) and return it."""
+        with self._lock:
+            job.id = len(self.jobs) + 1
+            self.jobs.append(job)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="mcrkit-gui-jobs",
+                                                daemon=True)
+                self._worker.start()
+        self._queue.put(job)
+        return job
+
+    def ahead_of(self, job: Job) -> int:
+        """Number of jobs that run before a queued one."""
+        with self._lock:
+            return sum(1 for j in self.jobs[:self.jobs.index(job)] if j.active)
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            job.run()
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Cancel every job, let the running one stop, and end the worker."""
+        for job in self.jobs:
+            job.cancel()
+        self._queue.put(None)
+        if self._worker is not None:
+            self._worker.join(timeout)

@@ -1,0 +1,241 @@
+"""Parts of the page: a form built from :mod:`~mcrkit.gui.forms`, the structure viewer and
+the panel of one job (live progress, cancel, downloads)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from nicegui import ui
+
+from mcrkit.gui.forms import Field
+from mcrkit.gui.jobs import Job, JobQueue
+from mcrkit.gui.pictures import SLICE_AXES, slice_images
+
+__all__ = ["JobPanel", "StructureViewer", "build_form", "format_seconds", "job_line"]
+
+
+def format_seconds(seconds: float | None) -> str:
+    """``1 h 02 min``, ``3 min 05 s``, ``12.3 s`` or ``-`` for unknown.
+
+    Examples
+    --------
+    >>> format_seconds(3725), format_seconds(185), format_seconds(12.34), format_seconds(None)
+    ('1 h 02 min', '3 min 05 s', '12.3 s', '-')
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    if seconds >= 3600:
+        return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+    if seconds >= 60:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{seconds:.1f} s"
+
+
+def build_form(action: str, fields: list[Field]) -> dict[str, Any]:
+    """Input elements for ``fields``; returns name -> element (its ``.value`` is the entry)."""
+    from mcrkit.registry import descriptors
+
+    elements: dict[str, Any] = {}
+    for f in fields:
+        testid = f"{action}-{f.name}"
+        if f.kind == "bool":
+            element = ui.checkbox(f.label, value=bool(f.default))
+        elif f.kind == "choice":
+            element = ui.select(list(f.choices), label=f.label, value=f.default)
+        elif f.kind == "descriptors":
+            element = ui.select(descriptors.names(), label=f.label, multiple=True,
+                                value=list(f.default or [])).props("use-chips")
+        elif f.kind in ("int", "float"):
+            element = ui.number(f.label, value=f.default,
+                                format="%d" if f.kind == "int" else None)
+        else:
+            element = ui.input(f.label, value="" if f.default is None else str(f.default))
+        element.props(f'data-testid="{testid}"').tooltip(f.help).classes("w-full")
+        elements[f.name] = element
+    return elements
+
+
+class StructureViewer:
+    """A 2D image, or three orthogonal slices of a volume with a slider each."""
+
+    def __init__(self) -> None:
+        self.labels: np.ndarray | None = None
+        self.positions = [0.5, 0.5, 0.5]
+        with ui.row().classes("w-full gap-4") as self.row:
+            self.cells = []
+            for axis in range(3):
+                with ui.column().classes("items-center gap-1") as cell:
+                    title = ui.label("").classes("text-xs text-gray-600")
+                    image = ui.image("").classes("w-56 h-56").props(
+                        f'fit=contain no-transition no-spinner data-testid="slice-{axis}"')
+                    slider = ui.slider(min=0, max=1, step=0.01, value=0.5,
+                                       on_change=lambda e, a=axis: self._move(a, e.value))
+                    slider.props(f'label-always=false data-testid="slider-{SLICE_AXES[axis]}"')
+                self.cells.append((cell, title, image, slider))
+        self.row.set_visibility(False)
+
+    def _move(self, axis: int, fraction: float) -> None:
+        self.positions[axis] = float(fraction)
+        self._draw()
+
+    def show(self, labels: np.ndarray | None) -> None:
+        """Draw ``labels`` (None hides the viewer)."""
+        self.labels = labels
+        self.row.set_visibility(labels is not None)
+        if labels is not None:
+            self._draw()
+
+    def _draw(self) -> None:
+        assert self.labels is not None
+        pictures = slice_images(self.labels, self.positions)
+        for k, (cell, title, image, slider) in enumerate(self.cells):
+            cell.set_visibility(k < len(pictures))
+            slider.set_visibility(self.labels.ndim == 3)
+            if k < len(pictures):
+                title.set_text(pictures[k][0])
+                image.set_source(pictures[k][1])
+
+
+class JobPanel:
+    """Status, live progress, result and downloads of the selected job."""
+
+    def __init__(self, jobs: JobQueue, download: Callable[[Any], None]) -> None:
+        self.jobs = jobs
+        self.job: Job | None = None
+        self._drawn: tuple[Any, ...] = ()
+        self._download = download
+        with ui.card().classes("w-full") as self.card:
+            with ui.row().classes("items-center w-full"):
+                self.title = ui.label("").classes("text-lg font-medium")
+                self.status = ui.badge("").props('data-testid="job-status"')
+                ui.space()
+                self.cancel = ui.button("Cancel", icon="stop", color="negative",
+                                        on_click=self._cancel).props('data-testid="cancel"')
+            self.bar = ui.linear_progress(value=0, show_value=False).props("instant-feedback")
+            self.numbers = ui.label("").props('data-testid="progress"').classes("font-mono")
+            self.chart = ui.echart({
+                "animation": False,
+                "grid": {"left": 70, "right": 20, "top": 30, "bottom": 40},
+                "title": {"text": "loss", "textStyle": {"fontSize": 13}},
+                "xAxis": {"type": "value", "name": "iteration", "nameLocation": "middle",
+                          "nameGap": 25, "minInterval": 1},
+                "yAxis": {"type": "log", "axisLabel": {":formatter": "v => v.toExponential(0)"}},
+                "series": [{"type": "line", "data": [], "showSymbol": False}],
+            }).classes("w-full h-56").props('data-testid="loss-chart"')
+            self.snapshot_title = ui.label("").classes("text-sm text-gray-600")
+            self.viewer = StructureViewer()
+            self.picture = ui.image("").classes("w-full").props("fit=contain no-spinner")
+            self.message = ui.label("").classes("whitespace-pre-wrap font-mono text-sm").props(
+                'data-testid="job-message"')
+            self.downloads = ui.row().classes("gap-2")
+        self.card.set_visibility(False)
+
+    def _cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            ui.notify(f"job {self.job.id}: stopping after the current iteration"
+                      if self.job.status == "running" else f"job {self.job.id}: cancelled")
+
+    def select(self, job: Job | None) -> None:
+        """Show ``job`` (None hides the panel)."""
+        self.job, self._drawn = job, ()
+        self.card.set_visibility(job is not None)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Bring the panel up to date with its job (called by a timer)."""
+        job = self.job
+        if job is None:
+            return
+        progress, status = job.view()
+        key = (job.id, status, progress.iteration, progress.snapshot_iteration)
+        if key == self._drawn:
+            return
+        new_status = key[:2] != self._drawn[:2]
+        if new_status:
+            self._status(job, status)
+        if new_status or key[3:] != self._drawn[3:]:
+            self._snapshot(job, progress)
+        self._drawn = key
+        iterative = job.cancellable and (progress.total > 0 or status == "running")
+        for element in (self.bar, self.numbers, self.chart):
+            element.set_visibility(iterative)
+        if iterative:
+            self._progress(progress, status)
+
+    def _status(self, job: Job, status: str) -> None:
+        """Title, status, message, figure and downloads: redrawn when the status changes."""
+        self.title.set_text(f"{job.id}. {job.title}")
+        self.status.set_text(status)
+        self.status.props(f"color={_STATUS_COLORS[status]}")
+        self.cancel.set_visibility(job.active and (job.cancellable or status == "queued"))
+        outcome = job.outcome
+        figures = [p for p in (outcome.files if outcome else []) if p.suffix == ".png"]
+        self.picture.set_visibility(bool(figures) and job.action in ("view", "characterize"))
+        if figures:
+            self.picture.set_source(str(figures[0]))
+        text = job.message or ("waiting: " + _queue_text(self.jobs, job) if status == "queued"
+                               else "")
+        if job.warnings:
+            text += "\n" + "\n".join(f"warning: {w}" for w in job.warnings)
+        self.message.set_text(text)
+        self.message.classes(replace="whitespace-pre-wrap font-mono text-sm"
+                             + (" text-red-700" if status == "failed" else ""))
+        self.downloads.clear()
+        with self.downloads:
+            for path in outcome.files if outcome else []:
+                ui.button(path.name, icon="download",
+                          on_click=lambda p=path: self._download(p)).props(
+                    f'outline dense no-caps data-testid="download-{path.name}"')
+
+    def _snapshot(self, job: Job, progress: Any) -> None:
+        """The current snapshot of a running job, or the result of a finished one."""
+        outcome = job.outcome
+        labels = outcome.labels if outcome is not None else progress.snapshot
+        if outcome is None and progress.snapshot is not None:
+            self.snapshot_title.set_text(
+                f"snapshot at iteration {progress.snapshot_iteration} "
+                f"(level {progress.level + 1} of {progress.n_levels})")
+        else:
+            self.snapshot_title.set_text("result" if labels is not None else "")
+        self.viewer.show(labels)
+
+    def _progress(self, progress: Any, status: str) -> None:
+        if progress.total == 0:
+            self.numbers.set_text("preparing: reading the input, computing the targets"
+                                  if status == "running" else "")
+            return
+        self.bar.set_value(progress.iteration / progress.total)
+        loss = progress.losses[-1] if progress.losses else math.nan
+        level = (f"  level {progress.level + 1}/{progress.n_levels}"
+                 if progress.n_levels > 1 else "")
+        eta = progress.eta if status == "running" else None
+        self.numbers.set_text(
+            f"iteration {progress.iteration}/{progress.total}{level}  loss {loss:.3e}  "
+            f"elapsed {format_seconds(progress.elapsed)}  left {format_seconds(eta)}")
+        points = [[i, v] for i, v in zip(progress.iterations, progress.losses, strict=True)
+                  if v > 0]
+        self.chart.options["series"][0]["data"] = points
+        self.chart.update()
+
+
+_STATUS_COLORS = {"queued": "grey", "running": "primary", "done": "positive",
+                  "cancelled": "warning", "failed": "negative"}
+
+
+def _queue_text(jobs: JobQueue, job: Job) -> str:
+    ahead = jobs.ahead_of(job)
+    return f"{ahead} job{'s' if ahead != 1 else ''} before this one"
+
+
+def job_line(job: Job) -> str:
+    """One line of the job list: number, title, status and time."""
+    progress, status = job.view()
+    when = time.strftime("%H:%M:%S", time.localtime(job.submitted))
+    detail = (f" {progress.iteration}/{progress.total}"
+              if status == "running" and progress.total else "")
+    return f"{job.id}. {job.title} ({status}{detail}, {when})"

@@ -1,0 +1,196 @@
+"""End to end: ``mcrkit gui`` in a subprocess, driven by headless Chromium.
+
+Needs Debian's ``chromium`` (``/usr/bin/chromium``) and Playwright's Python
+package (never a browser downloaded by ``playwright install``). Without them
+the test is skipped, unless ``MCRKIT_REQUIRE_BROWSER=1`` (as in CI), where it
+fails. Screenshots go to ``$MCRKIT_TEST_ARTIFACTS`` (default: the test's
+temporary directory); with ``MCRKIT_UPDATE_SCREENSHOTS=1`` the one taken during
+the run also replaces ``docs/images/gui_run.png``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+REPOSITORY = Path(__file__).resolve().parents[2]
+SHARED_INPUT = REPOSITORY.parent / "shared" / "data" / "pymks_ms_64x64_1.npy"
+
+
+def _missing() -> str | None:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (Debian: apt-get install chromium)"
+    for module in ("playwright", "nicegui"):
+        if importlib.util.find_spec(module) is None:
+            return f"the {module} package is missing (pip install -e '.[test]')"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    reason = _missing()
+    if reason is not None:
+        if os.environ.get("MCRKIT_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"MCRKIT_REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(accept_downloads=True,
+                                      viewport={"width": 1500, "height": 1100})
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # NiceGUI's test mode
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from mcrkit.cli import main; main()", "gui", "--port",
+         str(port), "-o", str(tmp_path / "runs")],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")),
+                              daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not lines and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)  # the address is printed once the server accepts connections
+        assert lines and f"http://127.0.0.1:{port}" in lines[0], "".join(lines)
+        yield f"http://127.0.0.1:{port}", tmp_path / "runs"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(timeout=5)
+        process.stdout.close()
+    assert "Traceback" not in "".join(lines), "".join(lines)
+
+
+def _artefacts(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("MCRKIT_TEST_ARTIFACTS", tmp_path / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _input_file(tmp_path: Path) -> Path:
+    if SHARED_INPUT.exists():
+        return SHARED_INPUT
+    copy = tmp_path / SHARED_INPUT.name  # the same file ships with the package
+    copy.write_bytes(resources.files("mcrkit.data").joinpath(SHARED_INPUT.name).read_bytes())
+    return copy
+
+
+def _upload(page, path: Path) -> str:
+    page.locator('[data-testid="upload"] input[type="file"]').set_input_files(str(path))
+    message = page.get_by_test_id("upload-message")
+    message.filter(has_text=path.name).wait_for(timeout=15_000)
+    return message.inner_text()
+
+
+def _progress_text(page) -> str:
+    return page.get_by_test_id("progress").inner_text()
+
+
+def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path) -> None:
+    page = browser_page
+    url, runs = server
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    shots = _artefacts(tmp_path)
+    page.goto(url)
+    page.get_by_text("Jobs", exact=True).wait_for(timeout=15_000)
+
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a microstructure\n")
+    text = _upload(page, bad)
+    assert "upload refused" in text and "unknown file extension '.txt'" in text, text
+    assert "Traceback" not in page.content()
+    page.screenshot(path=str(shots / "gui_bad_upload.png"))
+
+    text = _upload(page, _input_file(tmp_path))  # the next upload still works
+    assert "microstructure: 2D 64 x 64, 2 phases" in text, text
+
+    page.get_by_test_id("tab-match").click()
+    page.get_by_test_id("match-shape").fill("32 32 32")  # q-input: the id is on <input>
+    page.get_by_test_id("match-max_iter").fill("10")
+    page.get_by_test_id("match-seed").fill("3")
+    page.get_by_test_id("run-match").click()
+
+    seen: list[str] = []
+    latency = []
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline:
+        status = page.get_by_test_id("job-status").inner_text()
+        if page.get_by_test_id("progress").is_visible():
+            text = _progress_text(page)
+            if text not in seen and text.startswith("iteration"):
+                seen.append(text)
+                if status == "running" and len(seen) >= 2:  # the latest picture during the run
+                    page.screenshot(path=str(shots / "gui_run.png"))
+        if status == "running":
+            begin = time.monotonic()
+            with urllib.request.urlopen(url + "/", timeout=10) as response:
+                assert response.status == 200
+            latency.append(time.monotonic() - begin)
+        if status in ("done", "failed", "cancelled"):
+            break
+        page.wait_for_timeout(300)
+    message = page.get_by_test_id("job-message").inner_text()
+    assert status == "done", f"{status}: {message}"
+    iterations = {int(t.split()[1].split("/")[0]) for t in seen}
+    assert len(iterations) >= 2 and all(0 < i <= 10 for i in iterations), seen
+    assert "left" in seen[0] and "elapsed" in seen[0]
+    print("latency of the page during the run (s):", sorted(latency))
+    assert latency and max(latency) < 3.0, latency  # the server answers during the run
+    assert page.get_by_test_id("slice-2").is_visible()  # the result's orthoslices
+    page.screenshot(path=str(shots / "gui_done.png"))
+
+    with page.expect_download() as download_info:
+        page.get_by_test_id("download-reconstruction.npy").click()
+    saved = tmp_path / "downloaded.npy"
+    download_info.value.save_as(saved)
+    labels = np.load(saved, allow_pickle=False)
+    assert labels.shape == (32, 32, 32)
+    assert set(np.unique(labels).tolist()) == {0, 1}
+    run_dirs = list(runs.iterdir())
+    assert len(run_dirs) == 1 and np.array_equal(np.load(run_dirs[0] / "reconstruction.npy"),
+                                                 labels)
+
+    hosts = {urlsplit(u).hostname for u in requests if urlsplit(u).scheme in ("http", "https",
+                                                                             "ws", "wss")}
+    assert hosts == {"127.0.0.1"}, sorted(set(requests))
+    if os.environ.get("MCRKIT_UPDATE_SCREENSHOTS") == "1":
+        shutil.copyfile(shots / "gui_run.png", REPOSITORY / "docs" / "images" / "gui_run.png")

@@ -1,0 +1,360 @@
+"""The GUI's logic without a browser: forms, uploads, the job queue, actions, pictures."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import pickle
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+pytest.importorskip("nicegui", reason="the gui extra is not installed (pip install -e '.[gui]')")
+
+from mcrkit.gui import uploads as uploads_module  # noqa: E402
+from mcrkit.gui.actions import make_job  # noqa: E402
+from mcrkit.gui.forms import FORMS, FormError, library_function, to_arguments  # noqa: E402
+from mcrkit.gui.jobs import Job, JobQueue, Outcome, Progress  # noqa: E402
+from mcrkit.gui.pictures import slice_images  # noqa: E402
+from mcrkit.gui.uploads import SessionFiles, UploadError  # noqa: E402
+
+CLI_COMMANDS = {"characterize": "characterization", "reconstruct": "reconstruction",
+                "match": "reconstruction", "smooth": "descriptor_space"}
+
+
+def _library_parameters(action):
+    """Keywords the action's workflow takes, with match's pass-through to reconstruct and the
+    segmentation of smooth's input by the reader."""
+    from mcrkit.io import read_microstructure
+    from mcrkit.workflows import reconstruct
+
+    parameters = dict(inspect.signature(library_function(action)).parameters)
+    extra = {"match": reconstruct, "smooth": read_microstructure}.get(action)
+    if extra is not None:
+        parameters = {**inspect.signature(extra).parameters, **parameters}
+    return parameters
+
+
+@pytest.mark.parametrize("action", ["characterize", "reconstruct", "match", "smooth"])
+def test_form_fields_are_the_library_and_command_line_options(action) -> None:
+    import importlib
+
+    cli = importlib.import_module(f"mcrkit.cli.{CLI_COMMANDS[action]}")
+    cli_parameters = inspect.signature(getattr(cli, action)).parameters
+    library = _library_parameters(action)
+    for f in FORMS[action]:
+        assert f.name in library, f.name
+        assert f.name in cli_parameters, f.name
+
+
+@pytest.mark.parametrize("action", ["characterize", "reconstruct", "match", "smooth"])
+def test_form_defaults_are_the_library_defaults(action) -> None:
+    library = _library_parameters(action)
+    shown = to_arguments(action, {f.name: f.default for f in FORMS[action]})
+    assert shown  # the defaults shown are real values, not all empty
+    for name, value in shown.items():
+        default = library[name].default
+        if isinstance(default, tuple):
+            value = tuple(value)
+        assert value == default, name
+    left_empty = {f.name for f in FORMS[action]} - set(shown)
+    for name in left_empty:  # an empty field means the library's own default (None)
+        if name != "periodic":
+            assert library[name].default in (None, inspect.Parameter.empty), name
+
+
+def test_form_values_become_library_arguments() -> None:
+    values = {"shape": " 64x64x32 ", "weights": "two_point=1, lineal_path=10",
+              "optimizer_options": "final_ratio=1e-5, interface=false, schedule=fast",
+              "max_iter": 40.0, "seed": "7", "descriptors": ["two_point"], "polish": True,
+              "time_limit": "2.5", "threshold": "otsu", "phases": None, "limit_to": ""}
+    arguments = to_arguments("match", values)
+    assert arguments["shape"] == (64, 64, 32) and arguments["max_iter"] == 40
+    assert arguments["weights"] == {"two_point": 1.0, "lineal_path": 10.0}
+    assert arguments["optimizer_options"] == {"final_ratio": 1e-5, "interface": False,
+                                              "schedule": "fast"}
+    assert arguments["seed"] == 7 and arguments["polish"] is True
+    assert arguments["threshold"] == "otsu" and arguments["time_limit"] == 2.5
+    assert "phases" not in arguments and "limit_to" not in arguments
+    assert to_arguments("characterize", {"periodic": "non-periodic"}) == {"periodic": False}
+    assert to_arguments("characterize", {"periodic": "default"}) == {}
+    assert to_arguments("smooth", {"strength": "0, 2,2"}) == {"strength": (0.0, 2.0, 2.0)}
+
+
+@pytest.mark.parametrize(("action", "values", "message"), [
+    ("match", {"shape": "64 by 64"}, "shape: needs two or three whole numbers"),
+    ("match", {"shape": "64"}, "shape: needs two or three whole numbers"),
+    ("match", {"max_iter": "2.5"}, "max iter: needs a whole number, got '2.5'"),
+    ("match", {"weights": "1,x"}, "weights: needs numbers"),
+    ("match", {"optimizer_options": "final_ratio"}, "optimizer options: needs NAME=VALUE"),
+    ("match", {"threshold": "bright"}, "threshold: needs a gray value or 'otsu'"),
+    ("match", {"optimizer": "newton"}, "optimizer: needs one of"),
+    ("smooth", {"strength": "strong"}, "strength: needs a number or one per axis"),
+])
+def test_bad_form_values_name_the_field(action, values, message) -> None:
+    with pytest.raises(FormError, match=message.replace("(", r"\(")):
+        to_arguments(action, values)
+
+
+# ---- uploads ---------------------------------------------------------------------------
+@pytest.fixture
+def session(tmp_path):
+    return SessionFiles(tmp_path)
+
+
+def _npy_bytes(array) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def test_uploads_are_classified(session, tmp_path) -> None:
+    import imageio.v3 as iio
+
+    import mcrkit
+
+    labels = mcrkit.data.load("pymks_ms_64x64_1")
+    upload = session.save("pymks.npy", _npy_bytes(labels))
+    assert upload.kind == "microstructure" and upload.path.parent == session.directory
+    assert upload.summary == "microstructure: 2D 64 x 64, 2 phases"
+    assert np.array_equal(np.load(upload.path), labels)
+    gray = np.random.default_rng(0).integers(0, 255, (20, 30)).astype(np.uint8)
+    assert session.save("micrograph.png",
+                        iio.imwrite("<bytes>", gray, extension=".png")).kind == "gray image"
+    path = mcrkit.characterize(labels, ["volume_fractions", "two_point"], limit_to=4).save(
+        tmp_path / "c.npz")
+    upload = session.save("c.npz", path.read_bytes())
+    assert upload.kind == "characterization" and "two_point" in upload.summary
+    assert [u.kind for u in session.of_kind("characterization", "microstructure")] == [
+        "characterization", "microstructure"]
+
+
+def test_a_refused_upload_says_why_and_is_deleted(session) -> None:
+    with pytest.raises(UploadError, match=r"notes.txt: unknown file extension '.txt'"):
+        session.save("notes.txt", b"hello\n")
+    with pytest.raises(UploadError, match=r"broken.npy: cannot be read as a '.npy' file"):
+        session.save("broken.npy", b"\x93NUMPY garbage")
+    assert list(session.directory.iterdir()) == [] and session.uploads == []
+    assert session.save("ok.npy", _npy_bytes(np.eye(3, dtype=np.uint8))).kind == "microstructure"
+
+
+class _Marker:
+    """Unpickling this would create a file: proof that uploads are never unpickled."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+def test_pickled_uploads_are_refused_without_unpickling(session, tmp_path) -> None:
+    marker = tmp_path / "unpickled"
+    data = pickle.dumps(np.array([_Marker(marker)], dtype=object))
+    payload = _npy_bytes(np.array([1, 2], dtype=np.uint8)).split(b"\n", 1)[0] + b"\n"
+    for name, content in [("object.npy", _npy_bytes(np.array([_Marker(marker)], dtype=object))),
+                          ("raw.npy", payload + data)]:
+        with pytest.raises(UploadError):
+            session.save(name, content)
+    assert not marker.exists()
+
+
+def test_upload_names_cannot_leave_the_session_directory(session, monkeypatch) -> None:
+    first = session.save("../../evil name.npy", _npy_bytes(np.eye(3, dtype=np.uint8)))
+    second = session.save("..\\evil name.npy", _npy_bytes(np.eye(3, dtype=np.uint8)))
+    assert first.path.parent == second.path.parent == session.directory
+    assert (first.name, second.path.name) == ("evil_name.npy", "evil_name-2.npy")
+    monkeypatch.setattr(uploads_module, "MAX_UPLOAD_BYTES", 10)
+    with pytest.raises(UploadError, match="more than the 0 MiB the page accepts"):
+        session.save("big.npy", b"x" * 11)
+    session.remove()
+    assert not session.directory.exists()
+
+
+# ---- jobs ------------------------------------------------------------------------------
+def _wait(condition, seconds=60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_jobs_run_one_at_a_time_in_order_and_errors_are_readable() -> None:
+    queue = JobQueue()
+    running, overlap, order = [], [], []
+    lock = threading.Lock()
+
+    def work(name, error=None):
+        def run(job):
+            with lock:
+                running.append(name)
+                overlap.append(len(running))
+            time.sleep(0.05)
+            with lock:
+                running.remove(name)
+                order.append(name)
+            if error is not None:
+                raise error
+            return Outcome(f"{name} done")
+        return run
+
+    jobs = [queue.submit(Job("smooth", "a", work("a"))),
+            queue.submit(Job("smooth", "b", work("b", ValueError("b.npy: bad phases")))),
+            queue.submit(Job("smooth", "c", work("c", RuntimeError("boom")))),
+            queue.submit(Job("smooth", "d", work("d")))]
+    skipped = queue.submit(Job("smooth", "e", work("e")))
+    skipped.cancel()
+    assert skipped.status == "cancelled"
+    _wait(lambda: not any(j.active for j in queue.jobs))
+    queue.shutdown(timeout=5)
+    assert order == ["a", "b", "c", "d"] and max(overlap) == 1
+    assert [j.status for j in jobs] == ["done", "failed", "failed", "done"]
+    assert jobs[1].message == "b.npy: bad phases"
+    assert jobs[2].message.startswith("internal error (RuntimeError: boom)")
+    assert [j.id for j in queue.jobs] == [1, 2, 3, 4, 5]
+
+
+def test_progress_estimates_the_time_left() -> None:
+    assert Progress(iteration=5, total=20, elapsed=10.0).eta == pytest.approx(30.0)
+    assert Progress().eta is None
+
+
+@pytest.fixture(scope="module")
+def characterization_upload(tmp_path_factory):
+    import mcrkit
+
+    folder = tmp_path_factory.mktemp("gui")
+    c = mcrkit.characterize(mcrkit.data.load("pymks_ms_64x64_1")[:24, :24],
+                            ["volume_fractions", "two_point"], limit_to=4)
+    session = SessionFiles(folder)
+    return session.save("target.npz", c.save(folder / "target.npz").read_bytes()), folder
+
+
+def test_cancelling_a_running_reconstruction_keeps_its_result(characterization_upload) -> None:
+    upload, folder = characterization_upload
+    queue = JobQueue()
+    job = queue.submit(make_job("reconstruct", upload, {
+        "shape": "24 24", "max_iter": 500, "seed": 1, "device": "cpu",
+        "descriptors": ["two_point"]}, folder / "runs"))
+    waiting = queue.submit(make_job("reconstruct", upload, {"shape": "24 24", "max_iter": 3},
+                                    folder / "runs"))
+    assert waiting.status == "queued" and queue.ahead_of(waiting) == 1
+    _wait(lambda: job.view()[0].iteration >= 3)
+    progress, status = job.view()
+    assert status == "running" and progress.total == 500 and progress.losses
+    assert progress.snapshot is not None and progress.snapshot.shape == (24, 24)
+    waiting.cancel()
+    job.cancel()
+    _wait(lambda: not job.active)
+    queue.shutdown(timeout=30)
+    assert job.status == "cancelled", job.message
+    assert job.message.startswith("stopped on request after")
+    assert f"saved in {job.outcome.run_dir}" in job.message
+    run = job.outcome.run_dir
+    assert json.loads((run / "run.json").read_text())["status"] == "stopped"
+    saved = np.load(run / "reconstruction.npy")
+    assert np.array_equal(saved, job.outcome.labels)
+    assert job.outcome.files[0].name == "reconstruction.npy"
+    assert {"run.json", "convergence.png"} <= {p.name for p in job.outcome.files}
+    assert job.view()[0].iteration < 500
+    assert waiting.status == "cancelled" and waiting.message == "cancelled before it started"
+    assert [p.name for p in (folder / "runs").iterdir()] == [run.name]
+
+
+def test_actions_check_their_input_and_form_before_queueing(characterization_upload) -> None:
+    upload, folder = characterization_upload
+    with pytest.raises(ValueError, match="match needs a microstructure or gray image; "
+                                         "target.npz is a characterization"):
+        make_job("match", upload, {}, folder)
+    with pytest.raises(ValueError, match="shape: give the shape of the result"):
+        make_job("reconstruct", upload, {}, folder)
+    with pytest.raises(FormError, match="seed: needs a whole number"):
+        make_job("reconstruct", upload, {"shape": "8 8", "seed": "abc"}, folder)
+
+
+def test_a_characterization_job_offers_its_result_as_an_input(tmp_path) -> None:
+    import mcrkit
+
+    session = SessionFiles(tmp_path)
+    upload = session.save("ms.npy", _npy_bytes(mcrkit.data.load("pymks_ms_64x64_1")[:16, :16]))
+    job = make_job("characterize", upload, {"descriptors": ["volume_fractions", "two_point"],
+                                            "limit_to": 3}, tmp_path / "out")
+    job.run()
+    assert job.status == "done", job.message
+    [product] = job.outcome.products
+    loaded = mcrkit.Characterization.load(product)
+    assert loaded.names == ["volume_fractions", "two_point"]
+    assert {p.suffix for p in job.outcome.files} == {".npz", ".png"}
+    assert "ms.npy" in job.message and str(session.directory) not in job.message
+
+
+# ---- pictures --------------------------------------------------------------------------
+def test_pictures_show_x_to_the_right_and_y_up() -> None:
+    import base64
+
+    import imageio.v3 as iio
+
+    labels = np.zeros((4, 3), dtype=np.uint8)
+    labels[3, 0] = 1  # x = 3 (right), y = 0 (bottom)
+    [(title, url)] = slice_images(labels)
+    image = iio.imread(base64.b64decode(url.split(",", 1)[1]))
+    scale = image.shape[1] // 4
+    assert title == "4 x 3" and image.shape == (3 * scale, 4 * scale, 3)
+    bright = image[..., 0] > 128
+    assert bright[-1, -1] and bright[-scale:, -scale:].all() and bright.sum() == scale**2
+    volume = np.zeros((5, 6, 7), dtype=np.uint8)
+    volume[:, :, 6] = 1
+    titles = [t for t, _ in slice_images(volume, (0.0, 0.99, 1.0))]
+    assert titles == ["normal to x, x = 0 of 5", "normal to y, y = 5 of 6",
+                      "normal to z, z = 6 of 7"]
+
+
+# ---- command line ----------------------------------------------------------------------
+def test_gui_command_prints_the_address_and_warns_off_localhost(monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    import mcrkit.gui.app as gui_app
+    from mcrkit.cli import app
+
+    calls = []
+
+    def fake_serve(host, port, output, *, ready):
+        calls.append((host, port, str(output)))
+        ready()
+
+    monkeypatch.setattr(gui_app, "serve", fake_serve)
+    runner = CliRunner()
+    local = runner.invoke(app, ["gui"])
+    assert local.exit_code == 0 and "http://127.0.0.1:8080" in local.output
+    assert "authentication" not in local.output
+    remote = runner.invoke(app, ["gui", "--host", "0.0.0.0", "--port", "9000", "-o", "out"])
+    assert remote.exit_code == 0 and "http://0.0.0.0:9000" in remote.output
+    assert "there is no authentication" in remote.output
+    assert calls == [("127.0.0.1", 8080, "mcrkit-runs"), ("0.0.0.0", 9000, "out")]
+
+
+def test_a_busy_port_is_refused_with_advice() -> None:
+    import socket
+
+    from mcrkit.gui.app import check_port
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}.*--port"):
+            check_port("127.0.0.1", port)
+
+
+def test_the_command_line_does_not_load_the_gui_stack() -> None:
+    code = ("import sys, mcrkit.cli; "
+            "print(sorted(m for m in ('nicegui', 'fastapi', 'uvicorn') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert result.stdout.strip() == "[]"
