@@ -5,17 +5,24 @@ r"""Validation report: a result against its original, with the original's natura
 - the descriptors the reconstruction optimized (exact values on the discrete
   result against the target characterization), and
 - statistics the optimizer may not have seen, computed exactly on discrete
-  labels by :func:`mcrkit.validation.slice_statistics`: volume fraction, S2
-  of every vector with :math:`|r| \le` ``limit_to``, the lineal path along
-  both in-plane axes, the cumulative chord length distribution, the mean
-  chord length and the interface density,
+  labels by :func:`mcrkit.validation.slice_statistics`: volume fraction
+  :math:`\phi`, S2 of every vector with :math:`|r| \le` ``limit_to`` (as the
+  scaled autocovariance :math:`(S_2(r) - \phi^2) / (\phi - \phi^2)`), the
+  lineal path along both in-plane axes (as :math:`L(r) / \phi`), the
+  cumulative chord length distribution, the mean chord length and the
+  interface density,
 
 per phase and, for a 3D result, per slicing axis (normal to x, y, z; the
-statistics of all slices pooled). Each line gives the deviation (RMSE over
-the components of a curve, absolute difference of a scalar), the natural
-spread of that deviation and whether the deviation lies within
-:data:`TOLERANCE` spreads. A line also says whether the optimizer saw the
-statistic (``optimized``).
+statistics of all slices pooled). S2 and the lineal path are compared in
+their scaled forms so that their lines judge the shape of the curves; the
+volume fraction has a line of its own (unscaled, a change of :math:`\phi`
+moves every component of S2 together and would swamp the shape in the
+spread). Each line gives the deviation (RMSE over the components of a curve,
+absolute difference of a scalar), the natural spread of that deviation and
+whether the deviation lies within :data:`TOLERANCE` spreads. A line also says
+whether the optimizer saw the statistic (``optimized``). The raw fidelity
+figures of :func:`mcrkit.validation.compare` (S2 RMSE, ...) are included
+unchanged under ``fidelity``: they are what ``match`` prints.
 
 The spread
 ----------
@@ -28,8 +35,13 @@ from the original itself:
    offsets of a quarter side (2D: 16 windows) or a third side (3D: 27
    blocks), wrapping around (structures are periodic). Each window holds a
    fraction :math:`f = n_w / n` of the original's voxels.
-2. Compute every statistic on every window; :math:`\sigma_w` is the standard
-   deviation of each component over the windows.
+2. Compute every statistic on every window; :math:`s^2` is the sample
+   variance of each component over the windows. Overlapping windows are
+   correlated: for a spatial average, the covariance of two windows is about
+   the variance times the fraction they share, so
+   :math:`E[s^2] = \sigma_w^2 (1 - \bar\rho)` with :math:`\bar\rho` the mean
+   shared fraction of two different windows (0.2 in 2D, 0.14 in 3D), and
+   :math:`\sigma_w^2 = s^2 / (1 - \bar\rho)`.
 3. A statistic is a spatial average, so its variance falls as one over the
    area (volume) averaged once that area spans many correlation lengths:
    the original's full-size value has variance :math:`\sigma_w^2 f`. The
@@ -41,10 +53,14 @@ from the original itself:
    spread is the root mean square of :math:`\sigma` over its components,
    which is the expected RMSE of two independent samples.
 
-A result lies within the spread if its deviation is at most
-:data:`TOLERANCE` times the spread (for a scalar, a two-sigma band). A
-structure compared with itself deviates by zero; a shuffled structure with the
-same volume fractions lies far outside on S2, the lineal path and chords.
+On uncorrelated noise this reproduces the binomial variance of the volume
+fraction, :math:`2 \phi (1 - \phi) / n`, within a few percent (tested). A
+result lies within the spread if its deviation is at most :data:`TOLERANCE`
+times the spread (for a scalar, a two-sigma band). A structure compared with
+itself deviates by zero; a shuffled structure with the same volume fractions
+lies far outside on S2, the lineal path and chords. Windows only estimate
+what they can see: correlations longer than half the original are not in the
+spread, and windows narrower than ``limit_to`` wrap around.
 
 Files
 -----
@@ -106,17 +122,30 @@ _SEEN_BY = {
 }
 
 
-def _windows(labels: np.ndarray) -> tuple[list[np.ndarray], float]:
-    """Periodic half-size sub-windows of ``labels`` and the fraction of voxels each holds."""
+def _windows(labels: np.ndarray) -> tuple[list[np.ndarray], float, float]:
+    """Periodic half-size sub-windows of ``labels``, the fraction of voxels each holds and
+    the mean overlap (as a fraction of a window) of two different windows."""
     offsets = 4 if labels.ndim == 2 else 3
     size = [max(n // 2, 1) for n in labels.shape]
     starts = [sorted({k * n // offsets for k in range(offsets)}) for n in labels.shape]
+    corners = list(itertools.product(*starts))
     windows = []
-    for start in itertools.product(*starts):
+    for start in corners:
         index = np.ix_(*[(s + np.arange(w)) % n
                          for s, w, n in zip(start, size, labels.shape, strict=True)])
         windows.append(labels[index])
-    return windows, math.prod(size) / labels.size
+    overlaps = [math.prod(max(0, w - min((b - a) % n, (a - b) % n)) / w
+                          for a, b, w, n in zip(first, second, size, labels.shape, strict=True))
+                for first, second in itertools.permutations(corners, 2)]
+    return windows, math.prod(size) / labels.size, float(np.mean(overlaps)) if overlaps else 0.0
+
+
+def _spread_scale(original: np.ndarray, result_size: int) -> tuple[list[np.ndarray], float]:
+    """The original's sub-windows, and the factor from their sample variance to the variance
+    of a result's deviation from the original (module docstring, steps 3 and 4)."""
+    windows, fraction, overlap = _windows(original)
+    result_fraction = fraction * original.size / min(result_size, original.size)
+    return windows, (fraction + result_fraction) / (1.0 - overlap)
 
 
 def _all_statistics(labels: np.ndarray, axis: int | None, n_phases: int,
@@ -139,7 +168,7 @@ def _all_statistics(labels: np.ndarray, axis: int | None, n_phases: int,
 
 
 def _line(original: np.ndarray, result: np.ndarray, samples: np.ndarray | None,
-          fractions: tuple[float, float]) -> dict[str, Any]:
+          scale: float) -> dict[str, Any]:
     """Deviation, spread and verdict of one statistic (see the module docstring)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: a phase absent
@@ -149,7 +178,7 @@ def _line(original: np.ndarray, result: np.ndarray, samples: np.ndarray | None,
     if samples is not None and len(samples) > 1:
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # components no window has
-            sigma = np.nanstd(samples, axis=0, ddof=1) * math.sqrt(sum(fractions))
+            sigma = np.nanstd(samples, axis=0, ddof=1) * math.sqrt(scale)
             spread = float(np.sqrt(np.nanmean(sigma**2)))
         if math.isfinite(spread) and math.isfinite(deviation):
             line.update(spread=spread, within=bool(deviation <= TOLERANCE * spread),
@@ -171,8 +200,7 @@ def _json_ready(value: Any) -> Any:
 def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
                      optimized: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Report lines of the statistics, and :func:`mcrkit.validation.compare`'s dict."""
-    windows, fraction = _windows(ref.labels)
-    fractions = (fraction, fraction * ref.labels.size / min(res.size, ref.labels.size))
+    windows, scale = _spread_scale(ref.labels, res.size)
     lines, per_axis = [], {}
     reference_isolated = isolated_fraction(ref.labels)
     for name, ref_axis, axis in axis_pairs(ref.ndim, res.ndim):
@@ -186,7 +214,7 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
             lines.append({"kind": "statistic", "axis": name, "statistic": key[0],
                           "phase": key[1],
                           "optimized": any(d in optimized for d in _SEEN_BY[key[0]]),
-                          **_line(value, got[key], stack, fractions)})
+                          **_line(value, got[key], stack, scale)})
         rows = [fidelity_row(want["_raw", p], got["_raw", p]) for p in range(ref.n_phases)]
         per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
         per_axis[name]["isolated_fraction"] = isolated_fraction(res)
@@ -215,15 +243,13 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
     phases = tuple(range(target.n_phases))
     got = characterize(Microstructure(res, phases), request,
                        isotropic=res.ndim == 2 and len(target.shape) == 3)
-    samples, fractions = None, (0.0, 0.0)
+    samples, scale = None, 0.0
     if original is not None:
-        windows, fraction = _windows(original.labels)
+        windows, scale = _spread_scale(original.labels, res.size)
         if min(windows[0].shape) > 1:
             isotropic = not target.per_axis and original.ndim == 3
             samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
                        for w in windows]
-            fractions = (fraction, fraction * original.labels.size
-                         / min(res.size, original.labels.size))
     lines = []
     for name, ref_axis, axis in axis_pairs(len(target.shape), res.ndim):
         for descriptor in request:
@@ -234,7 +260,7 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
             if want.shape == value.shape:
                 lines.append({"kind": "descriptor", "axis": name, "statistic": descriptor,
                               "phase": None,
-                              "optimized": True, **_line(want, value, stack, fractions)})
+                              "optimized": True, **_line(want, value, stack, scale)})
     return lines
 
 

@@ -118,9 +118,11 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
     """
     plt = pyplot(save)
     has_curves = report["original"] is not None
-    fig = plt.figure(figsize=(11.5 if has_curves else 5.5, 5.2), layout="constrained")
+    fig = plt.figure(figsize=(11.5 if has_curves else 5.5, 5.2))
+    # fixed margins: a layout engine would draw the figure twice
     grid = fig.add_gridspec(3, 2 if has_curves else 1, width_ratios=[1.1, 1] if has_curves
-                            else [1])
+                            else [1], left=0.16 if has_curves else 0.3, right=0.98,
+                            top=0.9, bottom=0.08, wspace=0.12, hspace=0.55)
     if report["lines"]:
         _draw_table(fig.add_subplot(grid[:, 0]), report)
     if has_curves:

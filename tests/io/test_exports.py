@@ -1,0 +1,120 @@
+"""Exports: .vti layout as the VTK format specifies it, exact round trips of every format."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from mcrkit.io import read_microstructure
+from mcrkit.io.exports import export
+from mcrkit.io.vti import read_vti
+from mcrkit.microstructure import MicrostructureError, from_array
+
+
+def coded_volume(shape=(5, 4, 3)) -> np.ndarray:
+    """Labels that encode their own position: phase = (x + 2 y + 3 z) % 4 (times 50)."""
+    x, y, z = np.indices(shape)
+    return ((x + 2 * y + 3 * z) % 4) * 50
+
+
+def parse_vti(path):
+    """Independent reading of what write_vti promises: XML header and raw appended bytes."""
+    raw = path.read_bytes()
+    head, _, rest = raw.partition(b"<AppendedData")
+    root = ET.fromstring(head + b"</VTKFile>")
+    payload = rest[rest.index(b"_") + 1:]
+    nbytes = int.from_bytes(payload[:8], "little")
+    return root, payload[8:8 + nbytes]
+
+
+def test_vti_layout_matches_the_vtk_image_data_specification(tmp_path) -> None:
+    volume = coded_volume()
+    path = export(volume, tmp_path / "v.vti", voxel_size=(0.5, 1.0, 2.0))[0]
+    root, data = parse_vti(path)
+    assert root.get("type") == "ImageData" and root.get("header_type") == "UInt64"
+    image = root.find("ImageData")
+    assert image.get("WholeExtent") == "0 5 0 4 0 3"  # points: cells + 1 per axis
+    assert image.get("Origin") == "0 0 0"
+    assert [float(v) for v in image.get("Spacing").split()] == [0.5, 1.0, 2.0]
+    array = image.find("Piece/CellData/DataArray")
+    assert array.get("Name") == "material" and array.get("type") == "UInt8"
+    assert image.find("Piece/CellData").get("Scalars") == "material"
+    flat = np.frombuffer(data, dtype=np.uint8)
+    assert flat.size == 5 * 4 * 3
+    # cell i = x + X (y + Y z): x runs fastest; values are phases 0..P-1
+    for x, y, z in [(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1), (4, 3, 2)]:
+        assert flat[x + 5 * (y + 4 * z)] == (x + 2 * y + 3 * z) % 4
+    values = image.find("FieldData/DataArray[@Name='label_values']").text.split()
+    assert [float(v) for v in values] == [0, 50, 100, 150]
+
+
+def test_vti_reads_back_identical_labels_2d_and_3d(tmp_path) -> None:
+    for labels in (coded_volume(), coded_volume()[:, :, 0]):
+        path = export(labels, tmp_path / f"l{labels.ndim}.vti")[0]
+        back = read_vti(path)
+        assert np.array_equal(np.asarray(back["label_values"])[back["labels"]], labels)
+        assert back["spacing"] == (1.0, 1.0, 1.0)
+    root, _ = parse_vti(tmp_path / "l2.vti")
+    assert root.find("ImageData").get("WholeExtent") == "0 5 0 4 0 1"  # one cell thick
+
+
+@pytest.mark.parametrize("suffix", [".tif", ".h5", ".npy"])
+def test_round_trips_are_exact(tmp_path, suffix) -> None:
+    volume = coded_volume((6, 5, 4))
+    path = export(volume, tmp_path / f"v{suffix}", voxel_size=(0.25, 0.25, 1.5))[0]
+    back = read_microstructure(path)
+    assert np.array_equal(np.asarray(back.label_values)[back.labels], volume)
+    if suffix == ".h5":
+        assert back.voxel_size == (0.25, 0.25, 1.5)
+        import h5py
+
+        with h5py.File(path) as h5:
+            attrs = h5["labels"].attrs
+            assert list(attrs["label_values"]) == [0, 50, 100, 150]
+            assert attrs["axes"] == "x,y,z"
+
+
+def test_tiff_stack_is_pages_first_with_imagej_spacing(tmp_path) -> None:
+    import tifffile
+
+    volume = coded_volume((6, 5, 4))
+    path = export(volume, tmp_path / "v.tif", voxel_size=(0.5, 0.5, 2.0))[0]
+    with tifffile.TiffFile(path) as tif:
+        pages = tif.asarray()
+        assert tif.imagej_metadata["spacing"] == 2.0
+    assert pages.shape == (4, 6, 5)
+    assert np.array_equal(pages[2], volume[:, :, 2])
+
+
+def test_png_slices_one_file_per_slice(tmp_path) -> None:
+    volume = coded_volume((6, 5, 4))
+    written = export(volume, tmp_path / "slices" / "cut.png", axis="y")
+    assert [p.name for p in written] == [f"cut_y{k}.png" for k in range(5)]
+    assert np.array_equal(read_microstructure(written[3]).labels,
+                          from_array(volume[:, 3, :]).labels)
+
+
+def test_run_directory_export_carries_label_values_and_voxel_size(tmp_path) -> None:
+    import mcrkit
+
+    original = from_array(mcrkit.data.load("pymks_ms_64x64_1")[:16, :16] * 255, voxel_size=0.2)
+    run = tmp_path / "run"
+    mcrkit.match(original, add_dimension=8, limit_to=3, max_iter=3, seed=0, device="cpu",
+                 run_dir=run, report=False)
+    back = read_microstructure(export(run, tmp_path / "r.h5")[0])
+    assert back.label_values == (0, 255) and back.voxel_size == (0.2, 0.2, 0.2)
+    assert np.array_equal(back.labels, np.load(run / "reconstruction.npy"))
+    assert not (run / "report.json").exists()  # report=False
+    assert json.loads((run / "run.json").read_text())["status"] == "max_iter"
+
+
+def test_bad_export_requests_name_the_fix(tmp_path) -> None:
+    with pytest.raises(MicrostructureError, match="give to= one of vti, tiff"):
+        export(coded_volume(), tmp_path / "v.xyz")
+    with pytest.raises(MicrostructureError, match="needs a file name ending in .vti"):
+        export(coded_volume(), tmp_path / "v.h5", to="vti")
+    with pytest.raises(MicrostructureError, match="voxel_size"):
+        export(coded_volume(), tmp_path / "v.vti", voxel_size=(1, 2))

@@ -1,0 +1,112 @@
+"""The validation report: verdicts against the natural spread, and the end-of-run files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import mcrkit
+from mcrkit.generators import gaussian_random_field
+from mcrkit.report import format_report, validation_report
+from mcrkit.validation import compare
+
+EXAMPLE = mcrkit.data.load("pymks_ms_64x64_1")
+
+
+def verdicts(report):
+    return {(line["axis"], line["statistic"], line["phase"]): line["within"]
+            for line in report["lines"]}
+
+
+@pytest.mark.parametrize("name", ["pymks_ms_64x64_1", "alloy_resized_s"])
+def test_structure_vs_itself_is_within_and_vs_a_shuffle_outside(name) -> None:
+    original = mcrkit.data.load(name)
+    same = validation_report(original, original)
+    assert same["summary"]["outside"] == 0 and same["summary"]["unjudged"] == 0
+    assert all(line["deviation"] == 0 for line in same["lines"])
+    shuffled = np.random.default_rng(3).permutation(original.ravel()).reshape(original.shape)
+    report = validation_report(original, shuffled)
+    outside = {(line["statistic"], line["phase"]) for line in report["summary"]["outside_lines"]}
+    for statistic in ("s2", "lineal_path", "chord_length"):
+        assert {(statistic, 0), (statistic, 1)} <= outside
+    assert ("volume_fraction", 0) not in outside  # the shuffle keeps the fractions exactly
+
+
+def test_3d_self_comparison_is_judged_per_axis() -> None:
+    volume = gaussian_random_field((20, 20, 20), (3.0, 3.0, 1.5), seed=2)
+    report = validation_report(volume, volume, limit_to=4)
+    assert {line["axis"] for line in report["lines"]} == {"x", "y", "z"}
+    assert report["summary"]["outside"] == 0
+    stacked = np.repeat(volume[:, :, :1], 20, axis=2)  # columns along z
+    flagged = {(ln["axis"], ln["statistic"]) for ln in validation_report(
+        volume, stacked, limit_to=4)["summary"]["outside_lines"]}
+    assert ("x", "s2") in flagged and ("y", "lineal_path") in flagged
+
+
+def test_independent_samples_of_one_structure_are_within() -> None:
+    a = gaussian_random_field((64, 64), 3.0, seed=1)
+    b = gaussian_random_field((64, 64), 3.0, seed=2)
+    assert validation_report(a, b)["summary"]["outside"] == 0
+
+
+def test_spread_of_volume_fraction_is_the_binomial_one_on_uncorrelated_noise() -> None:
+    # Var(phi_a - phi_b) = 2 phi (1 - phi) / n for two independent Bernoulli images.
+    rng = np.random.default_rng(1234)
+    n, phi = 48, 0.3
+    spreads = []
+    for _ in range(20):
+        a, b = ((rng.random((n, n)) < phi).astype(int) for _ in range(2))
+        line = validation_report(a, b, limit_to=3)["lines"][0]
+        assert line["statistic"] == "volume_fraction"
+        spreads.append(line["spread"] ** 2)
+    assert np.sqrt(np.mean(spreads)) == pytest.approx(np.sqrt(2 * phi * (1 - phi)) / n, rel=0.1)
+
+
+def test_fidelity_is_exactly_compare_and_table_lists_every_line() -> None:
+    rng = np.random.default_rng(5)
+    noisy = np.where(rng.random(EXAMPLE.shape) < 0.03, 1 - EXAMPLE, EXAMPLE)
+    report = validation_report(EXAMPLE, noisy, limit_to=6)
+    assert report["fidelity"] == compare(EXAMPLE, noisy, limit_to=6)
+    table = format_report(report)
+    assert table.count("\n") == len(report["lines"]) + 1
+    assert "OUTSIDE" in table and "(not optimized)" in table
+
+
+def test_three_phases_and_missing_phase() -> None:
+    labels = np.indices((24, 24)).sum(0) // 8 % 3
+    result = np.where(labels == 2, 1, labels)  # phase 2 gone
+    report = validation_report(labels, result, limit_to=3)
+    assert {line["phase"] for line in report["lines"]} == {0, 1, 2, None}
+    json.dumps(report, allow_nan=False)  # NaN of the absent phase written as null
+    with pytest.raises(ValueError, match="has phase 3 but the original"):
+        validation_report(labels, labels + 1)
+
+
+def test_match_writes_the_report_and_prints_the_same_fidelity(tmp_path) -> None:
+    run = tmp_path / "run"
+    result = mcrkit.match(EXAMPLE[:32, :32], add_dimension=8, limit_to=4, max_iter=20, seed=0,
+                          device="cpu", run_dir=run)
+    report = json.loads((run / "report.json").read_text())
+    assert (run / "report.png").stat().st_size > 10_000
+    assert report["fidelity"] == json.loads(json.dumps(result.comparison))
+    assert json.loads((run / "run.json").read_text())["comparison"] == report["fidelity"]
+    descriptors = [ln for ln in report["lines"] if ln["kind"] == "descriptor"]
+    assert {(ln["axis"], ln["statistic"]) for ln in descriptors} == {
+        (axis, name) for axis in "xyz" for name in ("two_point", "lineal_path")}
+    assert all(ln["spread"] is not None for ln in descriptors)
+    assert report["errors"] == pytest.approx(result.errors)
+
+
+def test_reconstruct_writes_a_descriptor_report(tmp_path) -> None:
+    c = mcrkit.characterize(EXAMPLE, ["two_point"], limit_to=4)
+    mcrkit.reconstruct(c, (24, 24), max_iter=10, seed=0, device="cpu", run_dir=tmp_path / "r")
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["original"] is None and report["fidelity"] is None
+    assert [(ln["axis"], ln["statistic"], ln["within"]) for ln in report["lines"]] == [
+        ("2d", "two_point", None)]
+    assert (tmp_path / "r" / "report.png").is_file()
+    mcrkit.reconstruct(c, (24, 24), max_iter=2, seed=0, device="cpu", run_dir=tmp_path / "q",
+                       report=False)
+    assert not (tmp_path / "q" / "report.json").exists()

@@ -1,0 +1,70 @@
+"""``mcrkit view``, ``export`` and ``compare`` through typer's runner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+import mcrkit
+from mcrkit.cli import app
+from mcrkit.io.vti import read_vti
+
+runner = CliRunner()
+EXAMPLE = str(mcrkit.data.path("pymks_ms_64x64_1"))
+
+
+def test_view_saves_each_kind(tmp_path, small_run) -> None:
+    run_dir, _ = small_run
+    for args, name in [([EXAMPLE], "m.png"), ([str(run_dir)], "conv.png"),
+                       ([str(run_dir), "--kind", "microstructure"], "vol.png"),
+                       ([str(run_dir), "--kind", "characterization"], "char.png")]:
+        result = runner.invoke(app, ["view", *args, "--save", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_view_animates_a_run(tmp_path, small_run) -> None:
+    run_dir, _ = small_run
+    result = runner.invoke(app, ["view", str(run_dir), "--animate", str(tmp_path / "a.gif")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.gif").stat().st_size > 1000
+
+
+def test_export_vti_from_a_run_keeps_the_labels(tmp_path, small_run) -> None:
+    run_dir, result = small_run
+    out = tmp_path / "result.vti"
+    done = runner.invoke(app, ["export", str(run_dir), "-o", str(out), "--voxel-size", "0.5"])
+    assert done.exit_code == 0, done.output
+    back = read_vti(out)
+    assert np.array_equal(back["labels"], result.labels)
+    assert back["spacing"] == (0.5, 0.5, 0.5)
+
+
+def test_compare_self_and_shuffled(tmp_path) -> None:
+    same = runner.invoke(app, ["compare", EXAMPLE, EXAMPLE, "-o", str(tmp_path / "self")])
+    assert same.exit_code == 0, same.output
+    assert "11 within the natural spread (x2), 0 outside" in same.output
+    assert json.loads((tmp_path / "self" / "report.json").read_text())["summary"]["outside"] == 0
+    labels = mcrkit.data.load("pymks_ms_64x64_1")
+    shuffled = tmp_path / "shuffled.npy"
+    np.save(shuffled, np.random.default_rng(0).permutation(labels.ravel()).reshape(labels.shape))
+    other = runner.invoke(app, ["compare", EXAMPLE, str(shuffled), "-o", str(tmp_path / "sh")])
+    assert other.exit_code == 0, other.output
+    for statistic in ("S2 scaled", "lineal path", "chord length CDF"):
+        assert any(statistic in line and "OUTSIDE" in line for line in other.output.splitlines())
+    assert (tmp_path / "sh" / "report.png").stat().st_size > 10_000
+
+
+def test_bad_inputs_exit_2_with_a_message(tmp_path) -> None:
+    for args, message in [
+        (["view", str(tmp_path / "none.npy")], "no such file"),
+        (["view", EXAMPLE, "--kind", "nope", "--save", str(tmp_path / "x.png")], "unknown view"),
+        (["export", EXAMPLE, "-o", str(tmp_path / "x.abc")], "--to"),
+        (["export", EXAMPLE, "-o", str(tmp_path / "x.vti"), "--voxel-size", "a"], "numbers"),
+        (["compare", EXAMPLE, str(tmp_path / "none.npy")], "No such file"),
+    ]:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output, (args, result.output)
