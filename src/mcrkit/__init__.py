@@ -33,6 +33,8 @@ _LAZY = {
     "read_microstructure": "mcrkit.io",
     "from_array": "mcrkit.microstructure",
     "list_descriptors": "mcrkit.descriptors.selection",
+    "export": "mcrkit.io.exports",
+    "validation_report": "mcrkit.report",
     "view": "mcrkit.plotting.view",
 }
 

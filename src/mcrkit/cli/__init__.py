@@ -14,6 +14,7 @@ from mcrkit.cli import (  # noqa: F401
     descriptor_space,
     gui,
     reconstruction,
+    viewing,
 )
 from mcrkit.cli.common import app
 
