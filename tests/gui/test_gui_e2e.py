@@ -185,6 +185,12 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     labels = np.load(saved, allow_pickle=False)
     assert labels.shape == (32, 32, 32)
     assert set(np.unique(labels).tolist()) == {0, 1}
+    with page.expect_download() as download_info:  # an export for ParaView, made on request
+        page.get_by_test_id("export-vti").click()
+    download_info.value.save_as(tmp_path / "downloaded.vti")
+    from mcrkit.io.vti import read_vti
+
+    assert np.array_equal(read_vti(tmp_path / "downloaded.vti")["labels"], labels)
     run_dirs = list(runs.iterdir())
     assert len(run_dirs) == 1 and np.array_equal(np.load(run_dirs[0] / "reconstruction.npy"),
                                                  labels)

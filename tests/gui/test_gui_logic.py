@@ -23,7 +23,15 @@ from mcrkit.gui.pictures import slice_images  # noqa: E402
 from mcrkit.gui.uploads import SessionFiles, UploadError  # noqa: E402
 
 CLI_COMMANDS = {"characterize": "characterization", "reconstruct": "reconstruction",
-                "match": "reconstruction", "smooth": "descriptor_space"}
+                "match": "reconstruction", "merge": "descriptor_space",
+                "interpolate": "descriptor_space", "smooth": "descriptor_space"}
+
+
+def _cli_parameters(action):
+    import importlib
+
+    cli = importlib.import_module(f"mcrkit.cli.{CLI_COMMANDS[action]}")
+    return inspect.signature(getattr(cli, action)).parameters
 
 
 def _library_parameters(action):
@@ -39,25 +47,25 @@ def _library_parameters(action):
     return parameters
 
 
-@pytest.mark.parametrize("action", ["characterize", "reconstruct", "match", "smooth"])
+@pytest.mark.parametrize("action", list(CLI_COMMANDS))
 def test_form_fields_are_the_library_and_command_line_options(action) -> None:
-    import importlib
-
-    cli = importlib.import_module(f"mcrkit.cli.{CLI_COMMANDS[action]}")
-    cli_parameters = inspect.signature(getattr(cli, action)).parameters
+    assert set(FORMS) == set(CLI_COMMANDS)
+    cli_parameters = _cli_parameters(action)
     library = _library_parameters(action)
     for f in FORMS[action]:
         assert f.name in library, f.name
         assert f.name in cli_parameters, f.name
 
 
-@pytest.mark.parametrize("action", ["characterize", "reconstruct", "match", "smooth"])
+@pytest.mark.parametrize("action", list(CLI_COMMANDS))
 def test_form_defaults_are_the_library_defaults(action) -> None:
     library = _library_parameters(action)
     shown = to_arguments(action, {f.name: f.default for f in FORMS[action]})
     assert shown  # the defaults shown are real values, not all empty
     for name, value in shown.items():
         default = library[name].default
+        if default is inspect.Parameter.empty:  # the library asks for a value: the CLI's
+            default = _cli_parameters(action)[name].default
         if isinstance(default, tuple):
             value = tuple(value)
         assert value == default, name
@@ -255,8 +263,8 @@ def test_cancelling_a_running_reconstruction_keeps_its_result(characterization_u
     queue.shutdown(timeout=30)
     assert job.status == "cancelled", job.message
     assert job.message.startswith("stopped on request after")
-    assert f"saved in {job.outcome.run_dir}" in job.message
-    run = job.outcome.run_dir
+    assert f"saved in {job.outcome.result}" in job.message
+    run = job.outcome.result
     assert json.loads((run / "run.json").read_text())["status"] == "stopped"
     saved = np.load(run / "reconstruction.npy")
     assert np.array_equal(saved, job.outcome.labels)
@@ -272,7 +280,7 @@ def test_actions_check_their_input_and_form_before_queueing(characterization_upl
     with pytest.raises(ValueError, match="match needs a microstructure or gray image; "
                                          "target.npz is a characterization"):
         make_job("match", upload, {}, folder)
-    with pytest.raises(ValueError, match="shape: give the shape of the result"):
+    with pytest.raises(ValueError, match=r"shape: needed \(e.g. 64 64 64\)"):
         make_job("reconstruct", upload, {}, folder)
     with pytest.raises(FormError, match="seed: needs a whole number"):
         make_job("reconstruct", upload, {"shape": "8 8", "seed": "abc"}, folder)
@@ -358,3 +366,55 @@ def test_the_command_line_does_not_load_the_gui_stack() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, timeout=60)
     assert result.stdout.strip() == "[]"
+
+
+def test_merge_and_interpolate_jobs_feed_reconstructions(tmp_path) -> None:
+    import mcrkit
+
+    image = mcrkit.data.load("pymks_ms_64x64_1")
+    session = SessionFiles(tmp_path)
+    ends = []
+    for name, crop in [("a.npz", image[:32, :32]), ("b.npz", image[32:, 32:])]:
+        c = mcrkit.characterize(crop, ["volume_fractions", "two_point"], limit_to=4)
+        ends.append(session.save(name, c.save(tmp_path / name).read_bytes()))
+    job = make_job("interpolate", ends[0], {"c_to": str(ends[1].path), "n_steps": 3},
+                   tmp_path / "out")
+    job.run()
+    assert job.status == "done", job.message
+    assert job.message.splitlines() == ["step_00.npz: t = 0", "step_01.npz: t = 0.5",
+                                        "step_02.npz: t = 1"]
+    first, middle, last = (mcrkit.Characterization.load(p) for p in job.outcome.products)
+    np.testing.assert_allclose(middle.values["two_point"],
+                               (first.values["two_point"] + last.values["two_point"]) / 2)
+    merge = make_job("merge", ends[0], {"views": [str(ends[1].path)], "tolerance": 1.0},
+                     tmp_path / "out")
+    merge.run()
+    assert merge.status == "done", merge.message
+    assert merge.message.startswith("a.npz: normal to x") and "b.npz: normal to z" in merge.message
+    merged = mcrkit.Characterization.load(merge.outcome.products[0])
+    assert merged.per_axis and str(tmp_path) not in merge.message.split("\n")[0]
+    with pytest.raises(ValueError, match=r"c to: needed"):
+        make_job("interpolate", ends[0], {"n_steps": 3}, tmp_path / "out")
+
+
+def test_results_export_to_other_tools_formats(tmp_path) -> None:
+    import mcrkit
+    from mcrkit.gui.actions import export_formats, export_result
+    from mcrkit.io import read_microstructure
+    from mcrkit.io.vti import read_vti
+
+    session = SessionFiles(tmp_path)
+    upload = session.save("ms.npy", _npy_bytes(mcrkit.data.load("pymks_ms_64x64_1")[:20, :24]))
+    job = make_job("smooth", upload, {"strength": "1"}, tmp_path / "out")
+    job.run()
+    assert job.status == "done", job.message
+    labels = job.outcome.labels
+    assert export_formats(job.outcome) == ("vti", "tiff", "h5", "png")
+    for fmt in ("tiff", "h5", "png"):
+        path = export_result(job.outcome, fmt)
+        assert path.parent.name == "exports" and path.stem == "ms-smoothed"
+        assert np.array_equal(read_microstructure(path).labels, labels), fmt
+    assert np.array_equal(read_vti(export_result(job.outcome, "vti"))["labels"], labels)
+    with pytest.raises(ValueError, match="cannot export this result as 'stl'"):
+        export_result(job.outcome, "stl")
+    assert export_formats(Outcome("no structure")) == ()

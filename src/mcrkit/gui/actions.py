@@ -6,8 +6,11 @@ action        input                           result (downloads)
 characterize  microstructure or gray image    ``.npz`` characterization, its figure
 reconstruct   characterization                run directory (labels, run.json, ...)
 match         microstructure or gray image    run directory, compared with the input
+merge         2D characterization (+ views)   per-axis ``.npz``, realizability, figure
+interpolate   characterization (t = 0)        ``step_00.npz``, ``step_01.npz``, ...
 smooth        microstructure or gray image    ``.npy`` microstructure, its figure
-view          any upload or result            figure (:func:`mcrkit.view`)
+view          microstructure or               figure (:func:`mcrkit.view`)
+              characterization
 ============  ==============================  =========================================
 
 Every result lands in a new directory under the server's output directory
@@ -18,6 +21,7 @@ smoothed structure) are offered as inputs.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,14 +33,17 @@ from mcrkit.gui.forms import library_function, to_arguments
 from mcrkit.gui.jobs import EXPECTED_ERRORS, Job, Outcome
 from mcrkit.gui.uploads import Upload
 
-__all__ = ["ACTIONS", "INPUT_KINDS", "make_job", "new_directory"]
+__all__ = ["ACTIONS", "INPUT_KINDS", "export_formats", "export_result", "make_job",
+           "new_directory"]
 
-ACTIONS = ("characterize", "reconstruct", "match", "smooth", "view")
+ACTIONS = ("characterize", "reconstruct", "match", "merge", "interpolate", "smooth", "view")
 
 INPUT_KINDS: dict[str, tuple[str, ...]] = {
     "characterize": ("microstructure", "gray image"),
     "reconstruct": ("characterization",),
     "match": ("microstructure", "gray image"),
+    "merge": ("characterization",),
+    "interpolate": ("characterization",),
     "smooth": ("microstructure", "gray image"),
     "view": ("microstructure", "characterization"),
 }
@@ -85,7 +92,7 @@ def _reconstruction(job: Job, upload: Upload, arguments: dict[str, Any], run_dir
     if result.status == "stopped" and job.cancel_requested:
         summary = (f"stopped on request after {result.iterations} iterations; the result so "
                    f"far is saved.\n{summary}")
-    return Outcome(summary, _run_files(run_dir), labels=result.labels, run_dir=run_dir)
+    return Outcome(summary, _run_files(run_dir), labels=result.labels, result=run_dir)
 
 
 def _characterize(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outcome:
@@ -95,6 +102,33 @@ def _characterize(upload: Upload, arguments: dict[str, Any], folder: Path) -> Ou
     path = result.save(folder / f"{Path(upload.name).stem}.npz")
     figure = _figure(result, folder / f"{Path(upload.name).stem}-characterization.png")
     return Outcome(str(result), [path, figure], products=[path])
+
+
+def _merge(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outcome:
+    from mcrkit.workflows import merge
+    from mcrkit.workflows.merge import format_realizability
+
+    views = [str(upload.path), *arguments.pop("views", [])]
+    merged = merge(views, arguments.pop("orientation", None), **arguments)
+    path = merged.save(folder / f"{Path(upload.name).stem}-merged.npz")
+    figure = _figure(merged, folder / f"{Path(upload.name).stem}-merged.png")
+    details = merged.provenance["merge"]
+    lines = [f"{view['name']}: " + ", ".join(
+        f"normal to {axis}: rows along {order[0]}, columns along {order[1]}"
+        for axis, order in view["slices"].items()) for view in details["views"]]
+    return Outcome("\n".join([*lines, format_realizability(details["realizability"])]),
+                   [path, figure], products=[path])
+
+
+def _interpolate(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outcome:
+    from mcrkit.workflows import interpolate
+
+    steps = interpolate(str(upload.path), arguments["c_to"], arguments["n_steps"])
+    width = max(2, len(str(len(steps) - 1)))
+    paths = [step.save(folder / f"step_{k:0{width}d}.npz") for k, step in enumerate(steps)]
+    lines = [f"{path.name}: t = {step.provenance['interpolate']['t']:.4g}"
+             for path, step in zip(paths, steps, strict=True)]
+    return Outcome("\n".join(lines), paths, products=paths)
 
 
 def _smooth(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outcome:
@@ -109,7 +143,7 @@ def _smooth(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outcome:
     after = ", ".join(f"{v:.4f}" for v in result.volume_fractions())
     figure = _figure(result, folder / f"{Path(upload.name).stem}-smoothed.png")
     return Outcome(f"volume fractions {before} -> {after}", [path, figure],
-                   labels=np.asarray(result.labels), products=[path])
+                   labels=np.asarray(result.labels), products=[path], result=path)
 
 
 def _view(upload: Upload, folder: Path) -> Outcome:
@@ -148,26 +182,60 @@ def make_job(action: str, upload: Upload, values: Mapping[str, Any], output: Pat
         raise ValueError(f"{action} needs a {' or '.join(INPUT_KINDS[action])}; {upload.name} "
                          f"is a {upload.kind}")
     arguments = {} if action == "view" else to_arguments(action, values)
-    if action == "reconstruct" and "shape" not in arguments:
-        raise ValueError("shape: give the shape of the result, e.g. 64 64 64")
+    for needed, required_by, hint in [("shape", "reconstruct", "e.g. 64 64 64"),
+                                      ("c_to", "interpolate", "a characterization for t = 1"),
+                                      ("n_steps", "interpolate", "e.g. 5")]:
+        if action == required_by and needed not in arguments:
+            raise ValueError(f"{needed.replace('_', ' ')}: needed ({hint})")
     work = {"reconstruct": lambda job, folder: _reconstruction(job, upload, arguments, folder),
             "match": lambda job, folder: _reconstruction(job, upload, arguments, folder),
             "characterize": lambda job, folder: _characterize(upload, arguments, folder),
+            "merge": lambda job, folder: _merge(upload, arguments, folder),
+            "interpolate": lambda job, folder: _interpolate(upload, arguments, folder),
             "smooth": lambda job, folder: _smooth(upload, arguments, folder),
             "view": lambda job, folder: _view(upload, folder)}[action]
 
     def named(job: Job) -> Outcome:
-        """The work in a new directory, speaking of the input by the name the user gave it."""
+        """The work in a new directory, speaking of uploads by their names (not the
+        session directory's path)."""
         folder = new_directory(output, action, Path(upload.name).stem)
+        uploaded = f"{upload.path.parent}{os.sep}"
         try:
             outcome = work(job, folder)
         except EXPECTED_ERRORS as exc:
-            raise ValueError(str(exc).replace(str(upload.path), upload.name)) from exc
+            raise ValueError(str(exc).replace(uploaded, "")) from exc
         finally:
             if not any(folder.iterdir()):  # nothing came of it: no empty directory left
                 folder.rmdir()
-        outcome.message = outcome.message.replace(str(upload.path), upload.name)
+        outcome.message = outcome.message.replace(uploaded, "")
         return outcome
 
     return Job(action, f"{action} {upload.name}", named,
                cancellable=action in ("reconstruct", "match"))
+
+
+def export_formats(outcome: Outcome) -> tuple[str, ...]:
+    """Formats a finished job's structure can be exported to (PNG for 2D only)."""
+    if outcome.result is None or outcome.labels is None:
+        return ()
+    return ("vti", "tiff", "h5") + (("png",) if outcome.labels.ndim == 2 else ())
+
+
+def export_result(outcome: Outcome, fmt: str) -> Path:
+    """Write a job's resulting structure as ``fmt`` (see :func:`mcrkit.io.exports.export`).
+
+    The file goes to an ``exports`` directory beside the result and is
+    written once; a later request for the same format reuses it.
+    """
+    from mcrkit.io.exports import export
+
+    if fmt not in export_formats(outcome):
+        raise ValueError(f"cannot export this result as {fmt!r}; choose one of "
+                         f"{', '.join(export_formats(outcome)) or 'none'}")
+    assert outcome.result is not None
+    folder = (outcome.result if outcome.result.is_dir() else outcome.result.parent) / "exports"
+    stem = "reconstruction" if outcome.result.is_dir() else outcome.result.stem
+    path = folder / f"{stem}.{'tif' if fmt == 'tiff' else fmt}"
+    if not path.exists():
+        export(outcome.result, path, to=fmt)
+    return path

@@ -9,6 +9,7 @@ served by the local server; the page loads nothing from the internet.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import socket
@@ -16,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nicegui import app, ui
 
@@ -72,18 +74,19 @@ class Page:
     def __init__(self, server: Server, session: Session) -> None:
         self.server = server
         self.session = session
-        self.forms: dict[str, dict[str, object]] = {}
+        self.forms: dict[str, dict[str, Any]] = {}
         ui.page_title("mcrkit")
         with ui.header().classes("items-center bg-slate-800"):
             ui.label("mcrkit").classes("text-xl font-bold")
             ui.label("microstructure characterization and reconstruction").classes("text-sm")
             ui.space()
-            ui.label(f"results in {server.output.resolve()}").classes("text-xs")
+            ui.label(f"results in {_shown(server.output)}").classes("text-xs")
             ui.label(f"v{__version__}").classes("text-xs")
         with ui.row().classes("w-full no-wrap items-start gap-4"):
             with ui.column().classes("w-[32rem] shrink-0 gap-4"):
                 self._inputs()
                 self._actions()
+                self._list_inputs()
             with ui.column().classes("grow gap-4"):
                 with ui.card().classes("w-full"):
                     ui.label("Jobs").classes("text-lg font-medium")
@@ -113,7 +116,6 @@ class Page:
             self.input_summary = ui.label("").classes("text-xs text-gray-600")
             self.input.on_value_change(lambda e: self.input_summary.set_text(
                 self._upload(e.value).summary if e.value else ""))
-        self._list_inputs()
 
     def _say(self, text: str, *, error: bool) -> None:
         self.upload_message.set_text(text)
@@ -139,11 +141,26 @@ class Page:
         self.input.set_options({str(u.path): f"{u.name} ({u.kind})" for u in uploads},
                                value=str(select.path) if select else
                                (self.input.value or (str(uploads[0].path) if uploads else None)))
+        characterizations = {str(u.path): u.name
+                             for u in self.session.files.of_kind("characterization")}
+        for element in self._characterization_fields():
+            chosen = element.value
+            if isinstance(chosen, list):
+                chosen = [c for c in chosen if c in characterizations]
+            elif chosen not in characterizations:
+                chosen = None
+            element.set_options(characterizations, value=chosen)
+
+    def _characterization_fields(self) -> list[Any]:
+        """The fields that choose among the session's characterizations (merge, interpolate)."""
+        return [self.forms[action][f.name] for action in self.forms for f in FORMS[action]
+                if f.kind in ("characterization", "characterizations")]
 
     # ---- actions ----------------------------------------------------------------------
     def _actions(self) -> None:
         with ui.card().classes("w-full"):
-            with ui.tabs().classes("w-full").props("dense") as tabs:
+            ui.add_css(".q-tab { padding: 0 6px; min-width: 0 }")
+            with ui.tabs().classes("w-full").props("dense no-caps") as tabs:
                 for action in ACTIONS:
                     ui.tab(action).props(f'data-testid="tab-{action}"')
             with ui.tab_panels(tabs, value=ACTIONS[0]).classes("w-full"):
@@ -208,6 +225,15 @@ class Page:
 
     def _download(self, path: Path) -> None:
         ui.download.file(path, path.name)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when inside it, else absolute."""
+    absolute = path.resolve()
+    try:
+        return f".{os.sep}{absolute.relative_to(Path.cwd())}"
+    except ValueError:
+        return str(absolute)
 
 
 def check_port(host: str, port: int) -> None:

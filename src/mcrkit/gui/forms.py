@@ -1,9 +1,11 @@
 """The GUI's forms: one field per library option, with the library's names and defaults.
 
-Each action of the web page (characterize, reconstruct, match, smooth) has a
-form; a :class:`Field` names the keyword argument of the workflow function it
-sets, so the page, the command line and the Python API share option names.
-Defaults are read from the workflow signatures, never restated.
+Each action of the web page (characterize, reconstruct, match, merge,
+interpolate, smooth) has a form; a :class:`Field` names the keyword argument
+of the workflow function it sets, so the page, the command line and the
+Python API share option names. Defaults are read from the workflow
+signatures, never restated (interpolate's number of steps, which the library
+requires, shows the command line's default).
 :func:`to_arguments` turns the values the page collected (text, numbers,
 checkboxes, lists) into keyword arguments and names the field of any value it
 cannot use.
@@ -17,7 +19,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FORMS", "Field", "FormError", "library_function", "to_arguments"]
+__all__ = ["FORMS", "INTERPOLATION_STEPS", "Field", "FormError", "library_function",
+           "to_arguments"]
+
+
+INTERPOLATION_STEPS = 5
+"""Steps shown for interpolate (the command line's default; the library asks for a number)."""
 
 
 class FormError(ValueError):
@@ -35,7 +42,9 @@ class Field:
     kind : str
         ``int``, ``float``, ``bool``, ``choice``, ``descriptors``
         (several descriptor ids), ``shape``, ``weights``, ``threshold``,
-        ``options`` (``NAME=VALUE`` pairs) or ``strength``.
+        ``options`` (``NAME=VALUE`` pairs), ``strength``, ``orientation``
+        (``AXIS=ORDER`` pairs), ``characterization`` or ``characterizations``
+        (stored characterization files chosen on the page).
     help : str
         One line shown under the field.
     default : object
@@ -94,12 +103,19 @@ def _reconstruction_fields() -> list[Field]:
               _default("reconstruct", "seed")),
         Field("multigrid", "int", "Coarse-to-fine levels (1: none).",
               _default("reconstruct", "multigrid")),
-        Field("device", "choice", "Where to compute.", _default("reconstruct", "device"),
-              ("auto", "cpu", "cuda")),
-        Field("threads", "int", "Limit the CPU threads (empty: PyTorch's choice).",
-              _default("reconstruct", "threads")),
+        *_computing("reconstruct"),
         Field("time_limit", "float", "Stop after this many seconds (the result is kept).",
               _default("reconstruct", "time_limit")),
+    ]
+
+
+def _computing(action: str) -> list[Field]:
+    """Device and threads, with the action's defaults (characterize runs on the CPU)."""
+    return [
+        Field("device", "choice", "Where to compute.", _default(action, "device"),
+              ("auto", "cpu", "cuda")),
+        Field("threads", "int", "Limit the CPU threads (empty: PyTorch's choice).",
+              _default(action, "threads")),
     ]
 
 
@@ -124,10 +140,7 @@ def _forms() -> dict[str, list[Field]]:
             Field("isotropic", "bool", "For 3D input, average the x/y/z values into one.",
                   _default("characterize", "isotropic")),
             *_SEGMENTATION,
-            Field("device", "choice", "Where to compute.", _default("characterize", "device"),
-                  ("auto", "cpu", "cuda")),
-            Field("threads", "int", "Limit the CPU threads (empty: PyTorch's choice).",
-                  _default("characterize", "threads")),
+            *_computing("characterize"),
         ],
         "reconstruct": [
             Field("shape", "shape", "Shape of the result, e.g. 64 64 64 (or 64x64)."),
@@ -142,6 +155,23 @@ def _forms() -> dict[str, list[Field]]:
                   "default).", _default("match", "limit_to")),
             *_SEGMENTATION,
             *_reconstruction_fields(),
+        ],
+        "merge": [
+            Field("views", "characterizations", "Further 2D views after the input, in order: "
+                  "none (the input on the slices normal to x, y and z), one (the input normal "
+                  "to x and y, this one normal to z) or two (x, y, z)."),
+            Field("orientation", "orientation", "AXIS=ORDER pairs: on the slices normal to AXIS "
+                  "the view's rows run along the first axis of ORDER, e.g. x=zy (default x=yz, "
+                  "y=xz, z=xy)."),
+            Field("allow_inconsistent", "bool", "Merge even if views disagree along a shared "
+                  "direction.", _default("merge", "allow_inconsistent")),
+            Field("tolerance", "float", "Largest RMSE between two views' statistics along "
+                  "their shared direction.", _default("merge", "tolerance")),
+        ],
+        "interpolate": [
+            Field("c_to", "characterization", "Characterization at t = 1 (the input is t = 0)."),
+            Field("n_steps", "int", "Number of characterizations, both ends included.",
+                  INTERPOLATION_STEPS),
         ],
         "smooth": [
             Field("method", "choice", "gaussian (argmax of blurred phase indicators) or median "
@@ -189,7 +219,7 @@ def to_arguments(action: str, values: Mapping[str, Any]) -> dict[str, Any]:
     Parameters
     ----------
     action : str
-        ``characterize``, ``reconstruct``, ``match`` or ``smooth``.
+        A key of :data:`FORMS`.
     values : mapping
         Field name -> what the page holds (str, float, bool, list or None).
         Missing and empty values leave the library's default.
@@ -307,6 +337,13 @@ def _strength(f: Field, value: Any) -> float | tuple[float, ...]:
     return values[0] if len(values) == 1 else values
 
 
+def _orientation(f: Field, value: Any) -> dict[str, str]:
+    pairs = _items(value)
+    if not all(part.count("=") == 1 for part in pairs):
+        raise _bad(f, value, "needs AXIS=ORDER pairs such as x=zy")
+    return {axis.strip(): order.strip() for axis, order in (p.split("=") for p in pairs)}
+
+
 _PARSERS: dict[str, Callable[[Field, Any], Any]] = {
     "int": _integer,
     "float": _float,
@@ -318,4 +355,7 @@ _PARSERS: dict[str, Callable[[Field, Any], Any]] = {
     "options": _options,
     "threshold": _threshold,
     "strength": _strength,
+    "orientation": _orientation,
+    "characterization": lambda f, value: str(value),
+    "characterizations": lambda f, value: _items(value),
 }

@@ -51,15 +51,16 @@ class Outcome:
     products : list of Path
         Results the session may use as inputs of further actions (a
         characterization, a smoothed structure).
-    run_dir : Path, optional
-        The run directory of a reconstruction.
+    result : Path, optional
+        Where the resulting microstructure lives for exports: a run directory or
+        a microstructure file.
     """
 
     message: str
     files: list[Path] = field(default_factory=list)
     labels: np.ndarray | None = None
     products: list[Path] = field(default_factory=list)
-    run_dir: Path | None = None
+    result: Path | None = None
 
 
 @dataclass

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 from nicegui import ui
 
+from mcrkit.gui.actions import export_formats, export_result
 from mcrkit.gui.forms import Field
-from mcrkit.gui.jobs import Job, JobQueue
+from mcrkit.gui.jobs import Job, JobQueue, Outcome
 from mcrkit.gui.pictures import SLICE_AXES, slice_images
 
 __all__ = ["JobPanel", "StructureViewer", "build_form", "format_seconds", "job_line"]
@@ -49,6 +50,11 @@ def build_form(action: str, fields: list[Field]) -> dict[str, Any]:
         elif f.kind == "descriptors":
             element = ui.select(descriptors.names(), label=f.label, multiple=True,
                                 value=list(f.default or [])).props("use-chips")
+        elif f.kind in ("characterization", "characterizations"):  # options set by the page
+            element = ui.select({}, label=f.label, multiple=f.kind == "characterizations",
+                                clearable=True)
+            if f.kind == "characterizations":
+                element.props("use-chips")
         elif f.kind in ("int", "float"):
             element = ui.number(f.label, value=f.default,
                                 format="%d" if f.kind == "int" else None)
@@ -191,6 +197,21 @@ class JobPanel:
                 ui.button(path.name, icon="download",
                           on_click=lambda p=path: self._download(p)).props(
                     f'outline dense no-caps data-testid="download-{path.name}"')
+            for fmt in export_formats(outcome) if outcome else ():
+                ui.button(f"export {fmt}", icon="ios_share",
+                          on_click=lambda f=fmt, o=outcome: self._export(o, f)).props(
+                    f'outline dense no-caps color=secondary data-testid="export-{fmt}"')
+
+    async def _export(self, outcome: Outcome, fmt: str) -> None:
+        """Write the export in a worker thread (the page stays live), then download it."""
+        from nicegui import run
+
+        try:
+            path = await run.io_bound(export_result, outcome, fmt)
+        except (ValueError, OSError) as exc:
+            ui.notify(f"export failed: {exc}", type="negative", multi_line=True)
+            return
+        self._download(path)
 
     def _snapshot(self, job: Job, progress: Any) -> None:
         """The current snapshot of a running job, or the result of a finished one."""
