@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -135,16 +137,18 @@ def test_unreadable_spec_files_name_the_file(tmp_path):
 
 
 # ---- runs -----------------------------------------------------------------------------
-def test_kill_after_first_results_then_rerun_skips_finished_and_resumes(target, tmp_path):
-    """Acceptance: 4 tiny 3D jobs on 2 workers, killed after the first result, run again."""
+def test_kill_after_first_results_then_rerun_skips_finished_and_resumes(target, tmp_path,
+                                                                        client):
+    """Acceptance: 4 tiny 3D jobs on 2 workers (``mcrkit batch`` in a process of its own),
+    killed after the first result, run again (on the shared two-worker cluster)."""
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({
         "characterization": str(target), "shape": SHAPE, "seed": 11, "device": "cpu",
-        "checkpoint_every": 0, "n_samples": 2, "grid": {"max_iter": [10, 150]}}))
+        "checkpoint_every": 0, "n_samples": 2, "grid": {"max_iter": [10, 80]}}))
     out = tmp_path / "out"
     command = [sys.executable, "-c", "from mcrkit.cli import main; main()", "batch", str(spec),
                "-o", str(out), "--workers", "2", "--quiet"]
-    first, long = out / "0000-max_iter=10-sample0", out / "0001-max_iter=150-sample0.partial"
+    first, long = out / "0000-max_iter=10-sample0", out / "0001-max_iter=80-sample0.partial"
     with subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE) as process:
         try:
@@ -158,10 +162,9 @@ def test_kill_after_first_results_then_rerun_skips_finished_and_resumes(target, 
     finished_before = {p.name: p.joinpath("reconstruction.npy").read_bytes()
                        for p in out.iterdir() if p.is_dir() and not p.name.endswith(".partial")}
     assert first.name in finished_before
-    assert long.exists() and not (out / "0001-max_iter=150-sample0").exists()
+    assert long.exists() and not (out / long.stem).exists()
 
-    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr
+    rerun = batch(spec, out, client=client)
     rows = summary(out)
     assert len(rows) == 4
     for name, row in rows.items():
@@ -176,11 +179,11 @@ def test_kill_after_first_results_then_rerun_skips_finished_and_resumes(target, 
             assert (out / name / "reconstruction.npy").read_bytes() == finished_before[name]
     assert len({row["seed"] for row in rows.values()}) == 4
     assert not list(out.glob("*.partial"))
-    assert "4 of 4 jobs finished, 0 failed" in rerun.stdout
+    assert "4 of 4 jobs finished, 0 failed" in str(rerun)
     # the resumed job continued exactly where it stopped: same result as a run in one go
     resumed = json.loads((out / long.stem / "run.json").read_text())
-    assert resumed["iterations"] == 150
-    whole = mcrkit.reconstruct(target, SHAPE, max_iter=150, seed=resumed["settings"]["seed"],
+    assert resumed["iterations"] == 80
+    whole = mcrkit.reconstruct(target, SHAPE, max_iter=80, seed=resumed["settings"]["seed"],
                                device="cpu", threads=1)
     np.testing.assert_array_equal(np.load(out / long.stem / "reconstruction.npy"), whole.labels)
 
@@ -263,15 +266,22 @@ def test_slurm_job_script_has_the_documented_directives():
     assert "#SBATCH --mem=15G" in script
 
 
-def test_cli_prints_the_slurm_job_script_without_submitting(tmp_path):
-    result = CliRunner().invoke(app, [
-        "batch", "spec.yaml", "-o", str(tmp_path), "--cluster", "slurm", "--job-script",
-        "--memory", "8GB", "--walltime", "00:30:00", "--queue", "short",
-        "--job-extra=--gres=gpu:1", "--prologue", "source ~/mcrkit/bin/activate"])
+def test_the_documented_slurm_command_renders_the_documented_job_script():
+    """docs/cluster.md: its SLURM command, with --job-script, prints its job script."""
+    text = (Path(__file__).parents[1] / "docs" / "cluster.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
+    command = next(b for b in blocks if "--cluster slurm" in b)
+    documented = next(b for b in blocks if b.startswith("#!/usr/bin/env bash"))
+    args = shlex.split(command.replace("\\\n", " "))
+    assert args[:2] == ["mcrkit", "batch"]
+    result = CliRunner().invoke(app, [*args[1:], "--job-script"])
     assert result.exit_code == 0, result.output
-    for line in ["#SBATCH -p short", "#SBATCH -t 00:30:00", "#SBATCH --gres=gpu:1",
-                 "source ~/mcrkit/bin/activate", "#SBATCH --cpus-per-task=1"]:
-        assert line in result.output
+    *lines, worker = result.output.strip().splitlines()
+    *expected, documented_worker = documented.strip().splitlines()
+    assert lines == expected
+    assert "#SBATCH --cpus-per-task=16" in lines and "export OMP_NUM_THREADS=4" in lines
+    tail = "--nthreads 1 --memory-limit 7.45GiB --nworkers 4 --nanny --death-timeout 60"
+    assert worker.endswith(tail) and documented_worker.endswith(tail)
 
 
 @pytest.mark.parametrize(("args", "message"), [

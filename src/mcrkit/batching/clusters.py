@@ -7,8 +7,12 @@ that jobs side by side do not oversubscribe the cores.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +108,9 @@ def connect(*, scheduler: str | None = None, cluster: str = "local", workers: in
     (distributed.Client, cluster or None)
         Close both when done (the cluster is None when joining a scheduler).
     """
+    if cluster not in ("local", "slurm"):
+        raise ValueError(f"cluster must be 'local' or 'slurm', got {cluster!r}; to use another "
+                         "Dask cluster, start it and pass its scheduler address")
     from distributed import Client, LocalCluster
 
     _check_count("threads_per_worker", threads_per_worker)
@@ -113,17 +120,29 @@ def connect(*, scheduler: str | None = None, cluster: str = "local", workers: in
         return Client(scheduler), None
     if cluster == "local":
         n = workers or max(1, (os.cpu_count() or 1) // threads_per_worker)
-        local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                             dashboard_address=":0", silence_logs=logging.ERROR,
-                             env=worker_environment(threads_per_worker))
+        with _sigint_ignored():  # Ctrl-C stops the batch, which then closes its workers
+            local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                 dashboard_address=":0", silence_logs=logging.ERROR,
+                                 env=worker_environment(threads_per_worker))
         return Client(local), local
-    if cluster == "slurm":
-        options = slurm or SlurmOptions()
-        jobqueue = slurm_cluster(options, threads_per_worker)
-        jobqueue.scale(n=workers or options.processes)
-        return Client(jobqueue), jobqueue
-    raise ValueError(f"cluster must be 'local' or 'slurm', got {cluster!r}; to use another "
-                     "Dask cluster, start it and pass its scheduler address")
+    options = slurm or SlurmOptions()
+    jobqueue = slurm_cluster(options, threads_per_worker)
+    jobqueue.scale(n=workers or options.processes)
+    return Client(jobqueue), jobqueue
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Start processes in the block with SIGINT ignored (they inherit it), so that a Ctrl-C
+    in the terminal reaches only this process (in the main thread; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _check_count(name: str, value: Any) -> None:

@@ -31,8 +31,8 @@ def batch(
         help="local: worker processes on this machine; slurm: workers in SLURM jobs "
              "(dask-jobqueue).")] = "local",
     workers: Annotated[int | None, typer.Option(
-        help="Worker processes, each running one job at a time [default: local, one per "
-             "--threads-per-worker cores; slurm, --processes].", show_default=False)] = None,
+        help="Worker processes, each running one job at a time (default: local, one per "
+             "--threads-per-worker cores; slurm, --processes).", show_default=False)] = None,
     threads_per_worker: Annotated[int, typer.Option(
         help="CPU threads of each job (PyTorch, OpenMP, MKL, Numba).")] = 1,
     memory: Annotated[str, typer.Option(
@@ -56,7 +56,7 @@ def batch(
         help="Network interface of the workers, e.g. ib0.", rich_help_panel=SLURM,
         show_default=False)] = None,
     job_script: Annotated[bool, typer.Option(
-        help="Print the SLURM job script and exit (nothing is submitted).",
+        "--job-script", help="Print the SLURM job script and exit (nothing is submitted).",
         rich_help_panel=SLURM)] = False,
     progress: Annotated[bool, typer.Option(
         "--progress/--quiet", help="Show jobs done/running/failed and the time left.")] = True,
