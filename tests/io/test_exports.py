@@ -118,3 +118,21 @@ def test_bad_export_requests_name_the_fix(tmp_path) -> None:
         export(coded_volume(), tmp_path / "v.h5", to="vti")
     with pytest.raises(MicrostructureError, match="voxel_size"):
         export(coded_volume(), tmp_path / "v.vti", voxel_size=(1, 2))
+
+
+def test_vtk_reads_the_vti_as_damask_grid_load_does(tmp_path) -> None:
+    """With VTK installed (viz extra): cells, bounds and the material field as DAMASK reads them."""
+    vtk = pytest.importorskip("vtk")
+    from vtk.util.numpy_support import vtk_to_numpy
+
+    volume = coded_volume()
+    path = export(volume, tmp_path / "v.vti", voxel_size=0.5)[0]
+    reader = vtk.vtkXMLImageDataReader()
+    reader.SetFileName(str(path))
+    reader.Update()
+    grid = reader.GetOutput()
+    cells = np.array(grid.GetDimensions()) - 1
+    size = np.diff(np.array(grid.GetBounds()).reshape(3, 2), axis=1).ravel()
+    material = vtk_to_numpy(grid.GetCellData().GetArray("material")).reshape(cells, order="F")
+    assert tuple(cells) == volume.shape and size.tolist() == [2.5, 2.0, 1.5]
+    assert np.array_equal(material, volume // 50)

@@ -1,8 +1,8 @@
 """3D rendering of a volume's phase regions with pyvista (the optional ``viz`` extra).
 
 ``pip install "mcrkit[viz]"`` installs pyvista (and VTK). Saving renders
-off-screen; without a display, VTK needs an off-screen build (EGL or OSMesa,
-e.g. the ``vtk-osmesa`` wheel) to render.
+off-screen: VTK's wheels fall back to an off-screen context (EGL or OSMesa)
+when there is no display, after a warning about the missing X server.
 """
 
 from __future__ import annotations
@@ -59,8 +59,7 @@ def plot_surface(microstructure: Microstructure | np.ndarray, *,
     for phase in phases if phases is not None else range(1, ms.n_phases):
         region = grid.threshold((phase - 0.5, phase + 0.5), scalars="phase")
         if region.n_cells:
-            plotter.add_mesh(region.extract_surface(), color=colors[phase], smooth_shading=False,
-                             label=f"phase {phase}")
+            plotter.add_mesh(region, color=colors[phase], label=f"phase {phase}")
     plotter.add_mesh(grid.outline(), color="black")
     plotter.add_axes()
     if title:

@@ -1,0 +1,34 @@
+"""3D surface rendering through the optional viz extra (pyvista)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from mcrkit.generators import gaussian_random_field
+from mcrkit.plotting.view import view
+
+
+def test_without_pyvista_the_error_names_the_extra(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyvista", None)  # import pyvista raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "mcrkit\[viz\]"'):
+        view(np.zeros((4, 4, 4), dtype=int) + np.eye(4, dtype=int)[:, :, None], kind="surface",
+             save="x.png")
+
+
+def test_surface_renders_off_screen(tmp_path) -> None:
+    pytest.importorskip("pyvista")
+    import imageio.v3 as iio
+
+    path = tmp_path / "surface.png"
+    view(gaussian_random_field((16, 16, 16), 2.0, seed=0), kind="surface", save=path)
+    image = iio.imread(path)
+    assert image.shape[0] > 200 and len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 8
+
+
+def test_surface_needs_a_volume() -> None:
+    pytest.importorskip("pyvista")
+    with pytest.raises(ValueError, match="needs a 3D volume"):
+        view(np.eye(4, dtype=int), kind="surface", save="x.png")
