@@ -191,9 +191,29 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     from mcrkit.io.vti import read_vti
 
     assert np.array_equal(read_vti(tmp_path / "downloaded.vti")["labels"], labels)
-    run_dirs = list(runs.iterdir())
-    assert len(run_dirs) == 1 and np.array_equal(np.load(run_dirs[0] / "reconstruction.npy"),
-                                                 labels)
+    [run_dir] = list(runs.iterdir())
+    assert np.array_equal(np.load(run_dir / "reconstruction.npy"), labels)
+
+    for name in ("run.json", "report.json", "report.png", "convergence.npz"):
+        assert page.get_by_test_id(f"download-{name}").is_visible(), name
+
+    # jobs queue one after another; a queued job and a running one can be cancelled
+    page.get_by_test_id("match-max_iter").fill("500")
+    page.get_by_test_id("run-match").click()
+    page.get_by_text("2. match pymks_ms_64x64_1.npy (running").wait_for(timeout=20_000)
+    page.get_by_test_id("run-match").click()
+    status = page.get_by_test_id("job-status")
+    status.filter(has_text="queued").wait_for(timeout=10_000)
+    assert "1 job before this one" in page.get_by_test_id("job-message").inner_text()
+    page.get_by_test_id("cancel").click()
+    status.filter(has_text="cancelled").wait_for(timeout=10_000)
+    page.get_by_text("2. match pymks_ms_64x64_1.npy (running").click()
+    page.get_by_test_id("progress").filter(has_text="iteration").wait_for(timeout=30_000)
+    page.get_by_test_id("cancel").click()
+    status.filter(has_text="cancelled").wait_for(timeout=30_000)
+    stopped = page.get_by_test_id("job-message").inner_text()
+    assert stopped.startswith("stopped on request after") and 0 < int(stopped.split()[4]) < 500
+    page.screenshot(path=str(shots / "gui_cancelled.png"))
 
     hosts = {urlsplit(u).hostname for u in requests if urlsplit(u).scheme in ("http", "https",
                                                                              "ws", "wss")}

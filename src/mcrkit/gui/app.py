@@ -124,10 +124,15 @@ class Page:
 
     async def _uploaded(self, event: object) -> None:
         file = event.file  # type: ignore[attr-defined]
+        path = self.session.files.reserve(file.name)
         try:
-            upload = self.session.files.save(file.name, await file.read())
+            await file.save(path)  # streamed to disk, never held in memory whole
+            upload = self.session.files.accept(path)
         except UploadError as exc:
             self._say(f"upload refused: {exc}", error=True)
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            self._say(f"upload failed: {file.name}: {exc.strerror or exc}", error=True)
         else:
             self._say(f"{upload.name}: {upload.summary}", error=False)
             self._list_inputs(select=upload)

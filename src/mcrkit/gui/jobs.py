@@ -76,6 +76,7 @@ class Progress:
     losses: list[float] = field(default_factory=list)
     snapshot: np.ndarray | None = None
     snapshot_iteration: int = -1
+    details: dict[str, float] = field(default_factory=dict)
 
     @property
     def eta(self) -> float | None:
@@ -157,6 +158,7 @@ class Job:
             p = self.progress
             p.iteration, p.total = state.iteration, state.total_iterations
             p.level, p.n_levels, p.elapsed = state.level, state.n_levels, state.elapsed
+            p.details = dict(state.details)
             if math.isfinite(state.loss):
                 p.iterations.append(state.iteration)
                 p.losses.append(float(state.loss))
@@ -170,7 +172,7 @@ class Job:
             p = self.progress
             copy = Progress(p.iteration, p.total, p.level, p.n_levels, p.elapsed,
                             list(p.iterations), list(p.losses), p.snapshot,
-                            p.snapshot_iteration)
+                            p.snapshot_iteration, dict(p.details))
             return copy, self.status
 
     def run(self) -> None:

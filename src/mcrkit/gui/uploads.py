@@ -123,24 +123,32 @@ class SessionFiles:
         self.uploads: list[Upload] = []
 
     def save(self, name: str, data: bytes) -> Upload:
-        """Store an uploaded file and check it; a refused file is deleted.
+        """Store an uploaded file's bytes and check it (see :meth:`accept`)."""
+        path = self.reserve(name)
+        path.write_bytes(data)
+        return self.accept(path)
+
+    def reserve(self, name: str) -> Path:
+        """A free path in the session directory for a file uploaded as ``name``."""
+        return self._free_path(_safe_name(name))
+
+    def accept(self, path: Path) -> Upload:
+        """Check a stored upload and add it to the session; a refused file is deleted.
 
         Raises
         ------
         UploadError
             For a file too large or one mcrkit cannot read.
         """
-        safe = _safe_name(name)
-        if len(data) > MAX_UPLOAD_BYTES:
-            raise UploadError(f"{safe}: {len(data) / 2**20:.0f} MiB is more than the "
-                              f"{MAX_UPLOAD_BYTES >> 20} MiB the page accepts; use the command "
-                              "line (mcrkit --help) for larger files")
-        path = self._free_path(safe)
-        path.write_bytes(data)
         try:
-            upload = inspect_file(path, safe)
+            size = path.stat().st_size
+            if size > MAX_UPLOAD_BYTES:
+                raise UploadError(f"{path.name}: {size / 2**20:.0f} MiB is more than the "
+                                  f"{MAX_UPLOAD_BYTES >> 20} MiB the page accepts; use the "
+                                  "command line (mcrkit --help) for larger files")
+            upload = inspect_file(path)
         except UploadError:
-            path.unlink()
+            path.unlink(missing_ok=True)
             raise
         self.uploads.append(upload)
         return upload

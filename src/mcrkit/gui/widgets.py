@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -180,10 +181,10 @@ class JobPanel:
         self.status.props(f"color={_STATUS_COLORS[status]}")
         self.cancel.set_visibility(job.active and (job.cancellable or status == "queued"))
         outcome = job.outcome
-        figures = [p for p in (outcome.files if outcome else []) if p.suffix == ".png"]
-        self.picture.set_visibility(bool(figures) and job.action in ("view", "characterize"))
-        if figures:
-            self.picture.set_source(str(figures[0]))
+        figure = _figure_to_show(outcome)
+        self.picture.set_visibility(figure is not None)
+        if figure is not None:
+            self.picture.set_source(str(figure))
         text = job.message or ("waiting: " + _queue_text(self.jobs, job) if status == "queued"
                                else "")
         if job.warnings:
@@ -234,14 +235,29 @@ class JobPanel:
         loss = progress.losses[-1] if progress.losses else math.nan
         level = (f"  level {progress.level + 1}/{progress.n_levels}"
                  if progress.n_levels > 1 else "")
+        temperature = progress.details.get("temperature", math.nan)
+        if math.isfinite(temperature):
+            level += f"  temperature {temperature:.2e}"
         eta = progress.eta if status == "running" else None
+        left = ("finishing (discrete result, report)" if eta == 0 else
+                f"left {format_seconds(eta)}")
         self.numbers.set_text(
             f"iteration {progress.iteration}/{progress.total}{level}  loss {loss:.3e}  "
-            f"elapsed {format_seconds(progress.elapsed)}  left {format_seconds(eta)}")
+            f"elapsed {format_seconds(progress.elapsed)}  {left}")
         points = [[i, v] for i, v in zip(progress.iterations, progress.losses, strict=True)
                   if v > 0]
         self.chart.options["series"][0]["data"] = points
         self.chart.update()
+
+
+def _figure_to_show(outcome: Outcome | None) -> Path | None:
+    """A run's validation report, else the figure of a result the viewer does not show."""
+    files = outcome.files if outcome is not None else []
+    report = [p for p in files if p.name == "report.png"]
+    if report:
+        return report[0]
+    figures = [p for p in files if p.suffix == ".png"]
+    return figures[0] if figures and outcome is not None and outcome.labels is None else None
 
 
 _STATUS_COLORS = {"queued": "grey", "running": "primary", "done": "positive",
