@@ -110,3 +110,27 @@ def test_reconstruct_writes_a_descriptor_report(tmp_path) -> None:
     mcrkit.reconstruct(c, (24, 24), max_iter=2, seed=0, device="cpu", run_dir=tmp_path / "q",
                        report=False)
     assert not (tmp_path / "q" / "report.json").exists()
+
+
+def test_a_report_that_fails_warns_and_keeps_the_run(tmp_path, monkeypatch) -> None:
+    import importlib
+
+    match_module = importlib.import_module("mcrkit.workflows.match")
+
+    def full_disk(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(match_module, "write_report", full_disk)
+    with pytest.warns(RuntimeWarning, match="validation report was not written .No space left"):
+        result = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=3, seed=0, device="cpu",
+                              run_dir=tmp_path / "run")
+    assert result.comparison is not None and (tmp_path / "run" / "reconstruction.npy").is_file()
+
+
+def test_windows_too_small_for_the_descriptors_leave_them_unjudged() -> None:
+    c = mcrkit.characterize(EXAMPLE[:12, :12], ["two_point"], limit_to=5)
+    report = validation_report(EXAMPLE[:12, :12], EXAMPLE[:12, :12], characterization=c,
+                               descriptors=["two_point"], limit_to=5)
+    first = report["lines"][0]
+    assert first["kind"] == "descriptor" and first["spread"] is None and first["within"] is None
+    assert report["summary"]["unjudged"] == 1

@@ -72,10 +72,12 @@ writes them where asked.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +95,8 @@ from mcrkit.validation import (
     summarize,
 )
 
-__all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "format_report", "validation_report",
-           "write_report"]
+__all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "format_report",
+           "report_failures_warn", "validation_report", "write_report"]
 
 TOLERANCE = 2.0
 """A deviation within this many spreads counts as within the natural spread."""
@@ -246,10 +248,12 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
     samples, scale = None, 0.0
     if original is not None:
         windows, scale = _spread_scale(original.labels, res.size)
-        if min(windows[0].shape) > 1:
-            isotropic = not target.per_axis and original.ndim == 3
+        isotropic = not target.per_axis and original.ndim == 3
+        try:
             samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
                        for w in windows]
+        except ValueError:  # windows smaller than the descriptors' limit_to: no spread
+            samples = None
     lines = []
     for name, ref_axis, axis in axis_pairs(len(target.shape), res.ndim):
         for descriptor in request:
@@ -376,6 +380,17 @@ def format_report(report: dict[str, Any]) -> str:
                f"{s['outside']} outside" + (f", {s['unjudged']} without a spread"
                                             if s["unjudged"] else ""))
     return "\n".join(out)
+
+
+@contextlib.contextmanager
+def report_failures_warn(run_dir: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn a report that cannot be computed or written (bad data, a full disk) into a
+    RuntimeWarning: the run it judges is saved and stays usable."""
+    try:
+        yield
+    except (ValueError, OSError) as exc:
+        warnings.warn(f"{run_dir}: the validation report was not written ({exc})",
+                      RuntimeWarning, stacklevel=3)
 
 
 def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,

@@ -61,6 +61,7 @@ def _legend(fig: Any, ms: Microstructure) -> None:
 
 
 def plot_microstructure(microstructure: Microstructure | np.ndarray, *,
+                        original: Microstructure | np.ndarray | None = None,
                         title: str | None = None,
                         save: str | os.PathLike[str] | None = None) -> Any:
     """Draw a microstructure with a phase legend.
@@ -74,6 +75,9 @@ def plot_microstructure(microstructure: Microstructure | np.ndarray, *,
     ----------
     microstructure : Microstructure or (X, Y[, Z]) array_like
         Labels to draw.
+    original : Microstructure or array_like, optional
+        The structure a volume was reconstructed from, drawn first (a volume
+        by its mid-slice normal to z).
     title : str, optional
         Figure title (default: the source and shape).
     save : path, optional
@@ -104,14 +108,28 @@ def plot_microstructure(microstructure: Microstructure | np.ndarray, *,
         fig.subplots_adjust(bottom=0.16, top=0.9)
         _legend(fig, ms)
         return finish(fig, save, dpi=110)
-    fig = plt.figure(figsize=(13.5, 4.4))
-    slice_axes = [fig.add_axes((0.02 + 0.245 * i, 0.22, 0.22, 0.66)) for i in range(3)]
+    panels = 4 if original is None else 5
+    width = 1.0 / panels
+    fig = plt.figure(figsize=(3.4 * panels, 4.4))
+    first = 0 if original is None else 1
+    if original is not None:
+        reference = _as_microstructure(original)
+        ax = fig.add_axes((0.01, 0.22, width - 0.025, 0.66))
+        shown = reference.labels if reference.ndim == 2 else reference.labels[
+            :, :, reference.shape[2] // 2]
+        show_labels(ax, shown, ms.n_phases)
+        ax.set_title(f"original {reference.shape}", fontsize=9)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+    slice_axes = [fig.add_axes(((first + i) * width + 0.01, 0.22, width - 0.025, 0.66))
+                  for i in range(3)]
     images = []
     for axis, ax in enumerate(slice_axes):
         position = ms.shape[axis] // 2
         images.append(show_labels(ax, np.take(ms.labels, position, axis=axis), ms.n_phases))
         _label_slice(ax, axis, position)
-    cube_ax = fig.add_axes((0.745, 0.16, 0.25, 0.76), projection="3d")
+    cube_ax = fig.add_axes(((first + 3) * width - 0.005, 0.16, width + 0.005, 0.76),
+                           projection="3d")
     draw_cube(cube_ax, ms.labels, ms.n_phases)
     fig.suptitle(title, fontsize=10)
     _legend(fig, ms)

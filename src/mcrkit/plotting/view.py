@@ -10,7 +10,8 @@ run directory, ``convergence.npz``,        ``plot_convergence``: loss with click
 ``ReconstructionResult``                   snapshots
 =========================================  ===========================================
 
-``kind`` overrides the choice: ``"microstructure"`` shows a run's result,
+``kind`` overrides the choice: ``"microstructure"`` shows a run's result
+(beside the original a ``match`` run recorded, if its file is still there),
 ``"surface"`` renders a volume's phase boundaries in 3D with pyvista (the
 ``viz`` extra).
 """
@@ -48,7 +49,9 @@ def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
 
             run = RunDirectory(path if path.is_dir() else path.parent)
             if kind in ("microstructure", "surface"):
-                return kind, as_microstructure(run.file(RunDirectory.RESULT))
+                from mcrkit.io.exports import load_result
+
+                return kind, load_result(run.path)
             if kind == "characterization":
                 return kind, Characterization.load(run.file(RunDirectory.TARGET))
             return "convergence", run.path
@@ -117,4 +120,24 @@ def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | No
         return plot_surface(target, save=save, **options)
     from mcrkit.plotting.microstructure import plot_microstructure
 
+    if isinstance(obj, str | os.PathLike) and Path(obj).is_dir() and "original" not in options:
+        options["original"] = _run_original(Path(obj))
     return plot_microstructure(target, save=save, **options)
+
+
+def _run_original(run_dir: Path) -> Any:
+    """The original a ``match`` run recorded in ``run.json``, if its file is still there."""
+    import json
+
+    try:
+        source = json.loads((run_dir / "run.json").read_text()).get("original")
+    except (OSError, ValueError):
+        return None
+    if isinstance(source, str) and Path(source.split(":")[0]).is_file():
+        from mcrkit.microstructure import as_microstructure
+
+        try:
+            return as_microstructure(source)
+        except ValueError:
+            return None
+    return None

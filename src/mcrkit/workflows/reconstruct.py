@@ -579,11 +579,12 @@ class _Job:
             self.run.write_state(state)
             self._save_metadata(result)
             if report:
-                from mcrkit.report import validation_report, write_report
+                from mcrkit.report import report_failures_warn, validation_report, write_report
 
-                write_report(validation_report(
-                    None, labels, characterization=self.characterization,
-                    descriptors=s["descriptors"], errors=errors), self.run.path)
+                with report_failures_warn(self.run.path):
+                    write_report(validation_report(
+                        None, labels, characterization=self.characterization,
+                        descriptors=s["descriptors"], errors=errors), self.run.path)
         return result
 
     def _save_metadata(self, result: ReconstructionResult) -> None:
