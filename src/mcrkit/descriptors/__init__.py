@@ -15,6 +15,7 @@ descriptor id            NumPy function                       differentiable
 ``lineal_path_approx``   :func:`lineal_path`                  yes
 ``variation``            :func:`total_variation`              yes
 ``chord_length``         :func:`chord_length_distribution`    no
+``gram_matrices``        :func:`gram_matrices`                yes
 =======================  ===================================  ==============
 
 Third-party descriptors subclass :class:`Descriptor` and register through the
@@ -33,6 +34,7 @@ from mcrkit.descriptors.correlations import (
     correlation_vectors,
     three_point_correlation,
 )
+from mcrkit.descriptors.gram_matrices import GramMatrices, gram_matrices
 from mcrkit.descriptors.lineal_path import LinealPath, LinealPathApprox, line_offsets, lineal_path
 from mcrkit.descriptors.two_point import TwoPoint, TwoPointCross, two_point_correlation
 from mcrkit.descriptors.variation import Variation, total_variation
@@ -42,6 +44,7 @@ __all__ = [
     "ChordLength",
     "Correlations",
     "Descriptor",
+    "GramMatrices",
     "LinealPath",
     "LinealPathApprox",
     "TwoPoint",
@@ -51,6 +54,7 @@ __all__ = [
     "chord_length_distribution",
     "chord_lengths",
     "correlation_vectors",
+    "gram_matrices",
     "line_offsets",
     "lineal_path",
     "mean_chord_length",
