@@ -306,7 +306,9 @@ class RandomMultiscale(FeatureExtractor):
                 kernel = self._cached((name, grid, str(x.device), x.dtype),
                                       lambda name=name: self._spectrum(name, grid, x.device,
                                                                        x.dtype))
-                maps = torch.fft.irfft2(torch.einsum("bchw,fchw->bfhw", spectrum, kernel), s=grid)
+                # three input colours: a sum of broadcast products beats a batched matmul
+                product = sum(spectrum[:, None, c] * kernel[:, c] for c in range(kernel.shape[1]))
+                maps = torch.fft.irfft2(product, s=grid)
                 out[name] = F.relu(maps[..., :height, :width])
         return out
 
