@@ -368,13 +368,14 @@ def _label(line: dict[str, Any]) -> str:
 
 def format_report(report: dict[str, Any]) -> str:
     """A text table of a :func:`validation_report`: one row per line, worst first per axis."""
-    out = [f"  {'axis':<4} {'statistic':<44} {'deviation':>10} {'spread':>10}  verdict"]
+    out = [f"  {'axis':<4} {'statistic':<46} {'deviation':>9} {'spread':>9}  verdict"]
     for line in report["lines"]:
         spread = "-" if line["spread"] is None else f"{line['spread']:.3g}"
         verdict = {None: "no spread", True: "within", False: "OUTSIDE"}[line["within"]]
-        seen = "" if line["optimized"] else "  (not optimized)"
-        out.append(f"  {line['axis']:<4} {_label(line):<44} {line['deviation']:>10.3g} "
-                   f"{spread:>10}  {verdict}{seen}")
+        seen = "" if line["optimized"] or not report["optimized_descriptors"] else (
+            "  (not optimized)")
+        out.append(f"  {line['axis']:<4} {_label(line):<46} {line['deviation']:>9.3g} "
+                   f"{spread:>9}  {verdict}{seen}")
     s = report["summary"]
     out.append(f"  {s['within']} within the natural spread (x{report['tolerance']:g}), "
                f"{s['outside']} outside" + (f", {s['unjudged']} without a spread"
