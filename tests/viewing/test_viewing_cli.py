@@ -19,7 +19,8 @@ def test_view_saves_each_kind(tmp_path, small_run) -> None:
     run_dir, _ = small_run
     for args, name in [([EXAMPLE], "m.png"), ([str(run_dir)], "conv.png"),
                        ([str(run_dir), "--kind", "microstructure"], "vol.png"),
-                       ([str(run_dir), "--kind", "characterization"], "char.png")]:
+                       ([str(run_dir), "--kind", "characterization"], "char.png"),
+                       ([str(run_dir / "report.json")], "report.png")]:
         result = runner.invoke(app, ["view", *args, "--save", str(tmp_path / name)])
         assert result.exit_code == 0, result.output
         assert (tmp_path / name).stat().st_size > 10_000
@@ -58,8 +59,12 @@ def test_compare_self_and_shuffled(tmp_path) -> None:
 
 
 def test_bad_inputs_exit_2_with_a_message(tmp_path) -> None:
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    (tmp_path / "bad.json").write_text("{}")
     for args, message in [
         (["view", str(tmp_path / "none.npy")], "no such file"),
+        (["view", str(tmp_path / "bad.npz")], "cannot be read"),
+        (["view", str(tmp_path / "bad.json")], "not a validation report"),
         (["view", EXAMPLE, "--kind", "nope", "--save", str(tmp_path / "x.png")], "unknown view"),
         (["export", EXAMPLE, "-o", str(tmp_path / "x.abc")], "--to"),
         (["export", EXAMPLE, "-o", str(tmp_path / "x.vti"), "--voxel-size", "a"], "numbers"),

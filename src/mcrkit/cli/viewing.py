@@ -26,13 +26,13 @@ def _parse_voxel_size(text: str | None) -> tuple[float, ...] | None:
 @app.command()
 def view(
     path: Annotated[Path, typer.Argument(
-        help="Microstructure file, characterization .npz or run directory.",
+        help="Microstructure file, characterization .npz, report.json or run directory.",
         show_default=False)],
     save: Annotated[Path | None, typer.Option(
         help="Render the figure to this image file instead of opening a window.")] = None,
     kind: Annotated[str | None, typer.Option(
-        help="microstructure, characterization, convergence or surface (default: from the "
-             "input; a run directory shows its convergence).")] = None,
+        help="microstructure, characterization, convergence, report or surface (default: "
+             "from the input; a run directory shows its convergence).")] = None,
     animate: Annotated[Path | None, typer.Option(
         help="Write the run's snapshots as an animation (.gif, or .mp4 with imageio-ffmpeg).")
     ] = None,

@@ -8,6 +8,7 @@ given                                      figure (function in ``mcrkit.plotting
 ``Characterization`` or its ``.npz``       ``plot_characterization``
 run directory, ``convergence.npz``,        ``plot_convergence``: loss with clickable
 ``ReconstructionResult``                   snapshots
+``report.json``                            ``plot_report``: the validation report
 =========================================  ===========================================
 
 ``kind`` overrides the choice: ``"microstructure"`` shows a run's result
@@ -19,6 +20,7 @@ run directory, ``convergence.npz``,        ``plot_convergence``: loss with click
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +28,30 @@ import numpy as np
 
 __all__ = ["KINDS", "view"]
 
-KINDS = ("microstructure", "characterization", "convergence", "surface")
+KINDS = ("microstructure", "characterization", "convergence", "report", "surface")
 """Figure kinds :func:`view` draws."""
 
 
 def _is_characterization_file(path: Path) -> bool:
     if path.suffix.lower() != ".npz" or not path.is_file():
         return False
-    with np.load(path, allow_pickle=False) as data:
-        return "metadata" in data.files
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return "metadata" in data.files
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return False  # the microstructure reader says what is wrong with the file
+
+
+def _read_report(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: cannot be read as a validation report ({exc})") from None
+    if not isinstance(report, dict) or report.get("format") != "mcrkit.report":
+        raise ValueError(f"{path}: is not a validation report (report.json written by mcrkit)")
+    return report
 
 
 def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
@@ -54,7 +71,11 @@ def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
                 return kind, load_result(run.path)
             if kind == "characterization":
                 return kind, Characterization.load(run.file(RunDirectory.TARGET))
+            if kind == "report":
+                return kind, _read_report(run.file("report.json"))
             return "convergence", run.path
+        if path.suffix.lower() == ".json":
+            return "report", _read_report(path)
         if _is_characterization_file(path):
             return "characterization", Characterization.load(path)
         obj = as_microstructure(obj)
@@ -114,6 +135,10 @@ def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | No
         from mcrkit.plotting.convergence import plot_convergence
 
         return plot_convergence(target, save=save, **options)
+    if chosen == "report":
+        from mcrkit.plotting.report import plot_report
+
+        return plot_report(target, save=save, **options)
     if chosen == "surface":
         from mcrkit.plotting.surface import plot_surface
 
