@@ -20,7 +20,7 @@ def gui(
         "-o", "--output", help="Directory for the result directories of the jobs.")
     ] = Path("mcrkit-runs"),
 ) -> None:
-    """Start the web interface in the browser: characterize, reconstruct, match, view."""
+    """Serve the web interface (open the printed address in a browser); Ctrl-C stops it."""
     try:
         from mcrkit.gui.app import LOCAL_HOSTS, serve
     except ImportError as exc:
@@ -33,7 +33,8 @@ def gui(
     shown = f"[{host}]" if ":" in host else host
 
     def ready() -> None:
-        typer.echo(f"mcrkit GUI on http://{shown}:{port} (Ctrl-C stops it)")
+        typer.echo(f"mcrkit GUI on http://{shown}:{port} (open it in a browser; Ctrl-C stops "
+                   "the server, and a running job keeps the state it reached)")
 
     try:
         serve(host, port, output, ready=ready)

@@ -67,10 +67,10 @@ def new_directory(parent: Path, action: str, stem: str) -> Path:
             candidate = base.with_name(f"{base.name}-{n}")
 
 
-def _figure(obj: Any, path: Path, **options: Any) -> Path:
+def _figure(obj: Any, path: Path) -> Path:
     from mcrkit.plotting.view import view
 
-    view(obj, save=path, **options)
+    view(obj, save=path)
     return path
 
 
@@ -91,7 +91,8 @@ def _reconstruction(job: Job, upload: Upload, arguments: dict[str, Any], run_dir
     summary = str(result)
     if result.status == "stopped" and job.cancel_requested:
         summary = (f"stopped on request after {result.iterations} iterations; the result so "
-                   f"far is saved.\n{summary}")
+                   f"far is saved (continue with: mcrkit reconstruct --resume {run_dir}).\n"
+                   f"{summary}")
     return Outcome(summary, _run_files(run_dir), labels=result.labels, result=run_dir)
 
 

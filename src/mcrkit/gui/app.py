@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nicegui import app, ui
+from nicegui import app, events, run, ui
 
 from mcrkit._version import __version__
 from mcrkit.gui.actions import ACTIONS, INPUT_KINDS, make_job
@@ -122,21 +122,23 @@ class Page:
         self.upload_message.classes(replace="text-sm whitespace-pre-wrap "
                                     + ("text-red-700" if error else "text-green-800"))
 
-    async def _uploaded(self, event: object) -> None:
-        file = event.file  # type: ignore[attr-defined]
+    async def _uploaded(self, event: events.UploadEventArguments) -> None:
+        file = event.file
         path = self.session.files.reserve(file.name)
         try:
             await file.save(path)  # streamed to disk, never held in memory whole
-            upload = self.session.files.accept(path)
+            upload = await run.io_bound(self.session.files.accept, path)  # reads the file
         except UploadError as exc:
             self._say(f"upload refused: {exc}", error=True)
         except OSError as exc:
             path.unlink(missing_ok=True)
             self._say(f"upload failed: {file.name}: {exc.strerror or exc}", error=True)
         else:
+            if upload is None:  # the server is shutting down
+                return
             self._say(f"{upload.name}: {upload.summary}", error=False)
             self._list_inputs(select=upload)
-        event.sender.reset()  # type: ignore[attr-defined]
+        event.sender.reset()
 
     def _upload(self, key: str) -> Upload:
         return next(u for u in self.session.files.uploads if str(u.path) == key)

@@ -129,8 +129,17 @@ class SessionFiles:
         return self.accept(path)
 
     def reserve(self, name: str) -> Path:
-        """A free path in the session directory for a file uploaded as ``name``."""
-        return self._free_path(_safe_name(name))
+        """Create an empty file in the session directory for a file uploaded as ``name``
+        (``name-2.ext`` and so on if taken, so simultaneous uploads never share one)."""
+        safe = _safe_name(name)
+        path, n = self.directory / safe, 1
+        while True:
+            try:
+                path.open("xb").close()
+                return path
+            except FileExistsError:
+                n += 1
+                path = self.directory / f"{Path(safe).stem}-{n}{Path(safe).suffix}"
 
     def accept(self, path: Path) -> Upload:
         """Check a stored upload and add it to the session; a refused file is deleted.
@@ -152,13 +161,6 @@ class SessionFiles:
             raise
         self.uploads.append(upload)
         return upload
-
-    def _free_path(self, name: str) -> Path:
-        path, n = self.directory / name, 1
-        while path.exists():
-            n += 1
-            path = self.directory / f"{Path(name).stem}-{n}{Path(name).suffix}"
-        return path
 
     def of_kind(self, *kinds: str) -> list[Upload]:
         """Uploads of the given kinds, newest first."""
