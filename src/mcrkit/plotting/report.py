@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -129,7 +130,7 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
         for row, (statistic, title, xlabel) in enumerate(_CURVES):
             _draw_curve(fig.add_subplot(grid[row, 1]), report, statistic, title, xlabel)
     s = report["summary"]
-    source = report["original"]["source"] if has_curves else report["target"]
+    source = Path(str(report["original"]["source"] if has_curves else report["target"])).name
     fig.suptitle(f"validation vs {source}: {s['within']} within the natural spread, "
                  f"{s['outside']} outside", fontsize=9)
     if save is not None:
