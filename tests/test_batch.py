@@ -65,8 +65,8 @@ def test_grid_and_samples_expand_in_sample_order_with_distinct_seeds(target):
                                 "max_iter": 5, "loss": "rms"}
     assert jobs[5].parameters == {"max_iter": 5, "loss": "rms"}
     # the seed of a job is SeedSequence(base, spawn_key=(combination, sample)), reproducibly
-    expected = np.random.SeedSequence(3, spawn_key=(1, 1)).generate_state(1, np.uint64)[0] >> 1
-    assert jobs[5].seed == int(expected) == job_seed(3, 1, 1)
+    spawned = np.random.SeedSequence(3).spawn(4)[1].spawn(3)[1]
+    assert jobs[5].seed == int(spawned.generate_state(1, np.uint64)[0] >> 1) == job_seed(3, 1, 1)
     again, _ = expand_spec(spec)
     assert again == jobs
 
@@ -97,6 +97,14 @@ def test_spec_files_in_yaml_and_json_read_alike_with_paths_relative_to_the_file(
     assert [j.name for j in from_yaml] == ["0000-short-sample0", "0001-max_iter=5-sample0"]
     assert from_yaml[0].settings["characterization"] == str((folder / "t.npz").resolve())
     assert from_yaml[0].settings["max_iter"] == 3
+
+
+def test_explicit_seeds_are_used_as_given(target):
+    jobs, _ = expand_spec({"characterization": str(target), "shape": SHAPE,
+                           "grid": {"seed": [17, 4]}})
+    assert [(j.name, j.seed) for j in jobs] == [("0000-seed=17-sample0", 17),
+                                                ("0001-seed=4-sample0", 4)]
+    assert "seed" not in jobs[0].settings
 
 
 def test_interpolation_steps_form_a_grid_axis(target):
@@ -227,6 +235,17 @@ def test_match_jobs_and_interpolation_steps_run_with_their_seeds(target, tmp_pat
     # the same batch again: nothing to run, so no cluster is needed
     again = batch(spec, tmp_path / "out")
     assert [row["action"] for row in again.rows] == ["skip", "skip"]
+
+
+def _thread_settings() -> dict[str, str]:
+    return {name: os.environ[name] for name in
+            ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")}
+
+
+def test_local_workers_run_one_task_each_with_one_thread(client):
+    assert list(client.nthreads().values()) == [1, 1]
+    for settings in client.run(_thread_settings).values():
+        assert set(settings.values()) == {"1"}
 
 
 def test_a_changed_spec_is_refused_in_the_same_directory(target, tmp_path):

@@ -36,6 +36,7 @@ directory name and seed. A job's seed, unless set explicitly, comes from
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 import json
@@ -130,7 +131,8 @@ def load_spec(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def job_seed(base_seed: int, combination: int, sample: int) -> int:
-    """Seed of a job: 63 bits of ``SeedSequence(base_seed, spawn_key=(combination, sample))``.
+    """Seed of a job: 63 bits of ``SeedSequence(base_seed, spawn_key=(combination, sample))``,
+    the sequence ``SeedSequence(base_seed).spawn(...)[combination].spawn(...)[sample]``.
 
     Examples
     --------
@@ -215,24 +217,24 @@ def expand_spec(spec: Mapping[str, Any] | str | os.PathLike[str], *,
     combinations = [(name, _resolve(settings, base_dir, where)) for name, settings in combinations]
     varying = _varying(settings for _, settings in combinations)
     jobs = []
-    width = max(4, len(str(samples * len(combinations) - 1)))
     for sample in range(samples):
         for index, (name, settings) in enumerate(combinations):
-            number = sample * len(combinations) + index
+            number = sample * len(combinations) + index  # 4 digits, more only beyond 9999
+            parameters = {key: settings[key] for key in varying if key in settings}
             settings = dict(settings)
             explicit = settings.pop("seed", None)
             if explicit is not None and samples > 1:
                 raise ValueError(f"{where}: a job sets seed {explicit!r} but n_samples is "
                                  f"{samples}; every sample would repeat that seed")
-            parameters = {key: settings[key] for key in varying if key in settings}
             label = _summary(name, parameters)
             jobs.append(Job(
-                name=f"{number:0{width}d}{'-' + label if label else ''}-sample{sample}",
+                name=f"{number:04d}{'-' + label if label else ''}-sample{sample}",
                 seed=job_seed(seed, index, sample) if explicit is None else explicit,
                 settings=settings, parameters=parameters))
     return jobs, seed
 
 
+@functools.cache
 def _allowed_settings() -> dict[str, set[str]]:
     """Settings each workflow accepts (keyword arguments of reconstruct and match)."""
     from mcrkit.workflows import match, reconstruct
