@@ -1,7 +1,7 @@
 """End to end: ``mcrkit gui`` in a subprocess, driven by headless Chromium.
 
-Needs Debian's ``chromium`` (``/usr/bin/chromium``) and Playwright's Python
-package (never a browser downloaded by ``playwright install``). Without them
+Needs Debian's ``chromium`` (``/usr/bin/chromium``, or ``$MCRKIT_CHROMIUM``) and
+Playwright's Python package (never a browser downloaded by ``playwright install``). Without them
 the test is skipped, unless ``MCRKIT_REQUIRE_BROWSER=1`` (as in CI), where it
 fails. Screenshots go to ``$MCRKIT_TEST_ARTIFACTS`` (default: the test's
 temporary directory); with ``MCRKIT_UPDATE_SCREENSHOTS=1`` the one taken during
@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("MCRKIT_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

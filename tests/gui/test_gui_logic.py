@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -418,3 +419,18 @@ def test_results_export_to_other_tools_formats(tmp_path) -> None:
     with pytest.raises(ValueError, match="cannot export this result as 'stl'"):
         export_result(job.outcome, "stl")
     assert export_formats(Outcome("no structure")) == ()
+
+
+@pytest.mark.parametrize(("require", "outcome"), [("", "1 skipped"), ("1", "1 error")])
+def test_the_browser_test_skips_without_a_browser_unless_required(require, outcome) -> None:
+    from pathlib import Path
+
+    test = Path(__file__).with_name("test_gui_e2e.py")
+    env = {**os.environ, "MCRKIT_CHROMIUM": "/nonexistent/chromium",
+           "MCRKIT_REQUIRE_BROWSER": require}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
+                             str(test)], capture_output=True, text=True, env=env, timeout=120)
+    assert outcome in result.stdout, result.stdout
+    reason = "/nonexistent/chromium is missing (Debian: apt-get install chromium)"
+    assert reason in result.stdout
+    assert ("MCRKIT_REQUIRE_BROWSER=1 but" in result.stdout) == (require == "1")

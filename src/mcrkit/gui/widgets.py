@@ -251,13 +251,10 @@ class JobPanel:
 
 
 def _figure_to_show(outcome: Outcome | None) -> Path | None:
-    """A run's validation report, else the figure of a result the viewer does not show."""
-    files = outcome.files if outcome is not None else []
-    report = [p for p in files if p.name == "report.png"]
-    if report:
-        return report[0]
-    figures = [p for p in files if p.suffix == ".png"]
-    return figures[0] if figures and outcome is not None and outcome.labels is None else None
+    """A run's validation report, else the result's figure (if any)."""
+    figures = [p for p in (outcome.files if outcome is not None else []) if p.suffix == ".png"]
+    report = [p for p in figures if p.name == "report.png"]
+    return (report or figures or [None])[0]
 
 
 _STATUS_COLORS = {"queued": "grey", "running": "primary", "done": "positive",
