@@ -74,7 +74,7 @@ def test_grid_and_samples_expand_in_sample_order_with_distinct_seeds(target):
 def test_more_samples_keep_existing_names_and_seeds(target):
     spec = {"characterization": str(target), "shape": SHAPE, "grid": {"max_iter": [5, 10]}}
     few, base = expand_spec(spec, n_samples=2)
-    many, _ = expand_spec(spec, base_seed=base, n_samples=5)
+    many, _ = expand_spec({**spec, "n_samples": 2}, base_seed=base, n_samples=5)
     assert many[:4] == few
     assert len({j.name for j in many}) == len({j.seed for j in many}) == 10
 
@@ -301,6 +301,26 @@ def test_the_documented_slurm_command_renders_the_documented_job_script():
     assert "#SBATCH --cpus-per-task=16" in lines and "export OMP_NUM_THREADS=4" in lines
     tail = "--nthreads 1 --memory-limit 7.45GiB --nworkers 4 --nanny --death-timeout 60"
     assert worker.endswith(tail) and documented_worker.endswith(tail)
+
+
+def test_dry_run_lists_jobs_with_what_a_run_would_do(target, tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"characterization": str(target), "shape": SHAPE, "seed": 4,
+                                "n_samples": 3}))
+    out = tmp_path / "out"
+    (out / "0000-sample0").mkdir(parents=True)  # finished
+    (out / "0001-sample1.partial").mkdir()  # interrupted after a checkpoint
+    (out / "0001-sample1.partial" / "checkpoint.pt").touch()
+    (out / "0002-sample2.partial").mkdir()  # stopped before its first checkpoint
+    result = CliRunner().invoke(app, ["batch", str(spec), "-o", str(out), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    jobs, _ = expand_spec(spec)
+    assert [line.split() for line in result.stdout.splitlines()] == [
+        ["0000-sample0", "seed", str(jobs[0].seed), "skip"],
+        ["0001-sample1", "seed", str(jobs[1].seed), "resume"],
+        ["0002-sample2", "seed", str(jobs[2].seed), "run"]]
+    assert "3 jobs: 1 to run, 1 to resume, 1 finished" in result.stderr
+    assert not (out / "batch.json").exists()  # nothing written
 
 
 @pytest.mark.parametrize(("args", "message"), [

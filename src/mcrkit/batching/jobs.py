@@ -18,7 +18,7 @@ from typing import Any
 
 from mcrkit.batching.spec import Job
 
-__all__ = ["PARTIAL_SUFFIX", "finished_record", "run_job", "summary_row"]
+__all__ = ["PARTIAL_SUFFIX", "finished_record", "next_action", "run_job", "summary_row"]
 
 PARTIAL_SUFFIX = ".partial"
 """Suffix of the directory a job runs in until it ends."""
@@ -49,18 +49,16 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
     """
     final = Path(output) / job.name
     partial = final.with_name(job.name + PARTIAL_SUFFIX)
-    if final.exists():
+    action = next_action(job, output)
+    if action == "skip":
         return finished_record(job, final)
-    from mcrkit.reconstruction.rundir import RunDirectory
     from mcrkit.workflows import resume
 
     started = time.perf_counter()
-    resumable = partial.joinpath(RunDirectory.CHECKPOINT).exists()
-    action = "resume" if resumable else "run"
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if resumable:
+            if action == "resume":
                 result = resume(partial, threads=threads)
             else:
                 if partial.exists():
@@ -78,6 +76,18 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
         os.replace(partial, final)
         record["run_dir"] = str(final)
     return record
+
+
+def next_action(job: Job, output: str | os.PathLike[str]) -> str:
+    """What running ``job`` in ``output`` does now: ``skip`` (finished), ``resume`` (its
+    partial directory holds a checkpoint) or ``run``."""
+    from mcrkit.reconstruction.rundir import RunDirectory
+
+    final = Path(output) / job.name
+    if final.exists():
+        return "skip"
+    partial = final.with_name(job.name + PARTIAL_SUFFIX)
+    return "resume" if partial.joinpath(RunDirectory.CHECKPOINT).exists() else "run"
 
 
 def finished_record(job: Job, run_dir: Path) -> dict[str, Any]:

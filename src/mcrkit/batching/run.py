@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcrkit.batching.jobs import finished_record, run_job, summary_row
+from mcrkit.batching.jobs import finished_record, next_action, run_job, summary_row
 from mcrkit.batching.spec import Job, expand_spec
 from mcrkit.io.atomic import atomic_path
 
-__all__ = ["BATCH_FILE", "SUMMARY_FILE", "BatchResult", "batch"]
+__all__ = ["BATCH_FILE", "SUMMARY_FILE", "BatchResult", "batch", "plan"]
 
 BATCH_FILE = "batch.json"
 """File in the output directory recording the base seed and every job's settings."""
@@ -153,7 +153,7 @@ def batch(
     output.mkdir(parents=True, exist_ok=True)
     _record_batch(output, job_list, base_seed)
     rows = {job.name: finished_record(job, output / job.name)
-            for job in job_list if (output / job.name).exists()}
+            for job in job_list if next_action(job, output) == "skip"}
     pending = [job for job in job_list if job.name not in rows]
     if pending:
         from mcrkit.batching.clusters import close, connect
@@ -172,6 +172,23 @@ def batch(
     result = BatchResult(output, [rows[job.name] for job in job_list], base_seed)
     _write_summary(result)
     return result
+
+
+def plan(jobs: str | os.PathLike[str] | Mapping[str, Any] | Sequence[Job],
+         output: str | os.PathLike[str], *,
+         n_samples: int | None = None) -> list[tuple[Job, str]]:
+    """What :func:`batch` would do with each job, without running anything.
+
+    Returns
+    -------
+    list of (Job, str)
+        Each job with ``skip`` (finished), ``resume`` (from its checkpoint) or
+        ``run``. For a SPEC without ``seed``, the seeds are final only once
+        ``output`` holds the batch (its ``batch.json`` keeps the drawn base seed).
+    """
+    output = Path(output).resolve()
+    job_list, _ = _job_list(jobs, output, n_samples)
+    return [(job, next_action(job, output)) for job in job_list]
 
 
 def _job_list(jobs: Any, output: Path, n_samples: int | None) -> tuple[list[Job], int | None]:

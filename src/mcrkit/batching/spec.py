@@ -190,7 +190,8 @@ def expand_spec(spec: Mapping[str, Any] | str | os.PathLike[str], *,
         seed = secrets.randbits(63) if base_seed is None else base_seed
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"{where}: seed must be a non-negative integer, got {seed!r}")
-    samples = spec.pop("n_samples", 1) if n_samples is None else n_samples
+    samples = spec.pop("n_samples", 1)
+    samples = samples if n_samples is None else n_samples
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise ValueError(f"{where}: n_samples must be a positive integer, got {samples!r}")
     grid = spec.pop("grid", None) or {}

@@ -58,6 +58,9 @@ def batch(
     job_script: Annotated[bool, typer.Option(
         "--job-script", help="Print the SLURM job script and exit (nothing is submitted).",
         rich_help_panel=SLURM)] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="List the jobs (name, seed, what a run would do: run, resume, "
+                          "skip) and exit.")] = False,
     progress: Annotated[bool, typer.Option(
         "--progress/--quiet", help="Show jobs done/running/failed and the time left.")] = True,
 ) -> None:
@@ -67,7 +70,7 @@ def batch(
     seed; a summary table (job, seed, status, wall s, final errors) is printed
     and written to OUTPUT/summary.csv. Exit status 1 if any job failed.
     """
-    from mcrkit.batching import SlurmOptions, slurm_cluster
+    from mcrkit.batching import SlurmOptions, plan, slurm_cluster
     from mcrkit.batching import batch as run
 
     if scheduler is not None and cluster != "local":
@@ -82,6 +85,14 @@ def batch(
             jobqueue = slurm_cluster(slurm, threads_per_worker)
             typer.echo(jobqueue.job_script())
             jobqueue.close()
+            return
+        if dry_run:
+            steps = plan(spec, output, n_samples=n_samples)
+            for job, action in steps:
+                typer.echo(f"{job.name}  seed {job.seed}  {action}")
+            counts = {a: sum(action == a for _, action in steps) for a in ("run", "resume", "skip")}
+            typer.echo(f"{len(steps)} jobs: {counts['run']} to run, {counts['resume']} to resume, "
+                       f"{counts['skip']} finished", err=True)
             return
         result = run(spec, output, n_samples=n_samples, scheduler=scheduler, cluster=cluster,
                      workers=workers, threads_per_worker=threads_per_worker, slurm=slurm,
