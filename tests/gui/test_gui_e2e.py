@@ -144,7 +144,12 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     assert "microstructure: 2D 64 x 64, 2 phases" in text, text
 
     page.get_by_test_id("tab-match").click()
-    page.get_by_test_id("match-shape").fill("32 32 32")  # q-input: the id is on <input>
+    page.get_by_test_id("match-shape").fill("32 by 32")  # q-input: the id is on <input>
+    page.get_by_test_id("run-match").click()
+    page.get_by_test_id("message-match").filter(
+        has_text="shape: needs two or three whole numbers such as 64 64 64, got '32 by 32'"
+    ).wait_for(timeout=10_000)
+    page.get_by_test_id("match-shape").fill("32 32 32")
     page.get_by_test_id("match-max_iter").fill("10")
     page.get_by_test_id("match-seed").fill("3")
     page.get_by_test_id("run-match").click()

@@ -434,3 +434,28 @@ def test_the_browser_test_skips_without_a_browser_unless_required(require, outco
     reason = "/nonexistent/chromium is missing (Debian: apt-get install chromium)"
     assert reason in result.stdout
     assert ("MCRKIT_REQUIRE_BROWSER=1 but" in result.stdout) == (require == "1")
+
+
+def test_a_gray_image_is_segmented_as_the_form_says(tmp_path) -> None:
+    import imageio.v3 as iio
+
+    import mcrkit
+
+    labels = mcrkit.data.load("pymks_ms_64x64_1")[:24, :24]
+    gray = np.where(labels == 1, 200, 40) + np.random.default_rng(1).integers(0, 20, labels.shape)
+    session = SessionFiles(tmp_path)
+    upload = session.save("micrograph.png", iio.imwrite("<bytes>", gray.astype(np.uint8),
+                                                        extension=".png"))
+    assert upload.kind == "gray image" and "choose a threshold" in upload.summary
+    unsegmented = make_job("characterize", upload, {"descriptors": ["volume_fractions"]},
+                           tmp_path / "out")
+    unsegmented.run()
+    assert unsegmented.status == "failed" and "segment it" in unsegmented.message
+    assert unsegmented.message.startswith("micrograph.png: ")
+    job = make_job("characterize", upload, {"descriptors": ["volume_fractions"],
+                                            "threshold": "otsu"}, tmp_path / "out")
+    job.run()
+    assert job.status == "done", job.message
+    fractions = mcrkit.Characterization.load(job.outcome.products[0]).values["volume_fractions"]
+    np.testing.assert_allclose(np.ravel(fractions), np.bincount(labels.ravel()) / labels.size)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [job.outcome.products[0].parent.name]

@@ -75,6 +75,7 @@ class Page:
         self.server = server
         self.session = session
         self.forms: dict[str, dict[str, Any]] = {}
+        self.form_messages: dict[str, ui.label] = {}
         ui.page_title("mcrkit")
         with ui.header().classes("items-center bg-slate-800"):
             ui.label("mcrkit").classes("text-xl font-bold")
@@ -181,18 +182,22 @@ class Page:
                         ui.button(f"Run {action}", icon="play_arrow",
                                   on_click=lambda a=action: self._run(a)).props(
                             f'data-testid="run-{action}"')
+                        self.form_messages[action] = ui.label("").classes(
+                            "text-sm text-red-700 whitespace-pre-wrap").props(
+                            f'data-testid="message-{action}"')
 
     def _run(self, action: str) -> None:
+        message = self.form_messages[action]
         if not self.input.value:
-            ui.notify("upload an input first", type="warning")
+            message.set_text("upload an input first")
             return
-        values = {name: element.value  # type: ignore[attr-defined]
-                  for name, element in self.forms.get(action, {}).items()}
+        values = {name: element.value for name, element in self.forms.get(action, {}).items()}
         try:
             job = make_job(action, self._upload(self.input.value), values, self.server.output)
-        except ValueError as exc:
-            ui.notify(str(exc), type="negative", multi_line=True, timeout=10_000)
+        except ValueError as exc:  # a form value or the input's kind: said under the button
+            message.set_text(str(exc))
             return
+        message.set_text("")
         self.server.queue.submit(job)
         self.session.jobs.append(job)
         self._select(job)
