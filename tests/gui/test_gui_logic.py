@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -210,6 +211,8 @@ def test_jobs_run_one_at_a_time_in_order_and_errors_are_readable() -> None:
                 order.append(name)
             if error is not None:
                 raise error
+            if name == "d":
+                warnings.warn("d.npy: 2 voxels undecided", RuntimeWarning, stacklevel=1)
             return Outcome(f"{name} done")
         return run
 
@@ -227,6 +230,7 @@ def test_jobs_run_one_at_a_time_in_order_and_errors_are_readable() -> None:
     assert jobs[1].message == "b.npy: bad phases"
     assert jobs[2].message.startswith("internal error (RuntimeError: boom)")
     assert [j.id for j in queue.jobs] == [1, 2, 3, 4, 5]
+    assert jobs[3].warnings == ["d.npy: 2 voxels undecided"] and jobs[0].warnings == []
 
 
 def test_progress_estimates_the_time_left() -> None:

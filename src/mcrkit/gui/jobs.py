@@ -197,7 +197,7 @@ class Job:
             outcome, status = None, "failed"
             message = f"internal error ({type(exc).__name__}: {exc}); the server log has details"
         with self._lock:
-            self.warnings = [str(w.message) for w in caught] if outcome is not None else []
+            self.warnings = [str(w.message) for w in caught]
             self.outcome, self.status, self.message = outcome, status, message
             self.finished = time.time()
 
