@@ -25,6 +25,7 @@ from mcrkit.registry import Registry, descriptors, summary
 BUILTINS = {
     "chord_length",
     "correlations",
+    "gram_matrices",
     "lineal_path",
     "lineal_path_approx",
     "two_point",

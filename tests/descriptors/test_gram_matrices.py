@@ -34,9 +34,9 @@ def no_weights_variable(monkeypatch):
     monkeypatch.delenv(WEIGHTS_VARIABLE, raising=False)
 
 
-def _vgg_state_dict(seed):
+def _vgg_state_dict():
     """A randomly initialised state dict in torchvision's ``vgg19`` layout (float32)."""
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(0)
     state, channels, index = {}, 3, 0
     for widths in VGG19_WIDTHS:
         for width in widths:
@@ -52,13 +52,13 @@ def _vgg_state_dict(seed):
 
 @pytest.fixture(scope="module")
 def vgg_files(tmp_path_factory):
-    """The same random VGG-19 weights as a torch state dict and as .npz, and a second file."""
+    """The same random VGG-19 weights as a torch state dict and as .npz, and other weights."""
     folder = tmp_path_factory.mktemp("vgg")
-    state = _vgg_state_dict(0)
+    state = _vgg_state_dict()
     pth, npz, other = folder / "vgg19.pth", folder / "vgg19.npz", folder / "other.pth"
     torch.save(state, pth)
     np.savez(npz, **{key: value.numpy() for key, value in state.items()})
-    torch.save(_vgg_state_dict(1), other)
+    torch.save(state | {"features.0.bias": state["features.0.bias"] + 1.0}, other)
     return {"state": state, "pth": pth, "npz": npz, "other": other}
 
 
@@ -323,6 +323,11 @@ def test_missing_key_and_foreign_files_are_refused(vgg_files, tmp_path):
     np.savez(missing, **{k: v.numpy() for k, v in state.items()})
     with pytest.raises(ValueError, match=r"missing\.npz: missing key 'features\.34\.bias'"):
         load_vgg19(missing)
+    words = tmp_path / "words.npz"
+    np.savez(words, **{"features.0.weight": np.array(["conv"] * 4)})
+    with pytest.raises(ValueError, match=r"words\.npz: features\.0\.weight is not an array of "
+                                         "numbers"):
+        load_vgg19(words)
     tensor = tmp_path / "tensor.pth"
     torch.save(torch.zeros(3), tensor)
     with pytest.raises(ValueError, match=r"tensor\.pth: holds a Tensor, not a state dict"):

@@ -279,8 +279,9 @@ class RandomMultiscale(FeatureExtractor):
         return 0
 
     def workspace(self, layers: Iterable[str]) -> float:
-        # input spectrum; per layer the product spectrum, the inverse FFT and the ReLU
-        return 6.0 + sum(3.0 * self.width(name) for name in layers)
+        # input spectrum; per layer the products of the colours' spectra (half a grid of
+        # complex numbers each), the inverse FFT and the ReLU output
+        return 6.0 + sum(4.0 * self.width(name) for name in layers)
 
     def _spectrum(self, layer: str, grid: tuple[int, int], device: torch.device,
                   dtype: torch.dtype) -> torch.Tensor:
@@ -345,12 +346,22 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray | torch.Tensor]:
     return loaded
 
 
-def _vgg19_key(arrays: dict[str, np.ndarray | torch.Tensor], index: int, kind: str) -> str:
-    """Key of layer ``index`` of ``features`` (whole vgg19 or features-only state dict)."""
-    for key in (f"features.{index}.{kind}", f"{index}.{kind}"):
-        if key in arrays:
-            return key
-    raise ValueError(f"missing key 'features.{index}.{kind}'")
+def _parameter(arrays: dict[str, np.ndarray | torch.Tensor], path: Path, index: int,
+               kind: str, shape: tuple[int, ...]) -> torch.Tensor:
+    """``features.<index>.<kind>`` (or ``<index>.<kind>`` of a features-only state dict) as
+    float64, checked against ``shape``."""
+    key = next((k for k in (f"features.{index}.{kind}", f"{index}.{kind}") if k in arrays),
+               None)
+    if key is None:
+        raise ValueError(f"{path}: missing key 'features.{index}.{kind}'; {_FIX}")
+    try:
+        value = torch.as_tensor(arrays[key]).detach().to(torch.float64)
+    except (TypeError, RuntimeError, ValueError):
+        raise ValueError(f"{path}: {key} is not an array of numbers; {_FIX}") from None
+    if tuple(value.shape) != shape:
+        raise ValueError(f"{path}: {key} has shape {tuple(value.shape)}, VGG-19 needs {shape}; "
+                         f"{_FIX}")
+    return value
 
 
 def load_vgg19(path: str | os.PathLike[str]) -> FeatureExtractor:
@@ -372,18 +383,8 @@ def load_vgg19(path: str | os.PathLike[str]) -> FeatureExtractor:
     for widths in VGG19_WIDTHS:
         convs = []
         for width in widths:
-            params = []
-            for kind, shape in (("weight", (width, channels, 3, 3)), ("bias", (width,))):
-                try:
-                    key = _vgg19_key(arrays, index, kind)
-                except ValueError as exc:
-                    raise ValueError(f"{path}: {exc}; {_FIX}") from None
-                value = torch.as_tensor(arrays[key]).detach().to(torch.float64)
-                if tuple(value.shape) != shape:
-                    raise ValueError(f"{path}: {key} has shape {tuple(value.shape)}, VGG-19 "
-                                     f"needs {shape}; {_FIX}")
-                params.append(value)
-            convs.append((params[0], params[1]))
+            convs.append((_parameter(arrays, path, index, "weight", (width, channels, 3, 3)),
+                          _parameter(arrays, path, index, "bias", (width,))))
             channels = width
             index += 2  # convolution, ReLU
         blocks.append(convs)

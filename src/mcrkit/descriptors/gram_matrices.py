@@ -2,10 +2,11 @@ r"""Gram matrices of deep convolutional features (texture statistics, Gatys et a
 
 The phases of a relaxed field are encoded as the colours of an RGB image (a
 fixed palette, :data:`PALETTES`, for 2 to 4 phases: every point of the
-phase simplex gets a distinct colour), which a VGG-19-style network
-(:mod:`mcrkit.descriptors.feature_extractor`) turns into feature maps
-:math:`F^l` of shape :math:`C_l \times N_l` at the chosen layers. The value
-holds, for every layer, the upper triangle of its Gram matrix
+phase simplex gets a distinct colour), which a convolutional feature
+extractor (:mod:`mcrkit.descriptors.feature_extractor`: built-in random
+multi-scale filter banks, or VGG-19 with weights from a file) turns into
+feature maps :math:`F^l` of shape :math:`C_l \times N_l` at the chosen layers.
+The value holds, for every layer, the upper triangle of its Gram matrix
 
 .. math::
 
@@ -22,9 +23,10 @@ Shift invariance: with periodic padding the convolutions commute with
 periodic shifts, and a 2x2 pooling commutes with shifts by even amounts
 along an axis of even length. A layer after ``k`` poolings is therefore
 exactly invariant under periodic shifts by multiples of :math:`2^k` along
-axes whose length is a multiple of :math:`2^k` (layers of the first block:
-every shift). Other shifts move the pooling grid and change the value
-slightly. Zero padding breaks the invariance at the borders.
+axes whose length is a multiple of :math:`2^k` (layers before the first
+pooling, and every layer of the built-in extractor: every shift). Other
+shifts move the pooling grid and change the value slightly. Zero padding
+breaks the invariance at the borders.
 
 Weights: ``weights=PATH`` (or the environment variable
 ``MCRKIT_VGG19_WEIGHTS``) loads VGG-19 ImageNet weights from a file;
@@ -100,7 +102,7 @@ def _resolve_weights(weights: str | None, expected: str | None) -> str:
 @descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GramMatrices(Descriptor):
-    """Gram matrices of VGG-19-style CNN features (offline; VGG-19 weights optional).
+    """Gram matrices of CNN features (textures): built-in random filters or VGG-19, offline.
 
     Parameters
     ----------
