@@ -6,6 +6,7 @@ import csv
 import json
 import math
 import os
+import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -255,8 +256,9 @@ def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: 
     keys = {future.key for future in futures}
     rows: dict[str, dict[str, Any]] = {}
     skipped = total - len(pending)
+    live = sys.stderr.isatty()  # in a log file (a SLURM job's output): a line a minute
     with tqdm(total=total, initial=skipped, unit="job", desc="batch", disable=not progress,
-              dynamic_ncols=True) as bar:
+              dynamic_ncols=True, mininterval=0.1 if live else 60) as bar:
         completed = as_completed(futures)
         polled = -math.inf
         while not completed.is_empty():
@@ -264,15 +266,17 @@ def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: 
             for future in ready:
                 row = _row(future, futures[future])
                 rows[row["job"]] = row
-                bar.update()
                 if progress:
-                    bar.write(_describe(row))
+                    bar.write(_describe(row), file=sys.stderr)
             if progress and (ready or time.monotonic() - polled > 1.0):
                 polled = time.monotonic()
                 failed = sum(row["status"] == "failed" for row in rows.values())
                 bar.set_postfix(done=skipped + len(rows) - failed,
-                                running=_running(client, keys), failed=failed)
-            if not ready:
+                                running=_running(client, keys), failed=failed,
+                                refresh=live and not ready)
+            if ready:
+                bar.update(len(ready))
+            else:
                 time.sleep(0.1)
     return rows
 
