@@ -378,8 +378,10 @@ def test_cli_characterize_and_match(tmp_path):
     np.save(image, np.tile([0, 0, 1, 1], (16, 4)).astype(np.uint8))
     out = tmp_path / "c.npz"
     result = runner.invoke(app, ["characterize", str(image), "-o", str(out),
-                                 "--descriptors", "GramMatrices"])
+                                 "--descriptors", "GramMatrices", "--plot",
+                                 str(tmp_path / "c.png")])
     assert result.exit_code == 0, result.output
+    assert (tmp_path / "c.png").stat().st_size > 0
     loaded = Characterization.load(out)
     assert loaded.settings["gram_matrices"]["extractor"] == "random-multiscale seed 0"
     result = runner.invoke(app, ["match", str(image), "--descriptors", "gram_matrices",

@@ -77,6 +77,9 @@ def _draw(ax: Any, name: str, value: np.ndarray, settings: dict[str, Any],
         ax.set_xlabel("r_2 (px)")
         ax.set_ylabel("r_1 (px)")
         ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    elif value.ndim == 1 and value.size > len(phases):  # a long vector, e.g. gram_matrices
+        ax.plot(np.arange(value.size), value, linewidth=0.5)
+        ax.set_xlabel("entry (value layout: see the descriptor)")
     elif value.ndim == 1:
         ax.bar(np.arange(value.size), value)
         ax.set_xticks(np.arange(value.size), [str(p) for p in phases[: value.size]])
