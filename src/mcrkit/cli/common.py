@@ -9,6 +9,7 @@ Option names are the Python keyword names with dashes (``limit_to`` ->
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -67,6 +68,16 @@ def split_names(text: str | None) -> list[str] | None:
     if not names:
         fail("--descriptors needs at least one name; see `mcrkit descriptors`")
     return names
+
+
+def parsed(option: str, parser: Callable[[Any], Any], value: Any) -> Any:
+    """``parser(value)`` (a :mod:`mcrkit.options` parser), None for None; exit 2 on bad text."""
+    if value is None:
+        return None
+    try:
+        return parser(value)
+    except ValueError as exc:
+        fail(f"{option} {exc}")
 
 
 def read_input(path: Path, threshold: str | None = None, phases: int | None = None) -> Any:

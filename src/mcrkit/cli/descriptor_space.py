@@ -13,27 +13,11 @@ from mcrkit.cli.common import (
     Threshold,
     app,
     fail,
+    parsed,
     read_input,
     reporting_warnings,
 )
-
-
-def _parse_orientation(items: list[str] | None) -> dict[str, str] | None:
-    if not items:
-        return None
-    pairs = [part.strip() for item in items for part in item.split(",") if part.strip()]
-    if not all(part.count("=") == 1 for part in pairs):
-        fail(f"--orientation needs AXIS=ORDER pairs such as x=zy, got {', '.join(items)!r}")
-    return {axis.strip(): order.strip() for axis, order in (p.split("=") for p in pairs)}
-
-
-def _parse_strength(text: str) -> float | tuple[float, ...]:
-    try:
-        values = tuple(float(part) for part in text.split(","))
-    except ValueError:
-        fail(f"--strength needs a number or one per axis ('1.5' or '0,2,2'), got {text!r}")
-    return values[0] if len(values) == 1 else values
-
+from mcrkit.options import parse_orientation, parse_strength
 
 
 @app.command()
@@ -58,9 +42,9 @@ def merge(
     from mcrkit.workflows import merge as run
     from mcrkit.workflows.merge import format_realizability
 
+    orientation_map = parsed("--orientation", parse_orientation, orientation or None)
     try:
-        merged = reporting_warnings(run, [str(view) for view in views],
-                                     _parse_orientation(orientation),
+        merged = reporting_warnings(run, [str(view) for view in views], orientation_map,
                                      allow_inconsistent=allow_inconsistent, tolerance=tolerance)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
@@ -125,8 +109,9 @@ def smooth(
     from mcrkit.workflows import smooth as run
 
     original = read_input(input, threshold, phases)
+    sigma = parsed("--strength", parse_strength, strength)
     try:
-        result = run(original, method, _parse_strength(strength), periodic=periodic,
+        result = run(original, method, sigma, periodic=periodic,
                      preserve_volume_fractions=preserve_volume_fractions)
         path = write_microstructure(output, result)
     except (FileNotFoundError, ValueError) as exc:

@@ -15,9 +15,11 @@ from mcrkit.cli.common import (
     Threshold,
     app,
     fail,
+    parsed,
     read_input,
     split_names,
 )
+from mcrkit.options import parse_assignments, parse_shape, parse_weights
 
 # One declaration per option, shared by both commands so names and help stay identical.
 Descriptors = Annotated[str | None, typer.Option(
@@ -55,42 +57,13 @@ RunDir = Annotated[Path | None, typer.Option(
                            "./mcrkit-runs).", show_default=False)]
 
 
-def _parse_shape(text: str | None) -> tuple[int, ...] | None:
-    if text is None:
-        return None
-    parts = text.replace("x", ",").replace(" ", ",").split(",")
-    try:
-        return tuple(int(p) for p in parts if p)
-    except ValueError:
-        fail(f"--shape needs integers such as 64 64 64, got {text!r}")
-
-
-def _parse_weights(text: str | None) -> list[float] | dict[str, float] | None:
-    if text is None:
-        return None
-    items = [p.strip() for p in text.split(",") if p.strip()]
-    try:
-        if all("=" in item for item in items):
-            return {k.strip(): float(v) for k, v in (item.split("=", 1) for item in items)}
-        return [float(item) for item in items]
-    except ValueError:
-        fail(f"--weights needs numbers ('1,1,10') or name=number pairs, got {text!r}")
-
-
-def _parse_options(items: list[str] | None) -> dict[str, Any]:
-    """``NAME=VALUE`` pairs with JSON values (numbers, true/false, null), else strings."""
-    import json
-
-    options: dict[str, Any] = {}
-    for item in items or []:
-        name, sep, text = item.partition("=")
-        if not sep or not name.strip():
-            fail(f"--optimizer-option needs NAME=VALUE such as final_ratio=1e-5, got {item!r}")
-        try:
-            options[name.strip()] = json.loads(text)
-        except json.JSONDecodeError:
-            options[name.strip()] = text
-    return options
+def _objective_settings(descriptors: str | None, weights: str | None,
+                        optimizer_options: list[str] | None) -> dict[str, Any]:
+    """The library keywords of the options that reconstruct and match parse alike."""
+    return {"descriptors": split_names(descriptors),
+            "weights": parsed("--weights", parse_weights, weights),
+            "optimizer_options": parsed("--optimizer-option", parse_assignments,
+                                        optimizer_options or [])}
 
 
 def _default_run_dir(stem: str) -> Path:
@@ -167,13 +140,12 @@ def reconstruct(
         fail("give a characterization file and --shape (or --resume RUN_DIR)")
     from mcrkit.workflows import reconstruct as run
 
-    _run_reconstruction(run, str(characterization), _parse_shape(shape),
-                        split_names(descriptors), _parse_weights(weights), plot=plot,
-                        loss=loss, optimizer=optimizer, seed=seed, multigrid=multigrid,
-                        optimizer_options=_parse_options(optimizer_options), polish=polish,
-                        device=device, threads=threads, time_limit=time_limit,
-                        progress=progress, force=force,
-                        run_dir=output or _default_run_dir(characterization.stem), **budget)
+    _run_reconstruction(run, str(characterization), parsed("--shape", parse_shape, shape),
+                        plot=plot, loss=loss, optimizer=optimizer, seed=seed,
+                        multigrid=multigrid, polish=polish, device=device, threads=threads,
+                        time_limit=time_limit, progress=progress, force=force,
+                        run_dir=output or _default_run_dir(characterization.stem),
+                        **_objective_settings(descriptors, weights, optimizer_options), **budget)
 
 
 @app.command()
@@ -206,13 +178,10 @@ def match(
     from mcrkit.workflows import match as run
 
     original = read_input(input, threshold, phases)
-    _run_reconstruction(run, original, add_dimension, _parse_shape(shape),
-                        split_names(descriptors), _parse_weights(weights), plot=plot,
-                        original=original.labels, limit_to=limit_to, loss=loss,
+    _run_reconstruction(run, original, add_dimension, parsed("--shape", parse_shape, shape),
+                        plot=plot, original=original.labels, limit_to=limit_to, loss=loss,
                         optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
-                        optimizer_options=_parse_options(optimizer_options), polish=polish,
-                        device=device, threads=threads, time_limit=time_limit,
+                        polish=polish, device=device, threads=threads, time_limit=time_limit,
                         progress=progress, force=force,
-                        run_dir=output or _default_run_dir(input.stem.split(":")[0]))
-
-
+                        run_dir=output or _default_run_dir(input.stem.split(":")[0]),
+                        **_objective_settings(descriptors, weights, optimizer_options))

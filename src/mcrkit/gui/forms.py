@@ -14,10 +14,18 @@ cannot use.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from mcrkit.options import (
+    parse_assignments,
+    parse_orientation,
+    parse_shape,
+    parse_strength,
+    parse_weights,
+    split_items,
+)
 
 __all__ = ["FORMS", "INTERPOLATION_STEPS", "Field", "FormError", "library_function",
            "to_arguments"]
@@ -281,43 +289,14 @@ def _choice(f: Field, value: Any) -> Any:
     return value
 
 
-def _items(text: Any) -> list[str]:
-    parts = text if isinstance(text, list | tuple) else str(text).replace(";", ",").split(",")
-    return [str(p).strip() for p in parts if str(p).strip()]
-
-
-def _shape(f: Field, value: Any) -> tuple[int, ...]:
-    parts = str(value).lower().replace("x", " ").replace(",", " ").split()
-    try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:
-        raise _bad(f, value, "needs two or three whole numbers such as 64 64 64") from None
-    if len(shape) not in (2, 3):
-        raise _bad(f, value, "needs two or three whole numbers such as 64 64 64")
-    return shape
-
-
-def _weights(f: Field, value: Any) -> list[float] | dict[str, float]:
-    items = _items(value)
-    try:
-        if all("=" in item for item in items):
-            return {k.strip(): float(v) for k, v in (item.split("=", 1) for item in items)}
-        return [float(item) for item in items]
-    except ValueError:
-        raise _bad(f, value, "needs numbers ('1,1,10') or name=number pairs") from None
-
-
-def _options(f: Field, value: Any) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for item in _items(value):
-        name, sep, text = item.partition("=")
-        if not sep or not name.strip():
-            raise _bad(f, item, "needs NAME=VALUE pairs such as final_ratio=1e-5")
+def _text(parser: Callable[[Any], Any]) -> Callable[[Field, Any], Any]:
+    """A field parser from a :mod:`mcrkit.options` parser (its message, the field's label)."""
+    def parse(f: Field, value: Any) -> Any:
         try:
-            options[name.strip()] = json.loads(text)
-        except json.JSONDecodeError:
-            options[name.strip()] = text.strip()
-    return options
+            return parser(value)
+        except ValueError as exc:
+            raise FormError(f"{f.label}: {exc}") from None
+    return parse
 
 
 def _threshold(f: Field, value: Any) -> float | str:
@@ -329,33 +308,18 @@ def _threshold(f: Field, value: Any) -> float | str:
         raise _bad(f, value, "needs a gray value or 'otsu'") from None
 
 
-def _strength(f: Field, value: Any) -> float | tuple[float, ...]:
-    try:
-        values = tuple(float(v) for v in _items(value))
-    except ValueError:
-        raise _bad(f, value, "needs a number or one per axis ('1.5' or '0,2,2')") from None
-    return values[0] if len(values) == 1 else values
-
-
-def _orientation(f: Field, value: Any) -> dict[str, str]:
-    pairs = _items(value)
-    if not all(part.count("=") == 1 for part in pairs):
-        raise _bad(f, value, "needs AXIS=ORDER pairs such as x=zy")
-    return {axis.strip(): order.strip() for axis, order in (p.split("=") for p in pairs)}
-
-
 _PARSERS: dict[str, Callable[[Field, Any], Any]] = {
     "int": _integer,
     "float": _float,
     "bool": lambda f, value: bool(value),
     "choice": _choice,
-    "descriptors": lambda f, value: _items(value),
-    "shape": _shape,
-    "weights": _weights,
-    "options": _options,
+    "descriptors": lambda f, value: split_items(value),
+    "shape": _text(parse_shape),
+    "weights": _text(parse_weights),
+    "options": _text(parse_assignments),
     "threshold": _threshold,
-    "strength": _strength,
-    "orientation": _orientation,
+    "strength": _text(parse_strength),
+    "orientation": _text(parse_orientation),
     "characterization": lambda f, value: str(value),
-    "characterizations": lambda f, value: _items(value),
+    "characterizations": lambda f, value: split_items(value),
 }
