@@ -61,14 +61,15 @@ def test_vti_reads_back_identical_labels_2d_and_3d(tmp_path) -> None:
     assert root.find("ImageData").get("WholeExtent") == "0 5 0 4 0 1"  # one cell thick
 
 
-@pytest.mark.parametrize("suffix", [".tif", ".h5", ".npy"])
+@pytest.mark.parametrize("suffix", [".tif", ".h5", ".npy", ".vti"])
 def test_round_trips_are_exact(tmp_path, suffix) -> None:
     volume = coded_volume((6, 5, 4))
     path = export(volume, tmp_path / f"v{suffix}", voxel_size=(0.25, 0.25, 1.5))[0]
     back = read_microstructure(path)
     assert np.array_equal(np.asarray(back.label_values)[back.labels], volume)
-    if suffix == ".h5":
+    if suffix in (".h5", ".vti"):
         assert back.voxel_size == (0.25, 0.25, 1.5)
+    if suffix == ".h5":
         import h5py
 
         with h5py.File(path) as h5:

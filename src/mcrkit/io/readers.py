@@ -44,7 +44,7 @@ __all__ = ["SUPPORTED_FORMATS", "read_microstructure"]
 
 SUPPORTED_FORMATS = (
     ".npy, .npz (file.npz:key), .tif/.tiff, .png, .bmp, .jpg/.jpeg, "
-    ".h5/.hdf5 (file.h5:/path/to/dataset)"
+    ".h5/.hdf5 (file.h5:/path/to/dataset), .vti (file.vti:cell_array, default 'material')"
 )
 """Human-readable list of the formats :func:`read_microstructure` reads."""
 
@@ -338,6 +338,16 @@ def _hdf5_voxel_size(dataset: Any) -> tuple[float, ...] | None:
     return None
 
 
+def _read_vti(file: Path, key: str | None, source: str) -> _Image:
+    """Read a cell data array (``material`` unless ``key`` names another) of a ``.vti`` file."""
+    from mcrkit.io.vti import read_vti
+
+    image = read_vti(file, key or "material")
+    labels, values = image["labels"], image["label_values"]
+    data = labels if values is None else np.asarray(values)[labels]  # the source's label values
+    return _Image(data, voxel_size=image["spacing"][: labels.ndim])
+
+
 _READERS = {
     ".npy": _read_npy,
     ".npz": _read_npz,
@@ -349,5 +359,6 @@ _READERS = {
     ".jpeg": _read_image,
     ".h5": _read_hdf5,
     ".hdf5": _read_hdf5,
+    ".vti": _read_vti,
 }
-_KEYED_FORMATS = (".npz", ".h5", ".hdf5")
+_KEYED_FORMATS = (".npz", ".h5", ".hdf5", ".vti")
