@@ -2,6 +2,7 @@
 
 import hashlib
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -32,6 +33,8 @@ VGG_LAYERS = ("conv1_1", "conv1_2", "pool1", "conv2_1", "pool2")  # depth 2: str
 @pytest.fixture(autouse=True)
 def no_weights_variable(monkeypatch):
     monkeypatch.delenv(WEIGHTS_VARIABLE, raising=False)
+    # a fresh extractor cache per test: the VGG-19 weights of a test are freed after it
+    monkeypatch.setattr(sys.modules["mcrkit.descriptors.gram_matrices"], "_EXTRACTORS", {})
 
 
 def _vgg_state_dict():

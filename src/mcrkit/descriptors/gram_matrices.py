@@ -64,20 +64,22 @@ PALETTES: dict[int, tuple[tuple[float, float, float], ...]] = {
 """Input colour of every phase by number of phases: black/white for two phases, the
 corners of a triangle or a tetrahedron otherwise (all pairwise equidistant)."""
 
-_EXTRACTORS: dict[tuple[Any, ...], FeatureExtractor] = {}
+_EXTRACTORS: dict[tuple[Any, ...], tuple[tuple[int, int], FeatureExtractor]] = {}
 
 
 def _extractor(weights: str, seed: int) -> FeatureExtractor:
-    """The extractor for resolved ``weights`` ("random" or a path), loaded once per file
-    version."""
+    """The extractor for resolved ``weights`` ("random" or a path); a file is loaded once and
+    again only when it changes (one version kept per path)."""
     if weights == "random":
         key: tuple[Any, ...] = ("random", seed)
+        version = (0, 0)
     else:
         stat = os.stat(weights)
-        key = ("file", weights, stat.st_size, stat.st_mtime_ns)
-    if key not in _EXTRACTORS:
-        _EXTRACTORS[key] = RandomMultiscale(seed) if weights == "random" else load_vgg19(weights)
-    return _EXTRACTORS[key]
+        key, version = ("file", weights), (stat.st_size, stat.st_mtime_ns)
+    if key not in _EXTRACTORS or _EXTRACTORS[key][0] != version:
+        _EXTRACTORS[key] = (version, RandomMultiscale(seed) if weights == "random"
+                            else load_vgg19(weights))
+    return _EXTRACTORS[key][1]
 
 
 def _resolve_weights(weights: str | None, expected: str | None) -> str:
