@@ -113,18 +113,33 @@ def test_reconstruct_writes_a_descriptor_report(tmp_path) -> None:
 
 
 def test_a_report_that_fails_warns_and_keeps_the_run(tmp_path, monkeypatch) -> None:
-    import importlib
-
-    match_module = importlib.import_module("mcrkit.workflows.match")
+    import mcrkit.report
 
     def full_disk(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(match_module, "write_report", full_disk)
+    monkeypatch.setattr(mcrkit.report, "write_report", full_disk)
     with pytest.warns(RuntimeWarning, match="validation report was not written .No space left"):
         result = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=3, seed=0, device="cpu",
                               run_dir=tmp_path / "run")
     assert result.comparison is not None and (tmp_path / "run" / "reconstruction.npy").is_file()
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["comparison"] == \
+        json.loads(json.dumps(result.comparison))
+
+
+def test_a_resumed_match_reports_against_the_kept_original(tmp_path) -> None:
+    run = tmp_path / "run"
+    first = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=4, seed=0, device="cpu",
+                         run_dir=run)
+    assert np.array_equal(np.load(run / "original.npy"), EXAMPLE[:16, :16])
+    (run / "report.json").unlink()
+    resumed = mcrkit.resume(run, max_iter=8)
+    report = json.loads((run / "report.json").read_text())
+    assert report["original"]["shape"] == [16, 16]
+    assert resumed.comparison is not None and resumed.comparison.keys() == first.comparison.keys()
+    metadata = json.loads((run / "run.json").read_text())
+    assert metadata["original"] == first.characterization.source
+    assert metadata["comparison"] == json.loads(json.dumps(resumed.comparison))
 
 
 def test_windows_too_small_for_the_descriptors_leave_them_unjudged() -> None:

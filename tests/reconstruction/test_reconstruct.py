@@ -126,10 +126,13 @@ def test_resume_uses_the_last_periodic_checkpoint(tmp_path, small_characterizati
 
 
 def test_run_directory_contents(tmp_path, small_characterization) -> None:
-    result = _run(small_characterization, max_iter=10, run_dir=tmp_path / "r", snapshot_every=4)
+    threads = 2 if torch.get_num_threads() == 1 else 1  # differs from the process's own
+    result = _run(small_characterization, max_iter=10, run_dir=tmp_path / "r", snapshot_every=4,
+                  threads=threads)
     run = tmp_path / "r"
     meta = json.loads((run / "run.json").read_text())
     assert meta["status"] == "max_iter"
+    assert meta["machine"]["threads"] == threads
     assert meta["settings"]["seed"] == 0 and meta["settings"]["optimizer"] == "lbfgs"
     assert meta["versions"]["torch"] == torch.__version__
     assert set(meta["errors"]) == set(result.errors)

@@ -12,7 +12,7 @@ run directory, ``convergence.npz``,        ``plot_convergence``: loss with click
 =========================================  ===========================================
 
 ``kind`` overrides the choice: ``"microstructure"`` shows a run's result
-(beside the original a ``match`` run recorded, if its file is still there),
+(beside the original a ``match`` run keeps in ``original.npy``),
 ``"surface"`` renders a volume's phase boundaries in 3D with pyvista (the
 ``viz`` extra).
 """
@@ -151,18 +151,7 @@ def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | No
 
 
 def _run_original(run_dir: Path) -> Any:
-    """The original a ``match`` run recorded in ``run.json``, if its file is still there."""
-    import json
+    """The structure a ``match`` run started from (``original.npy``), if it kept one."""
+    from mcrkit.reconstruction.rundir import RunDirectory
 
-    try:
-        source = json.loads((run_dir / "run.json").read_text()).get("original")
-    except (OSError, ValueError):
-        return None
-    if isinstance(source, str) and Path(source.split(":")[0]).is_file():
-        from mcrkit.microstructure import as_microstructure
-
-        try:
-            return as_microstructure(source)
-        except ValueError:
-            return None
-    return None
+    return RunDirectory(run_dir).read_original()

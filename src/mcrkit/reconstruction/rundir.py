@@ -6,6 +6,8 @@ file                       content
 ``reconstruction.npy``     discrete labels (uint8), axes x, y[, z]
 ``run.json``               settings, seed, versions, status, timings, errors
 ``characterization.npz``   the target characterization (a resume needs it)
+``original.npy``           phase labels of the structure matched (runs given
+                           an ``original``, such as ``match``), for the report
 ``convergence.npz``        per iteration: ``iteration``, ``level``, ``loss``,
                            ``evaluations``, ``elapsed``; ``snapshots``
                            (labels) at ``snapshot_iterations``
@@ -51,6 +53,7 @@ class RunDirectory:
     TARGET = "characterization.npz"
     CONVERGENCE = "convergence.npz"
     CHECKPOINT = "checkpoint.pt"
+    ORIGINAL = "original.npy"
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -96,13 +99,6 @@ class RunDirectory:
         with atomic_path(self.file(self.RUN)) as tmp:
             tmp.write_text(json.dumps(document, indent=2, default=_json_default) + "\n")
 
-    def update_metadata(self, **entries: Any) -> None:
-        """Add or replace top-level entries of ``run.json``."""
-        document = self.read_metadata()
-        document.update(entries)
-        del document["format"], document["format_version"]
-        self.write_metadata(document)
-
     def read_metadata(self) -> dict[str, Any]:
         """Read and check ``run.json``."""
         path = self.file(self.RUN)
@@ -117,10 +113,15 @@ class RunDirectory:
         return document
 
     # ---- result, convergence, checkpoint ---------------------------------------------
-    def write_result(self, labels: np.ndarray) -> None:
-        """Write the discrete result."""
-        with atomic_path(self.file(self.RESULT)) as tmp, open(tmp, "wb") as fh:
+    def write_result(self, labels: np.ndarray, name: str = RESULT) -> None:
+        """Write the discrete result (or, with ``name=ORIGINAL``, the structure matched)."""
+        with atomic_path(self.file(name)) as tmp, open(tmp, "wb") as fh:
             np.save(fh, labels)
+
+    def read_original(self) -> np.ndarray | None:
+        """The phase labels of the structure a ``match`` run started from, if it saved one."""
+        path = self.file(self.ORIGINAL)
+        return np.load(path, allow_pickle=False) if path.exists() else None
 
     def write_state(self, state: RunState) -> None:
         """Write the convergence history and then the checkpoint of ``state``."""

@@ -10,10 +10,7 @@ import numpy as np
 
 from mcrkit.descriptors.selection import DescriptorSpec
 from mcrkit.microstructure import Microstructure, as_microstructure
-from mcrkit.reconstruction.rundir import RunDirectory
 from mcrkit.registry import descriptors as descriptor_registry
-from mcrkit.report import report_failures_warn, validation_report, write_report
-from mcrkit.validation import compare
 from mcrkit.workflows.characterize import characterize
 from mcrkit.workflows.reconstruct import (
     RECONSTRUCTION_DESCRIPTORS,
@@ -108,24 +105,5 @@ def match(
         device="cpu" if options.get("device", "auto") == "auto" else options["device"],
         threads=options.get("threads"),
     )
-    report = options.pop("report", True)
-    result = reconstruct(characterization, target_shape, descriptors, weights, report=False,
-                         **options)
-    limits = [getattr(characterization.descriptor(name), "limit_to", None)
-              for name in characterization.names]
-    limit = min([8, *(lim for lim in limits if lim)])
-    if result.run_dir is not None and report:
-        # the report holds the same comparison, computed from the same statistics
-        with report_failures_warn(result.run_dir):
-            validation = validation_report(
-                original, result.labels, characterization=characterization,
-                descriptors=result.settings["descriptors"], errors=result.errors, limit_to=limit)
-            write_report(validation, result.run_dir)
-            result.comparison = validation["fidelity"]
-    if result.comparison is None:
-        result.comparison = compare(original, result.labels, limit_to=limit)
-    if result.run_dir is not None:
-        RunDirectory(result.run_dir).update_metadata(comparison=result.comparison,
-                                                     original=original.source)
-    return result
-
+    return reconstruct(characterization, target_shape, descriptors, weights, original=original,
+                       **options)

@@ -26,7 +26,7 @@ import torch
 from mcrkit._version import __version__
 from mcrkit.characterization import Characterization
 from mcrkit.descriptors.selection import DescriptorSpec
-from mcrkit.microstructure import Microstructure, from_array
+from mcrkit.microstructure import Microstructure, as_microstructure, from_array
 from mcrkit.reconstruction.callbacks import Callback, ProgressBar, TimeLimit, as_callbacks
 from mcrkit.reconstruction.engine import RunState, Stage, level_shapes, optimize
 from mcrkit.reconstruction.field import (
@@ -43,6 +43,7 @@ from mcrkit.reconstruction.rundir import RunDirectory
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
 from mcrkit.runtime import resolve_device, threads_limited
+from mcrkit.validation import compare
 
 __all__ = ["DEFAULT_MAX_ITER", "RECONSTRUCTION_DESCRIPTORS", "ReconstructionResult",
            "choose_descriptors", "reconstruct", "resume"]
@@ -324,6 +325,7 @@ def reconstruct(
     force: bool = False,
     polish: bool | int = False,
     report: bool = True,
+    original: Microstructure | np.ndarray | None = None,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -389,8 +391,13 @@ def reconstruct(
         the history continues with a stage of its own.
     report : bool, optional
         Write ``report.json`` and ``report.png`` (:mod:`mcrkit.report`: the
-        optimized descriptors of the result against the target) into
+        optimized descriptors of the result against the target, and with
+        ``original`` also unseen statistics with their natural spread) into
         ``run_dir`` at the end.
+    original : Microstructure or array, optional
+        The structure the characterization describes (``match`` passes it):
+        the result is compared with it (``comparison``, the report), and it is
+        kept in ``run_dir`` so a resumed run reports the same.
 
     Returns
     -------
@@ -441,9 +448,13 @@ def reconstruct(
     job = _Job(settings, characterization, dev, None)
     job.check(force)
     state = _initial_state(settings, characterization, initial, dev, job.dtype)
+    if original is not None:
+        job.original = as_microstructure(original)
     if run_dir is not None:  # only once everything is validated: no empty directories
         job.run = RunDirectory.create(run_dir)
         characterization.save(job.run.file(RunDirectory.TARGET))
+        if job.original is not None:
+            job.run.write_result(job.original.labels, RunDirectory.ORIGINAL)
     return job.execute(state, callbacks, progress=progress, threads=threads, report=report)
 
 
@@ -481,6 +492,11 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
     characterization = Characterization.load(run.file(RunDirectory.TARGET))
     job = _Job(settings, characterization, dev, run)
     job.check(force)
+    saved = run.read_metadata()
+    original = run.read_original()
+    if original is not None:
+        job.original = Microstructure(original, tuple(saved["target"]["label_values"]),
+                                      saved.get("original", str(run.file(run.ORIGINAL))))
     return job.execute(run.read_state(dev), callbacks, progress=progress, threads=threads,
                        report=report)
 
@@ -495,6 +511,7 @@ class _Job:
         self.characterization = characterization
         self.device = device
         self.run = run
+        self.original: Microstructure | None = None
         self.dtype = torch.float32
         self.shape = tuple(settings["shape"])
         discrete = optimizer_registry.get(settings["optimizer"]).discrete
@@ -538,24 +555,29 @@ class _Job:
             chain.append(TimeLimit(s["time_limit"]))
         if progress:
             chain.append(ProgressBar())
+        with threads_limited(threads):  # also while run.json records the thread count
+            return self._run(state, chain, report)
+
+    def _run(self, state: RunState, chain: list[Callback],
+             report: bool) -> ReconstructionResult:
+        s = self.settings
         setup = time.perf_counter() - self.started
         if self.run is not None:
             self.run.write_metadata(self._metadata("running", {"setup": setup}))
-        with threads_limited(threads):
-            begin = time.perf_counter()
-            state, status = optimize(
-                self.objective, self.stages(), state, shape=self.shape, callbacks=chain,
-                snapshot_every=s["snapshot_every"],
-                checkpoint=None if self.run is None else self.run.write_state,
-                checkpoint_every=s["checkpoint_every"])
-            optimize_time = time.perf_counter() - begin
-            finish = time.perf_counter()
-            with torch.no_grad():
-                full = upsample(state.theta, self.shape)
-                labels = labels_from_params(full)
-                undecided = float((field_from_params(full).amax(dim=0) < UNDECIDED_BELOW)
-                                  .float().mean())
-            errors = self.objective.discrete_errors(labels)
+        begin = time.perf_counter()
+        state, status = optimize(
+            self.objective, self.stages(), state, shape=self.shape, callbacks=chain,
+            snapshot_every=s["snapshot_every"],
+            checkpoint=None if self.run is None else self.run.write_state,
+            checkpoint_every=s["checkpoint_every"])
+        optimize_time = time.perf_counter() - begin
+        finish = time.perf_counter()
+        with torch.no_grad():
+            full = upsample(state.theta, self.shape)
+            labels = labels_from_params(full)
+            undecided = float((field_from_params(full).amax(dim=0) < UNDECIDED_BELOW)
+                              .float().mean())
+        errors = self.objective.discrete_errors(labels)
         weights = {t.name: t.weight for t in self.objective.terms}
         timings = {
             "setup": setup,
@@ -577,15 +599,35 @@ class _Job:
         if self.run is not None:
             self.run.write_result(labels)
             self.run.write_state(state)
-            self._save_metadata(result)
+            self._save_metadata(result)  # complete before the report, which may fail
             if report:
-                from mcrkit.report import report_failures_warn, validation_report, write_report
-
-                with report_failures_warn(self.run.path):
-                    write_report(validation_report(
-                        None, labels, characterization=self.characterization,
-                        descriptors=s["descriptors"], errors=errors), self.run.path)
+                self._report(result)
+        if self.original is not None and result.comparison is None:
+            result.comparison = compare(self.original, labels, limit_to=self.limit_to())
+            if self.run is not None:
+                self._save_metadata(result)
         return result
+
+    def limit_to(self) -> int:
+        """Correlation length of the fidelity statistics: 8, or less if the target's is."""
+        c = self.characterization
+        limits = [getattr(c.descriptor(name), "limit_to", None) for name in c.names]
+        return min([8, *(limit for limit in limits if limit)])
+
+    def _report(self, result: ReconstructionResult) -> None:
+        """Write report.json/.png; with an original its fidelity is the result's comparison."""
+        from mcrkit.report import report_failures_warn, validation_report, write_report
+
+        assert self.run is not None
+        with report_failures_warn(self.run.path):
+            validation = validation_report(
+                self.original, result.labels, characterization=self.characterization,
+                descriptors=self.settings["descriptors"], errors=result.errors,
+                limit_to=self.limit_to())
+            write_report(validation, self.run.path)
+            if self.original is not None:
+                result.comparison = validation["fidelity"]
+                self._save_metadata(result)
 
     def _save_metadata(self, result: ReconstructionResult) -> None:
         assert self.run is not None
@@ -596,6 +638,10 @@ class _Job:
             "evaluations": result.evaluations,
             "undecided": result.undecided,
         }
+        if self.original is not None:
+            extra["original"] = self.original.source
+        if result.comparison is not None:
+            extra["comparison"] = result.comparison
         self.run.write_metadata(self._metadata(result.status, result.timings, extra))
 
     def _metadata(self, status: str, timings: dict[str, float],
