@@ -140,6 +140,10 @@ def test_a_resumed_match_reports_against_the_kept_original(tmp_path) -> None:
     metadata = json.loads((run / "run.json").read_text())
     assert metadata["original"] == first.characterization.source
     assert metadata["comparison"] == json.loads(json.dumps(resumed.comparison))
+    summary = report["summary"]
+    assert resumed.report["summary"] == summary
+    assert (f"validation report: {summary['within']} of {summary['within'] + summary['outside']}"
+            in str(resumed))
 
 
 def test_windows_too_small_for_the_descriptors_leave_them_unjudged() -> None:

@@ -113,7 +113,10 @@ class ReconstructionResult:
         Where the run was saved.
     comparison : dict or None
         Fidelity against the original structure (:func:`mcrkit.validation.compare`),
-        set by :func:`~mcrkit.workflows.match`.
+        when the run was given one (as :func:`~mcrkit.workflows.match` does).
+    report : dict or None
+        The validation report written into ``run_dir``
+        (:func:`mcrkit.report.validation_report`).
     """
 
     labels: np.ndarray
@@ -130,6 +133,7 @@ class ReconstructionResult:
     characterization: Characterization
     run_dir: Path | None = None
     comparison: dict[str, Any] | None = field(default=None, repr=False)
+    report: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def iterations(self) -> int:
@@ -169,6 +173,14 @@ class ReconstructionResult:
             from mcrkit.validation import format_comparison
 
             lines.append(format_comparison(self.comparison))
+        if self.report is not None and self.report["original"] is not None:
+            s = self.report["summary"]
+            outside = sorted({f"{line['statistic']} ({line['axis']})"
+                              for line in s["outside_lines"]})
+            lines.append(f"  validation report: {s['within']} of {s['within'] + s['outside']} "
+                         "statistics within the original's natural spread"
+                         + (f"; outside: {', '.join(outside)}" if outside else "")
+                         + " (report.png)")
         if self.run_dir is not None:
             lines.append(f"  saved in {self.run_dir}")
         return "\n".join(lines)
@@ -625,6 +637,7 @@ class _Job:
                 descriptors=self.settings["descriptors"], errors=result.errors,
                 limit_to=self.limit_to())
             write_report(validation, self.run.path)
+            result.report = validation
             if self.original is not None:
                 result.comparison = validation["fidelity"]
                 self._save_metadata(result)
