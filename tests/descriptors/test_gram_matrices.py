@@ -295,6 +295,17 @@ def test_reconstruction_refuses_a_target_from_another_extractor(vgg_files, tmp_p
         mcrkit.reconstruct(target, (16, 16), ["gram_matrices"], max_iter=2, device="cpu")
 
 
+def test_a_weight_file_changed_in_use_is_refused(vgg_files, tmp_path):
+    weights = tmp_path / "vgg19.pth"
+    weights.write_bytes(vgg_files["pth"].read_bytes())
+    descriptor = GramMatrices(weights=str(weights), layers=("conv1_1",))
+    field = _relaxed((8, 8), 2).detach()
+    descriptor.evaluate(field)
+    weights.write_bytes(vgg_files["other"].read_bytes())  # replaced during a run
+    with pytest.raises(ValueError, match="vgg19.pth changed while in use"):
+        descriptor.evaluate(field)
+
+
 def test_recorded_file_found_through_the_variable_on_another_machine(vgg_files, tmp_path,
                                                                      monkeypatch):
     moved = tmp_path / "vgg19.pth"

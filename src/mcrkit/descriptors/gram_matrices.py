@@ -175,8 +175,21 @@ class GramMatrices(Descriptor):
 
     @property
     def network(self) -> FeatureExtractor:
-        """The feature extractor (loaded once per process and file)."""
-        return _extractor(self.weights, self.seed)
+        """The feature extractor (loaded once per process and file).
+
+        Raises
+        ------
+        ValueError
+            If the weight file changed since this descriptor was made: its
+            values would silently stop matching the ones computed before.
+        """
+        network = _extractor(self.weights, self.seed)
+        if network.identity != self.extractor:
+            raise ValueError(
+                f"{self.name}: the weight file {self.weights} changed while in use (it now gives "
+                f"{network.identity!r}, not {self.extractor!r}); values from the two would "
+                "mix: restore the file, or characterize and reconstruct again with the new one")
+        return network
 
     @property
     def depth(self) -> int:
