@@ -334,6 +334,8 @@ def test_dry_run_lists_jobs_with_what_a_run_would_do(target, tmp_path):
     (["--scheduler", "tcp://x:1", "--cluster", "slurm"], "either --scheduler"),
     (["--job-script"], "--job-script shows the job script of --cluster slurm"),
     (["--cluster", "pbs"], "cluster must be 'local' or 'slurm'"),
+    (["--workers", "0"], "workers must be a positive integer, got 0"),
+    (["--threads-per-worker", "0"], "threads_per_worker must be a positive integer, got 0"),
 ])
 def test_cli_refuses_contradictory_options(target, tmp_path, args, message):
     spec = tmp_path / "spec.json"
@@ -341,3 +343,4 @@ def test_cli_refuses_contradictory_options(target, tmp_path, args, message):
     result = CliRunner().invoke(app, ["batch", str(spec), "-o", str(tmp_path / "o"), *args])
     assert result.exit_code == 2
     assert message in result.output
+    assert not (tmp_path / "o").exists()  # refused before the output directory is made

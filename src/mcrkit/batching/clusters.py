@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SlurmOptions", "close", "connect", "slurm_cluster", "worker_environment"]
+__all__ = ["SlurmOptions", "check_options", "close", "connect", "slurm_cluster",
+           "worker_environment"]
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
@@ -108,14 +109,9 @@ def connect(*, scheduler: str | None = None, cluster: str = "local", workers: in
     (distributed.Client, cluster or None)
         Close both when done (the cluster is None when joining a scheduler).
     """
-    if cluster not in ("local", "slurm"):
-        raise ValueError(f"cluster must be 'local' or 'slurm', got {cluster!r}; to use another "
-                         "Dask cluster, start it and pass its scheduler address")
+    check_options(cluster=cluster, workers=workers, threads_per_worker=threads_per_worker)
     from distributed import Client, LocalCluster
 
-    _check_count("threads_per_worker", threads_per_worker)
-    if workers is not None:
-        _check_count("workers", workers)
     if scheduler is not None:
         return Client(scheduler), None
     if cluster == "local":
@@ -129,6 +125,23 @@ def connect(*, scheduler: str | None = None, cluster: str = "local", workers: in
     jobqueue = slurm_cluster(options, threads_per_worker)
     jobqueue.scale(n=workers or options.processes)
     return Client(jobqueue), jobqueue
+
+
+def check_options(*, cluster: str = "local", workers: int | None = None,
+                  threads_per_worker: int = 1) -> None:
+    """Refuse a cluster kind or worker count :func:`connect` cannot use (before anything runs).
+
+    Raises
+    ------
+    ValueError
+        Naming the option, the value given and what it may be.
+    """
+    if cluster not in ("local", "slurm"):
+        raise ValueError(f"cluster must be 'local' or 'slurm', got {cluster!r}; to use another "
+                         "Dask cluster, start it and pass its scheduler address")
+    _check_count("threads_per_worker", threads_per_worker)
+    if workers is not None:
+        _check_count("workers", workers)
 
 
 @contextlib.contextmanager

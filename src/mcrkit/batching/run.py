@@ -149,6 +149,9 @@ def batch(
     BatchResult
         The summary, also written to ``output/summary.csv``.
     """
+    from mcrkit.batching.clusters import check_options
+
+    check_options(cluster=cluster, workers=workers, threads_per_worker=threads_per_worker)
     output = Path(output).resolve()
     job_list, base_seed = _job_list(jobs, output, n_samples)
     output.mkdir(parents=True, exist_ok=True)
