@@ -122,3 +122,44 @@ def test_bad_inputs_have_clear_errors(tmp_path) -> None:
         animate_snapshots(load_convergence({"iteration": [1], "loss": [1.0],
                                             "snapshots": np.zeros((1, 2, 2), np.uint8),
                                             "snapshot_iterations": [1]}), tmp_path / "x.avi")
+
+
+def _stripes_along_x(shape) -> np.ndarray:
+    """Phase 1 in segments of 12 voxels along x (array axis 0), randomly placed."""
+    rng = np.random.default_rng(3)
+    labels = np.zeros(shape, dtype=np.uint8)
+    for _ in range(int(np.prod(shape[1:])) // 3):
+        start = rng.integers(0, shape, len(shape))
+        index = tuple([(start[0] + np.arange(12)) % shape[0],
+                       *(np.full(12, s) for s in start[1:])])
+        labels[index] = 1
+    return labels
+
+
+def test_characterization_maps_are_drawn_like_the_structure(tmp_path) -> None:
+    # Elongated along x: S2 stays high along r_x, which must run to the right (like x in the
+    # picture of the structure); curves and maps show phase 1 and say so.
+    labels = _stripes_along_x((48, 48))
+    c = mcrkit.characterize(labels, ["two_point", "lineal_path", "chord_length"], limit_to=6)
+    fig = view(c, save=tmp_path / "c.png")
+    s2_ax, lp_ax, chord_ax = (next(ax for ax in fig.axes if ax.get_title().startswith(name))
+                              for name in ("two_point", "lineal_path", "chord_length"))
+    image = s2_ax.images[0]
+    data = np.asarray(image.get_array())
+    assert image.origin == "lower" and s2_ax.get_xlabel() == "r_x (px)"
+    assert data[6, 6 + 5] > 2 * data[6 + 5, 6]  # row = r_y, column = r_x
+    assert all("phase 1" in ax.get_title() for ax in (s2_ax, lp_ax, chord_ax))
+    phi = labels.mean()
+    assert lp_ax.lines[0].get_ydata()[0] == pytest.approx(phi)  # L(0) of phase 1
+    assert [t.get_text() for t in chord_ax.get_legend().get_texts()] == ["along x", "along y"]
+
+
+def test_characterization_of_a_volume_names_in_plane_axes(tmp_path) -> None:
+    labels = _stripes_along_x((24, 20, 16))
+    c = mcrkit.characterize(labels, ["two_point", "chord_length"], limit_to=4)
+    fig = view(c, save=tmp_path / "c3.png")
+    s2 = [ax for ax in fig.axes if ax.get_title().startswith("two_point")]
+    assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in s2] == [
+        ("r_y (px)", "r_z (px)"), ("r_x (px)", "r_z (px)"), ("r_x (px)", "r_y (px)")]
+    normal_to_z = np.asarray(s2[2].images[0].get_array())
+    assert normal_to_z[4, 4 + 3] > 2 * normal_to_z[4 + 3, 4]  # x to the right
