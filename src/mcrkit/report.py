@@ -56,9 +56,12 @@ from the original itself:
 On uncorrelated noise this reproduces the binomial variance of the volume
 fraction, :math:`2 \phi (1 - \phi) / n`, within a few percent (tested). A
 result lies within the spread if its deviation is at most :data:`TOLERANCE`
-times the spread (for a scalar, a two-sigma band). A structure compared with
-itself deviates by zero; a shuffled structure with the same volume fractions
-lies far outside on S2, the lineal path and chords. Windows only estimate
+times the spread (for a scalar, a two-sigma band). The lines are separate
+tests: a right result of many lines may still have about one scalar line in
+twenty outside by chance, so judge a lone line outside by its ratio and by
+the other axes and phases. A structure compared with itself deviates by
+zero; a shuffled structure with the same volume fractions lies far outside on
+S2, the lineal path and chords. Windows only estimate
 what they can see: correlations longer than half the original are not in the
 spread, and windows narrower than ``limit_to`` wrap around.
 

@@ -163,3 +163,14 @@ def test_characterization_of_a_volume_names_in_plane_axes(tmp_path) -> None:
         ("r_y (px)", "r_z (px)"), ("r_x (px)", "r_z (px)"), ("r_x (px)", "r_y (px)")]
     normal_to_z = np.asarray(s2[2].images[0].get_array())
     assert normal_to_z[4, 4 + 3] > 2 * normal_to_z[4 + 3, 4]  # x to the right
+
+
+def test_long_sources_are_shortened_in_titles(tmp_path) -> None:
+    from mcrkit.microstructure import Microstructure
+
+    ms = Microstructure(np.eye(8, dtype=np.uint8), (0, 1),
+                        source="/a/very/long/folder/name/for/a/microstructure/sample_7.npy")
+    fig = plot_microstructure(ms, save=tmp_path / "long.png")
+    title = fig._suptitle.get_text()
+    assert title.startswith(".../") and title.endswith("sample_7.npy: shape (8, 8)")
+    assert len(title) <= 60

@@ -48,6 +48,23 @@ def show_labels(ax: Any, image: np.ndarray, n_phases: int) -> Any:
     return shown
 
 
+def _short_source(source: str, width: int = 40) -> str:
+    """``source`` shortened to its last path parts so that a title fits its figure.
+
+    >>> _short_source("/home/me/data/scans/2024/sample_a/pymks_ms_64x64_1.npy")
+    '.../sample_a/pymks_ms_64x64_1.npy'
+    """
+    if len(source) <= width:
+        return source
+    parts = source.replace("\\", "/").split("/")
+    short = parts[-1]
+    for part in reversed(parts[:-1]):
+        if len(short) + len(part) + 5 > width:
+            break
+        short = f"{part}/{short}"
+    return f".../{short}"
+
+
 def _legend(fig: Any, ms: Microstructure) -> None:
     from matplotlib.patches import Patch
 
@@ -98,7 +115,7 @@ def plot_microstructure(microstructure: Microstructure | np.ndarray, *,
     """
     plt = pyplot(save)
     ms = _as_microstructure(microstructure)
-    title = title or f"{ms.source}: shape {ms.shape}"
+    title = title or f"{_short_source(ms.source)}: shape {ms.shape}"
     if ms.ndim == 2:
         fig, ax = plt.subplots(figsize=(4.6, 5.0))
         show_labels(ax, ms.labels, ms.n_phases)

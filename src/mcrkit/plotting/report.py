@@ -134,6 +134,6 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
     fig.suptitle(f"validation vs {source}: {s['within']} within the natural spread, "
                  f"{s['outside']} outside", fontsize=9)
     if save is not None:
-        fig.savefig(save, dpi=72, format=format)
+        fig.savefig(save, dpi=100, format=format)  # 6-8 pt text stays legible
         plt.close(fig)
     return fig
