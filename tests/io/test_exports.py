@@ -67,8 +67,8 @@ def test_round_trips_are_exact(tmp_path, suffix) -> None:
     path = export(volume, tmp_path / f"v{suffix}", voxel_size=(0.25, 0.25, 1.5))[0]
     back = read_microstructure(path)
     assert np.array_equal(np.asarray(back.label_values)[back.labels], volume)
-    if suffix in (".h5", ".vti"):
-        assert back.voxel_size == (0.25, 0.25, 1.5)
+    if suffix in (".h5", ".vti", ".tif"):
+        assert back.voxel_size == pytest.approx((0.25, 0.25, 1.5))
     if suffix == ".h5":
         import h5py
 
@@ -86,6 +86,8 @@ def test_tiff_stack_is_pages_first_with_imagej_spacing(tmp_path) -> None:
     with tifffile.TiffFile(path) as tif:
         pages = tif.asarray()
         assert tif.imagej_metadata["spacing"] == 2.0
+        assert tif.series[0].axes == "ZYX"  # z-slices for ImageJ, not channels
+        assert tif.imagej_metadata["slices"] == 4
     assert pages.shape == (4, 6, 5)
     assert np.array_equal(pages[2], volume[:, :, 2])
 
@@ -137,3 +139,22 @@ def test_vtk_reads_the_vti_as_damask_grid_load_does(tmp_path) -> None:
     material = vtk_to_numpy(grid.GetCellData().GetArray("material")).reshape(cells, order="F")
     assert tuple(cells) == volume.shape and size.tolist() == [2.5, 2.0, 1.5]
     assert np.array_equal(material, volume // 50)
+
+
+def test_tiff_voxel_size_travels_from_imagej_calibration(tmp_path) -> None:
+    import tifffile
+
+    volume = coded_volume((6, 5, 4))
+    scan = tmp_path / "scan.tif"  # as Fiji saves a calibrated stack: pixel 0.2 x 0.4 um
+    tifffile.imwrite(scan, np.moveaxis(volume, -1, 0).astype(np.uint8), imagej=True,
+                     resolution=(1 / 0.4, 1 / 0.2), metadata={"axes": "ZYX", "spacing": 1.5,
+                                                              "unit": "um"})
+    assert read_microstructure(scan).voxel_size == pytest.approx((0.2, 0.4, 1.5))
+    vti = export(scan, tmp_path / "scan.vti")[0]
+    assert read_vti(vti)["spacing"] == pytest.approx((0.2, 0.4, 1.5))
+    plain = tmp_path / "plain.tif"  # a TIFF's dpi is no voxel size
+    tifffile.imwrite(plain, volume[:, :, 0].astype(np.uint8), resolution=(72, 72))
+    assert read_microstructure(plain).voxel_size is None
+    uncalibrated = tmp_path / "uncalibrated.tif"
+    tifffile.imwrite(uncalibrated, volume[:, :, 0].astype(np.uint8), imagej=True)
+    assert read_microstructure(uncalibrated).voxel_size is None

@@ -8,7 +8,7 @@
                                       voxel size, see :mod:`mcrkit.io.vti`
 ``tiff``  ``.tif`` multi-page         label values, pages-first ``(z, x, y)`` (a 2D
                                       image is one page); voxel size as ImageJ
-                                      ``spacing``/resolution where known
+                                      z-slice ``spacing``/resolution where known
 ``h5``    ``.h5`` HDF5                dataset ``/labels`` (label values, axes x, y, z)
                                       with attributes ``voxel_size``,
                                       ``label_values``, ``axes``, ``source``
@@ -21,7 +21,8 @@ Every format but PNG slices is read back by
 :func:`mcrkit.io.read_microstructure` with the same phases and label values
 (``.vti`` by :func:`mcrkit.io.vti.read_vti`). The voxel size comes from the
 input's metadata where known (a run directory's target characterization, an
-HDF5 attribute) or from ``voxel_size``.
+HDF5 attribute, an ImageJ TIFF's calibration, a ``.vti`` spacing) or from
+``voxel_size``.
 """
 
 from __future__ import annotations
@@ -121,7 +122,8 @@ def _write_tiff(path: Path, ms: Microstructure) -> None:
     pages = values if ms.ndim == 2 else np.moveaxis(values, -1, 0)
     pages = pages.astype(np.uint8 if values.max() <= 255 else np.uint16)
     dx, dy = ms.voxel_size[:2]
-    metadata = {"spacing": ms.voxel_size[2]} if ms.ndim == 3 else {}
+    # axes named, or ImageJ opens a stack as channels and drops the z spacing
+    metadata = {"axes": "ZYX", "spacing": ms.voxel_size[2]} if ms.ndim == 3 else {"axes": "YX"}
     with atomic_path(path) as tmp:
         tifffile.imwrite(tmp, np.ascontiguousarray(pages), imagej=True,
                          resolution=(1 / dy, 1 / dx), metadata=metadata)

@@ -83,7 +83,9 @@ def read_microstructure(
         Segment a gray image into this many phases, see :func:`mcrkit.io.segment`.
     voxel_size : float or tuple of float, optional
         Physical voxel size; overrides one stored in the file (HDF5 dataset
-        attribute ``voxel_size`` or ``element_size_um``, per dataset axis).
+        attribute ``voxel_size`` or ``element_size_um``, per dataset axis; an
+        ImageJ TIFF's calibration: pixel height (x), width (y) and the stack's
+        ``spacing`` (z); other TIFF resolutions are screen dpi and ignored).
 
     Returns
     -------
@@ -239,6 +241,7 @@ def _read_tiff(file: Path, key: str | None, source: str) -> _Image:
 
     with tifffile.TiffFile(file) as tif:
         data, axes = _tiff_pages(tif, source)
+        voxel_size = _imagej_voxel_size(tif, data.ndim - ("S" in axes))
     channel_axis = None
     if "S" in axes:
         data = np.moveaxis(data, axes.index("S"), -1)
@@ -246,7 +249,27 @@ def _read_tiff(file: Path, key: str | None, source: str) -> _Image:
     if data.ndim - (channel_axis is not None) == 3:
         # pages-first (pages, rows, cols[, S]) -> mcrkit (x=rows, y=cols, z=pages[, S])
         data = np.moveaxis(data, 0, 2)
-    return _drop_constant_alpha(data, channel_axis, source)
+    image = _drop_constant_alpha(data, channel_axis, source)
+    return image._replace(voxel_size=voxel_size)
+
+
+def _imagej_voxel_size(tif: Any, ndim: int) -> tuple[float, ...] | None:
+    """Voxel size ``(x, y[, z])`` of an ImageJ-calibrated TIFF (x = rows: 1 / YResolution,
+    y = columns: 1 / XResolution, z = ``spacing``); None when uncalibrated or not ImageJ."""
+    metadata = tif.imagej_metadata
+    if not metadata or not tif.pages:
+        return None
+    tags = tif.pages[0].tags
+    try:
+        rows, cols = (tags[name].value for name in ("YResolution", "XResolution"))
+        sizes = [rows[1] / rows[0], cols[1] / cols[0]]
+    except (KeyError, TypeError, IndexError, ZeroDivisionError):
+        return None
+    if ndim == 3:
+        sizes.append(float(metadata.get("spacing", 1.0)))
+    if all(size == 1.0 for size in sizes):
+        return None  # ImageJ's default: not calibrated
+    return tuple(float(size) for size in sizes)
 
 
 def _tiff_pages(tif: Any, source: str) -> tuple[np.ndarray, str]:
