@@ -328,6 +328,8 @@ def validation_report(original: Any = None, result: Any = None, *,
     lines: list[dict[str, Any]] = []
     fidelity = None
     if ref is not None:
+        if res_ms is not None:
+            res = _on_original_phases(res_ms, ref)
         if res.max() >= ref.n_phases:
             raise ValueError(f"the result has phase {int(res.max())} but the original "
                              f"{ref.source} has only {ref.n_phases} phases")
@@ -362,6 +364,27 @@ def validation_report(original: Any = None, result: Any = None, *,
     return _json_ready(report)
 
 
+def _on_original_phases(result: Microstructure, original: Microstructure) -> np.ndarray:
+    """The result's labels numbered like the original's phases.
+
+    Files are numbered by their own values, so a result without one of the
+    original's values would shift the phases after it. Values the original
+    has are matched by value; a result with other values (e.g. an image
+    saved 0/255 from a 0/1 original) is matched phase by phase when it has
+    as many phases, and refused otherwise.
+    """
+    values = list(original.label_values)
+    if all(value in values for value in result.label_values):
+        lookup = np.array([values.index(value) for value in result.label_values], dtype=np.uint8)
+        return lookup[result.labels]
+    if result.n_phases == original.n_phases:
+        return result.labels
+    raise ValueError(
+        f"the result {result.source} has label values {list(result.label_values)}, the "
+        f"original {original.source} has {values}: they cannot be matched phase by phase; "
+        "give the result with the original's label values")
+
+
 def _label(line: dict[str, Any]) -> str:
     if line["kind"] == "descriptor":
         return f"descriptor {line['statistic']} vs target"
@@ -375,9 +398,12 @@ def format_report(report: dict[str, Any]) -> str:
     for line in report["lines"]:
         spread = "-" if line["spread"] is None else f"{line['spread']:.3g}"
         verdict = {None: "no spread", True: "within", False: "OUTSIDE"}[line["within"]]
+        deviation = "-" if line["deviation"] is None else f"{line['deviation']:.3g}"
+        if line["deviation"] is None:  # e.g. S2 scaled by the fraction of an absent phase
+            verdict = "undefined (phase absent)"
         seen = "" if line["optimized"] or not report["optimized_descriptors"] else (
             "  (not optimized)")
-        out.append(f"  {line['axis']:<4} {_label(line):<46} {line['deviation']:>9.3g} "
+        out.append(f"  {line['axis']:<4} {_label(line):<46} {deviation:>9} "
                    f"{spread:>9}  {verdict}{seen}")
     s = report["summary"]
     out.append(f"  {s['within']} within the natural spread (x{report['tolerance']:g}), "

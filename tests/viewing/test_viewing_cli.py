@@ -73,3 +73,29 @@ def test_bad_inputs_exit_2_with_a_message(tmp_path) -> None:
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output, (args, result.output)
+
+
+def test_compare_matches_phases_by_label_value(tmp_path) -> None:
+    # A result without the original's value 1: its values 0 and 2 must stay phases 0 and 2
+    # (read alone, the file numbers them 0 and 1), and a missing phase is reported, not a crash.
+    original = (np.indices((32, 32)).sum(0) // 4 % 3).astype(np.uint8)
+    result = np.where(original == 1, 2, original).astype(np.uint8)
+    np.save(tmp_path / "original.npy", original)
+    np.save(tmp_path / "result.npy", result)
+    out = runner.invoke(app, ["compare", str(tmp_path / "original.npy"),
+                              str(tmp_path / "result.npy"), "-o", str(tmp_path / "r")])
+    assert out.exit_code == 0, out.output
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    fractions = {line["phase"]: line["result"][0] for line in report["lines"]
+                 if line["statistic"] == "volume_fraction"}
+    assert fractions[0] == np.mean(original == 0) and fractions[1] == 0.0
+    assert fractions[2] == np.mean(result == 2)
+    assert "undefined (phase absent)" in out.output
+    np.save(tmp_path / "scaled.npy", original * 100)  # other values, as many phases: in order
+    out = runner.invoke(app, ["compare", str(tmp_path / "original.npy"),
+                              str(tmp_path / "scaled.npy"), "-o", str(tmp_path / "r3")])
+    assert out.exit_code == 0 and "0 outside" in out.output
+    np.save(tmp_path / "four.npy", np.arange(32 * 32).reshape(32, 32) % 4)
+    out = runner.invoke(app, ["compare", str(tmp_path / "original.npy"),
+                              str(tmp_path / "four.npy"), "-o", str(tmp_path / "r4")])
+    assert out.exit_code == 2 and "cannot be matched phase by phase" in out.output
