@@ -67,6 +67,7 @@ def test_convergence_view_marks_snapshots_and_levels(tmp_path, small_run) -> Non
     # the same figure from the result object in memory
     same = view(result, save=tmp_path / "conv2.png")
     assert same.axes[1].get_title() == fig.axes[1].get_title()
+    assert (fig.axes[1].get_xlabel(), fig.axes[1].get_ylabel()) == ("x", "y")
 
 
 def test_interactive_convergence_keys_and_clicks(small_run) -> None:

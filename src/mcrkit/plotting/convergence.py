@@ -140,6 +140,8 @@ class _SnapshotPanel:
         if self.mode >= 0:
             image, n_phases = (image == self.mode).astype(np.uint8), 2
         show_labels(self.ax, image, n_phases)
+        self.ax.set_xlabel("x")
+        self.ax.set_ylabel("y")
         what = "labels" if self.mode < 0 else f"phase {self.mode} indicator"
         where = f", slice z = {self.position}" if self.depth else ""
         iteration = int(self.record.snapshot_iterations[self.index])
