@@ -318,14 +318,18 @@ def test_pictures_show_x_to_the_right_and_y_up() -> None:
     [(title, url)] = slice_images(labels)
     image = iio.imread(base64.b64decode(url.split(",", 1)[1]))
     scale = image.shape[1] // 4
-    assert title == "4 x 3" and image.shape == (3 * scale, 4 * scale, 3)
+    assert title == "4 x 3 (x right, y up)" and image.shape == (3 * scale, 4 * scale, 3)
     bright = image[..., 0] > 128
     assert bright[-1, -1] and bright[-scale:, -scale:].all() and bright.sum() == scale**2
     volume = np.zeros((5, 6, 7), dtype=np.uint8)
     volume[:, :, 6] = 1
     titles = [t for t, _ in slice_images(volume, (0.0, 0.99, 1.0))]
-    assert titles == ["normal to x, x = 0 of 5", "normal to y, y = 5 of 6",
-                      "normal to z, z = 6 of 7"]
+    assert titles == ["normal to x, x = 0 of 5 (y right, z up)",
+                      "normal to y, y = 5 of 6 (x right, z up)",
+                      "normal to z, z = 6 of 7 (x right, y up)"]
+    up = [iio.imread(base64.b64decode(u.split(",", 1)[1]))[..., 0] > 128
+          for _, u in slice_images(volume)[:2]]
+    assert all(image[0].all() and not image[-1].any() for image in up)  # z = 6 at the top
 
 
 # ---- command line ----------------------------------------------------------------------

@@ -56,18 +56,23 @@ def slice_images(labels: np.ndarray, positions: Sequence[float] = (0.5, 0.5, 0.5
     Examples
     --------
     >>> volume = np.zeros((4, 6, 8), dtype=np.uint8)
-    >>> [title for title, _ in slice_images(volume, (0.0, 0.5, 1.0))]
-    ['normal to x, x = 0 of 4', 'normal to y, y = 3 of 6', 'normal to z, z = 7 of 8']
+    >>> for title, _ in slice_images(volume, (0.0, 0.5, 1.0)):
+    ...     print(title)
+    normal to x, x = 0 of 4 (y right, z up)
+    normal to y, y = 3 of 6 (x right, z up)
+    normal to z, z = 7 of 8 (x right, y up)
     """
     labels = np.asarray(labels)
     phases = int(labels.max()) + 1 if n_phases is None else n_phases
     if labels.ndim == 2:
-        return [(f"{labels.shape[0]} x {labels.shape[1]}", png_data_url(labels, phases))]
+        return [(f"{labels.shape[0]} x {labels.shape[1]} (x right, y up)",
+                 png_data_url(labels, phases))]
     pictures = []
     for axis, (name, fraction) in enumerate(zip(SLICE_AXES, positions, strict=True)):
         size = labels.shape[axis]
         index = min(int(fraction * size), size - 1)
         image = np.take(labels, index, axis=axis)
-        pictures.append((f"normal to {name}, {name} = {index} of {size}",
+        right, up = (n for n in SLICE_AXES if n != name)
+        pictures.append((f"normal to {name}, {name} = {index} of {size} ({right} right, {up} up)",
                          png_data_url(image, phases)))
     return pictures
