@@ -153,3 +153,14 @@ def test_windows_too_small_for_the_descriptors_leave_them_unjudged() -> None:
     first = report["lines"][0]
     assert first["kind"] == "descriptor" and first["spread"] is None and first["within"] is None
     assert report["summary"]["unjudged"] == 1
+
+
+def test_a_2d_result_of_a_3d_original_is_judged_against_each_slicing_axis() -> None:
+    volume = gaussian_random_field((24, 24, 24), 2.0, seed=4)
+    report = validation_report(volume, volume[:, :, 7], limit_to=3)
+    assert {line["axis"] for line in report["lines"]} == {"x", "y", "z"}
+    assert report["summary"]["outside"] == 0
+    assert compare(volume, volume[:, :, 7], limit_to=3)["per_axis"].keys() == {"x", "y", "z"}
+    stripes = np.indices((24, 24))[0] % 2  # same fractions nowhere near: far outside
+    assert report["summary"]["outside"] < validation_report(
+        volume, stripes, limit_to=3)["summary"]["outside"]

@@ -5,7 +5,8 @@ reconstructions are usually judged by, including ones an optimizer may not
 have seen. A 3D result is compared slice-wise: for each slicing axis (normal
 to x, y, z) the statistics of all its slices are pooled and compared with the
 original's (2D original: the same 2D values for every axis; 3D original: the
-same axis). All phases are measured and the worst phase is reported.
+same axis). A 2D result of a 3D original is compared with the original's
+slices normal to each axis. All phases are measured and the worst phase is reported.
 
 =========================  =====================================================
 key                        meaning
@@ -137,8 +138,19 @@ def fidelity_row(want: dict[str, Any], got: dict[str, Any]) -> dict[str, float]:
 
 
 def axis_pairs(original_ndim: int, result_ndim: int) -> list[tuple[str, int | None, int | None]]:
-    """``(name, original axis, result axis)`` of each compared slicing axis."""
+    """``(name, original axis, result axis)`` of each compared slicing axis.
+
+    A 2D result is compared with a 2D original as it is, and with each slicing
+    axis of a 3D original; a 3D result slicing axis by slicing axis.
+
+    Examples
+    --------
+    >>> axis_pairs(3, 2)
+    [('x', 0, None), ('y', 1, None), ('z', 2, None)]
+    """
     if result_ndim == 2:
+        if original_ndim == 3:
+            return [(AXIS_NAMES[axis], axis, None) for axis in range(3)]
         return [("2d", None, None)]
     return [(AXIS_NAMES[axis], None if original_ndim == 2 else axis, axis) for axis in range(3)]
 
