@@ -158,3 +158,17 @@ def test_tiff_voxel_size_travels_from_imagej_calibration(tmp_path) -> None:
     uncalibrated = tmp_path / "uncalibrated.tif"
     tifffile.imwrite(uncalibrated, volume[:, :, 0].astype(np.uint8), imagej=True)
     assert read_microstructure(uncalibrated).voxel_size is None
+
+
+def test_phases_of_a_colour_image_are_exported_as_phase_numbers(tmp_path) -> None:
+    from mcrkit.microstructure import Microstructure
+
+    labels = coded_volume((6, 5, 4)) // 50 % 2
+    colours = ((20, 20, 200), (200, 30, 30))  # as segmented from a colour micrograph
+    ms = Microstructure(labels.astype(np.uint8), colours, source="c.png",
+                        voxel_size=(1.0, 1.0, 2.0))
+    for suffix in (".vti", ".tif", ".h5", ".npy"):
+        back = read_microstructure(export(ms, tmp_path / f"c{suffix}")[0])
+        assert back.label_values == (0, 1) and np.array_equal(back.labels, labels), suffix
+    first = export(ms, tmp_path / "slices", to="png")[0]
+    assert read_microstructure(first).label_values == colours

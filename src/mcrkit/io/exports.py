@@ -17,7 +17,10 @@
                                       normal to ``axis`` (``<stem>_z0000.png``, ...)
 ========  ==========================  ================================================
 
-Every format but PNG slices is read back by
+Label values are written as they are, except colours (a structure segmented
+from a colour image has an RGB triple per phase): the label files then hold
+the phase numbers ``0..P-1`` and PNG slices the colours. Every format but PNG
+slices is read back by
 :func:`mcrkit.io.read_microstructure` with the same phases and label values
 (``.vti`` by :func:`mcrkit.io.vti.read_vti`). The voxel size comes from the
 input's metadata where known (a run directory's target characterization, an
@@ -95,6 +98,16 @@ def _full_voxel_size(voxel_size: tuple[float, ...] | None, ndim: int
 
 def _values(ms: Microstructure) -> np.ndarray:
     return np.asarray(ms.label_values)[ms.labels]
+
+
+def _scalar_values(ms: Microstructure) -> Microstructure:
+    """``ms`` itself, or with its phase numbers as values when its values are colours
+    (one RGB triple per phase): label files hold one number per voxel."""
+    if np.asarray(ms.label_values).ndim == 1:
+        return ms
+    return Microstructure(labels=ms.labels, label_values=tuple(range(ms.n_phases)),
+                          source=ms.source, voxel_size=ms.voxel_size,
+                          segmentation=ms.segmentation)
 
 
 def _write_h5(path: Path, ms: Microstructure) -> None:
@@ -197,6 +210,7 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
     ms = load_result(source, voxel_size=voxel_size)
     if fmt == "png":
         return _write_png_slices(path, ms, axis)
+    ms = _scalar_values(ms)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "vti":
         write_vti(path, ms)

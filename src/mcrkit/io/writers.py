@@ -31,11 +31,12 @@ WRITABLE_FORMATS = ".npy, .tif/.tiff, .png (2D)"
 """Human-readable list of the formats :func:`write_microstructure` writes."""
 
 
-def _png_array(values: np.ndarray, path: Path) -> np.ndarray:
-    if values.ndim != 2:
+def _png_array(values: np.ndarray, path: Path, colour: bool) -> np.ndarray:
+    """Gray values, or RGB(A) values of a structure segmented from a colour image."""
+    if values.ndim - colour != 2:
         raise MicrostructureError(
-            f"{path}: PNG holds 2D images but the microstructure is {values.ndim}D with shape "
-            f"{values.shape}; write volumes as .tif or .npy"
+            f"{path}: PNG holds 2D images but the microstructure is {values.ndim - colour}D "
+            f"with shape {values.shape[:values.ndim - colour]}; write volumes as .tif or .npy"
         )
     if values.dtype.kind not in "biu" or values.min() < 0 or values.max() > 65535:
         raise MicrostructureError(
@@ -91,7 +92,7 @@ def write_microstructure(path: str | os.PathLike[str], microstructure: Microstru
     elif suffix == ".png":
         import imageio.v3 as iio
 
-        image = _png_array(values, path)
+        image = _png_array(values, path, np.asarray(microstructure.label_values).ndim == 2)
         with atomic_path(path) as tmp:
             iio.imwrite(tmp, image, extension=".png", plugin="pillow")
     else:
