@@ -99,3 +99,19 @@ def test_compare_matches_phases_by_label_value(tmp_path) -> None:
     out = runner.invoke(app, ["compare", str(tmp_path / "original.npy"),
                               str(tmp_path / "four.npy"), "-o", str(tmp_path / "r4")])
     assert out.exit_code == 2 and "cannot be matched phase by phase" in out.output
+
+
+def test_snapshot_every_sets_the_frames_of_the_animation(tmp_path) -> None:
+    import imageio.v3 as iio
+
+    np.save(tmp_path / "small.npy", np.load(EXAMPLE)[:16, :16])
+    out = runner.invoke(app, ["match", str(tmp_path / "small.npy"), "-o", str(tmp_path / "run"),
+                              "--limit-to", "3", "--max-iter", "6", "--seed", "0", "--quiet",
+                              "--snapshot-every", "2"])
+    assert out.exit_code == 0, out.output
+    with np.load(tmp_path / "run" / "convergence.npz") as record:
+        iterations = record["snapshot_iterations"].tolist()
+    assert {2, 4} <= set(iterations)
+    out = runner.invoke(app, ["view", str(tmp_path / "run"), "--animate", str(tmp_path / "a.gif")])
+    assert out.exit_code == 0, out.output
+    assert iio.imread(tmp_path / "a.gif", index=None).shape[0] == len(iterations)

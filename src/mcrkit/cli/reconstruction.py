@@ -44,6 +44,9 @@ Seed = Annotated[int | None, typer.Option(help="Random seed (default: drawn and 
 Multigrid = Annotated[int, typer.Option(help="Coarse-to-fine levels (1: none).")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 TimeLimit = Annotated[float | None, typer.Option(help="Stop after this many seconds.")]
+SnapshotEvery = Annotated[int, typer.Option(
+    help="Keep the structure every this many iterations for `mcrkit view RUN` and "
+         "--animate (0: only at the end of each multigrid level).")]
 Progress = Annotated[bool, typer.Option("--progress/--quiet",
                                         help="Show a progress bar (--quiet: none).")]
 Force = Annotated[bool, typer.Option(help="Run even if the memory estimate exceeds free memory.")]
@@ -124,6 +127,7 @@ def reconstruct(
     device: Device = "auto",
     threads: Threads = None,
     time_limit: TimeLimit = None,
+    snapshot_every: SnapshotEvery = 50,
     progress: Progress = True,
     force: Force = False,
     plot: Plot = None,
@@ -144,6 +148,7 @@ def reconstruct(
                         plot=plot, loss=loss, optimizer=optimizer, seed=seed,
                         multigrid=multigrid, polish=polish, device=device, threads=threads,
                         time_limit=time_limit, progress=progress, force=force,
+                        snapshot_every=snapshot_every,
                         run_dir=output or _default_run_dir(characterization.stem),
                         **_objective_settings(descriptors, weights, optimizer_options), **budget)
 
@@ -170,6 +175,7 @@ def match(
     device: Device = "auto",
     threads: Threads = None,
     time_limit: TimeLimit = None,
+    snapshot_every: SnapshotEvery = 50,
     progress: Progress = True,
     force: Force = False,
     plot: Plot = None,
@@ -182,6 +188,6 @@ def match(
                         plot=plot, original=original.labels, limit_to=limit_to, loss=loss,
                         optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
                         polish=polish, device=device, threads=threads, time_limit=time_limit,
-                        progress=progress, force=force,
+                        progress=progress, force=force, snapshot_every=snapshot_every,
                         run_dir=output or _default_run_dir(input.stem.split(":")[0]),
                         **_objective_settings(descriptors, weights, optimizer_options))
