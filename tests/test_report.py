@@ -164,3 +164,20 @@ def test_a_2d_result_of_a_3d_original_is_judged_against_each_slicing_axis() -> N
     stripes = np.indices((24, 24))[0] % 2  # same fractions nowhere near: far outside
     assert report["summary"]["outside"] < validation_report(
         volume, stripes, limit_to=3)["summary"]["outside"]
+
+
+def test_report_figure_of_a_volume_draws_the_original_of_each_axis(tmp_path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mcrkit.plotting.report import plot_report
+
+    volume = gaussian_random_field((20, 20, 20), (3.0, 1.5, 1.5), seed=1)
+    fig = plot_report(validation_report(volume, volume.transpose(2, 1, 0), limit_to=4),
+                      save=tmp_path / "r.png")
+    lineal = next(ax for ax in fig.axes if ax.get_title().startswith("lineal path"))
+    originals = {line.get_label(): line.get_ydata() for line in lineal.lines
+                 if line.get_label().startswith("original")}
+    assert set(originals) == {"original (x)", "original (y)", "original (z)"}
+    # elongated along x: slices normal to y and z see it along their first in-plane axis
+    assert originals["original (y)"][-1] > originals["original (x)"][-1] + 0.1

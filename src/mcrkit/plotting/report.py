@@ -67,6 +67,7 @@ def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, title: str,
              if line["kind"] == "statistic" and line["statistic"] == statistic]
     phase = max(line["phase"] for line in lines)
     limit = report["limit_to"]
+    per_axis = len(report["original"]["shape"]) == 3 and len(report["result"]["shape"]) == 3
     for line in (line for line in lines if line["phase"] == phase):
         original, result = (np.asarray(line[k], dtype=float) for k in ("original", "result"))
         band = np.asarray(line["band"] if line.get("band") is not None
@@ -83,13 +84,17 @@ def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, title: str,
             half = original.size // 2
             x = np.arange(half) + (statistic == "chord_length")
             original, result, band = original[:half], result[:half], band[:half]
-        if line["axis"] in ("2d", "x"):
-            band = report["tolerance"] * band
+        color = _AXIS_COLORS[line["axis"]]
+        band = report["tolerance"] * band
+        if per_axis:  # a volume's original differs from axis to axis
+            ax.fill_between(x, original - band, original + band, color=color, alpha=0.15,
+                            lw=0)
+            ax.plot(x, original, "--", lw=1, color=color, label=f"original ({line['axis']})")
+        elif line["axis"] in ("2d", "x"):
             ax.fill_between(x, original - band, original + band, color="0.85",
                             label=f"original +- {report['tolerance']:g} spread")
             ax.plot(x, original, "k-", lw=1, label="original")
-        ax.plot(x, result, ".-", ms=3, lw=0.6, color=_AXIS_COLORS[line["axis"]],
-                label=f"result ({line['axis']})")
+        ax.plot(x, result, ".-", ms=3, lw=0.6, color=color, label=f"result ({line['axis']})")
     ax.set_title(f"{title}, phase {phase}", fontsize=8)
     ax.set_xlabel(xlabel, fontsize=7)
     ax.tick_params(labelsize=7)
@@ -102,7 +107,8 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
 
     Left: every line's deviation in units of its natural spread (green within,
     red outside). Right: S2, the lineal path and the chord length CDF of the
-    last phase, original with its spread band and result per axis.
+    last phase, original with its spread band and result per axis (a 3D
+    original per axis too, dashed, its bands shaded in the axis' colour).
 
     Parameters
     ----------
