@@ -175,3 +175,10 @@ def test_long_sources_are_shortened_in_titles(tmp_path) -> None:
     title = fig._suptitle.get_text()
     assert title.startswith(".../") and title.endswith("sample_7.npy: shape (8, 8)")
     assert len(title) <= 60
+
+
+def test_cross_correlation_map_names_its_pair(tmp_path) -> None:
+    labels = np.indices((24, 24)).sum(0) // 3 % 3
+    c = mcrkit.characterize(labels, ["two_point_cross"], limit_to=4)
+    fig = view(c, save=tmp_path / "cross.png")
+    assert fig.axes[0].get_title() == "two_point_cross, phases 1 and 2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,7 @@ def plot_characterization(characterization: Characterization, *,
         phases = c.descriptor(name).phases(c.n_phases)
         shown = _draw(ax, name, value, c.settings.get(name, {}), phases, _IN_PLANE[axis_name])
         suffix = f" (slices normal to {axis_name})" if axis_name else ""
-        phase = "" if shown is None else f", phase {shown}"
+        phase = "" if shown is None else f", {shown}"
         ax.set_title(f"{name}{phase}{suffix}", fontsize=9)
     for ax in grid.ravel()[len(panels):]:
         ax.set_axis_off()
@@ -64,23 +65,26 @@ _IN_PLANE = {"": ("x", "y"), "x": ("y", "z"), "y": ("x", "z"), "z": ("x", "y")}
 
 
 def _draw(ax: Any, name: str, value: np.ndarray, settings: dict[str, Any],
-          phases: list[int], in_plane: tuple[str, str]) -> int | None:
-    """Draw one descriptor value; return the phase a map or curve shows (None: all)."""
+          phases: list[int], in_plane: tuple[str, str]) -> str | None:
+    """Draw one descriptor value; return which phase a map or curve shows (None: all)."""
     first, second = in_plane
+    shown = f"phase {phases[-1]}"
+    if name == "two_point_cross":  # one map per pair i < j, in combinations order
+        shown = "phases {} and {}".format(*list(combinations(phases, 2))[-1])
     if name in ("lineal_path", "lineal_path_approx"):
         for curve, direction in zip(value[-1], settings.get("directions", []), strict=False):
             ax.plot(np.arange(curve.size), curve, marker=".", label=f"{tuple(direction)}")
         ax.set_xlabel("segment length r (px)")
         ax.set_ylabel("L(r)")
         ax.legend(fontsize=7, title=f"d = (d_{first}, d_{second})", title_fontsize=7)
-        return phases[-1]
+        return shown
     if name == "chord_length":
         for curve, axis_name in zip(value[-1], in_plane, strict=True):
             ax.plot(np.arange(1, curve.size + 1), curve, marker=".", label=f"along {axis_name}")
         ax.set_xlabel("chord length (px)")
         ax.set_ylabel("p(l)")
         ax.legend(fontsize=7)
-        return phases[-1]
+        return shown
     if name.startswith("two_point"):
         limit = settings.get("limit_to", value.shape[-1] // 2)
         # value[p][r_first + limit, r_second + limit]: transposed, first in-plane axis right
@@ -89,7 +93,7 @@ def _draw(ax: Any, name: str, value: np.ndarray, settings: dict[str, Any],
         ax.set_xlabel(f"r_{first} (px)")
         ax.set_ylabel(f"r_{second} (px)")
         ax.figure.colorbar(image, ax=ax, shrink=0.8)
-        return phases[-1]
+        return shown
     if value.ndim == 1 and value.size > len(phases):  # a long vector, e.g. gram_matrices
         ax.plot(np.arange(value.size), value, linewidth=0.5)
         ax.set_xlabel("entry (value layout: see the descriptor)")
