@@ -23,7 +23,8 @@ def test_surface_renders_off_screen(tmp_path) -> None:
     import imageio.v3 as iio
 
     path = tmp_path / "surface.png"
-    view(gaussian_random_field((16, 16, 16), 2.0, seed=0), kind="surface", save=path)
+    plotter = view(gaussian_random_field((16, 16, 16), 2.0, seed=0), kind="surface", save=path)
+    assert plotter.legend is not None  # names the phase drawn
     image = iio.imread(path)
     assert image.shape[0] > 200 and len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 8
 

@@ -56,11 +56,16 @@ def plot_surface(microstructure: Microstructure | np.ndarray, *,
     colors = phase_colors(ms.n_phases) if ms.n_phases > 2 else [None, (0.35, 0.55, 0.85)]
     plotter = pv.Plotter(off_screen=save is not None)
     plotter.set_background("white")
+    drawn = 0
     for phase in phases if phases is not None else range(1, ms.n_phases):
         region = grid.threshold((phase - 0.5, phase + 0.5), scalars="phase")
         if region.n_cells:
             plotter.add_mesh(region, color=colors[phase], label=f"phase {phase}")
+            drawn += 1
     plotter.add_mesh(grid.outline(), color="black")
+    if drawn:  # which colour is which phase
+        plotter.add_legend(bcolor="white", face="rectangle", size=(0.12, 0.05 * drawn),
+                           loc="lower right")
     plotter.add_axes()
     if title:
         plotter.add_text(title, font_size=10, color="black")
