@@ -172,3 +172,12 @@ def test_phases_of_a_colour_image_are_exported_as_phase_numbers(tmp_path) -> Non
         assert back.label_values == (0, 1) and np.array_equal(back.labels, labels), suffix
     first = export(ms, tmp_path / "slices", to="png")[0]
     assert read_microstructure(first).label_values == colours
+
+
+def test_png_slices_never_mix_with_an_earlier_export(tmp_path) -> None:
+    export(coded_volume((6, 5, 4)), tmp_path / "cut.png")
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(MicrostructureError, match="already holds 4 slices cut_z"):
+        export(coded_volume((6, 5, 2)), tmp_path / "cut.png")
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert len(export(coded_volume((6, 5, 2)), tmp_path / "cut.png", axis="x")) == 6

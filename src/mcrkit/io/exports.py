@@ -14,7 +14,8 @@
                                       ``label_values``, ``axes``, ``source``
 ``npy``   ``.npy``                    label values as stored
 ``png``   ``.png`` or a directory     a 2D image; a volume as one PNG per slice
-                                      normal to ``axis`` (``<stem>_z0000.png``, ...)
+                                      normal to ``axis`` (``<stem>_z0000.png``, ...;
+                                      refused where such slices exist)
 ========  ==========================  ================================================
 
 Label values are written as they are, except colours (a structure segmented
@@ -152,6 +153,11 @@ def _write_png_slices(path: Path, ms: Microstructure, axis: str) -> list[Path]:
         folder, stem = path.parent, path.stem
     else:
         folder, stem = path, "slice"
+    earlier = sorted(folder.glob(f"{stem}_{axis}*.png"))
+    if earlier:  # overwriting some would leave a mix of two stacks
+        raise MicrostructureError(
+            f"{folder}: already holds {len(earlier)} slices {stem}_{axis}*.png (e.g. "
+            f"{earlier[0].name}); export to a new folder or name, or remove them first")
     folder.mkdir(parents=True, exist_ok=True)
     digits = len(str(ms.shape[index] - 1))
     written = []
