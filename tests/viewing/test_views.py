@@ -182,3 +182,19 @@ def test_cross_correlation_map_names_its_pair(tmp_path) -> None:
     c = mcrkit.characterize(labels, ["two_point_cross"], limit_to=4)
     fig = view(c, save=tmp_path / "cross.png")
     assert fig.axes[0].get_title() == "two_point_cross, phases 1 and 2"
+
+
+def test_anisotropic_voxels_keep_their_physical_aspect(tmp_path) -> None:
+    from mcrkit.microstructure import Microstructure
+
+    labels = (np.indices((8, 6, 4)).sum(0) % 2).astype(np.uint8)
+    ms = Microstructure(labels, (0, 1), source="fib.tif", voxel_size=(0.5, 0.5, 2.0))
+    fig = plot_microstructure(ms, save=tmp_path / "fib.png")
+    normal_to_x, normal_to_y, normal_to_z = fig.axes[:3]
+    assert normal_to_x.get_aspect() == 4.0  # y right (0.5), z up (2.0)
+    assert normal_to_y.get_aspect() == 4.0 and normal_to_z.get_aspect() == 1.0
+    box = fig.axes[3].get_box_aspect()
+    assert box[2] / box[0] == pytest.approx(4 * 2.0 / (8 * 0.5))
+    assert fig._suptitle.get_text() == "fib.tif: shape (8, 6, 4), voxel size 0.5 x 0.5 x 2"
+    plain = plot_microstructure(labels, save=tmp_path / "plain.png")
+    assert plain.axes[0].get_aspect() == 1.0

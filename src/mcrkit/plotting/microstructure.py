@@ -35,14 +35,20 @@ def _as_microstructure(obj: Any) -> Microstructure:
     return obj if isinstance(obj, Microstructure) else from_array(obj)
 
 
-def show_labels(ax: Any, image: np.ndarray, n_phases: int) -> Any:
-    """Draw a 2D label image on ``ax`` (x to the right, y up); return the ``AxesImage``."""
+def show_labels(ax: Any, image: np.ndarray, n_phases: int,
+                spacing: tuple[float, float] | None = None) -> Any:
+    """Draw a 2D label image on ``ax`` (x to the right, y up); return the ``AxesImage``.
+
+    ``spacing`` (the voxel size along the image's two axes) keeps the physical
+    aspect of anisotropic voxels; default: square pixels.
+    """
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     cmap = ListedColormap(phase_colors(max(n_phases, 2)))
     norm = BoundaryNorm(np.arange(-0.5, max(n_phases, 2)), cmap.N)
+    aspect = 1.0 if spacing is None else spacing[1] / spacing[0]
     shown = ax.imshow(np.asarray(image).T, origin="lower", cmap=cmap, norm=norm,
-                      interpolation="nearest")
+                      interpolation="nearest", aspect=aspect)
     ax.set_xticks([])
     ax.set_yticks([])
     return shown
@@ -115,10 +121,12 @@ def plot_microstructure(microstructure: Microstructure | np.ndarray, *,
     """
     plt = pyplot(save)
     ms = _as_microstructure(microstructure)
-    title = title or f"{_short_source(ms.source)}: shape {ms.shape}"
+    voxel = "" if ms.voxel_size is None else (
+        f", voxel size {' x '.join(f'{v:g}' for v in ms.voxel_size)}")
+    title = title or f"{_short_source(ms.source)}: shape {ms.shape}{voxel}"
     if ms.ndim == 2:
         fig, ax = plt.subplots(figsize=(4.6, 5.0))
-        show_labels(ax, ms.labels, ms.n_phases)
+        show_labels(ax, ms.labels, ms.n_phases, _in_plane_spacing(ms, None))
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         fig.suptitle(title, fontsize=10)
@@ -143,16 +151,26 @@ def plot_microstructure(microstructure: Microstructure | np.ndarray, *,
     images = []
     for axis, ax in enumerate(slice_axes):
         position = ms.shape[axis] // 2
-        images.append(show_labels(ax, np.take(ms.labels, position, axis=axis), ms.n_phases))
+        images.append(show_labels(ax, np.take(ms.labels, position, axis=axis), ms.n_phases,
+                                  _in_plane_spacing(ms, axis)))
         _label_slice(ax, axis, position)
     cube_ax = fig.add_axes(((first + 3) * width - 0.005, 0.16, width + 0.005, 0.76),
                            projection="3d")
-    draw_cube(cube_ax, ms.labels, ms.n_phases)
+    draw_cube(cube_ax, ms.labels, ms.n_phases, ms.voxel_size)
     fig.suptitle(title, fontsize=10)
     _legend(fig, ms)
     if save is None:
         fig.mcrkit_widgets = _slice_sliders(fig, ms, slice_axes, images)
     return finish(fig, save, dpi=110)
+
+
+def _in_plane_spacing(ms: Microstructure, axis: int | None) -> tuple[float, float] | None:
+    """Voxel size along the two in-plane axes of the slices normal to ``axis`` (2D: None)."""
+    if ms.voxel_size is None:
+        return None
+    sizes = np.broadcast_to(np.asarray(ms.voxel_size, dtype=float), (ms.ndim,))
+    first, second = (sizes[a] for a in range(ms.ndim) if a != axis)
+    return float(first), float(second)
 
 
 def _label_slice(ax: Any, axis: int, position: int) -> None:
@@ -192,8 +210,10 @@ def _slice_sliders(fig: Any, ms: Microstructure, slice_axes: list[Any],
     return sliders
 
 
-def draw_cube(ax: Any, labels: np.ndarray, n_phases: int) -> None:
-    """Draw the three visible faces (x = X-1, y = Y-1, z = Z-1) of a volume on a 3D axes."""
+def draw_cube(ax: Any, labels: np.ndarray, n_phases: int,
+              voxel_size: tuple[float, ...] | None = None) -> None:
+    """Draw the three visible faces (x = X-1, y = Y-1, z = Z-1) of a volume on a 3D axes
+    (in voxels, its box in the proportions of the voxel size when given)."""
     colors = phase_colors(max(n_phases, 2))
     nx, ny, nz = labels.shape
     # One quadrilateral per voxel face: grid corners 0..n along the two in-plane axes.
@@ -208,7 +228,8 @@ def draw_cube(ax: Any, labels: np.ndarray, n_phases: int) -> None:
         xyz = {"z": (a, b, c), "y": (a, c, b), "x": (c, a, b)}[normal]
         ax.plot_surface(*xyz, facecolors=colors[face], rstride=1, cstride=1, shade=False,
                         linewidth=0, antialiased=False)
-    ax.set_box_aspect((nx, ny, nz))
+    sizes = np.broadcast_to(np.asarray(voxel_size or 1.0, dtype=float), (3,))
+    ax.set_box_aspect((nx * sizes[0], ny * sizes[1], nz * sizes[2]))
     ax.view_init(elev=25, azim=-135 + 180)
     ax.set_xlabel("x", labelpad=-8)
     ax.set_ylabel("y", labelpad=-8)
@@ -239,7 +260,7 @@ def plot_cube(microstructure: Microstructure | np.ndarray, *, title: str | None 
         raise ValueError(f"{ms.source}: a cube needs a 3D volume, got shape {ms.shape}")
     fig = plt.figure(figsize=(4.6, 4.6))
     ax = fig.add_subplot(projection="3d")
-    draw_cube(ax, ms.labels, ms.n_phases)
+    draw_cube(ax, ms.labels, ms.n_phases, ms.voxel_size)
     if title:
         ax.set_title(title, fontsize=10)
     return finish(fig, save, dpi=110)
