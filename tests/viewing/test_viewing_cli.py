@@ -56,6 +56,10 @@ def test_compare_self_and_shuffled(tmp_path) -> None:
     for statistic in ("S2 scaled", "lineal path", "chord length CDF"):
         assert any(statistic in line and "OUTSIDE" in line for line in other.output.splitlines())
     assert (tmp_path / "sh" / "report.png").stat().st_size > 10_000
+    before = (tmp_path / "sh" / "report.json").read_bytes()
+    again = runner.invoke(app, ["compare", EXAMPLE, EXAMPLE, "-o", str(tmp_path / "sh")])
+    assert again.exit_code == 2 and "already holds report.json and report.png" in again.output
+    assert (tmp_path / "sh" / "report.json").read_bytes() == before  # never overwritten
 
 
 def test_bad_inputs_exit_2_with_a_message(tmp_path) -> None:

@@ -95,7 +95,8 @@ def compare(
         help="The result: a microstructure file or a run directory.", show_default=False)],
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Directory for report.json and report.png (default: the "
-                               "current directory).", show_default=False)] = None,
+                               "current directory); existing reports are never "
+                               "overwritten.", show_default=False)] = None,
     limit_to: LimitTo = None,
     threshold: Threshold = None,
     phases: Phases = None,
@@ -104,6 +105,11 @@ def compare(
     from mcrkit.io.exports import load_result
     from mcrkit.report import format_report, validation_report, write_report
 
+    directory = output or Path(".")
+    existing = [name for name in ("report.json", "report.png") if (directory / name).exists()]
+    if existing:
+        fail(f"{directory}: already holds {' and '.join(existing)}; give another directory "
+             "with -o (nothing was overwritten)")
     reference = read_input(original, threshold, phases)
     try:
         candidate = load_result(result) if result.is_dir() else read_input(result, threshold,
@@ -112,5 +118,5 @@ def compare(
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     typer.echo(format_report(report))
-    written = write_report(report, output or Path("."))
+    written = write_report(report, directory)
     typer.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
