@@ -114,6 +114,16 @@ def test_run_directory_export_carries_label_values_and_voxel_size(tmp_path) -> N
     assert json.loads((run / "run.json").read_text())["status"] == "max_iter"
 
 
+def test_an_existing_file_is_kept_unless_overwrite_is_asked(tmp_path) -> None:
+    path = export(coded_volume(), tmp_path / "v.h5")[0]
+    before = path.read_bytes()
+    with pytest.raises(MicrostructureError, match="exists; choose another file name"):
+        export(coded_volume()[:, :, :2], path)
+    assert path.read_bytes() == before
+    export(coded_volume()[:, :, :2], path, overwrite=True)
+    assert read_microstructure(path).shape == coded_volume()[:, :, :2].shape
+
+
 def test_bad_export_requests_name_the_fix(tmp_path) -> None:
     with pytest.raises(MicrostructureError, match="give to= one of vti, tiff"):
         export(coded_volume(), tmp_path / "v.xyz")

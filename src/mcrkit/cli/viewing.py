@@ -72,6 +72,7 @@ def export(
         help="vti, tiff, h5, npy or png (default: from the output's suffix).")] = None,
     voxel_size: VoxelSize = None,
     axis: Annotated[str, typer.Option(help="Slicing axis of PNG slices of a volume.")] = "z",
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
 ) -> None:
     """Write a result for ParaView/DAMASK (.vti), as TIFF stack, HDF5, .npy or PNG slices."""
     from mcrkit.io.exports import export as write
@@ -80,7 +81,7 @@ def export(
         fail(f"{source}: no such file or directory")
     try:
         written = write(source, output, to=to, voxel_size=_parse_voxel_size(voxel_size),
-                        axis=axis)
+                        axis=axis, overwrite=overwrite)
     except (ValueError, OSError) as exc:
         fail(str(exc))
     where = written[0] if len(written) == 1 else f"{len(written)} files in {written[0].parent}"

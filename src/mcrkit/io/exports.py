@@ -169,7 +169,8 @@ def _write_png_slices(path: Path, ms: Microstructure, axis: str) -> list[Path]:
 
 
 def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
-           voxel_size: tuple[float, ...] | float | None = None, axis: str = "z") -> list[Path]:
+           voxel_size: tuple[float, ...] | float | None = None, axis: str = "z",
+           overwrite: bool = False) -> list[Path]:
     """Write a microstructure or a run's result in a format other tools read.
 
     Parameters
@@ -185,6 +186,8 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
         Physical voxel size; overrides the one the source carries.
     axis : str, optional
         Slicing axis of PNG slices of a volume.
+    overwrite : bool, optional
+        Replace an existing file ``path`` (default: refuse, so nothing is lost).
 
     Returns
     -------
@@ -213,6 +216,9 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
     if fmt != "png" and path.suffix.lower() not in suffixes:
         raise MicrostructureError(f"{path}: a {fmt} export needs a file name ending in "
                                   f"{' or '.join(suffixes)}")
+    if fmt != "png" and path.exists() and not overwrite:
+        raise MicrostructureError(f"{path}: exists; choose another file name, or replace it "
+                                  "with overwrite=True (CLI --overwrite)")
     ms = load_result(source, voxel_size=voxel_size)
     if fmt == "png":
         return _write_png_slices(path, ms, axis)
