@@ -255,6 +255,39 @@ def test_local_workers_run_one_task_each_with_one_thread(client):
         assert set(settings.values()) == {"1"}
 
 
+def test_workers_that_end_are_started_again(target, tmp_path, monkeypatch):
+    """A SLURM job at its walltime takes its workers with it and Dask does not replace them:
+    here the only worker of a local cluster ends before the jobs run; the batch starts it
+    again and finishes instead of waiting forever."""
+    import logging
+    import threading
+
+    import dask
+    from distributed import Client, LocalCluster
+
+    from mcrkit.batching import run as batch_run
+
+    monkeypatch.setattr(batch_run, "KEEP_UP_SECONDS", 0.2)
+    spec = {"characterization": str(target), "shape": SHAPE, "max_iter": 3, "seed": 6,
+            "device": "cpu", "n_samples": 2}
+    outcome = {}
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "0.2s"}):
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                               dashboard_address=":0", silence_logs=logging.ERROR)
+        client = Client(cluster)
+        try:
+            client.retire_workers(close_workers=True)  # the job hosting the worker ended
+            runner = threading.Thread(target=lambda: outcome.update(
+                result=batch(spec, tmp_path / "out", client=client)), daemon=True)
+            runner.start()
+            runner.join(timeout=90)
+            assert not runner.is_alive(), "the batch waits forever for workers"
+        finally:
+            client.close()
+            cluster.close()
+    assert [row["status"] for row in outcome["result"].rows] == ["max_iter", "max_iter"]
+
+
 def test_a_changed_spec_is_refused_in_the_same_directory(target, tmp_path):
     spec = {"characterization": str(target), "shape": SHAPE, "max_iter": 3, "seed": 1}
     jobs, base = expand_spec(spec)

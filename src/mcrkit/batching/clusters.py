@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SlurmOptions", "check_options", "close", "connect", "slurm_cluster",
-           "worker_environment"]
+__all__ = ["SlurmOptions", "check_options", "close", "connect", "restart_ended_workers",
+           "slurm_cluster", "worker_environment"]
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
@@ -32,8 +32,9 @@ class SlurmOptions:
     memory : str
         Memory per SLURM job, e.g. ``"16GB"`` (shared by its workers).
     walltime : str
-        Time limit per SLURM job, ``"HH:MM:SS"``. A job cut off by it resumes
-        from its checkpoint on another worker.
+        Time limit per SLURM job, ``"HH:MM:SS"``. A reconstruction cut off by
+        it resumes from its checkpoint on another worker, and the ended SLURM
+        job is submitted again (see :func:`restart_ended_workers`).
     processes : int
         Workers per SLURM job (each runs one reconstruction at a time).
     queue, account : str, optional
@@ -161,6 +162,29 @@ def _sigint_ignored() -> Iterator[None]:
 def _check_count(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def restart_ended_workers(cluster: Any) -> None:
+    """Start again the workers of ``cluster`` whose process or job has ended.
+
+    A SLURM job that reaches its walltime takes its workers with it, and Dask
+    does not submit it again by itself: without this, a batch that outlasts
+    the walltime would wait forever once every SLURM job has ended. A job
+    counts as ended once the cluster has dropped its workers (Dask's
+    ``distributed.deploy.lost-worker-timeout``, 15 s, after they left).
+
+    Parameters
+    ----------
+    cluster : distributed.SpecCluster or None
+        A cluster :func:`connect` started (``LocalCluster``, ``SLURMCluster``);
+        anything else is left alone.
+    """
+    from distributed import SpecCluster
+
+    if isinstance(cluster, SpecCluster) and len(cluster.workers) < len(cluster.worker_spec):
+        # the planned jobs unchanged: SpecCluster.scale opens those without workers (called on
+        # the base class, whose n counts jobs for every cluster type)
+        SpecCluster.scale(cluster, len(cluster.worker_spec))
 
 
 def close(client: Any, cluster: Any) -> None:

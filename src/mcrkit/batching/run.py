@@ -9,7 +9,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,9 @@ BATCH_FILE = "batch.json"
 
 SUMMARY_FILE = "summary.csv"
 """File in the output directory with one row per job."""
+
+KEEP_UP_SECONDS = 10.0
+"""Interval of the checks for ended workers (SLURM jobs past their walltime) while a batch runs."""
 
 _FAILED_WORKER_HINT = ("the worker running it died (out of memory, or killed); see the worker "
                        "logs")
@@ -125,7 +128,9 @@ def batch(
     output : path
         Directory of the batch (created if needed).
     client : distributed.Client, optional
-        Run on this client's cluster (it stays open).
+        Run on this client's cluster (it stays open). Workers of a cluster
+        made here or given through ``client`` that end during the batch (a
+        SLURM or PBS job at its walltime) are started again.
     n_samples : int, optional
         Overrides the SPEC's ``n_samples``.
     workers : int, optional
@@ -160,16 +165,18 @@ def batch(
             for job in job_list if next_action(job, output) == "skip"}
     pending = [job for job in job_list if job.name not in rows]
     if pending:
-        from mcrkit.batching.clusters import close, connect
+        from mcrkit.batching.clusters import close, connect, restart_ended_workers
 
         own = client is None
         cl = None
         if own:
             client, cl = connect(scheduler=scheduler, cluster=cluster, workers=workers,
                                  threads_per_worker=threads_per_worker, slurm=slurm)
+        planned = cl if own else getattr(client, "cluster", None)  # None: joined a scheduler
         try:
             rows |= _run(client, pending, output, threads_per_worker,
-                         total=len(job_list), progress=progress)
+                         total=len(job_list), progress=progress,
+                         keep_up=lambda: restart_ended_workers(planned))
         finally:
             if own:
                 close(client, cl)
@@ -248,8 +255,9 @@ def _record_batch(output: Path, job_list: list[Job], base_seed: int | None) -> N
 
 
 def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: int,
-         progress: bool) -> dict[str, dict[str, Any]]:
-    """Submit ``pending`` and collect their rows as they complete, showing progress."""
+         progress: bool, keep_up: Callable[[], Any] | None = None) -> dict[str, dict[str, Any]]:
+    """Submit ``pending`` and collect their rows as they complete, showing progress;
+    ``keep_up()`` is called every :data:`KEEP_UP_SECONDS` (restarts ended workers)."""
     from distributed import as_completed
     from tqdm.auto import tqdm
 
@@ -263,8 +271,11 @@ def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: 
     with tqdm(total=total, initial=skipped, unit="job", desc="batch", disable=not progress,
               dynamic_ncols=True, mininterval=0.1 if live else 60) as bar:
         completed = as_completed(futures)
-        polled = -math.inf
+        polled = kept_up = -math.inf
         while not completed.is_empty():
+            if keep_up is not None and time.monotonic() - kept_up > KEEP_UP_SECONDS:
+                kept_up = time.monotonic()
+                keep_up()
             ready = completed.next_batch(block=False) if completed.has_ready() else []
             for future in ready:
                 row = _row(future, futures[future])
