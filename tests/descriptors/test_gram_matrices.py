@@ -184,6 +184,27 @@ def test_float32_fields_give_float32_values_close_to_float64():
                                atol=1e-5)
 
 
+@pytest.mark.parametrize("weights", ["random", "vgg"])
+def test_evaluations_copy_no_host_data_to_the_device(vgg_files, monkeypatch, weights):
+    # on CUDA a tensor made from host data is a synchronizing copy: after the first evaluation
+    # (weights, palette and normalization cached per device) none may be made
+    weights = str(vgg_files["pth"]) if weights == "vgg" else weights
+    descriptor = GramMatrices(weights=weights, layers=("conv1_1",) if weights != "random"
+                              else None)
+    field = _relaxed((8, 8), 3).detach()
+    first = descriptor.evaluate(field)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tensor made from host data during an evaluation")
+
+    with monkeypatch.context() as patched:
+        for name in ("tensor", "as_tensor", "from_numpy"):
+            patched.setattr(torch, name, refuse)
+        patched.setattr(torch.Tensor, "new_tensor", refuse)
+        again = descriptor.evaluate(field)
+    torch.testing.assert_close(again, first)
+
+
 # ---- gradients --------------------------------------------------------------------------
 @pytest.mark.parametrize("n_phases", [2, 3, 4])
 def test_gradient_matches_central_differences_for_every_input(n_phases):

@@ -123,8 +123,10 @@ class FeatureExtractor:
                  periodic: bool) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
-    def _cached(self, key: tuple[Any, ...], make: Any) -> Any:
-        """``make()`` computed once per ``key`` (weights converted to a device and dtype)."""
+    def cached(self, key: tuple[Any, ...], make: Any) -> Any:
+        """``make()`` computed once per ``key``: constants on a device and dtype (weights,
+        input normalization, a descriptor's palette), so that evaluations copy nothing from
+        the host."""
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
@@ -142,8 +144,10 @@ class FeatureExtractor:
         periodic : bool, optional
             Periodic (default) or zero padding of the convolutions.
         """
-        mean = images.new_tensor(self.mean).view(1, 3, 1, 1)
-        std = images.new_tensor(self.std).view(1, 3, 1, 1)
+        mean, std = self.cached(  # made once per device: no host-to-device copy per call
+            ("normalization", str(images.device), images.dtype),
+            lambda: (images.new_tensor(self.mean).view(1, 3, 1, 1),
+                     images.new_tensor(self.std).view(1, 3, 1, 1)))
         return self._forward((images - mean) / std, set(layers), periodic)
 
     def energy(self, layers: Sequence[str]) -> dict[str, float]:
@@ -211,7 +215,7 @@ class VGG19Features(FeatureExtractor):
     def _forward(self, x: torch.Tensor, wanted: set[str],
                  periodic: bool) -> dict[str, torch.Tensor]:
         last = max(LAYER_NAMES.index(name) for name in wanted)
-        blocks = self._cached((str(x.device), x.dtype), lambda: [
+        blocks = self.cached((str(x.device), x.dtype), lambda: [
             [(w.to(x.device, x.dtype), b.to(x.device, x.dtype)) for w, b in convs]
             for convs in self.blocks])
         out: dict[str, torch.Tensor] = {}
@@ -304,7 +308,7 @@ class RandomMultiscale(FeatureExtractor):
         out = {}
         for name in self.layer_names:
             if name in wanted:
-                kernel = self._cached((name, grid, str(x.device), x.dtype),
+                kernel = self.cached((name, grid, str(x.device), x.dtype),
                                       lambda name=name: self._spectrum(name, grid, x.device,
                                                                        x.dtype))
                 # three input colours: a sum of broadcast products beats a batched matmul

@@ -213,9 +213,11 @@ class GramMatrices(Descriptor):
         if n_phases not in PALETTES:
             raise ValueError(f"{self.name} encodes 2 to 4 phases as input colours; this "
                              f"structure has {n_phases} phases")
-        palette = images.new_tensor(PALETTES[n_phases])  # (P, 3)
-        rgb = torch.einsum("bphw,pc->bchw", images, palette)
         network = self.network
+        palette = network.cached(  # (P, 3), made once per device: no copy per evaluation
+            ("palette", n_phases, str(images.device), images.dtype),
+            lambda: images.new_tensor(PALETTES[n_phases]))
+        rgb = torch.einsum("bphw,pc->bchw", images, palette)
         maps = network.features(rgb, self.layers, periodic=self.periodic)
         energy = network.energy(self.layers)
         sizes = {name: network.width(name) * (network.width(name) + 1) // 2
