@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -286,6 +287,28 @@ def test_workers_that_end_are_started_again(target, tmp_path, monkeypatch):
             client.close()
             cluster.close()
     assert [row["status"] for row in outcome["result"].rows] == ["max_iter", "max_iter"]
+
+
+def test_a_failed_task_names_a_dead_worker_only_when_one_died():
+    from distributed import KilledWorker
+
+    from mcrkit.batching.run import _row
+
+    class Failed:
+        status = "error"
+
+        def __init__(self, exc):
+            self.exc = exc
+
+        def exception(self):
+            return self.exc
+
+    job = Job(name="a", seed=1, settings={})
+    worker = SimpleNamespace(address="tcp://10.0.0.7:40000")
+    killed = _row(Failed(KilledWorker("mcrkit-a", worker, 3)), job)
+    assert killed["status"] == "failed" and "the worker running it died" in killed["error"]
+    raised = _row(Failed(OSError("a.partial: directory not empty")), job)
+    assert raised["error"] == "OSError: a.partial: directory not empty"
 
 
 def test_a_changed_spec_is_refused_in_the_same_directory(target, tmp_path):

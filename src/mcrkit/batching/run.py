@@ -303,12 +303,14 @@ def _running(client: Any, keys: set[str]) -> int:
 
 
 def _row(future: Any, job: Job) -> dict[str, Any]:
-    """The row a job's task returned, or a failure row if its worker died."""
+    """The row a job's task returned, or a failure row if the task raised or its worker died."""
     if future.status == "finished":
         return future.result()
     exc = future.exception()
-    return summary_row(job, action="run", status="failed", wall_s=0.0,
-                       error=f"{type(exc).__name__}: {exc} ({_FAILED_WORKER_HINT})")
+    error = f"{type(exc).__name__}: {exc}"
+    if type(exc).__name__ == "KilledWorker":
+        error += f" ({_FAILED_WORKER_HINT})"
+    return summary_row(job, action="run", status="failed", wall_s=0.0, error=error)
 
 
 def _describe(row: dict[str, Any]) -> str:
