@@ -289,6 +289,21 @@ def test_workers_that_end_are_started_again(target, tmp_path, monkeypatch):
     assert [row["status"] for row in outcome["result"].rows] == ["max_iter", "max_iter"]
 
 
+def test_a_failing_job_keeps_the_warnings_it_gave(tmp_path, monkeypatch):
+    import warnings
+
+    from mcrkit.batching import jobs
+
+    def warn_then_fail(job, run_dir, threads):
+        warnings.warn("the run diverged", RuntimeWarning, stacklevel=1)
+        raise FloatingPointError("loss is NaN")
+
+    monkeypatch.setattr(jobs, "_start", warn_then_fail)
+    row = jobs.run_job(Job(name="a", seed=1, settings={}), str(tmp_path))
+    assert row["status"] == "failed" and row["error"] == "FloatingPointError: loss is NaN"
+    assert row["warnings"] == ["the run diverged"]
+
+
 def test_a_failed_task_names_a_dead_worker_only_when_one_died():
     from distributed import KilledWorker
 

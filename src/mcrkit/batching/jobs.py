@@ -64,10 +64,11 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
                 if partial.exists():
                     shutil.rmtree(partial)
                 result = _start(job, partial, threads)
-    except Exception as exc:  # a failing job is reported, the batch goes on
+    except Exception as exc:  # a failing job is reported with its warnings, the batch goes on
         return summary_row(job, action=action, status="failed",
                            wall_s=time.perf_counter() - started,
-                           error=f"{type(exc).__name__}: {exc}")
+                           error=f"{type(exc).__name__}: {exc}",
+                           warned=[str(w.message) for w in caught])
     record = summary_row(job, action=action, status=result.status,
                          wall_s=time.perf_counter() - started, iterations=result.iterations,
                          loss=result.loss, errors=result.errors,
