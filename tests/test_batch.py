@@ -304,6 +304,18 @@ def test_a_failing_job_keeps_the_warnings_it_gave(tmp_path, monkeypatch):
     assert row["warnings"] == ["the run diverged"]
 
 
+def test_a_resume_that_fails_says_how_to_start_afresh(target, tmp_path):
+    from mcrkit.batching import jobs
+
+    job = Job(name="a", seed=1, settings={"characterization": str(target), "shape": SHAPE})
+    partial = tmp_path / "a.partial"
+    partial.mkdir()
+    (partial / "checkpoint.pt").write_text("cut off while copied")
+    row = jobs.run_job(job, str(tmp_path))
+    assert (row["action"], row["status"]) == ("resume", "failed")
+    assert row["error"].endswith(f"; to start this job afresh, delete {partial}")
+
+
 def test_a_failed_task_names_a_dead_worker_only_when_one_died():
     from distributed import KilledWorker
 

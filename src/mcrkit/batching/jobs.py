@@ -65,9 +65,11 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
                     shutil.rmtree(partial)
                 result = _start(job, partial, threads)
     except Exception as exc:  # a failing job is reported with its warnings, the batch goes on
+        error = f"{type(exc).__name__}: {exc}"
+        if action == "resume":  # a re-run would try the same checkpoint again
+            error += f"; to start this job afresh, delete {partial}"
         return summary_row(job, action=action, status="failed",
-                           wall_s=time.perf_counter() - started,
-                           error=f"{type(exc).__name__}: {exc}",
+                           wall_s=time.perf_counter() - started, error=error,
                            warned=[str(w.message) for w in caught])
     record = summary_row(job, action=action, status=result.status,
                          wall_s=time.perf_counter() - started, iterations=result.iterations,
