@@ -338,6 +338,21 @@ def test_a_failed_task_names_a_dead_worker_only_when_one_died():
     assert raised["error"] == "OSError: a.partial: directory not empty"
 
 
+def test_workers_running_several_jobs_at_once_are_warned_about(target, tmp_path):
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    spec = {"characterization": str(target), "shape": SHAPE, "max_iter": 2, "seed": 3,
+            "device": "cpu"}
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client, \
+            pytest.warns(RuntimeWarning, match=r"1 Dask worker\(s\) run up to 2 jobs at once"):
+        result = batch(spec, tmp_path / "out", client=client)
+    assert [row["status"] for row in result.rows] == ["max_iter"]
+
+
 def test_a_changed_spec_is_refused_in_the_same_directory(target, tmp_path):
     spec = {"characterization": str(target), "shape": SHAPE, "max_iter": 3, "seed": 1}
     jobs, base = expand_spec(spec)

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -261,6 +262,12 @@ def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: 
     from distributed import as_completed
     from tqdm.auto import tqdm
 
+    crowded = sorted(n for n in client.nthreads().values() if n > 1)
+    if crowded:
+        warnings.warn(f"{len(crowded)} Dask worker(s) run up to {crowded[-1]} jobs at once in one "
+                      "process, where the jobs' thread limits and warnings mix; start workers "
+                      "with one thread each (dask worker ... --nthreads 1)", RuntimeWarning,
+                      stacklevel=3)
     token = uuid.uuid4().hex[:8]
     futures = {client.submit(run_job, job, str(output), threads, pure=False,
                              key=f"mcrkit-{job.name}-{token}"): job for job in pending}
