@@ -1,5 +1,6 @@
 """Gram-matrix descriptor: definition, gradients, shift invariance, weight files, provenance."""
 
+import fractions
 import hashlib
 import math
 import sys
@@ -367,10 +368,17 @@ def test_missing_key_and_foreign_files_are_refused(vgg_files, tmp_path):
     torch.save(torch.zeros(3), tensor)
     with pytest.raises(ValueError, match=r"tensor\.pth: holds a Tensor, not a state dict"):
         load_vgg19(tensor)
-    text = tmp_path / "notes.pth"
-    text.write_text("not weights")
-    with pytest.raises(ValueError, match=r"notes\.pth: cannot be read as VGG-19 weights"):
-        load_vgg19(text)
+    for junk in ("not weights", "hello\n", "\x80\x02}q\x00.", ""):  # unpickler: many errors
+        text = tmp_path / "notes.pth"
+        text.write_text(junk)
+        with pytest.raises(ValueError, match=r"notes\.pth: cannot be read as VGG-19 weights"):
+            load_vgg19(text)
+
+    code = tmp_path / "code.pth"  # a pickled object: refused, without torch's advice to unpickle
+    torch.save({"features.0.weight": fractions.Fraction(1, 3)}, code)
+    with pytest.raises(ValueError, match=r"code\.pth: cannot be read as VGG-19 weights \(it "
+                                         "holds Python objects other than arrays"):
+        load_vgg19(code)
     with pytest.raises(FileNotFoundError, match="nowhere.pth"):
         GramMatrices(weights=str(tmp_path / "nowhere.pth"))
 

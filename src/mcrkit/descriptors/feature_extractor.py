@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -338,13 +337,16 @@ _FIX = ("give the VGG-19 ImageNet weights of torchvision (vgg19-dcbb9e9d.pth) or
 def _read_arrays(path: Path) -> dict[str, np.ndarray | torch.Tensor]:
     """Arrays of a ``.npz`` archive or a torch state dict, without unpickling code."""
     try:
-        if path.suffix == ".npz":
+        if path.suffix.lower() == ".npz":
             with np.load(path, allow_pickle=False) as data:
                 return {key: data[key] for key in data.files}
         loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, ValueError, RuntimeError, zipfile.BadZipFile, EOFError,
-            pickle.UnpicklingError) as exc:
-        raise ValueError(f"{path}: cannot be read as VGG-19 weights ({exc}); {_FIX}") from None
+    except Exception as exc:  # the unpickler raises anything (KeyError, IndexError, ...) on junk
+        if isinstance(exc, pickle.UnpicklingError):  # not torch's advice to unpickle it anyway
+            reason = "it holds Python objects other than arrays, which mcrkit never loads"
+        else:
+            reason = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+        raise ValueError(f"{path}: cannot be read as VGG-19 weights ({reason}); {_FIX}") from None
     if not isinstance(loaded, dict):
         raise ValueError(f"{path}: holds a {type(loaded).__name__}, not a state dict; {_FIX}")
     return loaded
