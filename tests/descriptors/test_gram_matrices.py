@@ -18,6 +18,7 @@ from mcrkit.descriptors import GramMatrices, gram_matrices
 from mcrkit.descriptors.base import one_hot
 from mcrkit.descriptors.feature_extractor import (
     LAYER_NAMES,
+    SPECTRA_KEPT,
     VGG19_WIDTHS,
     RandomMultiscale,
     load_vgg19,
@@ -155,6 +156,17 @@ def test_fft_filter_banks_equal_direct_convolution(periodic):
             expected = F.conv2d(normalized, kernel, padding=half)
         np.testing.assert_allclose(maps[name].numpy(), F.relu(expected).numpy(), atol=1e-12,
                                    err_msg=name)
+
+
+def test_filter_spectra_kept_for_a_bounded_number_of_image_sizes():
+    extractor = RandomMultiscale(0, sizes=(3, 5), filters=2)
+    first = extractor.features(torch.rand(1, 3, 6, 6, dtype=torch.float64), ["conv3x3"])
+    for side in range(7, 7 + SPECTRA_KEPT + 3):  # a long session meeting many image sizes
+        extractor.features(torch.rand(1, 3, side, 5, dtype=torch.float64), ["conv5x5"])
+    assert len(extractor.spectra) == SPECTRA_KEPT
+    assert ((6, 6), "cpu", torch.float64) not in extractor.spectra  # the oldest dropped
+    again = extractor.features(torch.rand(1, 3, 6, 6, dtype=torch.float64), ["conv3x3"])
+    assert again["conv3x3"].shape == first["conv3x3"].shape  # and made again when needed
 
 
 def test_value_layout_and_matrices_are_symmetric_and_positive_semidefinite():

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ __all__ = [
     "LAYER_NAMES",
     "RANDOM_FILTERS",
     "RANDOM_SIZES",
+    "SPECTRA_KEPT",
     "VGG19_WIDTHS",
     "FeatureExtractor",
     "RandomMultiscale",
@@ -60,6 +62,11 @@ RANDOM_FILTERS = 64
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+
+SPECTRA_KEPT = 12
+"""Image grids (with device and dtype) whose filter spectra a random extractor keeps, least
+recently used dropped first: enough for a 3D multigrid run (three slice shapes per level),
+bounded in a long session (GUI, batch worker) that meets many image sizes."""
 
 REFERENCE_SIZE = 64
 """Side of the fixed noise image on which every layer's feature energy is calibrated."""
@@ -274,6 +281,7 @@ class RandomMultiscale(FeatureExtractor):
         self.default_layers = self.layer_names
         self.kernels = {name: rng.standard_normal((filters, 3, k, k)) * np.sqrt(2 / (3 * k * k))
                         for name, k in zip(self.layer_names, sizes, strict=True)}
+        self.spectra: OrderedDict[tuple[Any, ...], dict[str, torch.Tensor]] = OrderedDict()
 
     def width(self, layer: str) -> int:
         return int(self.kernels[layer].shape[0])
@@ -285,6 +293,19 @@ class RandomMultiscale(FeatureExtractor):
         # input spectrum; per layer the products of the colours' spectra (half a grid of
         # complex numbers each), the inverse FFT and the ReLU output
         return 6.0 + sum(4.0 * self.width(name) for name in layers)
+
+    def _spectra_on(self, grid: tuple[int, int], device: torch.device,
+                    dtype: torch.dtype) -> dict[str, torch.Tensor]:
+        """The kernel spectra (by layer) kept for ``grid``; those of the least recently used
+        grids beyond :data:`SPECTRA_KEPT` are dropped."""
+        key = (grid, str(device), dtype)
+        if key in self.spectra:
+            self.spectra.move_to_end(key)
+        else:
+            self.spectra[key] = {}
+            while len(self.spectra) > SPECTRA_KEPT:
+                self.spectra.popitem(last=False)
+        return self.spectra[key]
 
     def _spectrum(self, layer: str, grid: tuple[int, int], device: torch.device,
                   dtype: torch.dtype) -> torch.Tensor:
@@ -304,12 +325,13 @@ class RandomMultiscale(FeatureExtractor):
         reach = 0 if periodic else max(self.kernels[name].shape[-1] // 2 for name in wanted)
         grid = (height + reach, width + reach)
         spectrum = torch.fft.rfft2(x, s=grid)
+        spectra = self._spectra_on(grid, x.device, x.dtype)
         out = {}
         for name in self.layer_names:
             if name in wanted:
-                kernel = self.cached((name, grid, str(x.device), x.dtype),
-                                      lambda name=name: self._spectrum(name, grid, x.device,
-                                                                       x.dtype))
+                if name not in spectra:
+                    spectra[name] = self._spectrum(name, grid, x.device, x.dtype)
+                kernel = spectra[name]
                 # three input colours: a sum of broadcast products beats a batched matmul
                 product = sum(spectrum[:, None, c] * kernel[:, c] for c in range(kernel.shape[1]))
                 maps = torch.fft.irfft2(product, s=grid)
