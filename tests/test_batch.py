@@ -250,6 +250,14 @@ def _thread_settings() -> dict[str, str]:
             ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")}
 
 
+def test_local_workers_fit_the_cores_this_process_may_use(monkeypatch):
+    from mcrkit.batching.clusters import default_workers
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 128)  # the node; the allocation has 4 cores
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert (default_workers(1), default_workers(2), default_workers(8)) == (4, 2, 1)
+
+
 def test_local_workers_run_one_task_each_with_one_thread(client):
     assert list(client.nthreads().values()) == [1, 1]
     for settings in client.run(_thread_settings).values():

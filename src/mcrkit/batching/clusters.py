@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SlurmOptions", "check_options", "close", "connect", "restart_ended_workers",
-           "slurm_cluster", "worker_environment"]
+__all__ = ["SlurmOptions", "check_options", "close", "connect", "default_workers",
+           "restart_ended_workers", "slurm_cluster", "worker_environment"]
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
@@ -116,7 +116,7 @@ def connect(*, scheduler: str | None = None, cluster: str = "local", workers: in
     if scheduler is not None:
         return Client(scheduler), None
     if cluster == "local":
-        n = workers or max(1, (os.cpu_count() or 1) // threads_per_worker)
+        n = workers or default_workers(threads_per_worker)
         with _sigint_ignored():  # Ctrl-C stops the batch, which then closes its workers
             local = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                  dashboard_address=":0", silence_logs=logging.ERROR,
@@ -126,6 +126,20 @@ def connect(*, scheduler: str | None = None, cluster: str = "local", workers: in
     jobqueue = slurm_cluster(options, threads_per_worker)
     jobqueue.scale(n=workers or options.processes)
     return Client(jobqueue), jobqueue
+
+
+def default_workers(threads_per_worker: int = 1) -> int:
+    """Local workers of ``threads_per_worker`` threads that fit the cores this process may use
+    (its CPU affinity: a SLURM allocation or a container's share, not the whole machine).
+
+    Examples
+    --------
+    >>> default_workers(1) >= default_workers(2) >= 1
+    True
+    """
+    usable = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+              else os.cpu_count() or 1)
+    return max(1, usable // threads_per_worker)
 
 
 def check_options(*, cluster: str = "local", workers: int | None = None,
