@@ -433,7 +433,12 @@ def test_dry_run_lists_jobs_with_what_a_run_would_do(target, tmp_path):
         ["0001-sample1", "seed", str(jobs[1].seed), "resume"],
         ["0002-sample2", "seed", str(jobs[2].seed), "run"]]
     assert "3 jobs: 1 to run, 1 to resume, 1 finished" in result.stderr
+    assert "drawn for this listing only" not in result.stderr  # the SPEC sets its seed
     assert not (out / "batch.json").exists()  # nothing written
+    spec.write_text(json.dumps({"characterization": str(target), "shape": SHAPE}))
+    result = CliRunner().invoke(app, ["batch", str(spec), "-o", str(out), "--dry-run"])
+    assert "seeds were drawn for this listing only" in result.stderr
+    assert "add 'seed: N' to the SPEC" in result.stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [

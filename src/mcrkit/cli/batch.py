@@ -70,8 +70,9 @@ def batch(
     seed; a summary table (job, seed, status, wall s, final errors) is printed
     and written to OUTPUT/summary.csv. Exit status 1 if any job failed.
     """
-    from mcrkit.batching import SlurmOptions, plan, slurm_cluster
+    from mcrkit.batching import SlurmOptions, load_spec, plan, slurm_cluster
     from mcrkit.batching import batch as run
+    from mcrkit.batching.run import BATCH_FILE
 
     if scheduler is not None and cluster != "local":
         fail("give either --scheduler (join a running cluster) or --cluster, not both")
@@ -93,6 +94,10 @@ def batch(
             counts = {a: sum(action == a for _, action in steps) for a in ("run", "resume", "skip")}
             typer.echo(f"{len(steps)} jobs: {counts['run']} to run, {counts['resume']} to resume, "
                        f"{counts['skip']} finished", err=True)
+            if load_spec(spec).get("seed") is None and not (output / BATCH_FILE).exists():
+                typer.echo("these seeds were drawn for this listing only: the SPEC sets no seed, "
+                           "so a run draws its own (and keeps it in batch.json); add 'seed: N' "
+                           "to the SPEC to fix them", err=True)
             return
         result = run(spec, output, n_samples=n_samples, scheduler=scheduler, cluster=cluster,
                      workers=workers, threads_per_worker=threads_per_worker, slurm=slurm,
