@@ -303,7 +303,8 @@ def test_a_failing_job_keeps_the_warnings_it_gave(tmp_path, monkeypatch):
     from mcrkit.batching import jobs
 
     def warn_then_fail(job, run_dir, threads):
-        warnings.warn("the run diverged", RuntimeWarning, stacklevel=1)
+        for _ in range(3):  # once per iteration: kept once
+            warnings.warn("the run diverged", RuntimeWarning, stacklevel=1)
         raise FloatingPointError("loss is NaN")
 
     monkeypatch.setattr(jobs, "_start", warn_then_fail)

@@ -70,15 +70,20 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
             error += f"; to start this job afresh, delete {partial}"
         return summary_row(job, action=action, status="failed",
                            wall_s=time.perf_counter() - started, error=error,
-                           warned=[str(w.message) for w in caught])
+                           warned=_messages(caught))
     record = summary_row(job, action=action, status=result.status,
                          wall_s=time.perf_counter() - started, iterations=result.iterations,
                          loss=result.loss, errors=result.errors,
-                         warned=[str(w.message) for w in caught], run_dir=str(partial))
+                         warned=_messages(caught), run_dir=str(partial))
     if result.status not in UNFINISHED:
         os.replace(partial, final)
         record["run_dir"] = str(final)
     return record
+
+
+def _messages(caught: list[warnings.WarningMessage]) -> list[str]:
+    """The distinct warning messages, in order (a warning repeated every iteration once)."""
+    return list(dict.fromkeys(str(w.message) for w in caught))
 
 
 def next_action(job: Job, output: str | os.PathLike[str]) -> str:
