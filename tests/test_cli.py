@@ -250,3 +250,27 @@ def test_annealing_and_polish_from_the_command_line(tmp_path, small_char) -> Non
     bad = _invoke(["reconstruct", str(char), "--shape", "16", "16", "--optimizer", "annealing",
                    "--optimizer-option", "final_ratio", "-o", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
+
+
+def test_descriptor_options_set_parameters_of_listed_descriptors(tmp_path) -> None:
+    out = tmp_path / "c.npz"
+    result = runner.invoke(app, [
+        "characterize", EXAMPLE, "-o", str(out), "--descriptors", "TwoPointCorrelations,"
+        "lineal_path", "--descriptor-option", "two_point.limit_to=5",
+        "--descriptor-option", "lineal_path.directions=[[1, 1]]"])
+    assert result.exit_code == 0, result.output
+    c = Characterization.load(out)
+    assert c.descriptor("two_point").limit_to == 5
+    assert c["two_point"].shape[-1] == 11
+    assert [list(d) for d in c.descriptor("lineal_path").directions] == [[1, 1]]
+    for options, message in [
+        (["gram_matrices.seed=3"], "which --descriptors does not list"),
+        (["two_point.seeds=3"], "has no parameter 'seeds'"),
+        (["limit_to=3"], "needs ID.PARAMETER=VALUE"),
+        (["nope.x=1"], "unknown descriptor 'nope'"),
+    ]:
+        bad = runner.invoke(app, ["characterize", EXAMPLE, "-o", str(tmp_path / "bad.npz"),
+                                  "--descriptors", "two_point",
+                                  *[arg for o in options for arg in ("--descriptor-option", o)]])
+        assert bad.exit_code == 2 and message in bad.output, bad.output
+    assert not (tmp_path / "bad.npz").exists()

@@ -13,6 +13,8 @@ Examples
 {'two_point': 1.0, 'lineal_path': 10.0}
 >>> parse_assignments(["final_ratio=1e-5", "interface=false", "method=fast"])
 {'final_ratio': 1e-05, 'interface': False, 'method': 'fast'}
+>>> parse_descriptor_options(["gram_matrices.seed=3", "lineal_path.directions=[[1, 1]]"])
+{'gram_matrices': {'seed': 3}, 'lineal_path': {'directions': [[1, 1]]}}
 """
 
 from __future__ import annotations
@@ -73,6 +75,18 @@ def parse_assignments(items: str | Iterable[str]) -> dict[str, Any]:
         except json.JSONDecodeError:
             values[name.strip()] = text.strip()
     return values
+
+
+def parse_descriptor_options(items: str | Iterable[str]) -> dict[str, dict[str, Any]]:
+    """``ID.PARAMETER=VALUE`` pairs (values as in :func:`parse_assignments`) by descriptor id."""
+    options: dict[str, dict[str, Any]] = {}
+    for key, value in parse_assignments(items).items():
+        name, dot, parameter = key.partition(".")
+        if not dot or not name.strip() or not parameter.strip():
+            raise ValueError(f"needs ID.PARAMETER=VALUE pairs such as gram_matrices.seed=3, "
+                             f"got {key!r}")
+        options.setdefault(name.strip(), {})[parameter.strip()] = value
+    return options
 
 
 def parse_orientation(items: str | Iterable[str]) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,8 +13,10 @@ from mcrkit.cli.common import (
     Threads,
     app,
     fail,
+    parsed,
     split_names,
 )
+from mcrkit.options import parse_descriptor_options
 
 
 @app.command()
@@ -35,6 +37,11 @@ def characterize(
         help="Segment a gray image into two phases: a gray value or 'otsu'.")] = None,
     phases: Annotated[int | None, typer.Option(
         help="Segment a gray image into this many phases (k-means on gray levels).")] = None,
+    descriptor_options: Annotated[list[str] | None, typer.Option(
+        "--descriptor-option", help="A descriptor parameter ID.PARAMETER=VALUE (repeatable), "
+                                    "e.g. gram_matrices.weights=vgg19.pth; `mcrkit descriptors "
+                                    "--verbose` lists the parameters.", show_default=False)
+    ] = None,
     device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
     threads: Threads = None,
     plot: Annotated[Path | None, typer.Option(
@@ -45,10 +52,13 @@ def characterize(
     from mcrkit.workflows import DEFAULT_DESCRIPTORS
     from mcrkit.workflows import characterize as run
 
+    names = split_names(descriptors) or list(DEFAULT_DESCRIPTORS)
+    requested = _with_parameters(
+        names, parsed("--descriptor-option", parse_descriptor_options, descriptor_options) or {})
     try:
         result = run(
             str(input),
-            split_names(descriptors) or DEFAULT_DESCRIPTORS,
+            requested,
             limit_to=limit_to,
             periodic=periodic,
             isotropic=isotropic,
@@ -67,6 +77,25 @@ def characterize(
 
         plot_characterization(result, save=plot)
         typer.echo(f"saved {plot}", err=True)
+
+
+def _with_parameters(names: list[str],
+                     options: dict[str, dict[str, Any]]) -> list[str] | dict[str, dict[str, Any]]:
+    """The descriptor request: names, or ``{id: parameters}`` when some parameters are given."""
+    from mcrkit.registry import descriptors as registry
+
+    if not options:
+        return names
+    try:
+        canonical = {registry.get(name).name: name for name in names}
+        given = {registry.get(name).name: params for name, params in options.items()}
+    except ValueError as exc:
+        fail(f"--descriptor-option: {exc}")
+    missing = sorted(set(given) - set(canonical))
+    if missing:
+        fail(f"--descriptor-option sets parameters of {', '.join(missing)}, which "
+             f"--descriptors does not list ({', '.join(names)}); add it there")
+    return {name: given.get(name, {}) for name in canonical}
 
 
 @app.command(name="descriptors")
