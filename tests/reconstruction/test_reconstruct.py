@@ -95,12 +95,16 @@ def test_interrupted_run_resumes_exactly(tmp_path, small_characterization) -> No
         if state.iteration == 12:
             raise KeyboardInterrupt
 
-    cut = _run(small_characterization, max_iter=30, callbacks=interrupt, run_dir=tmp_path / "r")
+    cut = _run(small_characterization, max_iter=30, callbacks=interrupt, run_dir=tmp_path / "r",
+               snapshot_every=5)
     assert cut.status == "interrupted" and cut.iterations == 12
     meta = json.loads((tmp_path / "r" / "run.json").read_text())
     assert meta["status"] == "interrupted"
     resumed = mcrkit.resume(tmp_path / "r")
     assert resumed.status == full.status
+    assert resumed.snapshot_iterations[:3] == [5, 10, 12]  # kept across the interruption
+    for before, after in zip(cut.snapshot_fields, resumed.snapshot_fields[:3], strict=True):
+        np.testing.assert_array_equal(before, after)
     np.testing.assert_array_equal(resumed.history["loss"], full.history["loss"])
     np.testing.assert_array_equal(resumed.labels, full.labels)
     assert resumed.evaluations == full.evaluations + 1  # the resume re-evaluates its start

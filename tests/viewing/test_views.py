@@ -86,9 +86,31 @@ def test_interactive_convergence_keys_and_clicks(small_run) -> None:
     assert "phase 0 indicator" in panel.ax.get_title()
     panel.key(types.SimpleNamespace(key="up"))
     assert "slice z = 7" in panel.ax.get_title()
+    for _ in range(2):  # past phase 1's indicator to phase 0's fraction in the relaxed field
+        panel.key(types.SimpleNamespace(key="c"))
+    assert "phase 0 fraction in the relaxed field" in panel.ax.get_title()
+    shown = np.asarray(panel.ax.images[0].get_array())
+    fractions = result.snapshot_fields[1][0][:, :, 7] / 255
+    assert np.array_equal(shown, fractions.T)
+    assert not np.isin(fractions, (0.0, 1.0)).all()  # a relaxed field, not labels
+    panel.key(types.SimpleNamespace(key="c"))
+    panel.key(types.SimpleNamespace(key="c"))
+    assert "labels" in panel.ax.get_title()  # and round again
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def test_snapshot_fields_are_the_relaxed_field_of_the_labels(small_run) -> None:
+    run_dir, result = small_run
+    assert len(result.snapshot_fields) == len(result.snapshots)
+    for labels, fractions in zip(result.snapshots, result.snapshot_fields, strict=True):
+        assert fractions.dtype == np.uint8 and fractions.shape == (2, *labels.shape)
+        assert np.abs(fractions.astype(int).sum(axis=0) - 255).max() <= 1  # on the simplex
+        decided = np.abs(fractions[1].astype(int) - fractions[0]) > 1  # ties may round either way
+        assert np.array_equal(fractions.argmax(axis=0)[decided], labels[decided])
+    with np.load(run_dir / "convergence.npz") as stored:
+        assert np.array_equal(stored["snapshot_fields"], np.stack(result.snapshot_fields))
 
 
 def test_interactive_slice_sliders_move_the_slices(small_run) -> None:

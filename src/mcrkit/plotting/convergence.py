@@ -2,8 +2,9 @@
 
 The record comes from a run directory (``convergence.npz``), a
 :class:`~mcrkit.workflows.ReconstructionResult` or a mapping with the same
-keys. Snapshots are the discrete labels the run kept every
-``snapshot_every`` iterations and at the end of each multigrid level.
+keys. Snapshots are what the run kept every ``snapshot_every`` iterations and
+at the end of each multigrid level: the discrete labels and the relaxed field
+(each phase's fraction, in steps of 1/255).
 
 Interactive controls (a matplotlib window, not ``save``):
 
@@ -12,12 +13,10 @@ input                  action
 =====================  ======================================================
 click a marker         show the snapshot of that iteration
 right/left, n/p        next / previous snapshot
-c                      cycle the display: labels, then each phase's indicator
+c                      cycle the display: labels, each phase's indicator, each
+                       phase's fraction in the relaxed field
 up/down, scroll wheel  move through the slices of a 3D snapshot (normal to z)
 =====================  ======================================================
-
-Snapshots hold discrete labels only (the relaxed field is not stored), so the
-display cycles through labels and phase indicators.
 """
 
 from __future__ import annotations
@@ -44,6 +43,8 @@ class ConvergenceRecord:
     snapshot_iterations: np.ndarray
     title: str = "reconstruction"
     n_phases: int = 2
+    fields: np.ndarray | None = None
+    """Relaxed field per snapshot, ``(n, P, *shape)`` phase fractions x 255, if recorded."""
 
     @property
     def has_snapshots(self) -> bool:
@@ -56,10 +57,10 @@ def load_convergence(source: Any) -> ConvergenceRecord:
     object with ``history``/``snapshots``/``snapshot_iterations``, or such a mapping."""
     if isinstance(source, ConvergenceRecord):
         return source
+    from mcrkit.reconstruction.rundir import SNAPSHOT_KEYS, RunDirectory, RunDirectoryError
+
     title, n_phases = "reconstruction", None
     if isinstance(source, str | os.PathLike):
-        from mcrkit.reconstruction.rundir import RunDirectory, RunDirectoryError
-
         path = Path(source)
         run = RunDirectory(path.parent if path.name == RunDirectory.CONVERGENCE else path)
         if not run.file(RunDirectory.CONVERGENCE).is_file():
@@ -71,18 +72,19 @@ def load_convergence(source: Any) -> ConvergenceRecord:
             meta = run.read_metadata()
             n_phases = meta.get("target", {}).get("n_phases")
             title = f"run {run.path.name}: {meta.get('status', '?')}"
-        history = {k: v for k, v in data.items()
-                   if k not in ("snapshots", "snapshot_iterations")}
+        history = {k: v for k, v in data.items() if k not in SNAPSHOT_KEYS}
         snapshots, iterations = data["snapshots"], data["snapshot_iterations"]
+        fields = data.get("snapshot_fields")
     elif isinstance(source, dict):
-        history = {k: np.asarray(v) for k, v in source.items()
-                   if k not in ("snapshots", "snapshot_iterations")}
+        history = {k: np.asarray(v) for k, v in source.items() if k not in SNAPSHOT_KEYS}
         snapshots = np.asarray(source.get("snapshots", np.zeros((0,))))
         iterations = np.asarray(source.get("snapshot_iterations", []), dtype=np.int64)
+        fields = source.get("snapshot_fields")
     else:
         history = {k: np.asarray(v) for k, v in source.history.items()}
-        snapshots = (np.stack(source.snapshots) if len(source.snapshots)
-                     else np.zeros((0,), dtype=np.uint8))
+        snapshots, fields = (np.stack(items) if len(items) else np.zeros((0,), dtype=np.uint8)
+                             for items in (source.snapshots,
+                                           getattr(source, "snapshot_fields", [])))
         iterations = np.asarray(source.snapshot_iterations, dtype=np.int64)
         if getattr(source, "characterization", None) is not None:
             n_phases = source.characterization.n_phases
@@ -91,9 +93,12 @@ def load_convergence(source: Any) -> ConvergenceRecord:
                          f"{', '.join(history) or 'none'}")
     if n_phases is None:
         n_phases = int(snapshots.max()) + 1 if snapshots.size else 2
+    if fields is not None and len(np.asarray(fields)) != len(iterations):
+        fields = None  # not recorded (or a record written before fields were kept)
     return ConvergenceRecord(history=history, snapshots=snapshots,
                              snapshot_iterations=np.asarray(iterations, dtype=np.int64),
-                             title=title, n_phases=max(int(n_phases), 2))
+                             title=title, n_phases=max(int(n_phases), 2),
+                             fields=None if fields is None else np.asarray(fields))
 
 
 def _draw_loss(ax: Any, record: ConvergenceRecord) -> Any:
@@ -125,7 +130,7 @@ class _SnapshotPanel:
     def __init__(self, fig: Any, ax: Any, record: ConvergenceRecord, loss_ax: Any) -> None:
         self.fig, self.ax, self.record, self.loss_ax = fig, ax, record, loss_ax
         self.index = len(record.snapshot_iterations) - 1
-        self.mode = -1  # -1: labels; p >= 0: indicator of phase p
+        self.mode = -1  # -1: labels; p < P: indicator of phase p; P + p: field of phase p
         snap = record.snapshots[0] if record.has_snapshots else None
         self.depth = snap.shape[2] if snap is not None and snap.ndim == 3 else 0
         self.position = self.depth // 2
@@ -137,12 +142,23 @@ class _SnapshotPanel:
         snap = self.record.snapshots[self.index]
         image = snap[:, :, self.position] if snap.ndim == 3 else snap
         n_phases = self.record.n_phases
-        if self.mode >= 0:
-            image, n_phases = (image == self.mode).astype(np.uint8), 2
-        show_labels(self.ax, image, n_phases)
+        if self.mode >= n_phases:
+            phase = self.mode - n_phases
+            fractions = self.record.fields[self.index][phase]
+            fractions = fractions[:, :, self.position] if fractions.ndim == 3 else fractions
+            self.ax.imshow(fractions.T / 255, origin="lower", cmap="viridis", vmin=0, vmax=1,
+                           interpolation="nearest")
+            self.ax.set_xticks([])
+            self.ax.set_yticks([])
+            what = f"phase {phase} fraction in the relaxed field (0 to 1)"
+        elif self.mode >= 0:
+            show_labels(self.ax, (image == self.mode).astype(np.uint8), 2)
+            what = f"phase {self.mode} indicator"
+        else:
+            show_labels(self.ax, image, n_phases)
+            what = "labels"
         self.ax.set_xlabel("x")
         self.ax.set_ylabel("y")
-        what = "labels" if self.mode < 0 else f"phase {self.mode} indicator"
         where = f", slice z = {self.position}" if self.depth else ""
         iteration = int(self.record.snapshot_iterations[self.index])
         self.ax.set_title(f"snapshot at iteration {iteration}: {what}{where}", fontsize=9)
@@ -163,7 +179,8 @@ class _SnapshotPanel:
         elif event.key in ("left", "p"):
             self.index = (self.index - 1) % n
         elif event.key == "c":
-            self.mode = self.mode + 1 if self.mode + 1 < self.record.n_phases else -1
+            modes = self.record.n_phases * (1 if self.record.fields is None else 2)
+            self.mode = self.mode + 1 if self.mode + 1 < modes else -1
         elif event.key in ("up", "down") and self.depth:
             self.position = (self.position + (1 if event.key == "up" else -1)) % self.depth
         else:

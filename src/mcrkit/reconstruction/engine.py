@@ -30,7 +30,7 @@ import numpy as np
 import torch
 
 from mcrkit.reconstruction.callbacks import Callback, Clock, IterationState
-from mcrkit.reconstruction.field import labels_from_params
+from mcrkit.reconstruction.field import field_snapshot
 from mcrkit.reconstruction.objective import Objective, upsample
 from mcrkit.reconstruction.optimizers.base import Optimizer
 
@@ -93,6 +93,9 @@ class RunState:
         Discrete full-grid labels taken during the run.
     snapshot_iterations : list of int
         Iteration of each snapshot.
+    snapshot_fields : list of ndarray
+        The relaxed field at each snapshot: ``(P, *shape)`` uint8 phase fractions in
+        steps of 1/255 (:func:`~mcrkit.reconstruction.field.field_snapshot`).
     elapsed : float
         Seconds spent optimizing.
     evaluations : int
@@ -106,6 +109,7 @@ class RunState:
     history: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in HISTORY_KEYS})
     snapshots: list[np.ndarray] = field(default_factory=list)
     snapshot_iterations: list[int] = field(default_factory=list)
+    snapshot_fields: list[np.ndarray] = field(default_factory=list)
     elapsed: float = 0.0
     evaluations: int = 0
 
@@ -153,7 +157,9 @@ def optimize(objective: Objective, stages: Sequence[Stage], state: RunState, *,
 
     def snapshot() -> None:
         if state.snapshot_iterations[-1:] != [state.iteration]:
-            state.snapshots.append(labels_from_params(upsample(state.theta, shape)))
+            labels, fractions = field_snapshot(upsample(state.theta, shape))
+            state.snapshots.append(labels)
+            state.snapshot_fields.append(fractions)
             state.snapshot_iterations.append(state.iteration)
 
     def report(loss: float, details: dict[str, float] | None = None) -> IterationState:

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-__all__ = ["field_from_params", "initial_params", "labels_from_params", "params_from_field",
-           "params_from_labels"]
+__all__ = ["field_from_params", "field_snapshot", "initial_params", "labels_from_params",
+           "params_from_field", "params_from_labels"]
 
 
 def field_from_params(theta: torch.Tensor) -> torch.Tensor:
@@ -50,6 +50,23 @@ def params_from_field(field: torch.Tensor) -> torch.Tensor:
         angles.append(torch.arccos(share.clamp(0, 1).sqrt()))
         remaining = (remaining - field[k]).clamp_min(0)
     return torch.stack(angles)
+
+
+def field_snapshot(theta: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and the relaxed field's phase fractions of angles ``theta``, for the record.
+
+    Returns
+    -------
+    labels : ndarray of uint8
+        As :func:`labels_from_params`.
+    fractions : (P, *shape) ndarray of uint8
+        Each phase's fraction in steps of 1/255 (``fractions / 255`` is the field
+        to within 0.002), a quarter of the memory of float32.
+    """
+    with torch.no_grad():
+        relaxed = field_from_params(theta)
+        labels = relaxed.argmax(dim=0).to(torch.uint8).cpu().numpy()
+        return labels, (relaxed * 255).round().to(torch.uint8).cpu().numpy()
 
 
 def labels_from_params(theta: torch.Tensor) -> np.ndarray:

@@ -10,7 +10,9 @@ file                       content
                            an ``original``, such as ``match``), for the report
 ``convergence.npz``        per iteration: ``iteration``, ``level``, ``loss``,
                            ``evaluations``, ``elapsed``; ``snapshots``
-                           (labels) at ``snapshot_iterations``
+                           (labels) and ``snapshot_fields`` (the relaxed
+                           field's phase fractions x 255, uint8) at
+                           ``snapshot_iterations``
 ``checkpoint.pt``          angles, level, optimizer state (tensors only,
                            read back with ``weights_only=True``)
 ``report.json``,           validation report of the result (:mod:`mcrkit.report`;
@@ -36,7 +38,10 @@ import torch
 from mcrkit.io.atomic import atomic_path
 from mcrkit.reconstruction.engine import RunState
 
-__all__ = ["RunDirectory", "RunDirectoryError"]
+__all__ = ["SNAPSHOT_KEYS", "RunDirectory", "RunDirectoryError"]
+
+SNAPSHOT_KEYS = ("snapshots", "snapshot_iterations", "snapshot_fields")
+"""Entries of ``convergence.npz`` that are not per-iteration history columns."""
 
 FORMAT_VERSION = 1
 
@@ -126,10 +131,10 @@ class RunDirectory:
     def write_state(self, state: RunState) -> None:
         """Write the convergence history and then the checkpoint of ``state``."""
         history = {key: np.asarray(values) for key, values in state.history.items()}
-        snapshots = (np.stack(state.snapshots) if state.snapshots
-                     else np.zeros((0,), dtype=np.uint8))
+        snapshots, fields = (np.stack(items) if items else np.zeros((0,), dtype=np.uint8)
+                             for items in (state.snapshots, state.snapshot_fields))
         with atomic_path(self.file(self.CONVERGENCE)) as tmp, open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **history, snapshots=snapshots,
+            np.savez_compressed(fh, **history, snapshots=snapshots, snapshot_fields=fields,
                                 snapshot_iterations=np.asarray(state.snapshot_iterations,
                                                                dtype=np.int64))
         checkpoint = {
@@ -165,8 +170,9 @@ class RunDirectory:
             raise RunDirectoryError(f"{self.path}: the checkpoint cannot be read ({exc})") from None
         done = int(checkpoint["iteration"])
         history = {key: convergence[key][:done].tolist() for key in convergence
-                   if key not in ("snapshots", "snapshot_iterations")}
+                   if key not in SNAPSHOT_KEYS}
         keep = convergence["snapshot_iterations"] <= done
+        fields = convergence.get("snapshot_fields", np.zeros((0,), dtype=np.uint8))
         return RunState(
             theta=checkpoint["theta"].to(device),
             level=int(checkpoint["level"]),
@@ -175,6 +181,7 @@ class RunDirectory:
             history=history,
             snapshots=list(convergence["snapshots"][keep]) if keep.any() else [],
             snapshot_iterations=convergence["snapshot_iterations"][keep].tolist(),
+            snapshot_fields=list(fields[keep]) if len(fields) == len(keep) else [],
             elapsed=float(checkpoint["elapsed"]),
             evaluations=int(checkpoint["evaluations"]),
         )

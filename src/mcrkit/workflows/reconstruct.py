@@ -117,6 +117,9 @@ class ReconstructionResult:
     report : dict or None
         The validation report written into ``run_dir``
         (:func:`mcrkit.report.validation_report`).
+    snapshot_fields : list of ndarray
+        The relaxed field at each snapshot, ``(P, *shape)`` phase fractions x 255
+        (uint8).
     """
 
     labels: np.ndarray
@@ -134,6 +137,7 @@ class ReconstructionResult:
     run_dir: Path | None = None
     comparison: dict[str, Any] | None = field(default=None, repr=False)
     report: dict[str, Any] | None = field(default=None, repr=False)
+    snapshot_fields: list[np.ndarray] = field(default_factory=list, repr=False)
 
     @property
     def iterations(self) -> int:
@@ -604,6 +608,7 @@ class _Job:
             errors=errors,
             history={k: np.asarray(v) for k, v in state.history.items()},
             snapshots=state.snapshots, snapshot_iterations=state.snapshot_iterations,
+            snapshot_fields=state.snapshot_fields,
             timings=timings, evaluations=state.evaluations, undecided=undecided,
             settings=s, characterization=self.characterization,
             run_dir=None if self.run is None else self.run.path,
