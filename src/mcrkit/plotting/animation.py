@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from mcrkit.plotting.convergence import load_convergence
-from mcrkit.plotting.microstructure import phase_colors
+from mcrkit.plotting.microstructure import mid_slices, phase_colors
 
 __all__ = ["animate_snapshots"]
 
@@ -18,7 +18,7 @@ def _frame(snapshot: np.ndarray, colors: np.ndarray, scale: int) -> np.ndarray:
     """RGB image of a snapshot (a volume: its three mid-slices side by side), x right, y up."""
     snapshot = np.asarray(snapshot, dtype=np.int64)
     if snapshot.ndim == 3:
-        planes = [np.take(snapshot, snapshot.shape[a] // 2, axis=a) for a in range(3)]
+        planes = mid_slices(snapshot)
         height = max(p.shape[1] for p in planes)
         gap = np.full((2, height), -1)
         padded = [np.pad(p, ((0, 0), (0, height - p.shape[1])), constant_values=-1)

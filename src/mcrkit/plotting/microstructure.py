@@ -31,6 +31,11 @@ def phase_colors(n_phases: int) -> np.ndarray:
     return np.array([cmap(p)[:3] for p in range(n_phases)])
 
 
+def mid_slices(volume: np.ndarray) -> list[np.ndarray]:
+    """The mid-slices of a volume normal to x, y and z (in-plane axes in mcrkit's order)."""
+    return [np.take(volume, volume.shape[axis] // 2, axis=axis) for axis in range(3)]
+
+
 def _as_microstructure(obj: Any) -> Microstructure:
     return obj if isinstance(obj, Microstructure) else from_array(obj)
 

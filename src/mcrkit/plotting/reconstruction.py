@@ -9,6 +9,7 @@ import numpy as np
 
 from mcrkit.microstructure import AXIS_NAMES
 from mcrkit.plotting.figures import finish, pyplot
+from mcrkit.plotting.microstructure import mid_slices, show_labels
 
 __all__ = ["plot_reconstruction"]
 
@@ -16,8 +17,8 @@ __all__ = ["plot_reconstruction"]
 def _images(labels: np.ndarray) -> list[tuple[str, np.ndarray]]:
     if labels.ndim == 2:
         return [("result", labels)]
-    return [(f"result, mid-slice normal to {AXIS_NAMES[axis]}",
-             np.take(labels, labels.shape[axis] // 2, axis=axis)) for axis in range(3)]
+    return [(f"result, mid-slice normal to {AXIS_NAMES[axis]}", plane)
+            for axis, plane in enumerate(mid_slices(labels))]
 
 
 def plot_reconstruction(labels: np.ndarray, *, original: np.ndarray | None = None,
@@ -53,13 +54,10 @@ def plot_reconstruction(labels: np.ndarray, *, original: np.ndarray | None = Non
     panels += _images(np.asarray(labels))
     n_cols = len(panels) + (history is not None)
     fig, axes = plt.subplots(1, n_cols, figsize=(3.2 * n_cols, 3.4), squeeze=False)
-    vmax = max(int(np.max(p[1])) for p in panels)
+    n_phases = max(int(np.max(p[1])) for p in panels) + 1
     for ax, (name, image) in zip(axes[0], panels, strict=False):
-        ax.imshow(image.T, origin="lower", cmap="gray" if vmax == 1 else "viridis",
-                  vmin=0, vmax=vmax, interpolation="nearest")
+        show_labels(ax, image, n_phases)
         ax.set_title(name, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
     if history is not None:
         ax = axes[0][-1]
         ax.semilogy(history["iteration"], np.maximum(history["loss"], 1e-30))

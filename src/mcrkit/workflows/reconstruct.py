@@ -498,7 +498,8 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
         saved, such as ``lbfgs`` and the torch optimizers, continue exactly).
     """
     run = RunDirectory.open(run_dir)
-    settings = dict(run.read_metadata()["settings"])
+    saved = run.read_metadata()
+    settings = dict(saved["settings"])
     if max_iter is not None:
         settings["max_iter"] = int(max_iter)
     if time_limit is not None:
@@ -508,7 +509,6 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
     characterization = Characterization.load(run.file(RunDirectory.TARGET))
     job = _Job(settings, characterization, dev, run)
     job.check(force)
-    saved = run.read_metadata()
     original = run.read_original()
     if original is not None:
         job.original = Microstructure(original, tuple(saved["target"]["label_values"]),
