@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import numbers
+import warnings
 from collections.abc import Iterator
 
 import torch
@@ -53,3 +54,28 @@ def threads_limited(threads: int | None) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+@contextlib.contextmanager
+def recorded_warnings() -> Iterator[list[str]]:
+    """Collect the distinct messages of the warnings the block emits, in order.
+
+    The list is filled when the block ends, also when it raises, so an
+    interface can show a failed job's warnings beside its error. A warning
+    repeated every iteration appears once.
+
+    Examples
+    --------
+    >>> with recorded_warnings() as messages:
+    ...     for _ in range(3):
+    ...         warnings.warn("slow descriptor", RuntimeWarning)
+    >>> messages
+    ['slow descriptor']
+    """
+    messages: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield messages
+        finally:
+            messages.extend(dict.fromkeys(str(w.message) for w in caught))

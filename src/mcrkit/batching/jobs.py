@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
 from mcrkit.batching.spec import Job
+from mcrkit.runtime import recorded_warnings
 
 __all__ = ["PARTIAL_SUFFIX", "finished_record", "next_action", "run_job", "summary_row"]
 
@@ -56,8 +56,7 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
 
     started = time.perf_counter()
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with recorded_warnings() as warned:
             if action == "resume":
                 result = resume(partial, threads=threads)
             else:
@@ -70,20 +69,15 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
             error += f"; to start this job afresh, delete {partial}"
         return summary_row(job, action=action, status="failed",
                            wall_s=time.perf_counter() - started, error=error,
-                           warned=_messages(caught))
+                           warned=warned)
     record = summary_row(job, action=action, status=result.status,
                          wall_s=time.perf_counter() - started, iterations=result.iterations,
                          loss=result.loss, errors=result.errors,
-                         warned=_messages(caught), run_dir=str(partial))
+                         warned=warned, run_dir=str(partial))
     if result.status not in UNFINISHED:
         os.replace(partial, final)
         record["run_dir"] = str(final)
     return record
-
-
-def _messages(caught: list[warnings.WarningMessage]) -> list[str]:
-    """The distinct warning messages, in order (a warning repeated every iteration once)."""
-    return list(dict.fromkeys(str(w.message) for w in caught))
 
 
 def next_action(job: Job, output: str | os.PathLike[str]) -> str:

@@ -94,11 +94,10 @@ def read_input(path: Path, threshold: str | None = None, phases: int | None = No
 
 def reporting_warnings(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Call ``function``; print the warnings it emits as ``warning:`` lines on stderr."""
-    import warnings
+    from mcrkit.runtime import recorded_warnings
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with recorded_warnings() as messages:
         result = function(*args, **kwargs)
-    for warning in caught:
-        typer.secho(f"warning: {warning.message}", err=True, fg=typer.colors.YELLOW)
+    for message in messages:
+        typer.secho(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
     return result

@@ -18,13 +18,14 @@ import math
 import queue
 import threading
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from mcrkit.runtime import recorded_warnings
 
 __all__ = ["SNAPSHOT_SECONDS", "Job", "JobQueue", "Outcome", "Progress"]
 
@@ -186,8 +187,7 @@ class Job:
             self.status = "running"
         self.started = time.time()
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
+            with recorded_warnings() as warned:
                 outcome = self.work(self)
             status, message = ("cancelled" if self.cancel_requested else "done"), outcome.message
         except EXPECTED_ERRORS as exc:
@@ -197,7 +197,7 @@ class Job:
             outcome, status = None, "failed"
             message = f"internal error ({type(exc).__name__}: {exc}); the server log has details"
         with self._lock:
-            self.warnings = [str(w.message) for w in caught]
+            self.warnings = warned
             self.outcome, self.status, self.message = outcome, status, message
             self.finished = time.time()
 
