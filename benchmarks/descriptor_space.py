@@ -14,7 +14,7 @@ z), so the structure should be elongated along x. The script prints
 * the reconstruction's time and per-descriptor errors;
 * the mean chord length of each phase along x, y and z and the ratios x/y and x/z;
 * per slicing axis, the fidelity of the discrete result against the view prescribed there
-  (:func:`mcrkit.validation.compare`: S2 RMSE over |r| <= 8, lineal-path RMSE, chord and
+  (:func:`mcrkit.metrics.validation.compare`: S2 RMSE over |r| <= 8, lineal-path RMSE, chord and
   interface errors), with the engine's "good" thresholds;
 * interpolation from the isotropic view on every axis to the merged characterization in 5
   steps: whether the ends equal the inputs exactly and the middle lies between them;
@@ -32,8 +32,8 @@ import numpy as np
 import mcrkit
 from mcrkit.descriptors import mean_chord_length
 from mcrkit.generators import gaussian_random_field
+from mcrkit.metrics.validation import GOOD, compare
 from mcrkit.microstructure import AXIS_NAMES
-from mcrkit.validation import GOOD, compare
 from mcrkit.workflows.merge import format_realizability
 
 REQUEST = {"volume_fractions": {}, "two_point": {}, "lineal_path": {"directions": ((1, 0), (0, 1))}}

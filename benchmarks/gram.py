@@ -10,7 +10,7 @@ or tiled to ``--size``) with the default optimizer (``lbfgs``) and one descripto
 in ``$MCRKIT_VGG19_WEIGHTS`` is used instead when set) and ``correlations`` with its
 defaults. The table shows the wall time of characterization plus reconstruction,
 the evaluations, seconds per evaluation and the fidelity of the discrete result against
-the original (:func:`mcrkit.validation.compare`, worst phase): S2-RMSE over |r| <= 8,
+the original (:func:`mcrkit.metrics.validation.compare`, worst phase): S2-RMSE over |r| <= 8,
 relative error of the mean chord length, lineal-path RMSE and interface-density error.
 With ``--figure`` it saves original | gram_matrices | correlations side by side.
 """
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 import mcrkit
+from mcrkit.metrics.validation import compare
 from mcrkit.runtime import threads_limited
-from mcrkit.validation import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 COPOLYMER = ROOT.parent / "shared" / "data" / "copolymer_resized_s.npy"

@@ -93,8 +93,8 @@ def loss_evaluation(threads: int | None, device: str, repeat: int) -> str:
     import torch
 
     import mcrkit
-    from mcrkit.reconstruction.field import initial_params
-    from mcrkit.reconstruction.objective import Objective, make_loss, resolve_terms
+    from mcrkit.engine.field import initial_params
+    from mcrkit.engine.objective import Objective, make_loss, resolve_terms
 
     if threads:
         torch.set_num_threads(threads)

@@ -3,7 +3,7 @@
 Run ``python benchmarks/report.py [--repeat 3] [--sizes 32,64]``. For each
 case a ``match`` of pymks_ms_64x64_1 (cropped to the size) runs once without a
 report (``report=False``); then the report of its result is computed
-(:func:`mcrkit.report.validation_report`, against the original, with the
+(:func:`mcrkit.metrics.report.validation_report`, against the original, with the
 optimized descriptors) and written (``report.json`` + ``report.png``), median
 of the repeats after one warm-up. The table gives seconds per step and the
 report's share of the run. Every figure is single-process, one thread.
@@ -17,7 +17,7 @@ import tempfile
 import time
 
 import mcrkit
-from mcrkit.report import validation_report, write_report
+from mcrkit.metrics.report import validation_report, write_report
 
 
 def _median_time(function, repeat: int) -> float:

@@ -1,4 +1,4 @@
-"""Tests for mcrkit.characterize (mcrkit.workflows.characterize)."""
+"""Tests for mcrkit.characterize (mcrkit.descriptors.evaluation)."""
 
 from __future__ import annotations
 

@@ -7,13 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from mcrkit.microstructure import (
-    MAX_PHASES,
-    Microstructure,
-    MicrostructureError,
-    as_microstructure,
-    from_array,
-)
+from mcrkit.io.inputs import as_microstructure
+from mcrkit.microstructure import MAX_PHASES, Microstructure, MicrostructureError, from_array
 
 # ---- label mapping ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import pytest
 
 import mcrkit
 from mcrkit.generators import gaussian_random_field
-from mcrkit.validation import isolated_fraction
+from mcrkit.metrics.validation import isolated_fraction
 from mcrkit.workflows import smooth
 
 METHODS = [("gaussian", 1.0), ("median", 1.5)]

@@ -34,7 +34,7 @@ _LAZY = {
     "from_array": "mcrkit.microstructure",
     "list_descriptors": "mcrkit.descriptors.selection",
     "export": "mcrkit.io.exports",
-    "validation_report": "mcrkit.report",
+    "validation_report": "mcrkit.metrics.report",
     "view": "mcrkit.plotting.view",
 }
 

@@ -20,7 +20,6 @@ __all__ = [
     "AXIS_NAMES",
     "Microstructure",
     "MicrostructureError",
-    "as_microstructure",
     "from_array",
 ]
 
@@ -197,23 +196,3 @@ def from_array(
         voxel_size=voxel_size,
         segmentation=dict(segmentation or {}),
     )
-
-
-def as_microstructure(obj: Any, **read_options: Any) -> Microstructure:
-    """Turn a path, an array or a :class:`Microstructure` into a :class:`Microstructure`.
-
-    Paths are read with :func:`mcrkit.io.read_microstructure` (``read_options``
-    such as ``threshold`` and ``phases`` are passed on); arrays are validated
-    with :func:`from_array`.
-    """
-    if isinstance(obj, Microstructure):
-        return obj
-    if isinstance(obj, str) or hasattr(obj, "__fspath__"):
-        from mcrkit.io import read_microstructure
-
-        return read_microstructure(obj, **read_options)
-    if read_options:
-        from mcrkit.io.segmentation import segment
-
-        return segment(np.asarray(obj), **read_options)
-    return from_array(obj)

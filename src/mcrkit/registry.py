@@ -164,5 +164,5 @@ def summary(obj: Callable[..., Any] | type) -> str:
 descriptors: Registry[Any] = Registry("descriptor", "mcrkit.descriptors", "mcrkit.descriptors")
 losses: Registry[Any] = Registry("loss", "mcrkit.losses", "mcrkit.losses")
 optimizers: Registry[Any] = Registry(
-    "optimizer", "mcrkit.optimizers", "mcrkit.reconstruction.optimizers"
+    "optimizer", "mcrkit.optimizers", "mcrkit.engine.optimizers"
 )

@@ -24,10 +24,10 @@ from mcrkit.descriptors.feature_extractor import (
     load_vgg19,
 )
 from mcrkit.descriptors.gram_matrices import PALETTES, WEIGHTS_VARIABLE
+from mcrkit.engine.memory import estimate_peak_bytes
+from mcrkit.engine.objective import resolve_terms
+from mcrkit.engine.optimizers.lbfgs import LBFGS
 from mcrkit.microstructure import from_array
-from mcrkit.reconstruction.memory import estimate_peak_bytes
-from mcrkit.reconstruction.objective import resolve_terms
-from mcrkit.reconstruction.optimizers.lbfgs import LBFGS
 
 VGG_LAYERS = ("conv1_1", "conv1_2", "pool1", "conv2_1", "pool2")  # depth 2: stride 4
 

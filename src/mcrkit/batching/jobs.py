@@ -83,7 +83,7 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
 def next_action(job: Job, output: str | os.PathLike[str]) -> str:
     """What running ``job`` in ``output`` does now: ``skip`` (finished), ``resume`` (its
     partial directory holds a checkpoint) or ``run``."""
-    from mcrkit.reconstruction.rundir import RunDirectory
+    from mcrkit.io.rundir import RunDirectory
 
     final = Path(output) / job.name
     if final.exists():
@@ -94,7 +94,7 @@ def next_action(job: Job, output: str | os.PathLike[str]) -> str:
 
 def finished_record(job: Job, run_dir: Path) -> dict[str, Any]:
     """Summary row of a job finished earlier (from its ``run.json``)."""
-    from mcrkit.reconstruction.rundir import RunDirectory
+    from mcrkit.io.rundir import RunDirectory
 
     metadata = RunDirectory(run_dir).read_metadata()
     seed = metadata["settings"]["seed"]

@@ -16,7 +16,7 @@ from mcrkit.cli.common import (
     parsed,
     split_names,
 )
-from mcrkit.options import parse_descriptor_options
+from mcrkit.cli.options import parse_descriptor_options
 
 
 @app.command()

@@ -71,7 +71,7 @@ def split_names(text: str | None) -> list[str] | None:
 
 
 def parsed(option: str, parser: Callable[[Any], Any], value: Any) -> Any:
-    """``parser(value)`` (a :mod:`mcrkit.options` parser), None for None; exit 2 on bad text."""
+    """``parser(value)`` (a :mod:`mcrkit.cli.options` parser), None for None; exit 2 on bad text."""
     if value is None:
         return None
     try:

@@ -17,7 +17,7 @@ from mcrkit.cli.common import (
     read_input,
     reporting_warnings,
 )
-from mcrkit.options import parse_orientation, parse_strength
+from mcrkit.cli.options import parse_orientation, parse_strength
 
 
 @app.command()

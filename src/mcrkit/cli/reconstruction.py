@@ -19,7 +19,7 @@ from mcrkit.cli.common import (
     read_input,
     split_names,
 )
-from mcrkit.options import parse_assignments, parse_shape, parse_weights
+from mcrkit.cli.options import parse_assignments, parse_shape, parse_weights
 
 # One declaration per option, shared by both commands so names and help stay identical.
 Descriptors = Annotated[str | None, typer.Option(
@@ -84,7 +84,7 @@ def _default_run_dir(stem: str) -> Path:
 def _run_reconstruction(function: Any, *args: Any, plot: Path | None,
                         original: Any = None, **kwargs: Any) -> None:
     """Call reconstruct/resume/match, report, and exit with the right status."""
-    from mcrkit.reconstruction.rundir import RunDirectoryError
+    from mcrkit.io.rundir import RunDirectoryError
 
     try:
         result = function(*args, **kwargs)

@@ -104,7 +104,7 @@ def compare(
 ) -> None:
     """Compare a result with its original within the original's natural spread."""
     from mcrkit.io.exports import load_result
-    from mcrkit.report import format_report, validation_report, write_report
+    from mcrkit.metrics.report import format_report, validation_report, write_report
 
     directory = output or Path(".")
     existing = [name for name in ("report.json", "report.png") if (directory / name).exists()]

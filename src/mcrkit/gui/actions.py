@@ -76,7 +76,7 @@ def _figure(obj: Any, path: Path) -> Path:
 
 def _run_files(run_dir: Path) -> list[Path]:
     """Files of a run directory to offer: the result first, no checkpoint."""
-    from mcrkit.reconstruction.rundir import RunDirectory
+    from mcrkit.io.rundir import RunDirectory
 
     first = [run_dir / RunDirectory.RESULT, run_dir / RunDirectory.RUN]
     rest = sorted(p for p in run_dir.iterdir()

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mcrkit.options import (
+from mcrkit.cli.options import (
     parse_assignments,
     parse_orientation,
     parse_shape,
@@ -290,7 +290,7 @@ def _choice(f: Field, value: Any) -> Any:
 
 
 def _text(parser: Callable[[Any], Any]) -> Callable[[Field, Any], Any]:
-    """A field parser from a :mod:`mcrkit.options` parser (its message, the field's label)."""
+    """A field parser from a :mod:`mcrkit.cli.options` parser (its message, the field's label)."""
     def parse(f: Field, value: Any) -> Any:
         try:
             return parser(value)

@@ -150,7 +150,7 @@ class Job:
 
     def callback(self, state: Any) -> bool:
         """Engine callback: record the iteration; True (stop) once cancelled."""
-        from mcrkit.reconstruction.field import labels_from_params
+        from mcrkit.engine.field import labels_from_params
 
         now = time.perf_counter()
         snapshot = None

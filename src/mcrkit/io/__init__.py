@@ -14,11 +14,14 @@ parse_threshold
     Read a threshold given as text (a number or ``"otsu"``).
 write_microstructure
     Write a microstructure with its label values as ``.npy``, TIFF or PNG.
+as_microstructure
+    Any input (a path, an array, a microstructure) as a microstructure.
 """
 
+from mcrkit.io.inputs import as_microstructure
 from mcrkit.io.readers import read_microstructure
 from mcrkit.io.segmentation import otsu_threshold, parse_threshold, segment
 from mcrkit.io.writers import write_microstructure
 
-__all__ = ["otsu_threshold", "parse_threshold", "read_microstructure", "segment",
-           "write_microstructure"]
+__all__ = ["as_microstructure", "otsu_threshold", "parse_threshold", "read_microstructure",
+           "segment", "write_microstructure"]

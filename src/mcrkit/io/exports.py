@@ -55,11 +55,11 @@ def load_result(source: Any, *, voxel_size: tuple[float, ...] | float | None = N
                 ) -> Microstructure:
     """The microstructure to export: a run directory's result (with its target's label
     values and voxel size), a file, an array or a Microstructure (``voxel_size`` overrides)."""
-    from mcrkit.microstructure import as_microstructure
+    from mcrkit.io.inputs import as_microstructure
 
     if isinstance(source, str | os.PathLike) and Path(source).is_dir():
         from mcrkit.characterization import Characterization
-        from mcrkit.reconstruction.rundir import RunDirectory, RunDirectoryError
+        from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 
         run = RunDirectory(source)
         if not run.file(RunDirectory.RESULT).is_file():

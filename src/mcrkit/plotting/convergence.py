@@ -57,7 +57,7 @@ def load_convergence(source: Any) -> ConvergenceRecord:
     object with ``history``/``snapshots``/``snapshot_iterations``, or such a mapping."""
     if isinstance(source, ConvergenceRecord):
         return source
-    from mcrkit.reconstruction.rundir import SNAPSHOT_KEYS, RunDirectory, RunDirectoryError
+    from mcrkit.io.rundir import SNAPSHOT_KEYS, RunDirectory, RunDirectoryError
 
     title, n_phases = "reconstruction", None
     if isinstance(source, str | os.PathLike):

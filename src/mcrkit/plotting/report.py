@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from mcrkit.plotting.figures import pyplot
-from mcrkit.validation import disk_mask
 
 __all__ = ["plot_report"]
 
@@ -74,7 +73,8 @@ def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, title: str,
                           else np.full(original.shape, np.nan), dtype=float)
         if statistic == "s2":  # averaged over vectors of equal length
             r = np.arange(-limit, limit + 1)
-            radius = np.round(np.hypot(r[:, None], r[None, :])[disk_mask(limit)], 6)
+            radius = np.hypot(r[:, None], r[None, :])
+            radius = np.round(radius[radius <= limit], 6)  # the report's disk of vectors
             x, group = np.unique(radius, return_inverse=True)
             counts = np.bincount(group)
             original, result = (np.bincount(group, weights=v) / counts
@@ -103,7 +103,7 @@ def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, title: str,
 
 def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None = None,
                 format: str | None = None) -> Any:
-    """Draw a :func:`mcrkit.report.validation_report`.
+    """Draw a :func:`mcrkit.metrics.report.validation_report`.
 
     Left: every line's deviation in units of its natural spread (green within,
     red outside). Right: S2, the lineal path and the chord length CDF of the

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from mcrkit.microstructure import Microstructure, as_microstructure
+from mcrkit.io.inputs import as_microstructure
+from mcrkit.microstructure import Microstructure
 from mcrkit.plotting.microstructure import phase_colors
 
 __all__ = ["plot_surface"]

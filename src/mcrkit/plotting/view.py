@@ -49,7 +49,7 @@ def _read_report(path: Path) -> dict[str, Any]:
         report = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise ValueError(f"{path}: cannot be read as a validation report ({exc})") from None
-    if not isinstance(report, dict) or report.get("format") != "mcrkit.report":
+    if not isinstance(report, dict) or report.get("format") != "mcrkit.metrics.report":
         raise ValueError(f"{path}: is not a validation report (report.json written by mcrkit)")
     return report
 
@@ -57,12 +57,13 @@ def _read_report(path: Path) -> dict[str, Any]:
 def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
     """The figure kind for ``obj`` and the object to draw."""
     from mcrkit.characterization import Characterization
-    from mcrkit.microstructure import Microstructure, as_microstructure
+    from mcrkit.io.inputs import as_microstructure
+    from mcrkit.microstructure import Microstructure
 
     if isinstance(obj, str | os.PathLike):
         path = Path(obj)
         if path.is_dir() or path.name == "convergence.npz":
-            from mcrkit.reconstruction.rundir import RunDirectory
+            from mcrkit.io.rundir import RunDirectory
 
             run = RunDirectory(path if path.is_dir() else path.parent)
             if kind in ("microstructure", "surface"):
@@ -152,6 +153,6 @@ def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | No
 
 def _run_original(run_dir: Path) -> Any:
     """The structure a ``match`` run started from (``original.npy``), if it kept one."""
-    from mcrkit.reconstruction.rundir import RunDirectory
+    from mcrkit.io.rundir import RunDirectory
 
     return RunDirectory(run_dir).read_original()

@@ -1,6 +1,12 @@
-"""The reconstruction engine: relaxed fields, objectives and optimizers.
+"""Old name of :mod:`mcrkit.engine` (and :mod:`mcrkit.io.rundir`); see there."""
 
-- :mod:`~mcrkit.reconstruction.field` -- logits -> per-voxel phase fractions
-  that sum to one by construction, and back to discrete labels.
-- :mod:`~mcrkit.reconstruction.optimizers` -- optimizer plugins (``lbfgs``).
-"""
+from mcrkit._moved import moved
+
+moved(__name__, "mcrkit.engine", {
+    **{name: f"mcrkit.engine.{name}"
+       for name in ("callbacks", "engine", "field", "memory", "objective", "optimizers")},
+    **{f"optimizers.{name}": f"mcrkit.engine.optimizers.{name}"
+       for name in ("annealing", "base", "lbfgs", "line_search", "scipy_optimize",
+                    "torch_optim")},
+    "rundir": "mcrkit.io.rundir",
+})

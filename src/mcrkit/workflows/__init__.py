@@ -11,7 +11,7 @@
 - :func:`smooth` -- smoothed phase regions without overlaps or holes.
 """
 
-from mcrkit.workflows.characterize import DEFAULT_DESCRIPTORS, characterize
+from mcrkit.descriptors.evaluation import DEFAULT_DESCRIPTORS, characterize
 from mcrkit.workflows.interpolate import interpolate
 from mcrkit.workflows.match import match
 from mcrkit.workflows.merge import InconsistentViewsError, check_realizability, merge

@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from mcrkit.descriptors.evaluation import characterize
 from mcrkit.descriptors.selection import DescriptorSpec
-from mcrkit.microstructure import Microstructure, as_microstructure
+from mcrkit.io.inputs import as_microstructure
+from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
-from mcrkit.workflows.characterize import characterize
 from mcrkit.workflows.reconstruct import (
     RECONSTRUCTION_DESCRIPTORS,
     ReconstructionResult,
@@ -73,7 +74,7 @@ def match(
         Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
         ``optimizer``, ``max_iter``, ``seed``, ``device``, ``run_dir``, ...);
         ``report=False`` writes no validation report into ``run_dir``
-        (:func:`mcrkit.report.validation_report` against the original).
+        (:func:`mcrkit.metrics.report.validation_report` against the original).
 
     Returns
     -------

@@ -1,10 +1,10 @@
 """Reconstruction: a microstructure whose descriptors match a characterization.
 
 :func:`reconstruct` minimizes the descriptor mismatch of a relaxed field
-(:mod:`mcrkit.reconstruction.objective`) with any optimizer plugin, optionally
+(:mod:`mcrkit.engine.objective`) with any optimizer plugin, optionally
 coarse-to-fine, and returns the discrete result with its convergence record.
 With ``run_dir`` every run leaves a directory (see
-:mod:`mcrkit.reconstruction.rundir`) from which :func:`resume` continues an
+:mod:`mcrkit.io.rundir`) from which :func:`resume` continues an
 interrupted run.
 """
 
@@ -26,24 +26,25 @@ import torch
 from mcrkit._version import __version__
 from mcrkit.characterization import Characterization
 from mcrkit.descriptors.selection import DescriptorSpec
-from mcrkit.microstructure import Microstructure, as_microstructure, from_array
-from mcrkit.reconstruction.callbacks import Callback, ProgressBar, TimeLimit, as_callbacks
-from mcrkit.reconstruction.engine import RunState, Stage, level_shapes, optimize
-from mcrkit.reconstruction.field import (
+from mcrkit.engine.callbacks import Callback, ProgressBar, TimeLimit, as_callbacks
+from mcrkit.engine.engine import RunState, Stage, level_shapes, optimize
+from mcrkit.engine.field import (
     field_from_params,
     initial_params,
     labels_from_params,
     params_from_labels,
 )
-from mcrkit.reconstruction.memory import check_memory, estimate_peak_bytes
-from mcrkit.reconstruction.objective import Objective, make_loss, resolve_terms, upsample
-from mcrkit.reconstruction.optimizers.annealing import MAX_SWAPS_PER_ITERATION, labels_to_params
-from mcrkit.reconstruction.optimizers.base import Optimizer
-from mcrkit.reconstruction.rundir import RunDirectory
+from mcrkit.engine.memory import check_memory, estimate_peak_bytes
+from mcrkit.engine.objective import Objective, make_loss, resolve_terms, upsample
+from mcrkit.engine.optimizers.annealing import MAX_SWAPS_PER_ITERATION, labels_to_params
+from mcrkit.engine.optimizers.base import Optimizer
+from mcrkit.io.inputs import as_microstructure
+from mcrkit.io.rundir import RunDirectory
+from mcrkit.metrics.validation import compare
+from mcrkit.microstructure import Microstructure, from_array
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
 from mcrkit.runtime import resolve_device, threads_limited
-from mcrkit.validation import compare
 
 __all__ = ["DEFAULT_MAX_ITER", "RECONSTRUCTION_DESCRIPTORS", "ReconstructionResult",
            "choose_descriptors", "reconstruct", "resume"]
@@ -112,11 +113,11 @@ class ReconstructionResult:
     run_dir : Path or None
         Where the run was saved.
     comparison : dict or None
-        Fidelity against the original structure (:func:`mcrkit.validation.compare`),
+        Fidelity against the original structure (:func:`mcrkit.metrics.validation.compare`),
         when the run was given one (as :func:`~mcrkit.workflows.match` does).
     report : dict or None
         The validation report written into ``run_dir``
-        (:func:`mcrkit.report.validation_report`).
+        (:func:`mcrkit.metrics.report.validation_report`).
     snapshot_fields : list of ndarray
         The relaxed field at each snapshot, ``(P, *shape)`` phase fractions x 255
         (uint8).
@@ -174,7 +175,7 @@ class ReconstructionResult:
         lines += [f"  {name:<20} {self.settings['loss']} {value:.3e}"
                   for name, value in self.errors.items()]
         if self.comparison is not None:
-            from mcrkit.validation import format_comparison
+            from mcrkit.metrics.validation import format_comparison
 
             lines.append(format_comparison(self.comparison))
         if self.report is not None and self.report["original"] is not None:
@@ -381,7 +382,7 @@ def reconstruct(
         ``"auto"`` (CUDA if available), ``"cpu"`` or ``"cuda"``.
     callbacks : callable or Callback or sequence, optional
         Called after every iteration with an
-        :class:`~mcrkit.reconstruction.callbacks.IterationState`; returning
+        :class:`~mcrkit.engine.callbacks.IterationState`; returning
         True stops the run.
     optimizer_options : mapping, optional
         Hyperparameters of the optimizer (e.g. ``{"history_size": 20}``).
@@ -406,7 +407,7 @@ def reconstruct(
         (:data:`POLISH_OPTIONS`) for this many moves (True: four per voxel);
         the history continues with a stage of its own.
     report : bool, optional
-        Write ``report.json`` and ``report.png`` (:mod:`mcrkit.report`: the
+        Write ``report.json`` and ``report.png`` (:mod:`mcrkit.metrics.report`: the
         optimized descriptors of the result against the target, and with
         ``original`` also unseen statistics with their natural spread) into
         ``run_dir`` at the end.
@@ -513,8 +514,8 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
     if original is not None:
         job.original = Microstructure(original, tuple(saved["target"]["label_values"]),
                                       saved.get("original", str(run.file(run.ORIGINAL))))
-    return job.execute(run.read_state(dev), callbacks, progress=progress, threads=threads,
-                       report=report)
+    return job.execute(RunState(**run.read_state(dev)), callbacks, progress=progress,
+                       threads=threads, report=report)
 
 
 class _Job:
@@ -633,7 +634,7 @@ class _Job:
 
     def _report(self, result: ReconstructionResult) -> None:
         """Write report.json/.png; with an original its fidelity is the result's comparison."""
-        from mcrkit.report import report_failures_warn, validation_report, write_report
+        from mcrkit.metrics.report import report_failures_warn, validation_report, write_report
 
         assert self.run is not None
         with report_failures_warn(self.run.path):

@@ -29,7 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import ndimage
 
-from mcrkit.microstructure import Microstructure, as_microstructure
+from mcrkit.io.inputs import as_microstructure
+from mcrkit.microstructure import Microstructure
 
 __all__ = ["SMOOTHING_METHODS", "smooth"]
 

@@ -6,7 +6,7 @@ new iterate, whose value is reported; the run starts with an evaluation at
 tensors, so a run resumes exactly from :meth:`TorchOptimizer.state_dict`.
 
 The default learning rates suit the angles of the relaxed field (see
-:mod:`mcrkit.reconstruction.field`), where a voxel changes phase over an
+:mod:`mcrkit.engine.field`), where a voxel changes phase over an
 angle of pi/2: adaptive methods move each angle by about the learning rate per
 step. Plain SGD scales with the gradient and needs tuning to the loss.
 """
@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from mcrkit.reconstruction.optimizers.base import IterationCallback, Objective, Optimizer
+from mcrkit.engine.optimizers.base import IterationCallback, Objective, Optimizer
 from mcrkit.registry import optimizers
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "NAdam", "RMSprop",
@@ -40,7 +40,7 @@ class TorchOptimizer(Optimizer):
     Examples
     --------
     >>> import torch
-    >>> from mcrkit.reconstruction.optimizers import Adam
+    >>> from mcrkit.engine.optimizers import Adam
     >>> def fn(x):
     ...     return ((x - 1) ** 2).sum(), 2 * (x - 1)
     >>> x = Adam(learning_rate=0.1).minimize(fn, torch.zeros(3), max_iter=200,

@@ -21,11 +21,11 @@ annealing   simulated annealing of discrete labels (phase swaps,
 ==========  ==========================================================
 """
 
-from mcrkit.reconstruction.optimizers.annealing import Annealing
-from mcrkit.reconstruction.optimizers.base import Optimizer
-from mcrkit.reconstruction.optimizers.lbfgs import LBFGS
-from mcrkit.reconstruction.optimizers.scipy_optimize import LBFGSB, TNC, ScipyOptimizer
-from mcrkit.reconstruction.optimizers.torch_optim import (
+from mcrkit.engine.optimizers.annealing import Annealing
+from mcrkit.engine.optimizers.base import Optimizer
+from mcrkit.engine.optimizers.lbfgs import LBFGS
+from mcrkit.engine.optimizers.scipy_optimize import LBFGSB, TNC, ScipyOptimizer
+from mcrkit.engine.optimizers.torch_optim import (
     SGD,
     Adadelta,
     Adagrad,

@@ -4,7 +4,7 @@ r"""The reconstruction objective: descriptor mismatch of a relaxed field.
 
     \mathcal L(\theta) = \sum_i w_i\, \ell\big(D_i(\phi(\theta)) - D_i^\ast\big)
 
-with the field :math:`\phi(\theta)` of :mod:`mcrkit.reconstruction.field`,
+with the field :math:`\phi(\theta)` of :mod:`mcrkit.engine.field`,
 descriptors :math:`D_i`, targets :math:`D_i^\ast` from a characterization,
 weights :math:`w_i` and a loss plugin :math:`\ell`. Optimizers see
 :math:`N \mathcal L` (``N`` = number of voxels): the gradient of a mean-type
@@ -32,8 +32,8 @@ import torch
 from mcrkit.characterization import Characterization
 from mcrkit.descriptors.base import Descriptor
 from mcrkit.descriptors.selection import DescriptorSpec
+from mcrkit.engine.field import field_from_params
 from mcrkit.losses import Loss
-from mcrkit.reconstruction.field import field_from_params
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import losses as loss_registry
 

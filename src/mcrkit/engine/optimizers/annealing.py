@@ -50,9 +50,9 @@ from mcrkit.descriptors.incremental import (
     slice_geometry,
 )
 from mcrkit.descriptors.swap_kernels import anneal, propose_swaps
-from mcrkit.reconstruction.field import labels_from_params, params_from_field
-from mcrkit.reconstruction.objective import Objective, upsample
-from mcrkit.reconstruction.optimizers.base import IterationCallback, Optimizer
+from mcrkit.engine.field import labels_from_params, params_from_field
+from mcrkit.engine.objective import Objective, upsample
+from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers
 

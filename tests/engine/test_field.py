@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from mcrkit.reconstruction.field import (
+from mcrkit.engine.field import (
     field_from_params,
     initial_params,
     labels_from_params,

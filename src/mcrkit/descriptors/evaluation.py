@@ -10,7 +10,8 @@ import torch
 
 from mcrkit.characterization import Characterization
 from mcrkit.descriptors.selection import DescriptorSpec, make_descriptors
-from mcrkit.microstructure import Microstructure, as_microstructure
+from mcrkit.io.inputs import as_microstructure
+from mcrkit.microstructure import Microstructure
 from mcrkit.runtime import resolve_device, threads_limited
 
 __all__ = ["DEFAULT_DESCRIPTORS", "characterize"]

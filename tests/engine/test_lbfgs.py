@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mcrkit.reconstruction.optimizers import LBFGS
+from mcrkit.engine.optimizers import LBFGS
 from mcrkit.registry import optimizers
 
 

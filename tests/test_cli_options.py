@@ -2,7 +2,7 @@
 
 import pytest
 
-from mcrkit.options import (
+from mcrkit.cli.options import (
     parse_assignments,
     parse_orientation,
     parse_shape,

@@ -38,7 +38,7 @@ class Optimizer:
         Whether :meth:`state_dict` captures the full state for an exact resume.
     discrete : bool
         Whether the optimizer works on discrete labels (annealing): it receives the
-        :class:`~mcrkit.reconstruction.objective.Objective` itself as ``fn`` and uses its
+        :class:`~mcrkit.engine.objective.Objective` itself as ``fn`` and uses its
         terms, not its gradient; iterates are the angles of one-hot fields.
     """
 

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from mcrkit.reconstruction.callbacks import Callback, Clock, IterationState
-from mcrkit.reconstruction.field import field_snapshot
-from mcrkit.reconstruction.objective import Objective, upsample
-from mcrkit.reconstruction.optimizers.base import Optimizer
+from mcrkit.engine.callbacks import Callback, Clock, IterationState
+from mcrkit.engine.field import field_snapshot
+from mcrkit.engine.objective import Objective, upsample
+from mcrkit.engine.optimizers.base import Optimizer
 
 __all__ = ["RunState", "Stage", "level_shapes", "optimize"]
 
@@ -95,7 +95,7 @@ class RunState:
         Iteration of each snapshot.
     snapshot_fields : list of ndarray
         The relaxed field at each snapshot: ``(P, *shape)`` uint8 phase fractions in
-        steps of 1/255 (:func:`~mcrkit.reconstruction.field.field_snapshot`).
+        steps of 1/255 (:func:`~mcrkit.engine.field.field_snapshot`).
     elapsed : float
         Seconds spent optimizing.
     evaluations : int

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import mcrkit
-from mcrkit.validation import GOOD, compare, format_comparison, isolated_fraction
+from mcrkit.metrics.validation import GOOD, compare, format_comparison, isolated_fraction
 
 
 def test_identical_and_shifted_structures_are_perfect() -> None:

@@ -9,8 +9,8 @@ import pytest
 
 import mcrkit
 from mcrkit.generators import gaussian_random_field
-from mcrkit.report import format_report, validation_report
-from mcrkit.validation import compare
+from mcrkit.metrics.report import format_report, validation_report
+from mcrkit.metrics.validation import compare
 
 EXAMPLE = mcrkit.data.load("pymks_ms_64x64_1")
 
@@ -113,12 +113,12 @@ def test_reconstruct_writes_a_descriptor_report(tmp_path) -> None:
 
 
 def test_a_report_that_fails_warns_and_keeps_the_run(tmp_path, monkeypatch) -> None:
-    import mcrkit.report
+    import mcrkit.metrics.report
 
     def full_disk(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(mcrkit.report, "write_report", full_disk)
+    monkeypatch.setattr(mcrkit.metrics.report, "write_report", full_disk)
     with pytest.warns(RuntimeWarning, match="validation report was not written .No space left"):
         result = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=3, seed=0, device="cpu",
                               run_dir=tmp_path / "run")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from mcrkit.reconstruction.optimizers.base import Objective
+from mcrkit.engine.optimizers.base import Objective
 
 __all__ = ["LineSearchResult", "strong_wolfe"]
 

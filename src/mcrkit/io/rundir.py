@@ -15,7 +15,7 @@ file                       content
                            ``snapshot_iterations``
 ``checkpoint.pt``          angles, level, optimizer state (tensors only,
                            read back with ``weights_only=True``)
-``report.json``,           validation report of the result (:mod:`mcrkit.report`;
+``report.json``,           validation report of the result (:mod:`mcrkit.metrics.report`;
 ``report.png``             written at the end unless ``report=False``)
 =========================  ==================================================
 
@@ -36,7 +36,6 @@ import numpy as np
 import torch
 
 from mcrkit.io.atomic import atomic_path
-from mcrkit.reconstruction.engine import RunState
 
 __all__ = ["SNAPSHOT_KEYS", "RunDirectory", "RunDirectoryError"]
 
@@ -128,8 +127,12 @@ class RunDirectory:
         path = self.file(self.ORIGINAL)
         return np.load(path, allow_pickle=False) if path.exists() else None
 
-    def write_state(self, state: RunState) -> None:
-        """Write the convergence history and then the checkpoint of ``state``."""
+    def write_state(self, state: Any) -> None:
+        """Write the convergence history and then the checkpoint of ``state``.
+
+        ``state`` is the engine's run state: its ``history``, snapshots and
+        checkpointed fields (:meth:`read_state` gives them back).
+        """
         history = {key: np.asarray(values) for key, values in state.history.items()}
         snapshots, fields = (np.stack(items) if items else np.zeros((0,), dtype=np.uint8)
                              for items in (state.snapshots, state.snapshot_fields))
@@ -159,8 +162,8 @@ class RunDirectory:
             raise RunDirectoryError(f"{path}: the convergence record cannot be read ({exc}); "
                                     "is this a run directory written by mcrkit?") from None
 
-    def read_state(self, device: torch.device) -> RunState:
-        """Restore the state of the last checkpoint (history cut at its iteration)."""
+    def read_state(self, device: torch.device) -> dict[str, Any]:
+        """The fields of the last checkpoint's run state (history cut at its iteration)."""
         try:
             checkpoint = torch.load(self.file(self.CHECKPOINT), map_location="cpu",
                                     weights_only=True)
@@ -173,7 +176,7 @@ class RunDirectory:
                    if key not in SNAPSHOT_KEYS}
         keep = convergence["snapshot_iterations"] <= done
         fields = convergence.get("snapshot_fields", np.zeros((0,), dtype=np.uint8))
-        return RunState(
+        return dict(
             theta=checkpoint["theta"].to(device),
             level=int(checkpoint["level"]),
             level_iteration=int(checkpoint["level_iteration"]),

@@ -12,7 +12,7 @@ from mcrkit.descriptors.incremental import CountTerm, residual_sum
 from mcrkit.descriptors.lineal_path import LinealPath
 from mcrkit.descriptors.two_point import TwoPoint
 from mcrkit.descriptors.volume_fractions import VolumeFractions
-from mcrkit.reconstruction.optimizers import Annealing
+from mcrkit.engine.optimizers import Annealing
 from mcrkit.registry import optimizers
 
 DESCRIPTORS = {

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import torch
 
 from mcrkit.descriptors.base import WORKSPACE_BYTES
-from mcrkit.reconstruction.objective import Term
-from mcrkit.reconstruction.optimizers.base import Optimizer
+from mcrkit.engine.objective import Term
+from mcrkit.engine.optimizers.base import Optimizer
 
 __all__ = ["available_bytes", "check_memory", "estimate_peak_bytes", "format_bytes"]
 

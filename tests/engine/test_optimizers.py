@@ -8,7 +8,7 @@ import io
 import pytest
 import torch
 
-from mcrkit.reconstruction.optimizers import SGD, Adam, Optimizer
+from mcrkit.engine.optimizers import SGD, Adam, Optimizer
 from mcrkit.registry import optimizers
 
 NAMES = [name for name in optimizers.names() if not optimizers.get(name).discrete]

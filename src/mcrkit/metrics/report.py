@@ -1,0 +1,444 @@
+r"""Validation report: a result against its original, with the original's natural spread.
+
+:func:`validation_report` compares a result with the original on
+
+- the descriptors the reconstruction optimized (exact values on the discrete
+  result against the target characterization), and
+- statistics the optimizer may not have seen, computed exactly on discrete
+  labels by :func:`mcrkit.metrics.validation.slice_statistics`: volume fraction
+  :math:`\phi`, S2 of every vector with :math:`|r| \le` ``limit_to`` (as the
+  scaled autocovariance :math:`(S_2(r) - \phi^2) / (\phi - \phi^2)`), the
+  lineal path along both in-plane axes (as :math:`L(r) / \phi`), the
+  cumulative chord length distribution, the mean chord length and the
+  interface density,
+
+per phase and, for a 3D result, per slicing axis (normal to x, y, z; the
+statistics of all slices pooled). S2 and the lineal path are compared in
+their scaled forms so that their lines judge the shape of the curves; the
+volume fraction has a line of its own (unscaled, a change of :math:`\phi`
+moves every component of S2 together and would swamp the shape in the
+spread). Each line gives the deviation (RMSE over the components of a curve,
+absolute difference of a scalar), the natural spread of that deviation and
+whether the deviation lies within :data:`TOLERANCE` spreads. A line also says
+whether the optimizer saw the statistic (``optimized``). The raw fidelity
+figures of :func:`mcrkit.metrics.validation.compare` (S2 RMSE, ...) are included
+unchanged under ``fidelity``: they are what ``match`` prints.
+
+The spread
+----------
+A reconstruction is a new sample of the same random structure, not a copy;
+its statistics differ from the original's by sampling noise even when they
+are right. The spread is the standard deviation of that difference, estimated
+from the original itself:
+
+1. Cut the original into sub-windows of half its side along every axis, at
+   offsets of a quarter side (2D: 16 windows) or a third side (3D: 27
+   blocks), wrapping around (structures are periodic). Each window holds a
+   fraction :math:`f = n_w / n` of the original's voxels.
+2. Compute every statistic on every window; :math:`s^2` is the sample
+   variance of each component over the windows. Overlapping windows are
+   correlated: for a spatial average, the covariance of two windows is about
+   the variance times the fraction they share, so
+   :math:`E[s^2] = \sigma_w^2 (1 - \bar\rho)` with :math:`\bar\rho` the mean
+   shared fraction of two different windows (0.2 in 2D, 0.14 in 3D), and
+   :math:`\sigma_w^2 = s^2 / (1 - \bar\rho)`.
+3. A statistic is a spatial average, so its variance falls as one over the
+   area (volume) averaged once that area spans many correlation lengths:
+   the original's full-size value has variance :math:`\sigma_w^2 f`. The
+   result's value has variance :math:`\sigma_w^2 n_w / \min(n_r, n)`
+   (capped at the original's size because the slices of a volume are
+   correlated, which makes the estimate conservative for large results).
+4. The difference of two independent samples has the sum of the variances,
+   :math:`\sigma^2 = \sigma_w^2 (n_w / n + n_w / \min(n_r, n))`; for a curve the
+   spread is the root mean square of :math:`\sigma` over its components,
+   which is the expected RMSE of two independent samples.
+
+On uncorrelated noise this reproduces the binomial variance of the volume
+fraction, :math:`2 \phi (1 - \phi) / n`, within a few percent (tested). A
+result lies within the spread if its deviation is at most :data:`TOLERANCE`
+times the spread (for a scalar, a two-sigma band). The lines are separate
+tests: a right result of many lines may still have about one scalar line in
+twenty outside by chance, so judge a lone line outside by its ratio and by
+the other axes and phases. A structure compared with itself deviates by
+zero; a shuffled structure with the same volume fractions lies far outside on
+S2, the lineal path and chords. Windows only estimate
+what they can see: correlations longer than half the original are not in the
+spread, and windows narrower than ``limit_to`` wrap around.
+
+Files
+-----
+:func:`write_report` writes ``report.json`` (this dict) and ``report.png``
+(:func:`mcrkit.plotting.report.plot_report`). Reconstructions write both into
+their run directory (``report=True``), and ``mcrkit compare ORIGINAL RESULT``
+writes them where asked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mcrkit._version import __version__
+from mcrkit.characterization import Characterization
+from mcrkit.io.atomic import atomic_path
+from mcrkit.io.inputs import as_microstructure
+from mcrkit.metrics.validation import (
+    axis_pairs,
+    fidelity_row,
+    isolated_fraction,
+    slice_statistics,
+    summarize,
+)
+from mcrkit.microstructure import Microstructure
+
+__all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "format_report",
+           "report_failures_warn", "validation_report", "write_report"]
+
+TOLERANCE = 2.0
+"""A deviation within this many spreads counts as within the natural spread."""
+
+REPORT_FILE = "report.json"
+REPORT_FIGURE = "report.png"
+
+STATISTICS = {
+    "volume_fraction": "volume fraction",
+    "s2": "S2 scaled, (S2-phi^2)/(phi-phi^2)",
+    "lineal_path": "lineal path / phi, both axes",
+    "chord_length": "chord length CDF, l <= 2 limit_to",
+    "mean_chord": "mean chord length (px)",
+    "interface": "interface density (unlike pairs)",
+}
+"""Statistics of every report, with their labels."""
+
+_SEEN_BY = {
+    "volume_fraction": ("volume_fractions", "two_point", "correlations"),
+    "s2": ("two_point", "correlations"),
+    "lineal_path": ("lineal_path", "lineal_path_approx"),
+    "chord_length": ("chord_length",),
+    "mean_chord": ("chord_length",),
+    "interface": ("variation",),
+}
+
+
+def _windows(labels: np.ndarray) -> tuple[list[np.ndarray], float, float]:
+    """Periodic half-size sub-windows of ``labels``, the fraction of voxels each holds and
+    the mean overlap (as a fraction of a window) of two different windows."""
+    offsets = 4 if labels.ndim == 2 else 3
+    size = [max(n // 2, 1) for n in labels.shape]
+    starts = [sorted({k * n // offsets for k in range(offsets)}) for n in labels.shape]
+    corners = list(itertools.product(*starts))
+    windows = []
+    for start in corners:
+        index = np.ix_(*[(s + np.arange(w)) % n
+                         for s, w, n in zip(start, size, labels.shape, strict=True)])
+        windows.append(labels[index])
+    overlaps = [math.prod(max(0, w - min((b - a) % n, (a - b) % n)) / w
+                          for a, b, w, n in zip(first, second, size, labels.shape, strict=True))
+                for first, second in itertools.permutations(corners, 2)]
+    return windows, math.prod(size) / labels.size, float(np.mean(overlaps)) if overlaps else 0.0
+
+
+def _spread_scale(original: np.ndarray, result_size: int) -> tuple[list[np.ndarray], float]:
+    """The original's sub-windows, and the factor from their sample variance to the variance
+    of a result's deviation from the original (module docstring, steps 3 and 4)."""
+    windows, fraction, overlap = _windows(original)
+    result_fraction = fraction * original.size / min(result_size, original.size)
+    return windows, (fraction + result_fraction) / (1.0 - overlap)
+
+
+def _all_statistics(labels: np.ndarray, axis: int | None, n_phases: int,
+                    limit_to: int) -> dict[tuple[str, int | None], Any]:
+    """``(statistic, phase)`` -> value; the interface density belongs to no phase."""
+    out: dict[tuple[str, int | None], Any] = {}
+    for phase in range(n_phases):
+        stats = slice_statistics(labels, axis, phase, limit_to)
+        out["_raw", phase] = stats
+        phi = stats["volume_fraction"]
+        with np.errstate(divide="ignore", invalid="ignore"):  # a phase absent: NaN
+            shape_only = {"s2": (stats["s2"] - phi**2) / (phi - phi**2),
+                          "lineal_path": stats["lineal_path"] / phi}
+        for key in STATISTICS:
+            if key != "interface":
+                value = shape_only.get(key, stats[key])
+                out[key, phase] = np.atleast_1d(np.asarray(value, dtype=float))
+        out["interface", None] = np.atleast_1d(stats["interface"])
+    return out
+
+
+def _line(original: np.ndarray, result: np.ndarray, samples: np.ndarray | None,
+          scale: float) -> dict[str, Any]:
+    """Deviation, spread and verdict of one statistic (see the module docstring)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: a phase absent
+        deviation = float(np.sqrt(np.nanmean((result - original) ** 2)))
+    line: dict[str, Any] = {"deviation": deviation, "spread": None, "within": None,
+                            "original": original.tolist(), "result": result.tolist()}
+    if samples is not None and len(samples) > 1:
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # components no window has
+            sigma = np.nanstd(samples, axis=0, ddof=1) * math.sqrt(scale)
+            spread = float(np.sqrt(np.nanmean(sigma**2)))
+        if math.isfinite(spread) and math.isfinite(deviation):
+            line.update(spread=spread, within=bool(deviation <= TOLERANCE * spread),
+                        band=sigma.tolist())
+    return line
+
+
+def _json_ready(value: Any) -> Any:
+    """NaN (a phase without chords) as None, so the file is strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    return value
+
+
+def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
+                     optimized: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Report lines of the statistics, and :func:`mcrkit.metrics.validation.compare`'s dict."""
+    windows, scale = _spread_scale(ref.labels, res.size)
+    lines, per_axis = [], {}
+    reference_isolated = isolated_fraction(ref.labels)
+    for name, ref_axis, axis in axis_pairs(ref.ndim, res.ndim):
+        want = _all_statistics(ref.labels, ref_axis, ref.n_phases, limit_to)
+        got = _all_statistics(res, axis, ref.n_phases, limit_to)
+        samples = [_all_statistics(w, ref_axis, ref.n_phases, limit_to) for w in windows]
+        for key, value in want.items():
+            if key[0] == "_raw":
+                continue
+            stack = np.array([s[key] for s in samples]) if min(windows[0].shape) > 1 else None
+            lines.append({"kind": "statistic", "axis": name, "statistic": key[0],
+                          "phase": key[1],
+                          "optimized": any(d in optimized for d in _SEEN_BY[key[0]]),
+                          **_line(value, got[key], stack, scale)})
+        rows = [fidelity_row(want["_raw", p], got["_raw", p]) for p in range(ref.n_phases)]
+        per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
+        per_axis[name]["isolated_fraction"] = isolated_fraction(res)
+        per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
+    return lines, summarize(per_axis)
+
+
+def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray:
+    return np.asarray(value[axis] if per_axis and axis is not None else value, dtype=float)
+
+
+def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarray,
+                      original: Microstructure | None) -> list[dict[str, Any]]:
+    """Report lines of the optimized descriptors: exact value on ``res`` against the target."""
+    from mcrkit.descriptors.evaluation import characterize
+    from mcrkit.registry import descriptors as registry
+
+    stored = []
+    for name in names:
+        cls = registry.get(name)
+        stored.append(name if name in target else cls.relaxation_of or cls.name)
+    request = {name: target.settings.get(name, {}) for name in dict.fromkeys(stored)
+               if name in target}
+    if not request:
+        return []
+    phases = tuple(range(target.n_phases))
+    got = characterize(Microstructure(res, phases), request,
+                       isotropic=res.ndim == 2 and len(target.shape) == 3)
+    samples, scale = None, 0.0
+    if original is not None:
+        windows, scale = _spread_scale(original.labels, res.size)
+        isotropic = not target.per_axis and original.ndim == 3
+        try:
+            samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
+                       for w in windows]
+        except ValueError:  # windows smaller than the descriptors' limit_to: no spread
+            samples = None
+    lines = []
+    for name, ref_axis, axis in axis_pairs(len(target.shape), res.ndim):
+        for descriptor in request:
+            want = _per_axis(target[descriptor], target.per_axis, ref_axis).ravel()
+            value = _per_axis(got[descriptor], got.per_axis, axis).ravel()
+            stack = None if samples is None else np.array(
+                [_per_axis(s[descriptor], s.per_axis, ref_axis).ravel() for s in samples])
+            if want.shape == value.shape:
+                lines.append({"kind": "descriptor", "axis": name, "statistic": descriptor,
+                              "phase": None,
+                              "optimized": True, **_line(want, value, stack, scale)})
+    return lines
+
+
+def validation_report(original: Any = None, result: Any = None, *,
+                      characterization: Characterization | None = None,
+                      descriptors: list[str] | None = None,
+                      errors: dict[str, float] | None = None,
+                      limit_to: int = 8) -> dict[str, Any]:
+    """Compare a result with its original and their natural spread (module docstring).
+
+    Parameters
+    ----------
+    original : Microstructure, array or path, optional
+        The original structure (2D or 3D). Without it only the optimized
+        descriptors are compared, against ``characterization``, and without a
+        spread.
+    result : Microstructure, array or path
+        The result (2D or 3D) with the original's phases.
+    characterization : Characterization, optional
+        Target of the reconstruction, for the lines of the optimized descriptors.
+    descriptors : list of str, optional
+        Descriptors the reconstruction optimized (default: none).
+    errors : dict, optional
+        The run's own per-descriptor loss values, recorded as they are.
+    limit_to : int, optional
+        Largest correlation length of the statistics.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``original``, ``result`` (source, shape), ``limit_to``,
+        ``tolerance``, ``lines`` (one per axis, statistic and phase:
+        ``deviation``, ``spread``, ``within``, ``optimized`` and the
+        ``original``/``result`` values with the per-component spread
+        ``band``), ``fidelity`` (:func:`mcrkit.metrics.validation.compare`'s dict),
+        ``errors`` and ``summary`` (counts and the lines outside).
+
+    Examples
+    --------
+    >>> import mcrkit, numpy as np
+    >>> ms = mcrkit.data.load("pymks_ms_64x64_1")
+    >>> report = validation_report(ms, ms)
+    >>> report["summary"]["outside"]
+    0
+    >>> shuffled = np.random.default_rng(0).permutation(ms.ravel()).reshape(ms.shape)
+    >>> sorted({line["statistic"] for line in validation_report(ms, shuffled)["summary"]
+    ...         ["outside_lines"]})
+    ['chord_length', 'interface', 'lineal_path', 'mean_chord', 's2']
+    """
+    if result is None:
+        raise ValueError("validation_report needs a result to judge")
+    res_ms = as_microstructure(result) if not isinstance(result, np.ndarray) else None
+    res = res_ms.labels if res_ms is not None else np.asarray(result)
+    if res.ndim not in (2, 3):
+        raise ValueError(f"result must be 2D or 3D, got shape {res.shape}")
+    ref = None if original is None else as_microstructure(original)
+    optimized = list(descriptors or [])
+    lines: list[dict[str, Any]] = []
+    fidelity = None
+    if ref is not None:
+        if res_ms is not None:
+            res = _on_original_phases(res_ms, ref)
+        if res.max() >= ref.n_phases:
+            raise ValueError(f"the result has phase {int(res.max())} but the original "
+                             f"{ref.source} has only {ref.n_phases} phases")
+        lines, fidelity = _statistic_lines(ref, res, limit_to, optimized)
+    if characterization is not None and optimized:
+        lines = _descriptor_lines(characterization, optimized, res, ref) + lines
+    judged = [line for line in lines if line["within"] is not None]
+    outside = [line for line in judged if not line["within"]]
+    report = {
+        "format": "mcrkit.metrics.report",
+        "format_version": 1,
+        "mcrkit_version": __version__,
+        "original": None if ref is None else {"source": ref.source, "shape": list(ref.shape),
+                                              "n_phases": ref.n_phases},
+        "result": {"source": "array" if res_ms is None else res_ms.source,
+                   "shape": list(res.shape)},
+        "target": None if characterization is None else characterization.source,
+        "limit_to": int(limit_to),
+        "tolerance": TOLERANCE,
+        "optimized_descriptors": optimized,
+        "errors": dict(errors or {}),
+        "lines": lines,
+        "fidelity": fidelity,
+        "summary": {
+            "within": len(judged) - len(outside),
+            "outside": len(outside),
+            "unjudged": len(lines) - len(judged),
+            "outside_lines": [{k: line[k] for k in ("axis", "statistic", "phase")}
+                              for line in outside],
+        },
+    }
+    return _json_ready(report)
+
+
+def _on_original_phases(result: Microstructure, original: Microstructure) -> np.ndarray:
+    """The result's labels numbered like the original's phases.
+
+    Files are numbered by their own values, so a result without one of the
+    original's values would shift the phases after it. Values the original
+    has are matched by value; a result with other values (e.g. an image
+    saved 0/255 from a 0/1 original) is matched phase by phase when it has
+    as many phases, and refused otherwise.
+    """
+    values = list(original.label_values)
+    if all(value in values for value in result.label_values):
+        lookup = np.array([values.index(value) for value in result.label_values], dtype=np.uint8)
+        return lookup[result.labels]
+    if result.n_phases == original.n_phases:
+        return result.labels
+    raise ValueError(
+        f"the result {result.source} has label values {list(result.label_values)}, the "
+        f"original {original.source} has {values}: they cannot be matched phase by phase; "
+        "give the result with the original's label values")
+
+
+def _label(line: dict[str, Any]) -> str:
+    if line["kind"] == "descriptor":
+        return f"descriptor {line['statistic']} vs target"
+    phase = "" if line["phase"] is None else f", phase {line['phase']}"
+    return f"{STATISTICS[line['statistic']]}{phase}"
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A text table of a :func:`validation_report`: one row per line, worst first per axis."""
+    out = [f"  {'axis':<4} {'statistic':<46} {'deviation':>9} {'spread':>9}  verdict"]
+    for line in report["lines"]:
+        spread = "-" if line["spread"] is None else f"{line['spread']:.3g}"
+        verdict = {None: "no spread", True: "within", False: "OUTSIDE"}[line["within"]]
+        deviation = "-" if line["deviation"] is None else f"{line['deviation']:.3g}"
+        if line["deviation"] is None:  # e.g. S2 scaled by the fraction of an absent phase
+            verdict = "undefined (phase absent)"
+        seen = "" if line["optimized"] or not report["optimized_descriptors"] else (
+            "  (not optimized)")
+        out.append(f"  {line['axis']:<4} {_label(line):<46} {deviation:>9} "
+                   f"{spread:>9}  {verdict}{seen}")
+    s = report["summary"]
+    out.append(f"  {s['within']} within the natural spread (x{report['tolerance']:g}), "
+               f"{s['outside']} outside" + (f", {s['unjudged']} without a spread"
+                                            if s["unjudged"] else ""))
+    return "\n".join(out)
+
+
+@contextlib.contextmanager
+def report_failures_warn(run_dir: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn a report that cannot be computed or written (bad data, a full disk) into a
+    RuntimeWarning: the run it judges is saved and stays usable."""
+    try:
+        yield
+    except (ValueError, OSError) as exc:
+        warnings.warn(f"{run_dir}: the validation report was not written ({exc})",
+                      RuntimeWarning, stacklevel=3)
+
+
+def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,
+                 figure: bool = True) -> list[Path]:
+    """Write ``report.json`` (and ``report.png``) into ``directory``; return the paths."""
+    import json
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / REPORT_FILE
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(report, indent=1) + "\n")
+    written = [path]
+    if figure:
+        from mcrkit.plotting.report import plot_report
+
+        with atomic_path(directory / REPORT_FIGURE) as tmp:
+            plot_report(report, save=tmp, format="png")
+        written.append(directory / REPORT_FIGURE)
+    return written
