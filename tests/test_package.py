@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,19 @@ def test_bundled_examples_load():
         assert mcrkit.data.path(name).is_file()
     with pytest.raises(ValueError, match="no bundled example 'nope'; available: alloy_resized_s"):
         mcrkit.data.path("nope")
+
+
+def test_ci_runs_the_readme_test_command_with_the_pinned_torch() -> None:
+    """CI calls the README's second command; both pin torch through constraints.txt."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8").splitlines()
+    commands = [line.strip() for line in readme[:6] if line.startswith("    python3 -m venv")]
+    assert len(commands) == 2 and all("-c constraints.txt" in c for c in commands)
+    assert commands[1] in (root / ".ci" / "run").read_text(encoding="utf-8")
+    pins = (root / "constraints.txt").read_text(encoding="utf-8")
+    assert "torch==2.13.0" in pins.splitlines()
+    import tomllib
+
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    torch_requirement = next(r for r in project["dependencies"] if r.startswith("torch"))
+    assert "==" not in torch_requirement  # a range for users, the pin for CI
