@@ -8,8 +8,27 @@ axis) scales lengths to physical units.
 
 Minkowski functionals (:mod:`~mcrkit.morphology.minkowski`)
     :func:`euler_characteristic`, :func:`euler_density`, :func:`surface_density`
+Connectivity (:mod:`~mcrkit.morphology.connectivity`)
+    :func:`cluster_labels`, :func:`cluster_sizes`, :func:`largest_cluster_fraction`,
+    :func:`percolation` (returns :class:`Percolation`)
 """
 
+from mcrkit.morphology.connectivity import (
+    Percolation,
+    cluster_labels,
+    cluster_sizes,
+    largest_cluster_fraction,
+    percolation,
+)
 from mcrkit.morphology.minkowski import euler_characteristic, euler_density, surface_density
 
-__all__ = ["euler_characteristic", "euler_density", "surface_density"]
+__all__ = [
+    "Percolation",
+    "cluster_labels",
+    "cluster_sizes",
+    "euler_characteristic",
+    "euler_density",
+    "largest_cluster_fraction",
+    "percolation",
+    "surface_density",
+]
