@@ -6,6 +6,9 @@ Every function takes the data first and keyword-only options; ``periodic=True``
 by default as everywhere in mcrkit, ``voxel_size=1`` (one value or one per
 axis) scales lengths to physical units.
 
+Characteristic lengths (:mod:`~mcrkit.morphology.lengths`)
+    :func:`scaled_autocovariance`, :func:`correlation_lengths`, :func:`repeat_lengths`,
+    :func:`correlation_window` (the correlation lag to compare, from the structure)
 Minkowski functionals (:mod:`~mcrkit.morphology.minkowski`)
     :func:`euler_characteristic`, :func:`euler_density`, :func:`surface_density`
 Chord-length distributions (:mod:`~mcrkit.morphology.chords`)
@@ -29,6 +32,12 @@ from mcrkit.morphology.connectivity import (
     largest_cluster_fraction,
     percolation,
 )
+from mcrkit.morphology.lengths import (
+    correlation_lengths,
+    correlation_window,
+    repeat_lengths,
+    scaled_autocovariance,
+)
 from mcrkit.morphology.minkowski import euler_characteristic, euler_density, surface_density
 
 __all__ = [
@@ -39,9 +48,13 @@ __all__ = [
     "Percolation",
     "cluster_labels",
     "cluster_sizes",
+    "correlation_lengths",
+    "correlation_window",
     "euler_characteristic",
     "euler_density",
     "largest_cluster_fraction",
     "percolation",
+    "repeat_lengths",
+    "scaled_autocovariance",
     "surface_density",
 ]
