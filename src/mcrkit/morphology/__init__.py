@@ -6,6 +6,9 @@ Every function takes the data first and keyword-only options; ``periodic=True``
 by default as everywhere in mcrkit, ``voxel_size=1`` (one value or one per
 axis) scales lengths to physical units.
 
+Feature sizes (:mod:`~mcrkit.morphology.feature_size`)
+    :func:`opening_radius_map`, :func:`feature_size_distribution` (returns
+    :class:`FeatureSizes`): opening granulometry with Euclidean balls
 Characteristic lengths (:mod:`~mcrkit.morphology.lengths`)
     :func:`scaled_autocovariance`, :func:`correlation_lengths`, :func:`repeat_lengths`,
     :func:`correlation_window` (the correlation lag to compare, from the structure)
@@ -32,6 +35,11 @@ from mcrkit.morphology.connectivity import (
     largest_cluster_fraction,
     percolation,
 )
+from mcrkit.morphology.feature_size import (
+    FeatureSizes,
+    feature_size_distribution,
+    opening_radius_map,
+)
 from mcrkit.morphology.lengths import (
     correlation_lengths,
     correlation_window,
@@ -42,6 +50,7 @@ from mcrkit.morphology.minkowski import euler_characteristic, euler_density, sur
 
 __all__ = [
     "ChordStatistics",
+    "FeatureSizes",
     "chord_distance",
     "chord_length_sample",
     "chord_statistics",
@@ -52,7 +61,9 @@ __all__ = [
     "correlation_window",
     "euler_characteristic",
     "euler_density",
+    "feature_size_distribution",
     "largest_cluster_fraction",
+    "opening_radius_map",
     "percolation",
     "repeat_lengths",
     "scaled_autocovariance",

@@ -85,7 +85,7 @@ def _merge_across_faces(labels: np.ndarray, n: int, connectivity: int) -> tuple[
             moved = np.roll(first, [-s for s in shift], axis=tuple(range(ndim - 1)))
             both = (last > 0) & (moved > 0)
             pairs.append(np.stack([last[both], moved[both]]))
-    edges = np.unique(np.concatenate(pairs, axis=1), axis=1)
+    edges = np.concatenate(pairs, axis=1)  # repeated pairs only add up in the sparse graph
     graph = scipy.sparse.coo_matrix((np.ones(edges.shape[1]), (edges[0], edges[1])),
                                     shape=(n + 1, n + 1))
     _, component = scipy.sparse.csgraph.connected_components(graph, directed=False)

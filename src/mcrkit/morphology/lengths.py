@@ -90,12 +90,19 @@ def correlation_lengths(image: np.ndarray, *, periodic: bool = True,
     mask = check_mask(image, "correlation_lengths")
     size = spacing(voxel_size, mask.ndim, "correlation_lengths")
     lengths = np.full(mask.ndim, np.nan)
-    for axis, f in enumerate(scaled_autocovariance(mask, periodic=periodic)):
-        below = np.nonzero(f <= np.exp(-1))[0]
-        if below.size and below[0] > 0:
-            r = below[0]
-            lengths[axis] = r - 1 + (f[r - 1] - np.exp(-1)) / (f[r - 1] - f[r])
-    return lengths * size
+    half = min(mask.shape) // 2
+    lag = min(8, half)
+    while True:  # short lags first: most structures decorrelate within a few voxels
+        f = scaled_autocovariance(mask, max_lag=lag, periodic=periodic)
+        for axis in np.nonzero(np.isnan(lengths))[0]:
+            below = np.nonzero(f[axis] <= np.exp(-1))[0]
+            if below.size and below[0] > 0:
+                r = below[0]
+                g = f[axis]
+                lengths[axis] = r - 1 + (g[r - 1] - np.exp(-1)) / (g[r - 1] - g[r])
+        if not np.isnan(lengths).any() or lag >= half or np.isnan(f).all():
+            return lengths * size
+        lag = min(2 * lag, half)
 
 
 def repeat_lengths(image: np.ndarray, *, periodic: bool = True,
