@@ -17,6 +17,8 @@ Minkowski functionals (:mod:`~mcrkit.morphology.minkowski`)
 Chord-length distributions (:mod:`~mcrkit.morphology.chords`)
     :func:`chord_length_sample`, :func:`chord_statistics` (returns :class:`ChordStatistics`),
     :func:`chord_distance` (Wasserstein-1 between two samples)
+Cluster function (:mod:`~mcrkit.morphology.cluster_function`)
+    :func:`two_point_cluster_function` (C2 along each axis)
 Connectivity (:mod:`~mcrkit.morphology.connectivity`)
     :func:`cluster_labels`, :func:`cluster_sizes`, :func:`largest_cluster_fraction`,
     :func:`percolation` (returns :class:`Percolation`)
@@ -28,6 +30,7 @@ from mcrkit.morphology.chords import (
     chord_length_sample,
     chord_statistics,
 )
+from mcrkit.morphology.cluster_function import two_point_cluster_function
 from mcrkit.morphology.connectivity import (
     Percolation,
     cluster_labels,
@@ -68,4 +71,5 @@ __all__ = [
     "repeat_lengths",
     "scaled_autocovariance",
     "surface_density",
+    "two_point_cluster_function",
 ]
