@@ -14,6 +14,9 @@ Characteristic lengths (:mod:`~mcrkit.morphology.lengths`)
     :func:`correlation_window` (the correlation lag to compare, from the structure)
 Minkowski functionals (:mod:`~mcrkit.morphology.minkowski`)
     :func:`euler_characteristic`, :func:`euler_density`, :func:`surface_density`
+Everything at once (:mod:`~mcrkit.morphology.summary`)
+    :func:`morphology`: a JSON-serializable table of every statistic per phase
+    (and per slicing axis for a volume)
 Chord-length distributions (:mod:`~mcrkit.morphology.chords`)
     :func:`chord_length_sample`, :func:`chord_statistics` (returns :class:`ChordStatistics`),
     :func:`chord_distance` (Wasserstein-1 between two samples)
@@ -50,6 +53,7 @@ from mcrkit.morphology.lengths import (
     scaled_autocovariance,
 )
 from mcrkit.morphology.minkowski import euler_characteristic, euler_density, surface_density
+from mcrkit.morphology.summary import morphology
 
 __all__ = [
     "ChordStatistics",
@@ -66,6 +70,7 @@ __all__ = [
     "euler_density",
     "feature_size_distribution",
     "largest_cluster_fraction",
+    "morphology",
     "opening_radius_map",
     "percolation",
     "repeat_lengths",
