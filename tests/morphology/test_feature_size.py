@@ -63,3 +63,14 @@ def test_distribution_fields_and_periodic_continuation():
 def test_bad_radii_are_refused():
     with pytest.raises(ValueError, match="radii must be positive"):
         opening_radius_map(np.ones((4, 4), dtype=bool), radii=[0, 1])
+
+
+def test_wide_features_across_the_periodic_faces():
+    # distances beyond the first padding: the map must follow the structure when rolled
+    slab = np.zeros((64, 6), dtype=bool)
+    slab[10:51] = True  # 41 thick: radius 20
+    across = np.roll(slab, 40, axis=0)  # now cut by the x faces
+    centred = opening_radius_map(slab, radii=[5, 20, 21])
+    np.testing.assert_array_equal(opening_radius_map(across, radii=[5, 20, 21]),
+                                  np.roll(centred, 40, axis=0))
+    assert np.nanmax(centred) == 20.0

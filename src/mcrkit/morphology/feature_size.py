@@ -51,7 +51,7 @@ def _distance(nonzero: np.ndarray, size: np.ndarray, periodic: bool,
         return edt.edt(np.ascontiguousarray(nonzero), anisotropy=tuple(size), black_border=False,
                        parallel=1)
     width = 8 if reach is None else int(np.ceil(reach / size.min())) + 1
-    while True:  # exact once every distance needed is below the padding width
+    while True:  # exact once every distance needed is below the padding width (two passes at most)
         pads = [min(width, n) for n in nonzero.shape]
         padded = np.pad(nonzero, [(p, p) for p in pads], mode="wrap")
         inner = tuple(slice(p, p + n) for p, n in zip(pads, nonzero.shape, strict=True))
@@ -60,7 +60,8 @@ def _distance(nonzero: np.ndarray, size: np.ndarray, periodic: bool,
         if (reach is not None or distance.max() <= covered
                 or all(p == n for p, n in zip(pads, nonzero.shape, strict=True))):
             return distance
-        width *= 2
+        # the padded box can only overestimate distances: its largest one is a safe width
+        width = int(np.ceil(distance.max() / size.min())) + 1
 
 
 def _radii(largest: float, step: float, radii: Sequence[float] | None) -> np.ndarray:
