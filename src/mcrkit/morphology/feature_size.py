@@ -42,26 +42,29 @@ def _distance(nonzero: np.ndarray, size: np.ndarray, periodic: bool,
     """Euclidean distance of every True voxel to the nearest False voxel (0 on False voxels).
 
     ``inf`` everywhere when there is no False voxel. With periodic boundaries
-    the array is padded with its periodic continuation; with ``reach``, only
-    distances up to ``reach`` are needed (larger ones may come out too large).
+    the array is padded with its periodic continuation: along an axis of
+    ``n`` voxels, ``n / 2`` covers every nearest periodic image, and a
+    padding as wide as the largest distance covers every nearest voxel. With
+    ``reach``, only distances up to ``reach`` are needed (larger ones may come
+    out too large).
     """
     if nonzero.all():
         return np.full(nonzero.shape, np.inf)
     if not periodic:
         return edt.edt(np.ascontiguousarray(nonzero), anisotropy=tuple(size), black_border=False,
                        parallel=1)
-    width = 8 if reach is None else int(np.ceil(reach / size.min())) + 1
-    while True:  # exact once every distance needed is below the padding width (two passes at most)
-        pads = [min(width, n) for n in nonzero.shape]
+    width = 8 * float(size.min()) if reach is None else reach
+    while True:  # two passes at most: the padded box can only overestimate distances
+        pads = [min(int(np.ceil(width / s)) + 1, (n + 1) // 2)
+                for n, s in zip(nonzero.shape, size, strict=True)]
         padded = np.pad(nonzero, [(p, p) for p in pads], mode="wrap")
         inner = tuple(slice(p, p + n) for p, n in zip(pads, nonzero.shape, strict=True))
         distance = edt.edt(padded, anisotropy=tuple(size), black_border=False, parallel=1)[inner]
-        covered = min(p * s for p, s in zip(pads, size, strict=True))
-        if (reach is not None or distance.max() <= covered
-                or all(p == n for p, n in zip(pads, nonzero.shape, strict=True))):
+        largest = float(distance.max())
+        if reach is not None or all(p * s >= largest or 2 * p >= n for p, n, s
+                                    in zip(pads, nonzero.shape, size, strict=True)):
             return distance
-        # the padded box can only overestimate distances: its largest one is a safe width
-        width = int(np.ceil(distance.max() / size.min())) + 1
+        width = largest
 
 
 def _radii(largest: float, step: float, radii: Sequence[float] | None) -> np.ndarray:
