@@ -124,3 +124,15 @@ def test_level_shapes_halve_the_grid_and_refuse_too_many_levels() -> None:
     assert level_shapes((5, 8), 2) == [(3, 4), (5, 8)]
     with pytest.raises(ValueError, match="multigrid=4 halves the grid 3 times"):
         level_shapes((6, 6), 4)
+
+
+def test_time_limit_stops_by_the_elapsed_time_it_is_shown() -> None:
+    from mcrkit.engine.callbacks import TimeLimit
+
+    limit = TimeLimit(1.0)
+    state = RunState(theta=torch.ones(1, 1))
+    stops = [limit(IterationState(1, 9, 0, 1, 1, 0.0, 1, elapsed, state.theta))
+             for elapsed in (0.2, 0.99, 1.0, 3.0)]
+    assert stops == [False, False, True, True] and limit.reached
+    with pytest.raises(ValueError, match="time_limit must be positive seconds"):
+        TimeLimit(0)
