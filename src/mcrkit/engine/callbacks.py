@@ -1,9 +1,22 @@
-"""Callbacks: what happens around the optimizer loop (progress, limits, checkpoints).
+"""Callbacks: what happens around the optimizer loop (progress, limits, recording).
 
-The engine calls every callback after each accepted iteration with an
-:class:`IterationState`; a callback that returns True stops the run. A plain
-function ``f(state) -> bool | None`` works as a callback too. Callbacks may
-also implement :meth:`Callback.on_start` and :meth:`Callback.on_end`.
+The engine (:func:`~mcrkit.engine.loop.optimize`) calls the hooks of every
+callback, in the order the callbacks are given:
+
+======================  ==============================================================
+hook                    called
+======================  ==============================================================
+``on_start(state)``     once, before the first iteration
+``__call__(state)``     after every iteration; a callback returning True stops the run
+                        (every callback is still called for that iteration)
+``on_stage_end(state)`` when a stage (multigrid level, polishing) ends by its budget or
+                        convergence, not when the run is stopped
+``on_end(state, s)``    once, with the run's status ``s``, also after a stop or Ctrl-C
+======================  ==============================================================
+
+A plain function ``f(state) -> bool | None`` works as a callback too (its
+``__call__``). Recording the convergence and checkpointing are callbacks as well
+(:mod:`mcrkit.engine.record`).
 """
 
 from __future__ import annotations
@@ -70,8 +83,11 @@ class Callback:
         """Called after every iteration; return True to stop the run."""
         return None
 
+    def on_stage_end(self, state: IterationState) -> None:
+        """Called when a stage ends by its iteration budget or its convergence test."""
+
     def on_end(self, state: IterationState, status: str) -> None:
-        """Called once when the run ends, with the reason (see :mod:`~.engine`)."""
+        """Called once when the run ends, with the reason (see :mod:`~mcrkit.engine.loop`)."""
 
 
 class _FunctionCallback(Callback):

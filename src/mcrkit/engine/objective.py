@@ -10,7 +10,9 @@ weights :math:`w_i` and a loss plugin :math:`\ell`. Optimizers see
 :math:`N \mathcal L` (``N`` = number of voxels): the gradient of a mean-type
 statistic with respect to one voxel shrinks like ``1/N``, and without the
 factor float32 line searches cannot resolve the decrease of large volumes.
-Reported losses are always the unscaled :math:`\mathcal L`.
+The factor lives here only: :meth:`Objective.scaled` applies it (to what
+optimizers minimize) and :meth:`Objective.unscaled` takes it off the values
+they report. Reported losses are always the unscaled :math:`\mathcal L`.
 
 A 2D characterization prescribes its values on every slice of a 3D target:
 the target is repeated for the three slicing axes. Multigrid coarse levels
@@ -124,12 +126,20 @@ class Objective:
         """Weighted sum of the term losses."""
         return sum(term.weight * parts[term.name] for term in self.terms)
 
+    def scaled(self, loss: Any) -> Any:
+        """What optimizers minimize for a loss: ``N`` (voxels) times it."""
+        return self.scale * loss
+
+    def unscaled(self, value: float) -> float:
+        """The loss of a value optimizers report (the inverse of :meth:`scaled`)."""
+        return value / self.scale
+
     def __call__(self, theta: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Scaled objective and its gradient for angles on the full or a coarser grid."""
         theta = theta.detach().requires_grad_(True)
         with torch.enable_grad():
             field = field_from_params(upsample(theta, self.shape))
-            value = self.scale * self.total(self.parts(field))
+            value = self.scaled(self.total(self.parts(field)))
             (grad,) = torch.autograd.grad(value, theta)
         self.evaluations += 1
         return value.detach(), grad

@@ -8,7 +8,8 @@ file                       content
 ``characterization.npz``   the target characterization (a resume needs it)
 ``original.npy``           phase labels of the structure matched (runs given
                            an ``original``, such as ``match``), for the report
-``convergence.npz``        per iteration: ``iteration``, ``level``, ``loss``,
+``convergence.npz``        the run's :class:`~mcrkit.io.convergence.Convergence`:
+                           per iteration ``iteration``, ``level``, ``loss``,
                            ``evaluations``, ``elapsed``; ``snapshots``
                            (labels) and ``snapshot_fields`` (the relaxed
                            field's phase fractions x 255, uint8) at
@@ -36,11 +37,9 @@ import numpy as np
 import torch
 
 from mcrkit.io.atomic import atomic_path
+from mcrkit.io.convergence import SNAPSHOT_KEYS, Convergence
 
 __all__ = ["SNAPSHOT_KEYS", "RunDirectory", "RunDirectoryError"]
-
-SNAPSHOT_KEYS = ("snapshots", "snapshot_iterations", "snapshot_fields")
-"""Entries of ``convergence.npz`` that are not per-iteration history columns."""
 
 FORMAT_VERSION = 1
 
@@ -128,18 +127,14 @@ class RunDirectory:
         return np.load(path, allow_pickle=False) if path.exists() else None
 
     def write_state(self, state: Any) -> None:
-        """Write the convergence history and then the checkpoint of ``state``.
+        """Write the convergence record and then the checkpoint of ``state``.
 
-        ``state`` is the engine's run state: its ``history``, snapshots and
-        checkpointed fields (:meth:`read_state` gives them back).
+        ``state`` is the engine's run state: its ``convergence``
+        (:class:`~mcrkit.io.convergence.Convergence`) and checkpointed fields
+        (:meth:`read_state` gives them back).
         """
-        history = {key: np.asarray(values) for key, values in state.history.items()}
-        snapshots, fields = (np.stack(items) if items else np.zeros((0,), dtype=np.uint8)
-                             for items in (state.snapshots, state.snapshot_fields))
         with atomic_path(self.file(self.CONVERGENCE)) as tmp, open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **history, snapshots=snapshots, snapshot_fields=fields,
-                                snapshot_iterations=np.asarray(state.snapshot_iterations,
-                                                               dtype=np.int64))
+            np.savez_compressed(fh, **state.convergence.to_arrays())
         checkpoint = {
             "theta": state.theta.detach().cpu(),
             "level": state.level,
@@ -163,28 +158,23 @@ class RunDirectory:
                                     "is this a run directory written by mcrkit?") from None
 
     def read_state(self, device: torch.device) -> dict[str, Any]:
-        """The fields of the last checkpoint's run state (history cut at its iteration)."""
+        """The fields of the last checkpoint's run state (the convergence record cut at its
+        iteration)."""
         try:
             checkpoint = torch.load(self.file(self.CHECKPOINT), map_location="cpu",
                                     weights_only=True)
             with np.load(self.file(self.CONVERGENCE), allow_pickle=False) as data:
-                convergence = {key: data[key] for key in data.files}
+                convergence = Convergence.from_arrays({key: data[key] for key in data.files})
         except (OSError, RuntimeError, ValueError, KeyError) as exc:
             raise RunDirectoryError(f"{self.path}: the checkpoint cannot be read ({exc})") from None
         done = int(checkpoint["iteration"])
-        history = {key: convergence[key][:done].tolist() for key in convergence
-                   if key not in SNAPSHOT_KEYS}
-        keep = convergence["snapshot_iterations"] <= done
-        fields = convergence.get("snapshot_fields", np.zeros((0,), dtype=np.uint8))
         return dict(
             theta=checkpoint["theta"].to(device),
             level=int(checkpoint["level"]),
             level_iteration=int(checkpoint["level_iteration"]),
+            iteration=done,
             optimizer_state=checkpoint["optimizer_state"],
-            history=history,
-            snapshots=list(convergence["snapshots"][keep]) if keep.any() else [],
-            snapshot_iterations=convergence["snapshot_iterations"][keep].tolist(),
-            snapshot_fields=list(fields[keep]) if len(fields) == len(keep) else [],
+            convergence=convergence.until(done),
             elapsed=float(checkpoint["elapsed"]),
             evaluations=int(checkpoint["evaluations"]),
         )

@@ -1,10 +1,10 @@
 """Convergence of a reconstruction: loss over iterations beside its stored snapshots.
 
-The record comes from a run directory (``convergence.npz``), a
-:class:`~mcrkit.workflows.ReconstructionResult` or a mapping with the same
-keys. Snapshots are what the run kept every ``snapshot_every`` iterations and
-at the end of each multigrid level: the discrete labels and the relaxed field
-(each phase's fraction, in steps of 1/255).
+The record (:class:`~mcrkit.io.convergence.Convergence`) comes from a run
+directory (``convergence.npz``), a :class:`~mcrkit.workflows.ReconstructionResult`
+or a mapping of the file's entries. Snapshots are what the run kept every
+``snapshot_every`` iterations and at the end of each multigrid level: the
+discrete labels and the relaxed field (each phase's fraction, in steps of 1/255).
 
 Interactive controls (a matplotlib window, not ``save``):
 
@@ -22,12 +22,14 @@ up/down, scroll wheel  move through the slices of a 3D snapshot (normal to z)
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from mcrkit.io.convergence import Convergence
 from mcrkit.plotting.figures import finish, pyplot
 from mcrkit.plotting.microstructure import show_labels
 
@@ -36,28 +38,47 @@ __all__ = ["ConvergenceRecord", "load_convergence", "plot_convergence"]
 
 @dataclass
 class ConvergenceRecord:
-    """History columns (``iteration``, ``level``, ``loss``, ...) and snapshots of a run."""
+    """A run's :class:`~mcrkit.io.convergence.Convergence` with what the plots show beside
+    it: a title and the number of phases."""
 
-    history: dict[str, np.ndarray]
-    snapshots: np.ndarray
-    snapshot_iterations: np.ndarray
+    convergence: Convergence
     title: str = "reconstruction"
     n_phases: int = 2
-    fields: np.ndarray | None = None
-    """Relaxed field per snapshot, ``(n, P, *shape)`` phase fractions x 255, if recorded."""
+
+    @property
+    def history(self) -> dict[str, np.ndarray]:
+        """History columns (``iteration``, ``level``, ``loss``, ...)."""
+        return {key: np.asarray(values) for key, values in self.convergence.history.items()}
+
+    @property
+    def snapshots(self) -> list[np.ndarray]:
+        """Labels of each snapshot."""
+        return [s.labels for s in self.convergence.snapshots]
+
+    @property
+    def snapshot_iterations(self) -> np.ndarray:
+        """Iteration of each snapshot."""
+        return np.asarray(self.convergence.snapshot_iterations, dtype=np.int64)
+
+    @property
+    def fields(self) -> list[np.ndarray] | None:
+        """Relaxed field per snapshot, ``(P, *shape)`` phase fractions x 255, if recorded."""
+        fields = [s.fractions for s in self.convergence.snapshots]
+        return None if any(f is None for f in fields) else fields
 
     @property
     def has_snapshots(self) -> bool:
         """Whether any snapshot was stored."""
-        return len(self.snapshot_iterations) > 0
+        return bool(self.convergence.snapshots)
 
 
 def load_convergence(source: Any) -> ConvergenceRecord:
-    """A :class:`ConvergenceRecord` from a run directory, its ``convergence.npz``, a result
-    object with ``history``/``snapshots``/``snapshot_iterations``, or such a mapping."""
+    """A :class:`ConvergenceRecord` from a run directory, its ``convergence.npz``, a
+    :class:`~mcrkit.io.convergence.Convergence`, a result holding one (``convergence``) or
+    a mapping of the ``convergence.npz`` entries."""
     if isinstance(source, ConvergenceRecord):
         return source
-    from mcrkit.io.rundir import SNAPSHOT_KEYS, RunDirectory, RunDirectoryError
+    from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 
     title, n_phases = "reconstruction", None
     if isinstance(source, str | os.PathLike):
@@ -66,39 +87,24 @@ def load_convergence(source: Any) -> ConvergenceRecord:
         if not run.file(RunDirectory.CONVERGENCE).is_file():
             raise RunDirectoryError(f"{path}: holds no {RunDirectory.CONVERGENCE}; give a run "
                                     "directory written by mcrkit reconstruct or match")
-        data = run.read_convergence()
+        convergence = Convergence.from_arrays(run.read_convergence())
         title = f"run {run.path.name}"
         if run.file(RunDirectory.RUN).is_file():
             meta = run.read_metadata()
             n_phases = meta.get("target", {}).get("n_phases")
             title = f"run {run.path.name}: {meta.get('status', '?')}"
-        history = {k: v for k, v in data.items() if k not in SNAPSHOT_KEYS}
-        snapshots, iterations = data["snapshots"], data["snapshot_iterations"]
-        fields = data.get("snapshot_fields")
-    elif isinstance(source, dict):
-        history = {k: np.asarray(v) for k, v in source.items() if k not in SNAPSHOT_KEYS}
-        snapshots = np.asarray(source.get("snapshots", np.zeros((0,))))
-        iterations = np.asarray(source.get("snapshot_iterations", []), dtype=np.int64)
-        fields = source.get("snapshot_fields")
+    elif isinstance(source, Convergence):
+        convergence = source
+    elif isinstance(source, Mapping):
+        convergence = Convergence.from_arrays(source)
     else:
-        history = {k: np.asarray(v) for k, v in source.history.items()}
-        snapshots, fields = (np.stack(items) if len(items) else np.zeros((0,), dtype=np.uint8)
-                             for items in (source.snapshots,
-                                           getattr(source, "snapshot_fields", [])))
-        iterations = np.asarray(source.snapshot_iterations, dtype=np.int64)
+        convergence = source.convergence
         if getattr(source, "characterization", None) is not None:
             n_phases = source.characterization.n_phases
-    if "iteration" not in history or "loss" not in history:
-        raise ValueError("a convergence record needs 'iteration' and 'loss' columns; got "
-                         f"{', '.join(history) or 'none'}")
     if n_phases is None:
-        n_phases = int(snapshots.max()) + 1 if snapshots.size else 2
-    if fields is not None and len(np.asarray(fields)) != len(iterations):
-        fields = None  # not recorded (or a record written before fields were kept)
-    return ConvergenceRecord(history=history, snapshots=snapshots,
-                             snapshot_iterations=np.asarray(iterations, dtype=np.int64),
-                             title=title, n_phases=max(int(n_phases), 2),
-                             fields=None if fields is None else np.asarray(fields))
+        n_phases = max((int(s.labels.max()) + 1 for s in convergence.snapshots
+                        if s.labels.size), default=2)
+    return ConvergenceRecord(convergence, title=title, n_phases=max(int(n_phases), 2))
 
 
 def _draw_loss(ax: Any, record: ConvergenceRecord) -> Any:
@@ -199,7 +205,7 @@ def plot_convergence(run: Any, *, snapshot: int = -1,
 
     Parameters
     ----------
-    run : path, ReconstructionResult, mapping or ConvergenceRecord
+    run : path, ReconstructionResult, Convergence, mapping or ConvergenceRecord
         A run directory (or its ``convergence.npz``) or a result in memory.
     snapshot : int, optional
         Index of the snapshot shown first (default: the last).

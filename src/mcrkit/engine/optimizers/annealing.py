@@ -53,10 +53,11 @@ from mcrkit.descriptors.swap_kernels import anneal, propose_swaps
 from mcrkit.engine.field import labels_from_params, params_from_field
 from mcrkit.engine.objective import Objective, upsample
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
+from mcrkit.engine.stages import Stage
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers
 
-__all__ = ["Annealing", "exact_descriptor"]
+__all__ = ["POLISH_OPTIONS", "Annealing", "exact_descriptor"]
 
 MAX_SWAPS_PER_ITERATION = 2**16
 CALIBRATION_MOVES = 512
@@ -65,6 +66,11 @@ MAX_BATCH = 1024
 CHUNK = 8192
 """Moves per call of the compiled chain (bounds the random numbers drawn at once)."""
 
+POLISH_OPTIONS: dict[str, Any] = {"initial_acceptance": 0.02, "final_ratio": 1e-3,
+                                  "patience": 0}
+"""Settings of :meth:`Annealing.polish_stage`: a low start temperature (an uphill move of
+the gradient result is accepted with probability 0.02), cooling a thousandfold."""
+
 
 def exact_descriptor(descriptor: Descriptor) -> Descriptor:
     """The descriptor a relaxation stands for (with the same parameters), else itself."""
@@ -72,12 +78,6 @@ def exact_descriptor(descriptor: Descriptor) -> Descriptor:
         return descriptor
     cls = descriptor_registry.get(descriptor.relaxation_of)
     return cls(**{name: getattr(descriptor, name) for name in cls.parameters()})
-
-
-def labels_to_params(labels: np.ndarray, n_phases: int, dtype: torch.dtype,
-                     device: torch.device) -> torch.Tensor:
-    """Angles of the one-hot field of ``labels`` (exactly 0 or pi/2)."""
-    return params_from_field(one_hot(labels, n_phases, dtype=dtype, device=device))
 
 
 class _Energy:
@@ -317,6 +317,21 @@ class Annealing(Optimizer):
     def iteration_record(self) -> dict[str, float]:
         return dict(self._record)
 
+    def stages(self, shape: tuple[int, ...], *, multigrid: int, max_iter: int) -> list[Stage]:
+        if multigrid != 1:
+            raise ValueError("multigrid levels apply to gradient optimizers; annealing works on "
+                             "the full grid: use multigrid=1")
+        return super().stages(shape, multigrid=1, max_iter=max_iter)
+
+    @classmethod
+    def polish_stage(cls, shape: tuple[int, ...], moves: int, seed: int) -> Stage:
+        """The stage that anneals a gradient result for ``moves`` moves at low temperature
+        (:data:`POLISH_OPTIONS`), in iterations of at most one move per voxel."""
+        iterations = math.ceil(moves / min(math.prod(shape), MAX_SWAPS_PER_ITERATION))
+        block = math.ceil(moves / iterations)  # the moves asked for, rounded up < iterations
+        polisher = cls(**POLISH_OPTIONS, seed=seed, swaps_per_iteration=block)
+        return Stage(tuple(shape), polisher.fresh, iterations)
+
     def state_dict(self) -> dict[str, Any]:
         if self._snapshot is None:  # not run yet: what was loaded, if anything
             return dict(self._state)
@@ -356,9 +371,9 @@ class Annealing(Optimizer):
             evaluated, rate = 0, 0.5
             best, since_best = math.inf, 0
 
-        def params() -> torch.Tensor:
-            return labels_to_params(labels.reshape(shape), objective.n_phases, x0.dtype,
-                                    x0.device)
+        def params() -> torch.Tensor:  # angles of the one-hot field (exactly 0 or pi/2)
+            return params_from_field(one_hot(labels.reshape(shape), objective.n_phases,
+                                             dtype=x0.dtype, device=x0.device))
 
         chain = _Chain(energy, swaps, rng, (t_start, t_end), budget, rate)
         for iteration in range(start_iteration + 1, max_iter + 1):
@@ -375,7 +390,7 @@ class Annealing(Optimizer):
                             "rejected": block - accepted}
             self._snapshot = (swaps, rng, chain, {"evaluated": evaluated, "best": best,
                                                   "since_best": since_best})
-            if on_iteration(iteration, params(), value * objective.scale):
+            if on_iteration(iteration, params(), objective.scaled(value)):
                 break
             if value <= self.target_loss or (self.patience and since_best >= self.patience):
                 break

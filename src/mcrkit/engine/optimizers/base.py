@@ -15,10 +15,16 @@ from typing import Any, ClassVar
 
 import torch
 
-__all__ = ["Objective", "IterationCallback", "Optimizer"]
+from mcrkit.engine.stages import Stage, level_shapes
 
-Objective = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+__all__ = ["IterationCallback", "Optimizer", "ValueAndGradient"]
+
+ValueAndGradient = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 """``fn(x) -> (value, gradient)``, value a 0-d tensor, gradient shaped like x."""
+
+Objective = ValueAndGradient
+"""Former name of :data:`ValueAndGradient` (not the class
+:class:`mcrkit.engine.objective.Objective`)."""
 
 IterationCallback = Callable[[int, torch.Tensor, float], bool]
 """``on_iteration(iteration, x, value) -> stop``; iteration counts from 1."""
@@ -47,7 +53,7 @@ class Optimizer:
     resumable: ClassVar[bool] = False
     discrete: ClassVar[bool] = False
 
-    def minimize(self, fn: Objective, x0: torch.Tensor, *, max_iter: int,
+    def minimize(self, fn: ValueAndGradient, x0: torch.Tensor, *, max_iter: int,
                  on_iteration: IterationCallback, start_iteration: int = 0) -> torch.Tensor:
         """Run up to ``max_iter`` iterations in total (counting ``start_iteration``).
 
@@ -55,6 +61,15 @@ class Optimizer:
         True or the optimizer converges.
         """
         raise NotImplementedError
+
+    def stages(self, shape: tuple[int, ...], *, multigrid: int, max_iter: int) -> list[Stage]:
+        """The stages of a run with this optimizer: one per multigrid level, coarsest first,
+        each with ``max_iter`` iterations of a fresh copy of this optimizer."""
+        return [Stage(level, self.fresh, max_iter) for level in level_shapes(shape, multigrid)]
+
+    def fresh(self) -> Optimizer:
+        """A new optimizer with these hyperparameters and no state."""
+        return dataclasses.replace(self)
 
     def state_bytes(self, x_bytes: int) -> int:
         """Memory the optimizer holds for an iterate of ``x_bytes`` bytes (for estimates)."""

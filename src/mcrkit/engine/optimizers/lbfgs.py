@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from mcrkit.engine.optimizers.base import IterationCallback, Objective, Optimizer
+from mcrkit.engine.optimizers.base import IterationCallback, Optimizer, ValueAndGradient
 from mcrkit.engine.optimizers.line_search import strong_wolfe
 from mcrkit.registry import optimizers
 
@@ -87,7 +87,7 @@ class LBFGS(Optimizer):
                 self._s.pop(0)
                 self._y.pop(0)
 
-    def minimize(self, fn: Objective, x0: torch.Tensor, *, max_iter: int,
+    def minimize(self, fn: ValueAndGradient, x0: torch.Tensor, *, max_iter: int,
                  on_iteration: IterationCallback, start_iteration: int = 0) -> torch.Tensor:
         x = x0.detach().clone()
         value, grad = fn(x)

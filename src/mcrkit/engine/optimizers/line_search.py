@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from mcrkit.engine.optimizers.base import Objective
+from mcrkit.engine.optimizers.base import ValueAndGradient
 
 __all__ = ["LineSearchResult", "strong_wolfe"]
 
@@ -51,7 +51,7 @@ def _cubic_minimizer(a: _Point, b: _Point) -> float:
     return b.step - (b.step - a.step) * (b.slope + d2 - d1) / denominator
 
 
-def strong_wolfe(fn: Objective, x: torch.Tensor, value: torch.Tensor, grad: torch.Tensor,
+def strong_wolfe(fn: ValueAndGradient, x: torch.Tensor, value: torch.Tensor, grad: torch.Tensor,
                  direction: torch.Tensor, *, step: float = 1.0, c1: float = 1e-4,
                  c2: float = 0.9, max_evaluations: int = 25) -> LineSearchResult:
     """Find a step along ``direction`` with sufficient decrease and small slope.

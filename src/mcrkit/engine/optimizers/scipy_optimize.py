@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from mcrkit.engine.optimizers.base import IterationCallback, Objective, Optimizer
+from mcrkit.engine.optimizers.base import IterationCallback, Optimizer, ValueAndGradient
 from mcrkit.registry import optimizers
 
 __all__ = ["LBFGSB", "TNC", "ScipyOptimizer"]
@@ -44,7 +44,7 @@ class ScipyOptimizer(Optimizer):
         """scipy's ``options`` for a run of at most ``n_iter`` iterations."""
         raise NotImplementedError
 
-    def minimize(self, fn: Objective, x0: torch.Tensor, *, max_iter: int,
+    def minimize(self, fn: ValueAndGradient, x0: torch.Tensor, *, max_iter: int,
                  on_iteration: IterationCallback, start_iteration: int = 0) -> torch.Tensor:
         import scipy.optimize  # ~0.3 s: only for runs that use it, not for optimizer lookups
 

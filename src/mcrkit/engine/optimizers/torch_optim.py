@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from mcrkit.engine.optimizers.base import IterationCallback, Objective, Optimizer
+from mcrkit.engine.optimizers.base import IterationCallback, Optimizer, ValueAndGradient
 from mcrkit.registry import optimizers
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "NAdam", "RMSprop",
@@ -64,7 +64,7 @@ class TorchOptimizer(Optimizer):
         """Keyword arguments of ``optimizer_class`` besides the parameters."""
         return {"lr": self.learning_rate}
 
-    def minimize(self, fn: Objective, x0: torch.Tensor, *, max_iter: int,
+    def minimize(self, fn: ValueAndGradient, x0: torch.Tensor, *, max_iter: int,
                  on_iteration: IterationCallback, start_iteration: int = 0) -> torch.Tensor:
         x = x0.detach().clone()
         optimizer = self.optimizer_class([x], **self._torch_kwargs())

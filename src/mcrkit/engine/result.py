@@ -1,0 +1,112 @@
+"""The outcome of a reconstruction: discrete labels, errors and the convergence record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mcrkit.characterization import Characterization
+from mcrkit.io.convergence import Convergence
+from mcrkit.metrics.summary import format_reconstruction
+from mcrkit.microstructure import Microstructure
+
+__all__ = ["ReconstructionResult"]
+
+
+@dataclass
+class ReconstructionResult:
+    """Outcome of a reconstruction.
+
+    Attributes
+    ----------
+    labels : ndarray of uint8
+        Discrete result, phases ``0..P-1`` (axes x, y[, z]).
+    status : str
+        Why the run ended: ``max_iter``, ``converged``, ``stopped`` or ``interrupted``.
+    loss : float
+        Weighted objective of the discrete result.
+    errors : dict of str to float
+        Per descriptor: the loss (e.g. MSE) between its exact value on the
+        discrete result and the target.
+    convergence : Convergence
+        History and snapshots of the run (:mod:`mcrkit.io.convergence`); ``history``,
+        ``snapshots``, ``snapshot_iterations`` and ``snapshot_fields`` read it.
+    timings : dict of str to float
+        Seconds: ``setup``, ``optimize``, ``finish``, ``total``, and ``per_evaluation``.
+    evaluations : int
+        Objective evaluations.
+    undecided : float
+        Fraction of voxels whose largest relaxed phase fraction was below 0.9.
+    settings : dict
+        Everything needed to repeat the run (JSON-ready), seed included
+        (:meth:`mcrkit.engine.settings.RunSettings.to_json`).
+    characterization : Characterization
+        The target.
+    run_dir : Path or None
+        Where the run was saved.
+    comparison : dict or None
+        Fidelity against the original structure (:func:`mcrkit.metrics.validation.compare`),
+        when the run was given one (as :func:`~mcrkit.workflows.match` does).
+    report : dict or None
+        The validation report written into ``run_dir``
+        (:func:`mcrkit.metrics.report.validation_report`).
+    """
+
+    labels: np.ndarray
+    status: str
+    loss: float
+    errors: dict[str, float]
+    convergence: Convergence
+    timings: dict[str, float]
+    evaluations: int
+    undecided: float
+    settings: dict[str, Any]
+    characterization: Characterization
+    run_dir: Path | None = None
+    comparison: dict[str, Any] | None = field(default=None, repr=False)
+    report: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def history(self) -> dict[str, np.ndarray]:
+        """Per iteration: ``iteration``, ``level``, ``loss`` (of the relaxed field),
+        ``evaluations``, ``elapsed`` and what the optimizer adds."""
+        return {key: np.asarray(values) for key, values in self.convergence.history.items()}
+
+    @property
+    def snapshots(self) -> list[np.ndarray]:
+        """Discrete labels during the run, at :attr:`snapshot_iterations`."""
+        return [s.labels for s in self.convergence.snapshots]
+
+    @property
+    def snapshot_iterations(self) -> list[int]:
+        """Iteration of each snapshot."""
+        return self.convergence.snapshot_iterations
+
+    @property
+    def snapshot_fields(self) -> list[np.ndarray]:
+        """The relaxed field at each snapshot, ``(P, *shape)`` phase fractions x 255 (uint8)."""
+        return [s.fractions for s in self.convergence.snapshots if s.fractions is not None]
+
+    @property
+    def iterations(self) -> int:
+        """Iterations over all levels."""
+        return self.convergence.iterations
+
+    @property
+    def seed(self) -> int:
+        """Seed of the run."""
+        return int(self.settings["seed"])
+
+    @property
+    def microstructure(self) -> Microstructure:
+        """The result as a :class:`Microstructure` with the source's label values."""
+        c = self.characterization
+        values = c.label_values or tuple(range(c.n_phases))
+        return Microstructure(labels=self.labels, label_values=tuple(values),
+                              source=f"reconstruction of {c.source}", voxel_size=c.voxel_size)
+
+    def __str__(self) -> str:
+        return format_reconstruction(self)

@@ -1,0 +1,211 @@
+"""A configured run: objective, stages and callbacks from :class:`RunSettings`, then the result.
+
+:class:`Run` is what :func:`~mcrkit.workflows.reconstruct` and
+:func:`~mcrkit.workflows.resume` execute: it builds the objective from the
+characterization, checks the memory estimate, runs :func:`~mcrkit.engine.loop.optimize`
+with the recording, limit, progress and checkpoint callbacks, and finishes with
+the discrete result, its errors, ``run.json`` and the validation report.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from mcrkit._version import __version__
+from mcrkit.characterization import Characterization
+from mcrkit.engine.callbacks import Callback, ProgressBar, TimeLimit, as_callbacks
+from mcrkit.engine.field import field_from_params, labels_from_params
+from mcrkit.engine.loop import RunState, optimize
+from mcrkit.engine.memory import check_memory, estimate_peak_bytes
+from mcrkit.engine.objective import Objective, make_loss, resolve_terms, upsample
+from mcrkit.engine.optimizers.annealing import Annealing
+from mcrkit.engine.record import Checkpointer, Recorder
+from mcrkit.engine.result import ReconstructionResult
+from mcrkit.engine.settings import RunSettings
+from mcrkit.io.rundir import RunDirectory
+from mcrkit.metrics.validation import compare
+from mcrkit.microstructure import Microstructure
+from mcrkit.runtime import threads_limited
+
+__all__ = ["UNDECIDED_BELOW", "Run"]
+
+UNDECIDED_BELOW = 0.9
+"""A voxel whose largest phase fraction is below this counts as undecided."""
+
+
+class Run:
+    """A reconstruction ready to execute.
+
+    Parameters
+    ----------
+    settings : RunSettings
+        What to do (the weights used are recorded in :attr:`settings`).
+    characterization : Characterization
+        The target.
+    device : torch.device
+        Where to compute.
+    original : Microstructure, optional
+        The structure the characterization describes: the result is compared with it.
+
+    Raises
+    ------
+    ValueError
+        For settings the characterization or the optimizer cannot serve (a
+        descriptor it lacks, multigrid with annealing, polishing an annealing run).
+    """
+
+    def __init__(self, settings: RunSettings, characterization: Characterization,
+                 device: torch.device, original: Microstructure | None = None) -> None:
+        self.started = time.perf_counter()
+        self.characterization, self.device, self.original = characterization, device, original
+        self.directory: RunDirectory | None = None
+        self.dtype = torch.float32
+        optimizer = settings.make_optimizer()
+        self.stages = optimizer.stages(settings.shape, multigrid=settings.multigrid,
+                                       max_iter=settings.max_iter)
+        if settings.polish:
+            if optimizer.discrete:
+                raise ValueError("polish anneals the result of a gradient run; an annealing run "
+                                 "already ends at its final temperature: drop polish")
+            self.stages.append(Annealing.polish_stage(settings.shape, settings.polish,
+                                                      settings.seed))
+        terms = resolve_terms(characterization, settings.shape, settings.descriptors,
+                              settings.weights, differentiable=not optimizer.discrete,
+                              dtype=self.dtype, device=device)
+        self.objective = Objective(terms, make_loss(settings.loss), characterization.n_phases,
+                                   settings.shape)
+        self.settings = settings.replace(weights=[t.weight for t in terms])
+        self._optimizer = optimizer
+
+    def check(self, force: bool = False) -> None:
+        """Record the memory estimate; refuse a run that cannot fit unless ``force``."""
+        estimate = estimate_peak_bytes(self.objective.terms, self.settings.shape,
+                                       self.characterization.n_phases, self._optimizer,
+                                       self.dtype)
+        self.settings = self.settings.replace(memory_estimate=estimate)
+        if not force:
+            check_memory(estimate, self.device)
+
+    def create_directory(self, path: str | os.PathLike[str]) -> None:
+        """Keep the run in a new run directory at ``path``, with its target (and original)."""
+        self.directory = RunDirectory.create(path)
+        self.characterization.save(self.directory.file(RunDirectory.TARGET))
+        if self.original is not None:
+            self.directory.write_result(self.original.labels, RunDirectory.ORIGINAL)
+
+    def execute(self, state: RunState, callbacks: Any = None, *, progress: bool = False,
+                threads: int | None = None, report: bool = True) -> ReconstructionResult:
+        """Optimize from ``state`` and finish (see the module docstring)."""
+        s = self.settings
+        chain: list[Callback] = [Recorder(state.convergence, s.shape, s.snapshot_every),
+                                 *as_callbacks(callbacks)]
+        if s.time_limit is not None:
+            chain.append(TimeLimit(s.time_limit))
+        if progress:
+            chain.append(ProgressBar())
+        if self.directory is not None:
+            chain.append(Checkpointer(state, self.directory.write_state, s.checkpoint_every))
+        with threads_limited(threads):  # also while run.json records the thread count
+            setup = time.perf_counter() - self.started
+            if self.directory is not None:
+                self.directory.write_metadata(self._metadata("running", {"setup": setup}))
+            begin = time.perf_counter()
+            state, status = optimize(self.objective, self.stages, state, callbacks=chain)
+            return self._finish(state, status, setup, time.perf_counter() - begin, report)
+
+    def _finish(self, state: RunState, status: str, setup: float, optimize_time: float,
+                report: bool) -> ReconstructionResult:
+        finish = time.perf_counter()
+        with torch.no_grad():
+            full = upsample(state.theta, self.settings.shape)
+            labels = labels_from_params(full)
+            undecided = float((field_from_params(full).amax(dim=0) < UNDECIDED_BELOW)
+                              .float().mean())
+        errors = self.objective.discrete_errors(labels)
+        weights = {t.name: t.weight for t in self.objective.terms}
+        timings = {
+            "setup": setup,
+            "optimize": optimize_time,
+            "finish": time.perf_counter() - finish,
+            "total": time.perf_counter() - self.started,
+            "per_evaluation": optimize_time / max(self.objective.evaluations, 1),
+        }
+        result = ReconstructionResult(
+            labels=labels, status=status,
+            loss=sum(weights[name] * value for name, value in errors.items()),
+            errors=errors, convergence=state.convergence, timings=timings,
+            evaluations=state.evaluations, undecided=undecided,
+            settings=self.settings.to_json(), characterization=self.characterization,
+            run_dir=None if self.directory is None else self.directory.path,
+        )
+        if self.directory is not None:
+            self.directory.write_result(labels)
+            self.directory.write_state(state)
+            self._save_metadata(result)  # complete before the report, which may fail
+            if report:
+                self._report(result)
+        if self.original is not None and result.comparison is None:
+            result.comparison = compare(self.original, labels, limit_to=self.limit_to())
+            if self.directory is not None:
+                self._save_metadata(result)
+        return result
+
+    def limit_to(self) -> int:
+        """Correlation length of the fidelity statistics: 8, or less if the target's is."""
+        c = self.characterization
+        limits = [getattr(c.descriptor(name), "limit_to", None) for name in c.names]
+        return min([8, *(limit for limit in limits if limit)])
+
+    def _report(self, result: ReconstructionResult) -> None:
+        """Write report.json/.png; with an original its fidelity is the result's comparison."""
+        from mcrkit.metrics.report import report_failures_warn, validation_report, write_report
+
+        assert self.directory is not None
+        with report_failures_warn(self.directory.path):
+            validation = validation_report(
+                self.original, result.labels, characterization=self.characterization,
+                descriptors=list(self.settings.descriptors), errors=result.errors,
+                limit_to=self.limit_to())
+            write_report(validation, self.directory.path)
+            result.report = validation
+            if self.original is not None:
+                result.comparison = validation["fidelity"]
+                self._save_metadata(result)
+
+    def _save_metadata(self, result: ReconstructionResult) -> None:
+        assert self.directory is not None
+        extra = {
+            "loss": result.loss,
+            "errors": result.errors,
+            "iterations": result.iterations,
+            "evaluations": result.evaluations,
+            "undecided": result.undecided,
+        }
+        if self.original is not None:
+            extra["original"] = self.original.source
+        if result.comparison is not None:
+            extra["comparison"] = result.comparison
+        self.directory.write_metadata(self._metadata(result.status, result.timings, extra))
+
+    def _metadata(self, status: str, timings: dict[str, float],
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        c = self.characterization
+        return {
+            "status": status,
+            "settings": self.settings.to_json(),
+            "target": {"source": c.source, "shape": list(c.shape), "n_phases": c.n_phases,
+                       "per_axis": c.per_axis, "label_values": list(c.label_values)},
+            "versions": {"mcrkit": __version__, "torch": torch.__version__,
+                         "numpy": np.__version__, "python": platform.python_version()},
+            "machine": {"platform": platform.platform(), "processor": platform.machine(),
+                        "cpus": os.cpu_count(), "threads": torch.get_num_threads(),
+                        "device": str(self.device)},
+            "timings": timings,
+            **(extra or {}),
+        }

@@ -1,0 +1,50 @@
+"""The text summary of a reconstruction: what ``print(result)`` shows.
+
+:func:`format_reconstruction` reads a result's fields by name (labels, status,
+timings, errors, history, fidelity comparison, validation report), so any object
+with those fields is summarized the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mcrkit.metrics.validation import format_comparison
+
+__all__ = ["format_reconstruction"]
+
+
+def format_reconstruction(result: Any) -> str:
+    """Lines summarizing a :class:`~mcrkit.workflows.ReconstructionResult`: the run, the
+    discrete result's errors, its fidelity and validation report, where it was saved."""
+    t = result.timings
+    lines = [
+        f"reconstruction {tuple(result.labels.shape)} of {result.characterization.source}: "
+        f"{result.status} after {result.iterations} iterations, {t['total']:.1f} s"
+        + (f", {result.evaluations} evaluations "
+           f"({t['per_evaluation'] * 1000:.1f} ms per evaluation)" if result.evaluations else ""),
+        f"  loss of the discrete result {result.loss:.3e}; undecided voxels "
+        f"{result.undecided:.2%}",
+    ]
+    history = result.history
+    if "accepted" in history:
+        moves = np.nansum(history["accepted"]) + np.nansum(history["rejected"])
+        lines.append(f"  annealing: {moves:.0f} moves evaluated, "
+                     f"{np.nansum(history['accepted']):.0f} accepted")
+    lines += [f"  {name:<20} {result.settings['loss']} {value:.3e}"
+              for name, value in result.errors.items()]
+    if result.comparison is not None:
+        lines.append(format_comparison(result.comparison))
+    if result.report is not None and result.report["original"] is not None:
+        s = result.report["summary"]
+        outside = sorted({f"{line['statistic']} ({line['axis']})"
+                          for line in s["outside_lines"]})
+        lines.append(f"  validation report: {s['within']} of {s['within'] + s['outside']} "
+                     "statistics within the original's natural spread"
+                     + (f"; outside: {', '.join(outside)}" if outside else "")
+                     + " (report.png)")
+    if result.run_dir is not None:
+        lines.append(f"  saved in {result.run_dir}")
+    return "\n".join(lines)

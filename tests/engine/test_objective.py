@@ -1,0 +1,70 @@
+"""The objective is scaled by the voxel count once: optimizers see N L, every record shows L."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import mcrkit
+from mcrkit.engine.field import field_from_params, labels_from_params
+from mcrkit.engine.loop import RunState, optimize
+from mcrkit.engine.objective import Objective, make_loss, resolve_terms, upsample
+from mcrkit.engine.optimizers import LBFGS, Annealing
+from mcrkit.engine.record import Convergence, Recorder
+from mcrkit.engine.stages import Stage
+
+SHAPE = (8, 8)
+LABELS = (mcrkit.data.load("pymks_ms_64x64_1")[:8, :8]).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def characterization() -> mcrkit.Characterization:
+    return mcrkit.characterize(LABELS, ["two_point"], limit_to=2)
+
+
+def objective_of(characterization, *, differentiable: bool = True) -> Objective:
+    terms = resolve_terms(characterization, SHAPE, ["two_point"], [2.0],
+                          differentiable=differentiable)
+    return Objective(terms, make_loss("mse"), 2, SHAPE)
+
+
+def unscaled_loss(objective: Objective, theta: torch.Tensor) -> torch.Tensor:
+    return objective.total(objective.parts(field_from_params(upsample(theta, SHAPE))))
+
+
+def test_value_and_gradient_are_the_loss_times_the_voxel_count(characterization) -> None:
+    objective = objective_of(characterization)
+    theta = torch.rand((1, 4, 4), generator=torch.Generator().manual_seed(0)) * 1.5
+    value, grad = objective(theta)
+    x = theta.clone().requires_grad_(True)
+    loss = unscaled_loss(objective, x)  # on the 4 x 4 grid too, N is the full grid's 64
+    (expected,) = torch.autograd.grad(loss, x)
+    assert objective.scale == 64
+    torch.testing.assert_close(value, 64 * loss.detach())
+    torch.testing.assert_close(grad, 64 * expected)
+    assert objective.unscaled(float(value)) == pytest.approx(float(loss.detach()))
+    assert objective.evaluations == 1
+
+
+def test_the_loop_records_the_unscaled_loss_of_a_gradient_run(characterization) -> None:
+    objective = objective_of(characterization)
+    theta = torch.rand((1, *SHAPE), generator=torch.Generator().manual_seed(1)) * 1.5
+    record = Convergence()
+    state, _ = optimize(objective, [Stage(SHAPE, LBFGS, 3)],
+                        RunState(theta=theta, convergence=record),
+                        callbacks=Recorder(record, SHAPE))
+    assert record.history["loss"][-1] == pytest.approx(
+        float(unscaled_loss(objective, state.theta)), rel=1e-5)
+
+
+def test_annealing_records_the_unscaled_loss_of_its_labels(characterization) -> None:
+    objective = objective_of(characterization, differentiable=False)
+    start = np.random.default_rng(2).permutation(LABELS.ravel()).reshape(SHAPE)
+    theta = torch.as_tensor(np.pi / 2 * start[None], dtype=torch.float32)
+    record = Convergence()
+    state, _ = optimize(objective, [Stage(SHAPE, lambda: Annealing(seed=0), 2)],
+                        RunState(theta=theta, convergence=record),
+                        callbacks=Recorder(record, SHAPE))
+    errors = objective.discrete_errors(labels_from_params(state.theta))
+    assert record.history["loss"][-1] == pytest.approx(2.0 * errors["two_point"], rel=1e-6)
