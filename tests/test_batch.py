@@ -302,7 +302,7 @@ def test_a_failing_job_keeps_the_warnings_it_gave(tmp_path, monkeypatch):
 
     from mcrkit.batching import jobs
 
-    def warn_then_fail(job, run_dir, threads):
+    def warn_then_fail(job, run_dir, threads, callbacks):
         for _ in range(3):  # once per iteration: kept once
             warnings.warn("the run diverged", RuntimeWarning, stacklevel=1)
         raise FloatingPointError("loss is NaN")
@@ -311,6 +311,39 @@ def test_a_failing_job_keeps_the_warnings_it_gave(tmp_path, monkeypatch):
     row = jobs.run_job(Job(name="a", seed=1, settings={}), str(tmp_path))
     assert row["status"] == "failed" and row["error"] == "FloatingPointError: loss is NaN"
     assert row["warnings"] == ["the run diverged"]
+
+
+def test_a_job_stops_with_a_checkpoint_when_its_worker_closes_and_resumes_exactly(
+        target, tmp_path, monkeypatch):
+    """A worker whose scheduler is gone (the batch process killed) closes: its job stops at
+    the next iteration with a checkpoint, and the next run resumes it to the result of a run
+    in one go."""
+    import distributed
+
+    from mcrkit.batching import jobs
+
+    class Worker:  # closing from the 6th iteration on
+        checks = 0
+
+        @property
+        def status(self):
+            self.checks += 1
+            return SimpleNamespace(name="running" if self.checks <= 5 else "closing")
+
+    job = Job(name="a", seed=4, settings={"characterization": str(target), "shape": SHAPE,
+                                          "max_iter": 15, "device": "cpu"})
+    monkeypatch.setattr(distributed, "get_worker", Worker)
+    stopped = jobs.run_job(job, str(tmp_path))
+    assert (stopped["action"], stopped["status"], stopped["iterations"]) == (
+        "run", "interrupted", 6)
+    assert (tmp_path / "a.partial" / "checkpoint.pt").exists()
+    assert jobs.next_action(job, tmp_path) == "resume"
+    monkeypatch.undo()  # not in a worker any more
+    resumed = jobs.run_job(job, str(tmp_path))
+    assert (resumed["action"], resumed["status"], resumed["iterations"]) == (
+        "resume", "max_iter", 15)
+    whole = mcrkit.reconstruct(target, SHAPE, max_iter=15, seed=4, device="cpu", threads=1)
+    np.testing.assert_array_equal(np.load(tmp_path / "a" / "reconstruction.npy"), whole.labels)
 
 
 def test_a_resume_that_fails_says_how_to_start_afresh(target, tmp_path):

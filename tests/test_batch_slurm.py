@@ -158,3 +158,118 @@ def test_a_batch_runs_in_slurm_jobs_with_every_result_right(target, tmp_path):
                                    seed=job.seed, device="cpu", threads=1)
         np.testing.assert_array_equal(np.load(out / job.name / "reconstruction.npy"),
                                       alone.labels)
+
+
+def test_a_walltime_shorter_than_the_batch_is_survived(target, tmp_path):
+    """SLURM ends the worker's job at its 1 minute walltime (at 60 to 90 s: SLURM checks
+    time limits every 30 s) in the middle of a reconstruction that runs 90 s; the batch submits
+    a new job and the reconstruction resumes there from its checkpoint."""
+    limit = 90.0
+    spec = write_spec(tmp_path, {
+        "characterization": str(target), "shape": SHAPE, "seed": 5, "device": "cpu",
+        "checkpoint_every": 2, "jobs": [
+            {"name": "short", "max_iter": 10},
+            # Adam never stops on its own: the run ends at its time limit, after the walltime
+            {"name": "long", "optimizer": "adam", "max_iter": 10**9, "time_limit": limit}]})
+    out = tmp_path / "runs"
+    started = time.monotonic()
+    stdout, stderr = finish(mcrkit_batch(
+        spec, out, "--workers", "1", "--walltime", "00:01:00",
+        # drop a worker 2 s (not 15) after it left: the job was ended, it will not come back
+        env={"DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "2s"}))
+    elapsed = time.monotonic() - started
+    print(f"batch past a 1 minute walltime: {elapsed:.1f} s\n{stdout}")
+
+    logs = job_logs(out)
+    first, *others = sorted(logs, key=int)
+    assert others, "no SLURM job was submitted after the first one ended"
+    assert re.search(rf"JOB {first} ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT", logs[first])
+    assert re.search(r"\d+ worker\(s\) ended while the batch ran \(walltime or killed\) and "
+                     r"were started again", stdout)
+    assert "ended (walltime reached, or killed): starting them again" in stderr
+    rows = summary(out)
+    short, long = rows["0000-short-sample0"], rows["0001-long-sample0"]
+    assert (short["action"], short["status"]) == ("run", "max_iter")
+    assert (long["action"], long["status"]) == ("resume", "stopped")  # at its time limit
+    history = np.load(out / "0001-long-sample0" / "convergence.npz")
+    assert history["elapsed"][-1] >= limit  # optimizing time of both sessions
+    # the resumed session took less than the whole run: it went on from the checkpoint
+    assert float(long["wall_s"]) < limit
+    assert run_json(out, "0001-long-sample0")["iterations"] == int(long["iterations"])
+    assert "2 of 2 jobs finished, 0 failed" in stdout
+    assert not queued()
+
+
+def test_a_killed_batch_is_finished_by_running_it_again(target, tmp_path):
+    """The ``mcrkit batch`` process (and its Dask scheduler) is killed outright while a job
+    runs in a SLURM job. That job's worker stops the reconstruction with a checkpoint; the
+    same command again cancels the SLURM job if it is still there before it looks at the run
+    directories, skips the finished job, resumes the interrupted one and runs the last; no
+    SLURM job is left."""
+    spec = write_spec(tmp_path, {
+        "characterization": str(target), "shape": SHAPE, "seed": 21, "device": "cpu",
+        "checkpoint_every": 0.2, "jobs": [
+            {"name": "short", "max_iter": 10},
+            {"name": "long", "optimizer": "adam", "max_iter": 400},
+            {"name": "last", "max_iter": 10}]})
+    out = tmp_path / "runs"
+    short, long, last = (out / name for name in
+                         ("0000-short-sample0", "0001-long-sample0", "0002-last-sample0"))
+    checkpoint = out / (long.name + ".partial") / "checkpoint.pt"
+    # one worker takes the jobs in order: kill once short is done and long checkpointed
+    process = mcrkit_batch(spec, out, "--workers", "1", "--quiet")
+    started = time.monotonic()
+    while not (short.exists() and checkpoint.exists()):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() - started < DEADLINE, "no checkpoint of the long job"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    killed_at = time.monotonic() - started
+    left = queued()
+    finished_before = (short / "reconstruction.npy").read_bytes()
+
+    again = time.monotonic()
+    stdout, stderr = finish(mcrkit_batch(spec, out, "--workers", "1", "--quiet"))
+    rerun = time.monotonic() - again
+    print(f"killed after {killed_at:.1f} s; SLURM jobs then: {left}; the same command "
+          f"again: {rerun:.1f} s\n{stdout}")
+
+    # the first run's SLURM job: its worker stopped when the scheduler was gone; the job then
+    # ended by itself (its nanny gives up) or, if still there, the re-run cancelled it
+    logs = job_logs(out)
+    first, *_ = sorted(logs, key=int)
+    assert first in left
+    assert "Reason: worker-handle-scheduler-connection-broken" in logs[first]
+    cancelled = re.search(rf"JOB {first} ON \S+ CANCELLED AT", logs[first]) is not None
+    assert cancelled == (f"cancelled SLURM job(s) {first} of an earlier run" in stdout)
+    rows = summary(out)
+    assert [(row["action"], row["status"]) for row in rows.values()] == [
+        ("skip", "max_iter"), ("resume", "max_iter"), ("run", "max_iter")]
+    assert (short / "reconstruction.npy").read_bytes() == finished_before
+    # the interrupted job went on from its checkpoint to the result of a run in one go
+    seed = int(rows[long.name]["seed"])
+    whole = mcrkit.reconstruct(target, SHAPE, optimizer="adam", max_iter=400, seed=seed,
+                               device="cpu", threads=1)
+    np.testing.assert_array_equal(np.load(long / "reconstruction.npy"), whole.labels)
+    assert np.load(last / "reconstruction.npy").shape == tuple(SHAPE)
+    assert not list(out.glob("*.partial"))
+    assert "3 of 3 jobs finished, 0 failed" in stdout
+    assert not queued()  # nothing left behind
+
+
+def test_slurm_jobs_left_by_a_killed_batch_are_cancelled(tmp_path):
+    """What a batch does first: cancel the SLURM jobs its earlier run recorded that SLURM
+    still has, and wait until they are gone."""
+    from mcrkit.batching.slurmjobs import end_jobs
+
+    submit = ["sbatch", "--parsable", "--job-name", "mcrkit-batch", "--time", "1",
+              "--output", "/dev/null", "--wrap", "sleep 120"]
+    job = subprocess.run(submit, capture_output=True, text=True, check=True,
+                         timeout=30).stdout.strip()
+    (tmp_path / "jobs").write_text(f"{job}\n7\n")  # 7: ended long ago
+    assert job in queued()
+    assert end_jobs(tmp_path) == [job]
+    assert job not in queued()
+    assert not (tmp_path / "jobs").exists()
+    assert end_jobs(tmp_path) == []

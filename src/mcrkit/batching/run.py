@@ -175,12 +175,12 @@ def batch(
 
     check_options(cluster=cluster, workers=workers, threads_per_worker=threads_per_worker)
     output = Path(output).resolve()
-    job_list, base_seed = _job_list(jobs, output, n_samples)
-    output.mkdir(parents=True, exist_ok=True)
-    _record_batch(output, job_list, base_seed)
     slurm_folder = output / SLURM_FOLDER
     # workers of a killed earlier run may still write run directories: end them first
     cancelled = end_jobs(slurm_folder)
+    job_list, base_seed = _job_list(jobs, output, n_samples)
+    output.mkdir(parents=True, exist_ok=True)
+    _record_batch(output, job_list, base_seed)
     rows = {job.name: finished_record(job, output / job.name)
             for job in job_list if next_action(job, output) == "skip"}
     pending = [job for job in job_list if job.name not in rows]
