@@ -20,6 +20,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -56,9 +58,12 @@ pytestmark = [pytest.mark.slurm, pytest.mark.skipif(UNAVAILABLE is not None,
 SHAPE = [24, 24]
 DEADLINE = 300.0
 """Seconds a batch may take before a test gives up on it (they take 5 to 120)."""
+WALLTIME_LIMIT = 90.0
+"""Optimizing time of the walltime batch's long job: longer than any 1 minute SLURM job lives
+(SLURM checks time limits every 30 s, so it ends such a job 60 to 90 s after its start)."""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def target(tmp_path_factory) -> Path:
     """A 2D characterization (volume fractions, S2 up to 8 pixels) of a 32x32 micrograph."""
     c = mcrkit.characterize(mcrkit.data.load("pymks_ms_64x64_1")[:32, :32],
@@ -72,30 +77,46 @@ def write_spec(folder: Path, spec: dict) -> Path:
     return path
 
 
-def mcrkit_batch(spec: Path, output: Path, *options: str, env: dict | None = None,
-                 ) -> subprocess.Popen:
-    """``mcrkit batch SPEC -o OUTPUT --cluster slurm OPTIONS`` in a process of its own."""
+@dataclass
+class Batch:
+    """``mcrkit batch SPEC -o OUTPUT --cluster slurm ...`` running in a process of its own."""
+
+    process: subprocess.Popen
+    output: Path
+    log: Path
+    started: float
+
+    def finish(self) -> tuple[str, str, float]:
+        """Wait for it to end (successfully): its stdout, stderr and wall time."""
+        try:
+            self.process.wait(timeout=max(1.0, self.started + DEADLINE - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail(f"the batch did not end in {DEADLINE:.0f} s: {self.texts()}")
+        elapsed = time.monotonic() - self.started
+        out, err = self.texts()
+        assert self.process.returncode == 0, f"exit {self.process.returncode}\n{out}\n{err}"
+        return out, err, elapsed
+
+    def texts(self) -> tuple[str, str]:
+        return (self.log.with_suffix(".out").read_text(),
+                self.log.with_suffix(".err").read_text())
+
+    def slurm_jobs(self) -> set[str]:
+        """Ids of the SLURM jobs it submitted (their logs in OUTPUT/slurm)."""
+        return set(job_logs(self.output))
+
+
+def mcrkit_batch(spec: Path, output: Path, *options: str, env: dict | None = None) -> Batch:
+    """Start ``mcrkit batch SPEC -o OUTPUT --cluster slurm --memory 2GB OPTIONS``."""
     command = [sys.executable, "-c", "from mcrkit.cli import main; main()", "batch",
                str(spec), "-o", str(output), "--cluster", "slurm", "--memory", "2GB",
                *options]
-    return subprocess.Popen(command, cwd=output.parent, start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})})
-
-
-def finish(process: subprocess.Popen, watch=None) -> tuple[str, str]:
-    """Wait for a batch (calling ``watch()`` meanwhile); its stdout and stderr."""
-    deadline = time.monotonic() + DEADLINE
-    while process.poll() is None:
-        if watch is not None:
-            watch()
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the batch did not end in {DEADLINE:.0f} s: {process.communicate()}")
-        time.sleep(0.1)
-    out, err = process.communicate()
-    assert process.returncode == 0, f"exit {process.returncode}\n{out}\n{err}"
-    return out, err
+    log = output.parent / f"batch-{time.monotonic_ns()}"
+    with open(log.with_suffix(".out"), "w") as out, open(log.with_suffix(".err"), "w") as err:
+        process = subprocess.Popen(command, cwd=output.parent, start_new_session=True,
+                                   stdout=out, stderr=err, env={**os.environ, **(env or {})})
+    return Batch(process, output, log, time.monotonic())
 
 
 def queued() -> dict[str, str]:
@@ -121,24 +142,58 @@ def run_json(output: Path, name: str) -> dict:
     return json.loads((output / name / "run.json").read_text())
 
 
+@pytest.fixture(scope="session")
+def walltime_batch(target, tmp_path_factory) -> Iterator[Batch]:
+    """A batch of one worker in SLURM jobs with a 1 minute walltime, which its second job
+    outlasts: started by the first test of the session and running beside the others on one
+    of the node's two CPUs (the other SLURM tests use the other one); stopped, its SLURM
+    jobs cancelled, at the end of the session if it still runs."""
+    folder = tmp_path_factory.mktemp("walltime")
+    spec = write_spec(folder, {
+        "characterization": str(target), "shape": SHAPE, "seed": 5, "device": "cpu",
+        "checkpoint_every": 2, "jobs": [
+            {"name": "short", "max_iter": 10},
+            # Adam never stops on its own: the run ends at its time limit, after the walltime
+            {"name": "long", "optimizer": "adam", "max_iter": 10**9,
+             "time_limit": WALLTIME_LIMIT}]})
+    batch = mcrkit_batch(
+        spec, folder / "runs", "--workers", "1", "--walltime", "00:01:00",
+        # drop a worker 2 s (not 15) after it left: its job was ended, it will not come back
+        env={"DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "2s"})
+    yield batch
+    if batch.process.poll() is None:
+        batch.process.terminate()  # as Ctrl-C: the batch cancels its SLURM jobs
+        batch.process.wait(timeout=120)
+
+
+@pytest.mark.first
+def test_a_walltime_batch_submits_its_worker_through_sbatch(walltime_batch):
+    """Started first, so that its minutes pass beside the rest of the suite."""
+    deadline = time.monotonic() + 60
+    while not (walltime_batch.slurm_jobs() & set(queued())):
+        assert walltime_batch.process.poll() is None, walltime_batch.texts()
+        assert time.monotonic() < deadline, "no SLURM job of the batch after 60 s"
+        time.sleep(0.2)
+
+
 def test_a_batch_runs_in_slurm_jobs_with_every_result_right(target, tmp_path):
     spec = write_spec(tmp_path, {"characterization": str(target), "shape": SHAPE, "seed": 8,
                                  "device": "cpu", "n_samples": 2,
                                  "grid": {"max_iter": [10, 25]}})
-    out = tmp_path / "runs"
-    seen: set[tuple[str, str]] = set()  # (SLURM job id, state)
-    started = time.monotonic()
-    stdout, stderr = finish(mcrkit_batch(spec, out, "--workers", "2", "--quiet"),
-                            watch=lambda: seen.update(queued().items()))
-    elapsed = time.monotonic() - started
+    batch = mcrkit_batch(spec, tmp_path / "runs", "--workers", "1", "--quiet")
+    seen: set[tuple[str, str]] = set()  # (SLURM job id, state) of every job seen
+    while batch.process.poll() is None and time.monotonic() - batch.started < DEADLINE:
+        seen.update(queued().items())
+        time.sleep(0.1)
+    stdout, _, elapsed = batch.finish()
     print(f"batch of 4 jobs on SLURM: {elapsed:.1f} s\n{stdout}")
 
-    # the workers ran in SLURM jobs: listed by squeue while running, logged in OUTPUT/slurm
+    # the worker ran in a SLURM job: listed by squeue while running, logged in OUTPUT/slurm
+    out = batch.output
     logs = job_logs(out)
-    assert len(logs) == 2, logs.keys()
-    assert {job for job, state in seen if state == "RUNNING"} == set(logs)
-    for text in logs.values():
-        assert "distributed.worker - INFO - Start worker" in text
+    assert len(logs) == 1
+    assert {job for job, state in seen if state == "RUNNING"} >= set(logs)
+    assert all("distributed.worker - INFO - Start worker" in text for text in logs.values())
     assert not set(queued()) & set(logs)  # cancelled at the end
     assert not (out / "slurm" / "jobs").exists()
 
@@ -160,46 +215,6 @@ def test_a_batch_runs_in_slurm_jobs_with_every_result_right(target, tmp_path):
                                       alone.labels)
 
 
-def test_a_walltime_shorter_than_the_batch_is_survived(target, tmp_path):
-    """SLURM ends the worker's job at its 1 minute walltime (at 60 to 90 s: SLURM checks
-    time limits every 30 s) in the middle of a reconstruction that runs 90 s; the batch submits
-    a new job and the reconstruction resumes there from its checkpoint."""
-    limit = 90.0
-    spec = write_spec(tmp_path, {
-        "characterization": str(target), "shape": SHAPE, "seed": 5, "device": "cpu",
-        "checkpoint_every": 2, "jobs": [
-            {"name": "short", "max_iter": 10},
-            # Adam never stops on its own: the run ends at its time limit, after the walltime
-            {"name": "long", "optimizer": "adam", "max_iter": 10**9, "time_limit": limit}]})
-    out = tmp_path / "runs"
-    started = time.monotonic()
-    stdout, stderr = finish(mcrkit_batch(
-        spec, out, "--workers", "1", "--walltime", "00:01:00",
-        # drop a worker 2 s (not 15) after it left: the job was ended, it will not come back
-        env={"DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "2s"}))
-    elapsed = time.monotonic() - started
-    print(f"batch past a 1 minute walltime: {elapsed:.1f} s\n{stdout}")
-
-    logs = job_logs(out)
-    first, *others = sorted(logs, key=int)
-    assert others, "no SLURM job was submitted after the first one ended"
-    assert re.search(rf"JOB {first} ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT", logs[first])
-    assert re.search(r"\d+ worker\(s\) ended while the batch ran \(walltime or killed\) and "
-                     r"were started again", stdout)
-    assert "ended (walltime reached, or killed): starting them again" in stderr
-    rows = summary(out)
-    short, long = rows["0000-short-sample0"], rows["0001-long-sample0"]
-    assert (short["action"], short["status"]) == ("run", "max_iter")
-    assert (long["action"], long["status"]) == ("resume", "stopped")  # at its time limit
-    history = np.load(out / "0001-long-sample0" / "convergence.npz")
-    assert history["elapsed"][-1] >= limit  # optimizing time of both sessions
-    # the resumed session took less than the whole run: it went on from the checkpoint
-    assert float(long["wall_s"]) < limit
-    assert run_json(out, "0001-long-sample0")["iterations"] == int(long["iterations"])
-    assert "2 of 2 jobs finished, 0 failed" in stdout
-    assert not queued()
-
-
 def test_a_killed_batch_is_finished_by_running_it_again(target, tmp_path):
     """The ``mcrkit batch`` process (and its Dask scheduler) is killed outright while a job
     runs in a SLURM job. That job's worker stops the reconstruction with a checkpoint; the
@@ -217,45 +232,41 @@ def test_a_killed_batch_is_finished_by_running_it_again(target, tmp_path):
                          ("0000-short-sample0", "0001-long-sample0", "0002-last-sample0"))
     checkpoint = out / (long.name + ".partial") / "checkpoint.pt"
     # one worker takes the jobs in order: kill once short is done and long checkpointed
-    process = mcrkit_batch(spec, out, "--workers", "1", "--quiet")
-    started = time.monotonic()
+    first = mcrkit_batch(spec, out, "--workers", "1", "--quiet")
     while not (short.exists() and checkpoint.exists()):
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() - started < DEADLINE, "no checkpoint of the long job"
+        assert first.process.poll() is None, first.texts()
+        assert time.monotonic() - first.started < DEADLINE, "no checkpoint of the long job"
         time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.communicate()
-    killed_at = time.monotonic() - started
-    left = queued()
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait()
+    killed_at = time.monotonic() - first.started
+    (orphan,) = first.slurm_jobs()
+    left = {job: state for job, state in queued().items() if job == orphan}
     finished_before = (short / "reconstruction.npy").read_bytes()
 
-    again = time.monotonic()
-    stdout, stderr = finish(mcrkit_batch(spec, out, "--workers", "1", "--quiet"))
-    rerun = time.monotonic() - again
-    print(f"killed after {killed_at:.1f} s; SLURM jobs then: {left}; the same command "
+    stdout, _, rerun = mcrkit_batch(spec, out, "--workers", "1", "--quiet").finish()
+    print(f"killed after {killed_at:.1f} s; its SLURM job(s) then: {left}; the same command "
           f"again: {rerun:.1f} s\n{stdout}")
 
-    # the first run's SLURM job: its worker stopped when the scheduler was gone; the job then
+    # the killed run's SLURM job: its worker stopped when the scheduler was gone; the job then
     # ended by itself (its nanny gives up) or, if still there, the re-run cancelled it
     logs = job_logs(out)
-    first, *_ = sorted(logs, key=int)
-    assert first in left
-    assert "Reason: worker-handle-scheduler-connection-broken" in logs[first]
-    cancelled = re.search(rf"JOB {first} ON \S+ CANCELLED AT", logs[first]) is not None
-    assert cancelled == (f"cancelled SLURM job(s) {first} of an earlier run" in stdout)
+    assert left[orphan] in ("RUNNING", "COMPLETING")  # the batch is gone, its SLURM job not
+    assert "Reason: worker-handle-scheduler-connection-broken" in logs[orphan]
+    cancelled = re.search(rf"JOB {orphan} ON \S+ CANCELLED AT", logs[orphan]) is not None
+    assert cancelled == (f"cancelled SLURM job(s) {orphan} of an earlier run" in stdout)
     rows = summary(out)
     assert [(row["action"], row["status"]) for row in rows.values()] == [
         ("skip", "max_iter"), ("resume", "max_iter"), ("run", "max_iter")]
     assert (short / "reconstruction.npy").read_bytes() == finished_before
     # the interrupted job went on from its checkpoint to the result of a run in one go
-    seed = int(rows[long.name]["seed"])
-    whole = mcrkit.reconstruct(target, SHAPE, optimizer="adam", max_iter=400, seed=seed,
-                               device="cpu", threads=1)
+    whole = mcrkit.reconstruct(target, SHAPE, optimizer="adam", max_iter=400,
+                               seed=int(rows[long.name]["seed"]), device="cpu", threads=1)
     np.testing.assert_array_equal(np.load(long / "reconstruction.npy"), whole.labels)
     assert np.load(last / "reconstruction.npy").shape == tuple(SHAPE)
     assert not list(out.glob("*.partial"))
     assert "3 of 3 jobs finished, 0 failed" in stdout
-    assert not queued()  # nothing left behind
+    assert not set(queued()) & set(logs)  # nothing left behind
 
 
 def test_slurm_jobs_left_by_a_killed_batch_are_cancelled(tmp_path):
@@ -273,3 +284,34 @@ def test_slurm_jobs_left_by_a_killed_batch_are_cancelled(tmp_path):
     assert job not in queued()
     assert not (tmp_path / "jobs").exists()
     assert end_jobs(tmp_path) == []
+
+
+@pytest.mark.last
+def test_a_walltime_shorter_than_the_batch_is_survived(walltime_batch):
+    """SLURM ends the worker's job at its 1 minute walltime in the middle of a reconstruction
+    that runs 90 s; the batch submits a new job and the reconstruction resumes there from its
+    checkpoint. Checked last: the batch has run beside the rest of the suite."""
+    waited = time.monotonic()
+    stdout, stderr, elapsed = walltime_batch.finish()
+    print(f"batch past a 1 minute walltime: {elapsed:.1f} s (waited for here: "
+          f"{time.monotonic() - waited:.1f} s)\n{stdout}")
+
+    out = walltime_batch.output
+    logs = job_logs(out)
+    first, *others = sorted(logs, key=int)
+    assert others, "no SLURM job was submitted after the first one ended"
+    assert re.search(rf"JOB {first} ON \S+ CANCELLED AT \S+ DUE TO TIME LIMIT", logs[first])
+    assert re.search(r"\d+ worker\(s\) ended while the batch ran \(walltime or killed\) and "
+                     r"were started again", stdout)
+    assert "ended (walltime reached, or killed): starting them again" in stderr
+    rows = summary(out)
+    short, long = rows["0000-short-sample0"], rows["0001-long-sample0"]
+    assert (short["action"], short["status"]) == ("run", "max_iter")
+    assert (long["action"], long["status"]) == ("resume", "stopped")  # at its time limit
+    history = np.load(out / "0001-long-sample0" / "convergence.npz")
+    assert history["elapsed"][-1] >= WALLTIME_LIMIT  # optimizing time of both sessions
+    # the resumed session took less than the whole run: it went on from the checkpoint
+    assert float(long["wall_s"]) < WALLTIME_LIMIT
+    assert run_json(out, "0001-long-sample0")["iterations"] == int(long["iterations"])
+    assert "2 of 2 jobs finished, 0 failed" in stdout
+    assert not set(queued()) & set(logs)
