@@ -432,13 +432,15 @@ def test_slurm_job_script_has_the_documented_directives():
     assert "#SBATCH --mem=15G" in script
 
 
-def test_the_documented_slurm_command_renders_the_documented_job_script():
-    """docs/cluster.md: its SLURM command, with --job-script, prints its job script."""
+def test_the_documented_slurm_command_renders_the_documented_job_script(target, tmp_path,
+                                                                       monkeypatch):
+    """docs/cluster.md: its SLURM command (by user me), with --job-script, prints its job
+    script; with --dry-run, the jobs and that script."""
     text = (Path(__file__).parents[1] / "docs" / "cluster.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
     command = next(b for b in blocks if "--cluster slurm" in b)
     documented = next(b for b in blocks if b.startswith("#!/usr/bin/env bash"))
-    args = shlex.split(command.replace("\\\n", " "))
+    args = shlex.split(command.replace("\\\n", " ").replace("$USER", "me"))
     assert args[:2] == ["mcrkit", "batch"]
     result = CliRunner().invoke(app, [*args[1:], "--job-script"])
     assert result.exit_code == 0, result.output
@@ -448,6 +450,15 @@ def test_the_documented_slurm_command_renders_the_documented_job_script():
     assert "#SBATCH --cpus-per-task=16" in lines and "export OMP_NUM_THREADS=4" in lines
     tail = "--nthreads 1 --memory-limit 7.45GiB --nworkers 4 --nanny --death-timeout 60"
     assert worker.endswith(tail) and documented_worker.endswith(tail)
+    assert "#SBATCH --output=/scratch/me/study-runs/slurm/%x-%j.out" in lines
+    monkeypatch.chdir(tmp_path)  # a study.yaml of two jobs
+    Path("study.yaml").write_text(f"characterization: {target}\nshape: [8, 8, 8]\nseed: 1\n"
+                                  "n_samples: 2\n")
+    dry = CliRunner().invoke(app, [*args[1:], "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.strip().splitlines()[-len(lines) - 1:-1] == lines
+    assert "SLURM job script (4 such job(s), 4 worker(s) each):" in dry.stderr
+    assert not Path("/scratch/me").exists()  # nothing written
 
 
 def test_dry_run_lists_jobs_with_what_a_run_would_do(target, tmp_path):

@@ -158,8 +158,10 @@ def walltime_batch(target, tmp_path_factory) -> Iterator[Batch]:
              "time_limit": WALLTIME_LIMIT}]})
     batch = mcrkit_batch(
         spec, folder / "runs", "--workers", "1", "--walltime", "00:01:00",
-        # drop a worker 2 s (not 15) after it left: its job was ended, it will not come back
-        env={"DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "2s"})
+        # drop a worker 2 s (not 15) after it left: its job was ended, it will not come back;
+        # on a slow machine the long job may be cut by more walltimes than Dask's usual 3
+        env={"DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "2s",
+             "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "10"})
     yield batch
     if batch.process.poll() is None:
         batch.process.terminate()  # as Ctrl-C: the batch cancels its SLURM jobs
@@ -193,7 +195,7 @@ def test_a_batch_runs_in_slurm_jobs_with_every_result_right(target, tmp_path):
     logs = job_logs(out)
     assert len(logs) == 1
     assert {job for job, state in seen if state == "RUNNING"} >= set(logs)
-    assert all("distributed.worker - INFO - Start worker" in text for text in logs.values())
+    assert all("Start worker at:" in text for text in logs.values())
     assert not set(queued()) & set(logs)  # cancelled at the end
     assert not (out / "slurm" / "jobs").exists()
 

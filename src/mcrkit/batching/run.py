@@ -107,7 +107,8 @@ class BatchResult:
                          "before starting")
         if self.restarted:
             lines.append(f"{self.restarted} worker(s) ended while the batch ran (walltime or "
-                         "killed) and were started again; their jobs went on on other workers")
+                         "killed) and were started again; the reconstructions they ran were "
+                         "resumed from their checkpoints")
         done = sum(row["status"] != "failed" for row in self.rows)
         lines.append(f"{done} of {len(self.rows)} jobs finished, {len(self.failed)} failed; "
                      f"summary in {self.summary_path}")
@@ -133,7 +134,10 @@ def batch(
     ``output/NAME`` when it ends. Run again with the same SPEC and output, a
     batch skips finished jobs, resumes interrupted ones from their
     checkpoints and retries failed ones. A failing job is reported in the
-    summary and does not stop the others.
+    summary and does not stop the others. On SLURM, ``output/slurm`` holds
+    the SLURM jobs' output and ids; a batch first cancels those of its jobs
+    that a killed earlier run left queued or running (see
+    :mod:`mcrkit.batching.slurmjobs`).
 
     Parameters
     ----------
@@ -203,7 +207,7 @@ def batch(
         finally:
             if own:
                 close(client, cl)
-                end_jobs(slurm_folder)  # cancelled by close: gone from the queue now
+                end_jobs(slurm_folder)  # close cancelled them: wait until SLURM has let go
         restarted = keeper.restarted
     result = BatchResult(output, [rows[job.name] for job in job_list], base_seed,
                          restarted=restarted, cancelled=cancelled)
@@ -311,8 +315,8 @@ def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: 
                 restarted = keep_up()
                 if progress and restarted:
                     bar.write(f"{restarted} worker(s) ended (walltime reached, or killed): "
-                              "starting them again; their jobs go on on other workers",
-                              file=sys.stderr)
+                              "starting them again; their reconstructions resume from their "
+                              "checkpoints", file=sys.stderr)
             ready = completed.next_batch(block=False) if completed.has_ready() else []
             for future in ready:
                 row = _row(future, futures[future])

@@ -3,11 +3,13 @@
 A batch on SLURM keeps a folder ``OUTPUT/slurm``: the output of each SLURM job
 (``mcrkit-batch-JOBID.out``) and ``jobs``, the ids of the SLURM jobs it
 submitted, one a line, written as each is submitted. If the ``mcrkit batch``
-process is killed outright, its SLURM jobs live on (their workers wait for the
-scheduler up to dask's ``--death-timeout``) and go on writing the run
-directories; the next run of the batch cancels them and waits until SLURM no
-longer lists them before it looks at any run directory, and every run ends
-the same way, so that no SLURM job outlives the batch that submitted it.
+process is killed outright, its SLURM jobs live on for a while: their workers
+stop their reconstructions with a checkpoint (see
+:class:`~mcrkit.batching.jobs.WorkerClosing`) but wait for the scheduler up to
+dask's ``--death-timeout``, and a job still pending starts later. The next run
+of the batch cancels them and waits until SLURM no longer lists them before it
+looks at any run directory, and every run ends the same way, so that no SLURM
+job outlives the batch that submitted it.
 """
 
 from __future__ import annotations
@@ -72,6 +74,12 @@ def end_jobs(folder: Path, timeout: float = END_TIMEOUT) -> list[str]:
     SlurmError
         When SLURM does not answer, or a job is still listed after ``timeout``,
         naming the jobs and what to do.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> end_jobs(Path(tempfile.mkdtemp()))  # no SLURM job recorded: nothing to do
+    []
     """
     record = folder / JOBS_FILE
     try:
