@@ -86,8 +86,8 @@ class Batch:
     log: Path
     started: float
 
-    def finish(self) -> tuple[str, str, float]:
-        """Wait for it to end (successfully): its stdout, stderr and wall time."""
+    def finish(self, status: int = 0) -> tuple[str, str, float]:
+        """Wait for it to end with exit ``status``: its stdout, stderr and wall time."""
         try:
             self.process.wait(timeout=max(1.0, self.started + DEADLINE - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -95,7 +95,7 @@ class Batch:
             pytest.fail(f"the batch did not end in {DEADLINE:.0f} s: {self.texts()}")
         elapsed = time.monotonic() - self.started
         out, err = self.texts()
-        assert self.process.returncode == 0, f"exit {self.process.returncode}\n{out}\n{err}"
+        assert self.process.returncode == status, f"exit {self.process.returncode}\n{out}\n{err}"
         return out, err, elapsed
 
     def texts(self) -> tuple[str, str]:
@@ -269,6 +269,28 @@ def test_a_killed_batch_is_finished_by_running_it_again(target, tmp_path):
     assert not list(out.glob("*.partial"))
     assert "3 of 3 jobs finished, 0 failed" in stdout
     assert not set(queued()) & set(logs)  # nothing left behind
+
+
+def test_a_terminated_batch_cancels_its_slurm_jobs(target, tmp_path):
+    """SIGTERM (``kill``, or the walltime of a SLURM job running ``mcrkit batch``) stops a
+    batch as Ctrl-C does: its SLURM jobs are cancelled before it exits."""
+    spec = write_spec(tmp_path, {
+        "characterization": str(target), "shape": SHAPE, "seed": 2, "device": "cpu",
+        "checkpoint_every": 0.2, "optimizer": "adam", "max_iter": 10**9, "time_limit": 600})
+    batch = mcrkit_batch(spec, tmp_path / "runs", "--workers", "1", "--quiet")
+    checkpoint = batch.output / "0000-sample0.partial" / "checkpoint.pt"
+    while not checkpoint.exists():
+        assert batch.process.poll() is None, batch.texts()
+        assert time.monotonic() - batch.started < DEADLINE, "the job did not start"
+        time.sleep(0.05)
+    (job,) = batch.slurm_jobs()
+    assert queued()[job] == "RUNNING"
+    batch.process.terminate()
+    _, stderr, _ = batch.finish(status=130)
+    assert "interrupted; finished jobs are kept" in stderr
+    assert job not in queued()
+    assert not (batch.output / "slurm" / "jobs").exists()
+    assert re.search(rf"JOB {job} ON \S+ CANCELLED AT", job_logs(batch.output)[job])
 
 
 def test_slurm_jobs_left_by_a_killed_batch_are_cancelled(tmp_path):
