@@ -41,7 +41,8 @@ def _slurm_unavailable() -> str | None:
     except subprocess.TimeoutExpired:
         return "sinfo did not answer in 15 s"
     if done.returncode != 0:
-        return f"SLURM does not answer ({done.stderr.strip()}): start it with .ci/slurm-up"
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"SLURM does not answer ({last}): start one with .ci/slurm-up"
     here = socket.gethostname().split(".")[0]
     nodes = [line.split() for line in done.stdout.splitlines()]
     if not any(name == here and state == "idle" and int(cpus) >= 2
