@@ -302,7 +302,7 @@ def test_a_failing_job_keeps_the_warnings_it_gave(tmp_path, monkeypatch):
 
     from mcrkit.batching import jobs
 
-    def warn_then_fail(job, run_dir, threads):
+    def warn_then_fail(job, run_dir, threads, callbacks):
         for _ in range(3):  # once per iteration: kept once
             warnings.warn("the run diverged", RuntimeWarning, stacklevel=1)
         raise FloatingPointError("loss is NaN")
@@ -311,6 +311,39 @@ def test_a_failing_job_keeps_the_warnings_it_gave(tmp_path, monkeypatch):
     row = jobs.run_job(Job(name="a", seed=1, settings={}), str(tmp_path))
     assert row["status"] == "failed" and row["error"] == "FloatingPointError: loss is NaN"
     assert row["warnings"] == ["the run diverged"]
+
+
+def test_a_job_stops_with_a_checkpoint_when_its_worker_closes_and_resumes_exactly(
+        target, tmp_path, monkeypatch):
+    """A worker whose scheduler is gone (the batch process killed) closes: its job stops at
+    the next iteration with a checkpoint, and the next run resumes it to the result of a run
+    in one go."""
+    import distributed
+
+    from mcrkit.batching import jobs
+
+    class Worker:  # closing from the 6th iteration on
+        checks = 0
+
+        @property
+        def status(self):
+            self.checks += 1
+            return SimpleNamespace(name="running" if self.checks <= 5 else "closing")
+
+    job = Job(name="a", seed=4, settings={"characterization": str(target), "shape": SHAPE,
+                                          "max_iter": 15, "device": "cpu"})
+    monkeypatch.setattr(distributed, "get_worker", Worker)
+    stopped = jobs.run_job(job, str(tmp_path))
+    assert (stopped["action"], stopped["status"], stopped["iterations"]) == (
+        "run", "interrupted", 6)
+    assert (tmp_path / "a.partial" / "checkpoint.pt").exists()
+    assert jobs.next_action(job, tmp_path) == "resume"
+    monkeypatch.undo()  # not in a worker any more
+    resumed = jobs.run_job(job, str(tmp_path))
+    assert (resumed["action"], resumed["status"], resumed["iterations"]) == (
+        "resume", "max_iter", 15)
+    whole = mcrkit.reconstruct(target, SHAPE, max_iter=15, seed=4, device="cpu", threads=1)
+    np.testing.assert_array_equal(np.load(tmp_path / "a" / "reconstruction.npy"), whole.labels)
 
 
 def test_a_resume_that_fails_says_how_to_start_afresh(target, tmp_path):
@@ -399,13 +432,15 @@ def test_slurm_job_script_has_the_documented_directives():
     assert "#SBATCH --mem=15G" in script
 
 
-def test_the_documented_slurm_command_renders_the_documented_job_script():
-    """docs/cluster.md: its SLURM command, with --job-script, prints its job script."""
+def test_the_documented_slurm_command_renders_the_documented_job_script(target, tmp_path,
+                                                                       monkeypatch):
+    """docs/cluster.md: its SLURM command (by user me), with --job-script, prints its job
+    script; with --dry-run, the jobs and that script."""
     text = (Path(__file__).parents[1] / "docs" / "cluster.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
     command = next(b for b in blocks if "--cluster slurm" in b)
     documented = next(b for b in blocks if b.startswith("#!/usr/bin/env bash"))
-    args = shlex.split(command.replace("\\\n", " "))
+    args = shlex.split(command.replace("\\\n", " ").replace("$USER", "me"))
     assert args[:2] == ["mcrkit", "batch"]
     result = CliRunner().invoke(app, [*args[1:], "--job-script"])
     assert result.exit_code == 0, result.output
@@ -415,6 +450,15 @@ def test_the_documented_slurm_command_renders_the_documented_job_script():
     assert "#SBATCH --cpus-per-task=16" in lines and "export OMP_NUM_THREADS=4" in lines
     tail = "--nthreads 1 --memory-limit 7.45GiB --nworkers 4 --nanny --death-timeout 60"
     assert worker.endswith(tail) and documented_worker.endswith(tail)
+    assert "#SBATCH --output=/scratch/me/study-runs/slurm/%x-%j.out" in lines
+    monkeypatch.chdir(tmp_path)  # a study.yaml of two jobs
+    Path("study.yaml").write_text(f"characterization: {target}\nshape: [8, 8, 8]\nseed: 1\n"
+                                  "n_samples: 2\n")
+    dry = CliRunner().invoke(app, [*args[1:], "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.strip().splitlines()[-len(lines) - 1:-1] == lines
+    assert "SLURM job script (4 such job(s), 4 worker(s) each):" in dry.stderr
+    assert not Path("/scratch/me").exists()  # nothing written
 
 
 def test_dry_run_lists_jobs_with_what_a_run_would_do(target, tmp_path):

@@ -14,10 +14,11 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["SlurmOptions", "check_options", "close", "connect", "default_workers",
-           "restart_ended_workers", "slurm_cluster", "worker_environment"]
+__all__ = ["SlurmOptions", "WorkerKeeper", "check_options", "close", "connect",
+           "default_workers", "slurm_cluster", "worker_environment"]
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMBA_NUM_THREADS")
@@ -34,7 +35,7 @@ class SlurmOptions:
     walltime : str
         Time limit per SLURM job, ``"HH:MM:SS"``. A reconstruction cut off by
         it resumes from its checkpoint on another worker, and the ended SLURM
-        job is submitted again (see :func:`restart_ended_workers`).
+        job is submitted again (see :class:`WorkerKeeper`).
     processes : int
         Workers per SLURM job (each runs one reconstruction at a time).
     queue, account : str, optional
@@ -63,32 +64,41 @@ def worker_environment(threads: int) -> dict[str, str]:
     return dict.fromkeys(THREAD_VARIABLES, str(threads))
 
 
-def slurm_cluster(options: SlurmOptions, threads_per_worker: int = 1) -> Any:
+def slurm_cluster(options: SlurmOptions, threads_per_worker: int = 1,
+                  folder: Path | None = None) -> Any:
     """A dask-jobqueue ``SLURMCluster`` of workers that each run one job at a time.
 
     Each SLURM job books ``processes * threads_per_worker`` CPUs and starts
     ``processes`` single-task workers. Nothing is submitted until the cluster
     is scaled; ``slurm_cluster(options).job_script()`` shows the job script.
+    With ``folder`` (a batch's ``OUTPUT/slurm``, which must exist when jobs are
+    submitted), each job writes its output there and its id is appended to
+    ``folder/jobs`` (see :mod:`mcrkit.batching.slurmjobs`).
     """
     from dask_jobqueue import SLURMCluster
+
+    from mcrkit.batching.slurmjobs import JOB_NAME, recording_job
 
     _check_count("processes", options.processes)
     _check_count("threads_per_worker", threads_per_worker)
     exports = [f"export {name}={value}"
                for name, value in worker_environment(threads_per_worker).items()]
+    logs = [] if folder is None else [f"--output={folder}/%x-%j.out"]
     return SLURMCluster(
         cores=options.processes, processes=options.processes,
         job_cpu=options.processes * threads_per_worker, memory=options.memory,
         walltime=options.walltime, queue=options.queue, account=options.account,
-        job_extra_directives=list(options.job_extra),
+        job_extra_directives=[*logs, *options.job_extra],
         job_script_prologue=[*options.prologue, *exports], interface=options.interface,
-        job_name="mcrkit-batch", silence_logs=logging.ERROR,
+        job_name=JOB_NAME, silence_logs=logging.ERROR,
         scheduler_options={"dashboard_address": ":0"},
+        job_cls=None if folder is None else recording_job(folder),
     )
 
 
 def connect(*, scheduler: str | None = None, cluster: str = "local", workers: int | None = None,
-            threads_per_worker: int = 1, slurm: SlurmOptions | None = None) -> tuple[Any, Any]:
+            threads_per_worker: int = 1, slurm: SlurmOptions | None = None,
+            slurm_folder: Path | None = None) -> tuple[Any, Any]:
     """Start (or join) the Dask cluster of a batch.
 
     Parameters
@@ -104,6 +114,8 @@ def connect(*, scheduler: str | None = None, cluster: str = "local", workers: in
         CPU threads of each job.
     slurm : SlurmOptions, optional
         Resources of the SLURM jobs.
+    slurm_folder : Path, optional
+        Where the SLURM jobs write their output and their ids (see :func:`slurm_cluster`).
 
     Returns
     -------
@@ -123,7 +135,7 @@ def connect(*, scheduler: str | None = None, cluster: str = "local", workers: in
                                  env=worker_environment(threads_per_worker))
         return Client(local), local
     options = slurm or SlurmOptions()
-    jobqueue = slurm_cluster(options, threads_per_worker)
+    jobqueue = slurm_cluster(options, threads_per_worker, slurm_folder)
     jobqueue.scale(n=workers or options.processes)
     return Client(jobqueue), jobqueue
 
@@ -178,8 +190,8 @@ def _check_count(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-def restart_ended_workers(cluster: Any) -> None:
-    """Start again the workers of ``cluster`` whose process or job has ended.
+class WorkerKeeper:
+    """Starts again the workers of a cluster whose process or job has ended.
 
     A SLURM job that reaches its walltime takes its workers with it, and Dask
     does not submit it again by itself: without this, a batch that outlasts
@@ -192,13 +204,35 @@ def restart_ended_workers(cluster: Any) -> None:
     cluster : distributed.SpecCluster or None
         A cluster :func:`connect` started (``LocalCluster``, ``SLURMCluster``);
         anything else is left alone.
-    """
-    from distributed import SpecCluster
 
-    if isinstance(cluster, SpecCluster) and len(cluster.workers) < len(cluster.worker_spec):
-        # the planned jobs unchanged: SpecCluster.scale opens those without workers (called on
-        # the base class, whose n counts jobs for every cluster type)
-        SpecCluster.scale(cluster, len(cluster.worker_spec))
+    Attributes
+    ----------
+    restarted : int
+        Workers (SLURM jobs, for a ``SLURMCluster``) started again so far.
+    """
+
+    def __init__(self, cluster: Any) -> None:
+        from distributed import SpecCluster
+
+        self.cluster = cluster if isinstance(cluster, SpecCluster) else None
+        self.restarted = 0
+        self._running: set[str] = set()
+
+    def __call__(self) -> int:
+        """Check once; the number of workers (SLURM jobs) started again now."""
+        from distributed import SpecCluster
+
+        if self.cluster is None:
+            return 0
+        current = set(self.cluster.workers)
+        ended = self._running - current  # up before, dropped since (not: still being submitted)
+        self._running = current
+        if len(current) < len(self.cluster.worker_spec):
+            # the planned jobs unchanged: SpecCluster.scale opens those without workers (called
+            # on the base class, whose n counts jobs for every cluster type)
+            SpecCluster.scale(self.cluster, len(self.cluster.worker_spec))
+        self.restarted += len(ended)
+        return len(ended)
 
 
 def close(client: Any, cluster: Any) -> None:

@@ -5,6 +5,12 @@ directory without the suffix always holds a finished run. Run again, a job
 whose directory exists is skipped, and one whose ``NAME.partial`` holds a
 checkpoint continues from it; a partial directory without a checkpoint (the
 job was stopped before its first one) is started afresh.
+
+A job stops at its next iteration, writing a checkpoint as after Ctrl-C, once
+the Dask worker running it closes: when its scheduler is gone (the batch
+process was killed) the worker lives on until dask's ``--death-timeout`` and
+would otherwise go on writing a run directory that the batch's next run
+resumes.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from typing import Any
 from mcrkit.batching.spec import Job
 from mcrkit.runtime import recorded_warnings
 
-__all__ = ["PARTIAL_SUFFIX", "finished_record", "next_action", "run_job", "summary_row"]
+__all__ = ["PARTIAL_SUFFIX", "WorkerClosing", "finished_record", "next_action", "run_job",
+           "summary_row"]
 
 PARTIAL_SUFFIX = ".partial"
 """Suffix of the directory a job runs in until it ends."""
@@ -55,14 +62,15 @@ def run_job(job: Job, output: str, threads: int = 1) -> dict[str, Any]:
     from mcrkit.workflows import resume
 
     started = time.perf_counter()
+    callbacks = WorkerClosing.of_this_worker()
     try:
         with recorded_warnings() as warned:
             if action == "resume":
-                result = resume(partial, threads=threads)
+                result = resume(partial, threads=threads, callbacks=callbacks)
             else:
                 if partial.exists():
                     shutil.rmtree(partial)
-                result = _start(job, partial, threads)
+                result = _start(job, partial, threads, callbacks)
     except Exception as exc:  # a failing job is reported with its warnings, the batch goes on
         error = f"{type(exc).__name__}: {exc}"
         if action == "resume":  # a re-run would try the same checkpoint again
@@ -108,12 +116,36 @@ def finished_record(job: Job, run_dir: Path) -> dict[str, Any]:
                        run_dir=str(run_dir))
 
 
-def _start(job: Job, run_dir: Path, threads: int) -> Any:
+class WorkerClosing:
+    """A reconstruction callback that interrupts the run (as Ctrl-C does: a
+    checkpoint is written, the status is ``interrupted``) once the Dask worker
+    running it is closing or closed."""
+
+    def __init__(self, worker: Any) -> None:
+        self.worker = worker
+
+    @classmethod
+    def of_this_worker(cls) -> list[WorkerClosing]:
+        """``[WorkerClosing(worker)]`` inside a Dask task, else ``[]``."""
+        try:
+            from distributed import get_worker
+
+            return [cls(get_worker())]
+        except (ImportError, ValueError):  # not in a task of a Dask worker
+            return []
+
+    def __call__(self, state: Any) -> None:
+        if self.worker.status.name in ("closing", "closed", "failed"):
+            raise KeyboardInterrupt  # the engine's own interruption: checkpoint, "interrupted"
+
+
+def _start(job: Job, run_dir: Path, threads: int, callbacks: list[WorkerClosing]) -> Any:
     """Start ``job`` with its run directory ``run_dir``."""
     from mcrkit.workflows import interpolate, match, reconstruct
 
     settings = dict(job.settings)
-    common = {"seed": job.seed, "run_dir": run_dir, "threads": threads, "progress": False}
+    common = {"seed": job.seed, "run_dir": run_dir, "threads": threads, "progress": False,
+              "callbacks": callbacks}
     if "microstructure" in settings:
         return match(settings.pop("microstructure"), **settings, **common)
     if "interpolate" in settings:

@@ -11,7 +11,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ BATCH_FILE = "batch.json"
 SUMMARY_FILE = "summary.csv"
 """File in the output directory with one row per job."""
 
-KEEP_UP_SECONDS = 10.0
+KEEP_UP_SECONDS = 1.0
 """Interval of the checks for ended workers (SLURM jobs past their walltime) while a batch runs."""
 
 _FAILED_WORKER_HINT = ("the worker running it died (out of memory, or killed); see the worker "
@@ -51,11 +51,20 @@ class BatchResult:
         descriptor errors), ``error`` (why it failed), ``warnings``, ``run_dir``.
     base_seed : int or None
         Base seed the job seeds derive from (None for jobs given as a list).
+    restarted : int
+        Workers (SLURM jobs, on SLURM) that ended while the batch ran (a
+        walltime reached, a worker killed) and were started again.
+    cancelled : list of str
+        SLURM jobs of an earlier run of the batch still running when it
+        started again (its ``mcrkit batch`` process was killed), cancelled
+        before any job ran.
     """
 
     output: Path
     rows: list[dict[str, Any]]
     base_seed: int | None = None
+    restarted: int = 0
+    cancelled: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -93,6 +102,13 @@ class BatchResult:
         lines = ["  ".join(c.ljust(widths[c]) for c in columns).rstrip()]
         lines += ["  ".join(cells[c].ljust(widths[c]) for c in columns).rstrip()
                   for cells in table]
+        if self.cancelled:
+            lines.append(f"cancelled SLURM job(s) {', '.join(self.cancelled)} of an earlier run "
+                         "before starting")
+        if self.restarted:
+            lines.append(f"{self.restarted} worker(s) ended while the batch ran (walltime or "
+                         "killed) and were started again; the reconstructions they ran were "
+                         "resumed from their checkpoints")
         done = sum(row["status"] != "failed" for row in self.rows)
         lines.append(f"{done} of {len(self.rows)} jobs finished, {len(self.failed)} failed; "
                      f"summary in {self.summary_path}")
@@ -118,7 +134,10 @@ def batch(
     ``output/NAME`` when it ends. Run again with the same SPEC and output, a
     batch skips finished jobs, resumes interrupted ones from their
     checkpoints and retries failed ones. A failing job is reported in the
-    summary and does not stop the others.
+    summary and does not stop the others. On SLURM, ``output/slurm`` holds
+    the SLURM jobs' output and ids; a batch first cancels those of its jobs
+    that a killed earlier run left queued or running (see
+    :mod:`mcrkit.batching.slurmjobs`).
 
     Parameters
     ----------
@@ -156,32 +175,42 @@ def batch(
         The summary, also written to ``output/summary.csv``.
     """
     from mcrkit.batching.clusters import check_options
+    from mcrkit.batching.slurmjobs import SLURM_FOLDER, end_jobs
 
     check_options(cluster=cluster, workers=workers, threads_per_worker=threads_per_worker)
     output = Path(output).resolve()
+    slurm_folder = output / SLURM_FOLDER
+    # workers of a killed earlier run may still write run directories: end them first
+    cancelled = end_jobs(slurm_folder)
     job_list, base_seed = _job_list(jobs, output, n_samples)
     output.mkdir(parents=True, exist_ok=True)
     _record_batch(output, job_list, base_seed)
     rows = {job.name: finished_record(job, output / job.name)
             for job in job_list if next_action(job, output) == "skip"}
     pending = [job for job in job_list if job.name not in rows]
+    restarted = 0
     if pending:
-        from mcrkit.batching.clusters import close, connect, restart_ended_workers
+        from mcrkit.batching.clusters import WorkerKeeper, close, connect
 
         own = client is None
         cl = None
         if own:
+            if cluster == "slurm" and scheduler is None:
+                slurm_folder.mkdir(exist_ok=True)
             client, cl = connect(scheduler=scheduler, cluster=cluster, workers=workers,
-                                 threads_per_worker=threads_per_worker, slurm=slurm)
-        planned = cl if own else getattr(client, "cluster", None)  # None: joined a scheduler
+                                 threads_per_worker=threads_per_worker, slurm=slurm,
+                                 slurm_folder=slurm_folder)
+        keeper = WorkerKeeper(cl if own else getattr(client, "cluster", None))
         try:
             rows |= _run(client, pending, output, threads_per_worker,
-                         total=len(job_list), progress=progress,
-                         keep_up=lambda: restart_ended_workers(planned))
+                         total=len(job_list), progress=progress, keep_up=keeper)
         finally:
             if own:
                 close(client, cl)
-    result = BatchResult(output, [rows[job.name] for job in job_list], base_seed)
+                end_jobs(slurm_folder)  # close cancelled them: wait until SLURM has let go
+        restarted = keeper.restarted
+    result = BatchResult(output, [rows[job.name] for job in job_list], base_seed,
+                         restarted=restarted, cancelled=cancelled)
     _write_summary(result)
     return result
 
@@ -256,9 +285,10 @@ def _record_batch(output: Path, job_list: list[Job], base_seed: int | None) -> N
 
 
 def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: int,
-         progress: bool, keep_up: Callable[[], Any] | None = None) -> dict[str, dict[str, Any]]:
+         progress: bool, keep_up: Callable[[], int] | None = None) -> dict[str, dict[str, Any]]:
     """Submit ``pending`` and collect their rows as they complete, showing progress;
-    ``keep_up()`` is called every :data:`KEEP_UP_SECONDS` (restarts ended workers)."""
+    ``keep_up()`` is called every :data:`KEEP_UP_SECONDS` (restarts ended workers, returns how
+    many)."""
     from distributed import as_completed
     from tqdm.auto import tqdm
 
@@ -282,7 +312,11 @@ def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: 
         while not completed.is_empty():
             if keep_up is not None and time.monotonic() - kept_up > KEEP_UP_SECONDS:
                 kept_up = time.monotonic()
-                keep_up()
+                restarted = keep_up()
+                if progress and restarted:
+                    bar.write(f"{restarted} worker(s) ended (walltime reached, or killed): "
+                              "starting them again; their reconstructions resume from their "
+                              "checkpoints", file=sys.stderr)
             ready = completed.next_batch(block=False) if completed.has_ready() else []
             for future in ready:
                 row = _row(future, futures[future])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,7 +64,8 @@ def batch(
         rich_help_panel=SLURM)] = False,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="List the jobs (name, seed, what a run would do: run, resume, "
-                          "skip) and exit.")] = False,
+                          "skip), with --cluster slurm also the SLURM job script, and "
+                          "exit.")] = False,
     progress: Annotated[bool, typer.Option(
         "--progress/--quiet", help="Show jobs done/running/failed and the time left.")] = True,
 ) -> None:
@@ -70,9 +75,10 @@ def batch(
     seed; a summary table (job, seed, status, wall s, final errors) is printed
     and written to OUTPUT/summary.csv. Exit status 1 if any job failed.
     """
-    from mcrkit.batching import SlurmOptions, load_spec, plan, slurm_cluster
+    from mcrkit.batching import SlurmOptions, load_spec, plan
     from mcrkit.batching import batch as run
     from mcrkit.batching.run import BATCH_FILE
+    from mcrkit.batching.slurmjobs import SlurmError
 
     if scheduler is not None and cluster != "local":
         fail("give either --scheduler (join a running cluster) or --cluster, not both")
@@ -83,9 +89,7 @@ def batch(
         if job_script:
             if cluster != "slurm":
                 fail("--job-script shows the job script of --cluster slurm")
-            jobqueue = slurm_cluster(slurm, threads_per_worker)
-            typer.echo(jobqueue.job_script())
-            jobqueue.close()
+            typer.echo(_job_script(slurm, threads_per_worker, output))
             return
         if dry_run:
             steps = plan(spec, output, n_samples=n_samples)
@@ -98,11 +102,18 @@ def batch(
                 typer.echo("these seeds were drawn for this listing only: the SPEC sets no seed, "
                            "so a run draws its own (and keeps it in batch.json); add 'seed: N' "
                            "to the SPEC to fix them", err=True)
+            if cluster == "slurm":
+                jobs = -(-(workers or processes) // processes)
+                typer.echo(f"SLURM job script ({jobs} such job(s), {processes} worker(s) "
+                           "each):", err=True)
+                typer.echo(_job_script(slurm, threads_per_worker, output))
             return
-        result = run(spec, output, n_samples=n_samples, scheduler=scheduler, cluster=cluster,
-                     workers=workers, threads_per_worker=threads_per_worker, slurm=slurm,
-                     progress=progress)
-    except (FileNotFoundError, ValueError, TypeError) as exc:
+        with _terminate_as_interrupt():
+            result = run(spec, output, n_samples=n_samples, scheduler=scheduler,
+                         cluster=cluster, workers=workers,
+                         threads_per_worker=threads_per_worker, slurm=slurm,
+                         progress=progress)
+    except (FileNotFoundError, ValueError, TypeError, SlurmError) as exc:
         fail(str(exc))
     except ImportError as exc:
         fail(f"mcrkit batch needs Dask ({exc}); install it with pip install 'mcrkit[cluster]'")
@@ -116,3 +127,34 @@ def batch(
     typer.echo(str(result))
     if result.failed:
         raise typer.Exit(code=1)
+
+
+def _job_script(slurm: Any, threads_per_worker: int, output: Path) -> str:
+    """The job script of the SLURM jobs a batch into ``output`` submits (nothing is)."""
+    from mcrkit.batching import slurm_cluster
+    from mcrkit.batching.slurmjobs import SLURM_FOLDER
+
+    jobqueue = slurm_cluster(slurm, threads_per_worker, output.resolve() / SLURM_FOLDER)
+    try:
+        return jobqueue.job_script()
+    finally:
+        jobqueue.close()
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, ``scancel`` or the walltime of a job running the batch) and SIGHUP
+    (the terminal closed) stop the batch as Ctrl-C does: its SLURM jobs are cancelled, its
+    finished runs kept."""
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
