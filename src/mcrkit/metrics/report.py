@@ -196,7 +196,13 @@ def _line(statistic: str, original: np.ndarray, result: np.ndarray,
             spread = float(np.sqrt(np.nanmean(sigma**2)))
         if math.isfinite(spread) and math.isfinite(deviation):
             line.update(spread=spread, band=sigma.tolist())
-    limit = pass_line(statistic, line["spread"])
+    reach = None
+    if statistic == "largest_cluster" and samples is not None and np.isfinite(samples).any():
+        with np.errstate(invalid="ignore"):  # NaN: a phase absent
+            side = np.nanmax(samples) if np.nanmean(result) > np.nanmean(original) else (
+                np.nanmin(samples))
+            reach = float(abs(side - np.nanmean(original)))
+    limit = pass_line(statistic, line["spread"], reach=reach)
     judged = limit is not None and math.isfinite(deviation)
     line.update(pass_line=limit, passed=bool(deviation <= limit) if judged else None)
     return line
@@ -231,9 +237,18 @@ def _topology_pairs(original_ndim: int,
     return axis_pairs(original_ndim, result_ndim)
 
 
-def _topology_lines(ref: Microstructure, res: np.ndarray, windows: list[np.ndarray],
-                    scale: float) -> list[dict[str, Any]]:
-    """Report lines of the largest-cluster fraction, Euler density and percolation."""
+def _topology_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
+    """Report lines of the largest-cluster fraction, Euler density and percolation.
+
+    The Euler characteristic is additive: its spread scales like a spatial
+    average's (module docstring). The largest-cluster fraction and
+    percolation are not (near the percolation threshold they stay as
+    variable in a large sample as in a window): their spread is that of two
+    window-sized samples, and the largest-cluster fraction passes within the
+    range of the windows' values (:func:`mcrkit.metrics.verdict.pass_line`)."""
+    windows, scale = _spread_scale(ref.labels, res.size)
+    _, _, overlap = _windows(ref.labels)
+    unscaled = 2.0 / (1.0 - overlap)
     lines = []
     for name, ref_axis, axis in _topology_pairs(ref.ndim, res.ndim):
         want = _topology(ref.labels, ref_axis, ref.n_phases, periodic=True)
@@ -244,13 +259,14 @@ def _topology_lines(ref: Microstructure, res: np.ndarray, windows: list[np.ndarr
             row = {"kind": "topology", "axis": name, "statistic": statistic, "phase": phase,
                    "optimized": False}
             stack = np.array([s[statistic, phase] for s in samples])
+            factor = scale if statistic == "euler_density" else unscaled
             if statistic == "percolation":  # one row per direction
                 lines += [{**row, "direction": AXIS_NAMES[a],
                            **_line(statistic, value[i:i + 1], got[statistic, phase][i:i + 1],
-                                   stack[:, i:i + 1], scale)} for i, a in enumerate(in_plane)]
+                                   stack[:, i:i + 1], factor)} for i, a in enumerate(in_plane)]
             else:
                 lines.append({**row, **_line(statistic, value, got[statistic, phase], stack,
-                                             scale)})
+                                             factor)})
     return lines
 
 
@@ -277,7 +293,7 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
         per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
         per_axis[name]["isolated_fraction"] = isolated_fraction(res)
         per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
-    return lines + _topology_lines(ref, res, windows, scale), summarize(per_axis)
+    return lines + _topology_lines(ref, res), summarize(per_axis)
 
 
 def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray:

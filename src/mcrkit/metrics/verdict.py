@@ -13,8 +13,10 @@ correlations, chords, volume   :data:`TOLERANCE` natural spreads
 fraction, interface density,
 optimized descriptors
 Euler density                  :data:`TOLERANCE` natural spreads
-largest-cluster fraction       :data:`CLUSTER_LINE`, or :data:`TOLERANCE` natural
-                               spreads where the original's own spread is wider
+largest-cluster fraction       :data:`CLUSTER_LINE` beyond the range of the
+                               original's half-size windows (on the side of the
+                               result: a result is fragmented when its largest
+                               cluster is smaller than in every window)
 percolation along an axis      :data:`PERCOLATION_LINE` (share of the slices that
                                percolate; for one image or a volume: identical)
                                where all windows of the original agree; where
@@ -42,8 +44,14 @@ import numpy as np
 __all__ = ["CLUSTER_LINE", "LABELS", "PERCOLATION_LINE", "TOLERANCE", "format_verdict",
            "judge", "pass_line", "reason"]
 
-TOLERANCE = 2.0
-"""A deviation within this many natural spreads passes."""
+TOLERANCE = 3.0
+"""A deviation within this many natural spreads passes.
+
+Three, not two: the verdict needs every row to pass, and a table has tens of
+rows. Re-seeded samples of one random structure (Gaussian random fields,
+64 x 64, correlation length 3 px) failed on some row in 3 of 20 pairs with
+two spreads and in none with three; the deliberately wrong results of
+``tests/metrics/test_verdict.py`` fail by far more."""
 
 CLUSTER_LINE = 0.05
 """Largest deviation of the largest-cluster fraction that passes (unless the spread is wider)."""
@@ -60,26 +68,39 @@ LABELS = {
     "interface": "interface density (unlike pairs)",
     "largest_cluster": "largest cluster / phase",
     "euler_density": "Euler characteristic per voxel",
-    "percolation": "percolates along",
+    "percolation": "percolation along",
 }
 """Plain-words names of the statistics of the table (descriptors go by their own name)."""
 
 _TOPOLOGY_FIRST = ("largest_cluster", "euler_density", "percolation")
 
 
-def pass_line(statistic: str, spread: float | None) -> float | None:
+def pass_line(statistic: str, spread: float | None, *,
+              reach: float | None = None) -> float | None:
     """The largest deviation of ``statistic`` that passes (None: cannot be judged).
+
+    Parameters
+    ----------
+    statistic : str
+        Key of the row (a descriptor's name for a descriptor row).
+    spread : float or None
+        The original's natural spread of the deviation.
+    reach : float, optional
+        Largest-cluster fraction: how far the original's windows reach from
+        the original's value towards the result's.
 
     Examples
     --------
-    >>> pass_line("s2", 0.01), pass_line("largest_cluster", 0.001), pass_line("s2", None)
-    (0.02, 0.05, None)
+    >>> pass_line("s2", 0.01), pass_line("s2", None)
+    (0.03, None)
+    >>> pass_line("largest_cluster", 0.2), pass_line("largest_cluster", 0.2, reach=0.3)
+    (0.05, 0.35)
     >>> pass_line("percolation", 0.0), pass_line("percolation", 0.3)  # windows agree / not
     (0.05, 1.0)
     """
     natural = None if spread is None else TOLERANCE * spread
     if statistic == "largest_cluster":
-        return CLUSTER_LINE if natural is None else max(CLUSTER_LINE, natural)
+        return CLUSTER_LINE + (reach or 0.0)
     if statistic == "percolation":
         return PERCOLATION_LINE if not spread else 1.0
     return natural
@@ -270,23 +291,24 @@ def format_verdict(report: dict[str, Any], *, per_axis: bool = True) -> str:
         A header, one row per statistic and the line ``verdict: ...``.
     """
     lines = report["lines"] if per_axis else _worst_per_group(report["lines"])
-    optimized = bool(report.get("optimized_descriptors"))
-    against = "the original" if report.get("original") else "the target"
-    out = [f"  fidelity vs {against}" + ("" if per_axis else " (worst axis)")
+    marked = bool(report.get("optimized_descriptors")) and not all(
+        line["optimized"] for line in lines)
+    against = "original" if report.get("original") else "target"
+    out = [f"  fidelity vs the {against}" + ("" if per_axis else " (worst axis)")
            + f"; pass: deviation <= pass line ({report['tolerance']:g} natural spreads, "
            "or the line of a topology statistic)",
-           f"  {'statistic':<36} {'phase':>5} {'axis':>4} {'original':>9} {'result':>9} "
+           f"  {'statistic':<36} {'phase':>5} {'axis':>4} {against:>9} {'result':>9} "
            f"{'deviation':>9} {'spread':>9} {'pass line':>9}  verdict"]
     for line in lines:
         verdict = {None: "cannot judge", True: "pass", False: "FAIL"}[line["passed"]]
-        mark = "*" if optimized and not line["optimized"] else ""
+        mark = "*" if marked and not line["optimized"] else ""
         phase = "-" if line["phase"] is None else str(line["phase"])
         out.append(f"  {_name(line) + mark:<36} {phase:>5} {line['axis']:>4} "
                    f"{_value(line['original'], line['statistic']):>9} "
                    f"{_value(line['result'], line['statistic']):>9} "
                    f"{_number(line['deviation']):>9} {_number(line['spread']):>9} "
                    f"{_number(line['pass_line']):>9}  {verdict}")
-    if optimized:
+    if marked:
         out.append("  * not optimized by the reconstruction")
     out.append(f"  verdict: {report['verdict']['text']}")
     return "\n".join(out)

@@ -113,11 +113,13 @@ class ReconstructionResult:
     run_dir : Path or None
         Where the run was saved.
     comparison : dict or None
-        Fidelity against the original structure (:func:`mcrkit.metrics.validation.compare`),
-        when the run was given one (as :func:`~mcrkit.workflows.match` does).
+        Raw fidelity figures against the original structure
+        (:func:`mcrkit.metrics.validation.compare`), when the run was given one (as
+        :func:`~mcrkit.workflows.match` does).
     report : dict or None
-        The validation report written into ``run_dir``
-        (:func:`mcrkit.metrics.report.validation_report`).
+        The fidelity table and its verdict
+        (:func:`mcrkit.metrics.report.validation_report`), written into ``run_dir``;
+        without a run directory computed when the run was given an original.
     snapshot_fields : list of ndarray
         The relaxed field at each snapshot, ``(P, *shape)`` phase fractions x 255
         (uint8).
@@ -174,18 +176,10 @@ class ReconstructionResult:
                          f"{np.nansum(self.history['accepted']):.0f} accepted")
         lines += [f"  {name:<20} {self.settings['loss']} {value:.3e}"
                   for name, value in self.errors.items()]
-        if self.comparison is not None:
-            from mcrkit.metrics.validation import format_comparison
+        if self.report is not None:
+            from mcrkit.metrics.verdict import format_verdict
 
-            lines.append(format_comparison(self.comparison))
-        if self.report is not None and self.report["original"] is not None:
-            s = self.report["summary"]
-            outside = sorted({f"{line['statistic']} ({line['axis']})"
-                              for line in s["outside_lines"]})
-            lines.append(f"  validation report: {s['within']} of {s['within'] + s['outside']} "
-                         "statistics within the original's natural spread"
-                         + (f"; outside: {', '.join(outside)}" if outside else "")
-                         + " (report.png)")
+            lines.append(format_verdict(self.report, per_axis=False))
         if self.run_dir is not None:
             lines.append(f"  saved in {self.run_dir}")
         return "\n".join(lines)
@@ -620,6 +614,9 @@ class _Job:
             self._save_metadata(result)  # complete before the report, which may fail
             if report:
                 self._report(result)
+        if self.original is not None and report and self.run is None:  # judged in memory
+            result.report = self._validation(result)
+            result.comparison = result.report["fidelity"]
         if self.original is not None and result.comparison is None:
             result.comparison = compare(self.original, labels, limit_to=self.limit_to())
             if self.run is not None:
@@ -632,21 +629,27 @@ class _Job:
         limits = [getattr(c.descriptor(name), "limit_to", None) for name in c.names]
         return min([8, *(limit for limit in limits if limit)])
 
+    def _validation(self, result: ReconstructionResult) -> dict[str, Any]:
+        """The fidelity table of the result and its verdict."""
+        from mcrkit.metrics.report import validation_report
+
+        return validation_report(
+            self.original, result.labels, characterization=self.characterization,
+            descriptors=self.settings["descriptors"], errors=result.errors,
+            limit_to=self.limit_to())
+
     def _report(self, result: ReconstructionResult) -> None:
         """Write report.json/.png; with an original its fidelity is the result's comparison."""
-        from mcrkit.metrics.report import report_failures_warn, validation_report, write_report
+        from mcrkit.metrics.report import report_failures_warn, write_report
 
         assert self.run is not None
         with report_failures_warn(self.run.path):
-            validation = validation_report(
-                self.original, result.labels, characterization=self.characterization,
-                descriptors=self.settings["descriptors"], errors=result.errors,
-                limit_to=self.limit_to())
+            validation = self._validation(result)
             write_report(validation, self.run.path)
             result.report = validation
             if self.original is not None:
                 result.comparison = validation["fidelity"]
-                self._save_metadata(result)
+            self._save_metadata(result)
 
     def _save_metadata(self, result: ReconstructionResult) -> None:
         assert self.run is not None
@@ -661,6 +664,8 @@ class _Job:
             extra["original"] = self.original.source
         if result.comparison is not None:
             extra["comparison"] = result.comparison
+        if result.report is not None:
+            extra["verdict"] = result.report["verdict"]
         self.run.write_metadata(self._metadata(result.status, result.timings, extra))
 
     def _metadata(self, status: str, timings: dict[str, float],
