@@ -3,8 +3,10 @@
 :func:`slice_statistics` gives the exact slice statistics of the fidelity
 table (:mod:`mcrkit.metrics.report`, judged by :mod:`mcrkit.metrics.verdict`).
 :func:`compare` condenses them into raw figures for benchmarks and
-``run.json``; they judge nothing (the verdict is the report's). A 3D result is compared slice-wise: for each slicing axis (normal
-to x, y, z) the statistics of all its slices are pooled and compared with the
+``run.json``; they judge nothing (the verdict is the report's).
+
+A 3D result is compared slice-wise: for each slicing axis (normal to x, y,
+z) the statistics of all its slices are pooled and compared with the
 original's (2D original: the same 2D values for every axis; 3D original: the
 same axis). A 2D result of a 3D original is compared with the original's
 slices normal to each axis. All phases are measured and the worst phase is reported.

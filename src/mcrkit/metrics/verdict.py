@@ -13,10 +13,9 @@ correlations, chords, volume   :data:`TOLERANCE` natural spreads
 fraction, interface density,
 optimized descriptors
 Euler density                  :data:`TOLERANCE` natural spreads
-largest-cluster fraction       :data:`CLUSTER_LINE` beyond the range of the
-                               original's half-size windows (on the side of the
-                               result: a result is fragmented when its largest
-                               cluster is smaller than in every window)
+largest-cluster fraction       :data:`CLUSTER_LINE`, or :data:`TOLERANCE` natural
+                               spreads where the original's own spread is wider
+                               (near the percolation threshold)
 percolation along an axis      :data:`PERCOLATION_LINE` (share of the slices that
                                percolate; for one image or a volume: identical)
                                where all windows of the original agree; where
@@ -75,8 +74,7 @@ LABELS = {
 _TOPOLOGY_FIRST = ("largest_cluster", "euler_density", "percolation")
 
 
-def pass_line(statistic: str, spread: float | None, *,
-              reach: float | None = None) -> float | None:
+def pass_line(statistic: str, spread: float | None) -> float | None:
     """The largest deviation of ``statistic`` that passes (None: cannot be judged).
 
     Parameters
@@ -85,22 +83,19 @@ def pass_line(statistic: str, spread: float | None, *,
         Key of the row (a descriptor's name for a descriptor row).
     spread : float or None
         The original's natural spread of the deviation.
-    reach : float, optional
-        Largest-cluster fraction: how far the original's windows reach from
-        the original's value towards the result's.
 
     Examples
     --------
     >>> pass_line("s2", 0.01), pass_line("s2", None)
     (0.03, None)
-    >>> pass_line("largest_cluster", 0.2), pass_line("largest_cluster", 0.2, reach=0.3)
-    (0.05, 0.35)
+    >>> pass_line("largest_cluster", 0.001), pass_line("largest_cluster", 0.1)
+    (0.05, 0.3...)
     >>> pass_line("percolation", 0.0), pass_line("percolation", 0.3)  # windows agree / not
     (0.05, 1.0)
     """
     natural = None if spread is None else TOLERANCE * spread
     if statistic == "largest_cluster":
-        return CLUSTER_LINE + (reach or 0.0)
+        return CLUSTER_LINE if natural is None else max(CLUSTER_LINE, natural)
     if statistic == "percolation":
         return PERCOLATION_LINE if not spread else 1.0
     return natural
