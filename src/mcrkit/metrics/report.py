@@ -199,6 +199,8 @@ def _line(statistic: str, original: np.ndarray, result: np.ndarray,
     limit = pass_line(statistic, line["spread"])
     judged = limit is not None and math.isfinite(deviation)
     line.update(pass_line=limit, passed=bool(deviation <= limit) if judged else None)
+    if not np.isfinite(result).any() and np.isfinite(original).any():  # a phase gone
+        line["passed"] = False
     return line
 
 
@@ -378,7 +380,7 @@ def validation_report(original: Any = None, result: Any = None, *,
     >>> shuffled = np.random.default_rng(0).permutation(ms.ravel()).reshape(ms.shape)
     >>> verdict = validation_report(ms, shuffled)["verdict"]
     >>> failing = {line["statistic"] for line in verdict["failing_lines"]}
-    >>> verdict["text"][:9], {"s2", "lineal_path", "largest_cluster"} <= failing
+    >>> verdict["text"][:9], {"s2", "lineal_path", "euler_density"} <= failing
     ('not good:', True)
     """
     if result is None:

@@ -26,8 +26,8 @@ percolation along an axis      :data:`PERCOLATION_LINE` (share of the slices tha
 :func:`judge` gives the verdict: ``"good"`` only when every row passes,
 otherwise ``"not good: "`` and the failing statistics in plain words (the worst
 row of each statistic and phase, topology first). A row without a pass line
-(no spread could be estimated, a statistic undefined for an absent phase)
-cannot be judged; the verdict names what it could not judge, and is never
+(no spread could be estimated, a statistic undefined for a phase absent from
+both) cannot be judged; a phase of the original missing from the result fails; the verdict names what it could not judge, and is never
 "good" without saying so. :func:`format_verdict` prints the table and the
 verdict: ``match``, ``compare``, the report figure and the GUI all show this
 one verdict.
@@ -105,6 +105,8 @@ def _ratio(line: dict[str, Any]) -> float:
     """Deviation over pass line (> 1 fails); NaN when the row cannot be judged."""
     if line["passed"] is None:
         return math.nan
+    if line["deviation"] is None or not math.isfinite(line["deviation"]):  # a phase gone
+        return math.inf
     if line["pass_line"] == 0:
         return 0.0 if line["deviation"] == 0 else math.inf
     return line["deviation"] / line["pass_line"]
@@ -127,6 +129,8 @@ def reason(line: dict[str, Any]) -> str:
     statistic, phase = line["statistic"], _phase(line)
     original, result = (np.asarray(line[key], dtype=float) for key in ("original", "result"))
     where = "" if line["axis"] in ("2d", "3D") else f" (slices normal to {line['axis']})"
+    if not np.isfinite(result).any():
+        return f"{phase}missing from the result{where}"
     if line["kind"] == "descriptor":
         return (f"descriptor {statistic} off its target by {_ratio(line) * TOLERANCE:.1f} "
                 f"natural spreads{where}")

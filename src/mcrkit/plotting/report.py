@@ -36,9 +36,9 @@ def _ratio_table(report: dict[str, Any]) -> tuple[list[str], list[str], np.ndarr
     table = np.full((len(rows), len(axes)), np.nan)
     for line in report["lines"]:
         if line["passed"] is not None:
-            limit = max(line["pass_line"], 1e-300)
+            gone = line["deviation"] is None or line["pass_line"] is None  # a phase gone
             table[rows.index(_row_name(line, marked)), axes.index(line["axis"])] = (
-                line["deviation"] / limit)
+                np.inf if gone else line["deviation"] / max(line["pass_line"], 1e-300))
     return rows, axes, table
 
 
