@@ -27,8 +27,9 @@ percolation along an axis      :data:`PERCOLATION_LINE` (share of the slices tha
 otherwise ``"not good: "`` and the failing statistics in plain words (the worst
 row of each statistic and phase, topology first). A row without a pass line
 (no spread could be estimated, a statistic undefined for a phase absent from
-both) cannot be judged; a phase of the original missing from the result fails; the verdict names what it could not judge, and is never
-"good" without saying so. :func:`format_verdict` prints the table and the
+both) cannot be judged; a phase of the original missing from the result
+fails. The verdict names what it could not judge, and is never "good"
+without saying so. :func:`format_verdict` prints the table and the
 verdict: ``match``, ``compare``, the report figure and the GUI all show this
 one verdict.
 """
