@@ -24,7 +24,10 @@ from mcrkit.registry import Registry, descriptors, summary
 
 BUILTINS = {
     "chord_length",
+    "connectivity",
     "correlations",
+    "euler_density",
+    "feature_size",
     "gram_matrices",
     "lineal_path",
     "lineal_path_approx",

@@ -22,6 +22,7 @@ Third-party descriptors subclass :class:`Descriptor` and register through the
 ``mcrkit.descriptors`` entry-point group.
 """
 
+from mcrkit.descriptors import connectivity, euler_density, feature_size  # noqa: F401
 from mcrkit.descriptors.base import Descriptor
 from mcrkit.descriptors.chord_length import (
     ChordLength,

@@ -1,19 +1,33 @@
 """Morphology and topology of discrete microstructures, at the structure's own scale.
 
 Exact statistics of integer label arrays (2D ``(X, Y)`` or 3D ``(X, Y, Z)``,
-phases ``0..P-1``), computed per phase from its indicator (``labels == p``).
-Every function takes the data first and keyword-only options; ``periodic=True``
-by default as everywhere in mcrkit, ``voxel_size=1`` (one value or one per
-axis) scales lengths to physical units.
+phases ``0..P-1``), computed per phase from its indicator (``labels == p``),
+except :func:`morphology` and :func:`correlation_window`, which take the labels.
+The data come first, options are keyword-only: ``periodic=True`` by default as
+everywhere in mcrkit, ``voxel_size=1`` (one value or one per axis) scales
+lengths to physical units. The phase has full connectivity (8 neighbours in
+2D, 26 in 3D) and its complement face connectivity (4 / 6) unless
+``connectivity=1`` is given; percolation is that of the bounded box.
 
+Everything at once (:mod:`~mcrkit.morphology.summary`)
+    :func:`morphology`: a JSON-serializable table of every statistic per phase
+    (and per slicing axis for a volume)
 Minkowski functionals (:mod:`~mcrkit.morphology.minkowski`)
     :func:`euler_characteristic`, :func:`euler_density`, :func:`surface_density`
-Chord-length distributions (:mod:`~mcrkit.morphology.chords`)
-    :func:`chord_length_sample`, :func:`chord_statistics` (returns :class:`ChordStatistics`),
-    :func:`chord_distance` (Wasserstein-1 between two samples)
 Connectivity (:mod:`~mcrkit.morphology.connectivity`)
     :func:`cluster_labels`, :func:`cluster_sizes`, :func:`largest_cluster_fraction`,
     :func:`percolation` (returns :class:`Percolation`)
+Cluster function (:mod:`~mcrkit.morphology.cluster_function`)
+    :func:`two_point_cluster_function` (C2 along each axis)
+Chord-length distributions (:mod:`~mcrkit.morphology.chords`)
+    :func:`chord_length_sample`, :func:`chord_statistics` (returns :class:`ChordStatistics`),
+    :func:`chord_distance` (Wasserstein-1 distance between two samples)
+Characteristic lengths (:mod:`~mcrkit.morphology.lengths`)
+    :func:`scaled_autocovariance`, :func:`correlation_lengths`, :func:`repeat_lengths`,
+    :func:`correlation_window` (the correlation lag to compare, from the structure)
+Feature sizes (:mod:`~mcrkit.morphology.feature_size`)
+    :func:`opening_radius_map`, :func:`feature_size_distribution` (returns
+    :class:`FeatureSizes`): opening granulometry with Euclidean balls
 """
 
 from mcrkit.morphology.chords import (
@@ -22,6 +36,7 @@ from mcrkit.morphology.chords import (
     chord_length_sample,
     chord_statistics,
 )
+from mcrkit.morphology.cluster_function import two_point_cluster_function
 from mcrkit.morphology.connectivity import (
     Percolation,
     cluster_labels,
@@ -29,19 +44,40 @@ from mcrkit.morphology.connectivity import (
     largest_cluster_fraction,
     percolation,
 )
+from mcrkit.morphology.feature_size import (
+    FeatureSizes,
+    feature_size_distribution,
+    opening_radius_map,
+)
+from mcrkit.morphology.lengths import (
+    correlation_lengths,
+    correlation_window,
+    repeat_lengths,
+    scaled_autocovariance,
+)
 from mcrkit.morphology.minkowski import euler_characteristic, euler_density, surface_density
+from mcrkit.morphology.summary import morphology
 
 __all__ = [
     "ChordStatistics",
+    "FeatureSizes",
+    "Percolation",
     "chord_distance",
     "chord_length_sample",
     "chord_statistics",
-    "Percolation",
     "cluster_labels",
     "cluster_sizes",
+    "correlation_lengths",
+    "correlation_window",
     "euler_characteristic",
     "euler_density",
+    "feature_size_distribution",
     "largest_cluster_fraction",
+    "morphology",
+    "opening_radius_map",
     "percolation",
+    "repeat_lengths",
+    "scaled_autocovariance",
     "surface_density",
+    "two_point_cluster_function",
 ]

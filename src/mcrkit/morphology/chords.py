@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
-import scipy.stats
 
 from mcrkit.descriptors.chord_length import chord_lengths
 from mcrkit.morphology._common import check_axis, check_mask, spacing
@@ -107,6 +106,8 @@ def chord_distance(reference: np.ndarray, other: np.ndarray, *,
     >>> chord_distance([1, 3], [3, 1])
     0.0
     """
+    import scipy.stats  # slow to import; only needed here
+
     if weighting not in ("number", "length"):
         raise ValueError(f"chord_distance: weighting must be 'number' or 'length', "
                          f"got {weighting!r}")

@@ -5,8 +5,9 @@ given in scikit-image's convention (``connectivity`` 1: face neighbours, 4 in
 2D and 6 in 3D; ``ndim``: all neighbours, 8 in 2D and 26 in 3D, the default
 and the convention of :func:`~mcrkit.morphology.euler_characteristic`; 2 in
 3D: 18). With periodic boundaries clusters continue across the box's faces:
-the bounded labelling is merged across every face (a union of the labels of
-neighbouring voxels on opposite faces), so every connectivity is periodic.
+connected-components-3d labels periodically with 4, 8 and 6 neighbours; for
+18 and 26 its bounded labelling is merged across every face (a union of the
+labels of neighbouring voxels on opposite faces).
 
 Percolation is a property of the bounded box: a phase percolates along an
 axis when one cluster of the *non-periodic* labelling touches both faces
@@ -62,10 +63,12 @@ def cluster_labels(image: np.ndarray, *, connectivity: int | None = None,
     """
     mask = check_mask(image, "cluster_labels")
     conn = check_connectivity(connectivity, mask.ndim, "cluster_labels")
-    labels, n = cc3d.connected_components(np.ascontiguousarray(mask),
-                                          connectivity=_CC3D[mask.ndim][conn], return_N=True)
-    labels = labels.astype(np.int64)
-    if periodic and n > 1:
+    neighbours = _CC3D[mask.ndim][conn]
+    native = periodic and neighbours in (4, 8, 6)
+    labels, n = cc3d.connected_components(np.ascontiguousarray(mask), connectivity=neighbours,
+                                          return_N=True, periodic_boundary=native)
+    labels = labels.astype(np.int32 if n < 2**31 - 1 else np.int64)
+    if periodic and not native and n > 1:
         labels, n = _merge_across_faces(labels, n, conn)
     return labels, int(n)
 
@@ -85,7 +88,7 @@ def _merge_across_faces(labels: np.ndarray, n: int, connectivity: int) -> tuple[
             moved = np.roll(first, [-s for s in shift], axis=tuple(range(ndim - 1)))
             both = (last > 0) & (moved > 0)
             pairs.append(np.stack([last[both], moved[both]]))
-    edges = np.unique(np.concatenate(pairs, axis=1), axis=1)
+    edges = np.concatenate(pairs, axis=1)  # repeated pairs only add up in the sparse graph
     graph = scipy.sparse.coo_matrix((np.ones(edges.shape[1]), (edges[0], edges[1])),
                                     shape=(n + 1, n + 1))
     _, component = scipy.sparse.csgraph.connected_components(graph, directed=False)
@@ -93,7 +96,7 @@ def _merge_across_faces(labels: np.ndarray, n: int, connectivity: int) -> tuple[
     _, first_seen, inverse = np.unique(component[1:], return_index=True, return_inverse=True)
     order = np.argsort(np.argsort(first_seen))
     lookup = np.concatenate([[0], order[inverse] + 1])
-    return lookup[labels], len(first_seen)
+    return lookup.astype(labels.dtype)[labels], len(first_seen)
 
 
 def cluster_sizes(image: np.ndarray, *, connectivity: int | None = None,

@@ -62,8 +62,9 @@ def _euler_sum(mask: np.ndarray, axes: tuple[int, ...], *, full: bool, periodic:
     if not periodic:  # one empty layer after the last voxel closes every boundary cell
         mask = np.pad(mask, [(0, 1) if a in axes else (0, 0) for a in range(mask.ndim)])
     combine = np.logical_or if full else np.logical_and
-    # cells[C]: cells that are "between voxels" along the axes in C (points along them),
-    # each touching the voxel pair i-1, i on every such axis
+    # cells[C]: the cells lying between voxels i-1 and i along every axis in C (degenerate to
+    # a point along those axes, extended along the others); a cell is present when any (full
+    # connectivity) or all (face connectivity) of the voxels it touches are in the phase
     cells = {(): mask}
     total = 0
     for size in range(len(axes) + 1):
