@@ -198,3 +198,12 @@ def test_report_figure_of_a_volume_draws_the_original_of_each_axis(tmp_path) -> 
     assert set(originals) == {"original (x)", "original (y)", "original (z)"}
     # elongated along x: slices normal to y and z see it along their first in-plane axis
     assert originals["original (y)"][-1] > originals["original (x)"][-1] + 0.1
+
+
+def test_a_match_without_a_run_directory_is_judged_all_the_same() -> None:
+    result = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=3, seed=0, device="cpu")
+    assert result.report is not None and result.comparison == result.report["fidelity"]
+    assert str(result).splitlines()[-1] == f"  verdict: {result.report['verdict']['text']}"
+    quiet = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=3, seed=0, device="cpu",
+                         report=False)
+    assert quiet.report is None and "verdict" not in str(quiet)
