@@ -83,7 +83,7 @@ def case_row(label: str, runs: list[dict]) -> str:
         fidelity = (f"{worst['s2_rmse']:.4f} | {worst['lineal_path_rmse']:.4f} | "
                     f"{worst['chord_length_error']:.1%} | {worst['interface_error']:.1%} | "
                     f"{worst['volume_fraction_error']:.4f} | {worst['isolated_excess']:.2%} | "
-                    f"{'yes' if meta['comparison']['good'] else 'no'}")
+                    f"{'yes' if meta['verdict']['good'] else 'no'}")
     return (f"| {label} | {evaluations} | {seconds:.1f} | {per_eval * 1000:.1f} | {peak:.0f} | "
             f"{fidelity} |")
 

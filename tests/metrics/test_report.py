@@ -1,4 +1,4 @@
-"""The validation report: verdicts against the natural spread, and the end-of-run files."""
+"""The validation report: rows against the natural spread, and the end-of-run files."""
 
 from __future__ import annotations
 
@@ -9,46 +9,47 @@ import pytest
 
 import mcrkit
 from mcrkit.generators import gaussian_random_field
-from mcrkit.metrics.report import format_report, validation_report
+from mcrkit.metrics.report import validation_report
 from mcrkit.metrics.validation import compare
+from mcrkit.metrics.verdict import format_verdict
 
 EXAMPLE = mcrkit.data.load("pymks_ms_64x64_1")
 
 
-def verdicts(report):
-    return {(line["axis"], line["statistic"], line["phase"]): line["within"]
-            for line in report["lines"]}
+def failing(report):
+    return {(line["statistic"], line["phase"]) for line in report["verdict"]["failing_lines"]}
 
 
 @pytest.mark.parametrize("name", ["pymks_ms_64x64_1", "alloy_resized_s"])
 def test_structure_vs_itself_is_within_and_vs_a_shuffle_outside(name) -> None:
     original = mcrkit.data.load(name)
     same = validation_report(original, original)
-    assert same["summary"]["outside"] == 0 and same["summary"]["unjudged"] == 0
+    assert same["verdict"]["text"] == "good" and same["verdict"]["unjudged"] == 0
     assert all(line["deviation"] == 0 for line in same["lines"])
     shuffled = np.random.default_rng(3).permutation(original.ravel()).reshape(original.shape)
     report = validation_report(original, shuffled)
-    outside = {(line["statistic"], line["phase"]) for line in report["summary"]["outside_lines"]}
-    for statistic in ("s2", "lineal_path", "chord_length"):
+    outside = failing(report)
+    for statistic in ("lineal_path", "chord_length", "euler_density"):
         assert {(statistic, 0), (statistic, 1)} <= outside
     assert ("volume_fraction", 0) not in outside  # the shuffle keeps the fractions exactly
+    assert report["verdict"]["text"].startswith("not good: ")
 
 
 def test_3d_self_comparison_is_judged_per_axis() -> None:
     volume = gaussian_random_field((20, 20, 20), (3.0, 3.0, 1.5), seed=2)
     report = validation_report(volume, volume, limit_to=4)
-    assert {line["axis"] for line in report["lines"]} == {"x", "y", "z"}
-    assert report["summary"]["outside"] == 0
+    assert {line["axis"] for line in report["lines"]} == {"x", "y", "z", "3D"}
+    assert report["verdict"]["good"]
     stacked = np.repeat(volume[:, :, :1], 20, axis=2)  # columns along z
     flagged = {(ln["axis"], ln["statistic"]) for ln in validation_report(
-        volume, stacked, limit_to=4)["summary"]["outside_lines"]}
+        volume, stacked, limit_to=4)["verdict"]["failing_lines"]}
     assert ("x", "s2") in flagged and ("y", "lineal_path") in flagged
 
 
 def test_independent_samples_of_one_structure_are_within() -> None:
     a = gaussian_random_field((64, 64), 3.0, seed=1)
     b = gaussian_random_field((64, 64), 3.0, seed=2)
-    assert validation_report(a, b)["summary"]["outside"] == 0
+    assert validation_report(a, b)["verdict"]["text"] == "good"
 
 
 def test_spread_of_volume_fraction_is_the_binomial_one_on_uncorrelated_noise() -> None:
@@ -69,9 +70,11 @@ def test_fidelity_is_exactly_compare_and_table_lists_every_line() -> None:
     noisy = np.where(rng.random(EXAMPLE.shape) < 0.03, 1 - EXAMPLE, EXAMPLE)
     report = validation_report(EXAMPLE, noisy, limit_to=6)
     assert report["fidelity"] == compare(EXAMPLE, noisy, limit_to=6)
-    table = format_report(report)
-    assert table.count("\n") == len(report["lines"]) + 1
-    assert "OUTSIDE" in table and "(not optimized)" not in table  # nothing was optimized
+    assert "good" not in report["fidelity"]  # raw figures: the verdict is the report's
+    table = format_verdict(report)
+    assert table.count("\n") == len(report["lines"]) + 2
+    assert "FAIL" in table and "not optimized" not in table  # nothing was optimized
+    assert table.splitlines()[-1] == f"  verdict: {report['verdict']['text']}"
 
 
 def test_three_phases_and_missing_phase() -> None:
@@ -80,6 +83,9 @@ def test_three_phases_and_missing_phase() -> None:
     report = validation_report(labels, result, limit_to=3)
     assert {line["phase"] for line in report["lines"]} == {0, 1, 2, None}
     json.dumps(report, allow_nan=False)  # NaN of the absent phase written as null
+    assert report["verdict"]["text"].startswith("not good: phase 2 missing from the result")
+    assert {("largest_cluster", 2), ("s2", 2)} <= failing(report)
+    assert "cannot judge" not in format_verdict(report)
     with pytest.raises(ValueError, match="has phase 3 but the original"):
         validation_report(labels, labels + 1)
 
@@ -91,7 +97,12 @@ def test_match_writes_the_report_and_prints_the_same_fidelity(tmp_path) -> None:
     report = json.loads((run / "report.json").read_text())
     assert (run / "report.png").stat().st_size > 10_000
     assert report["fidelity"] == json.loads(json.dumps(result.comparison))
-    assert json.loads((run / "run.json").read_text())["comparison"] == report["fidelity"]
+    metadata = json.loads((run / "run.json").read_text())
+    assert metadata["comparison"] == report["fidelity"]
+    assert metadata["verdict"] == report["verdict"] == json.loads(json.dumps(
+        result.report["verdict"]))
+    assert f"  verdict: {report['verdict']['text']}" in str(result)  # the one verdict printed
+    assert "overall" not in str(result) and "natural spread (x" not in str(result)
     descriptors = [ln for ln in report["lines"] if ln["kind"] == "descriptor"]
     assert {(ln["axis"], ln["statistic"]) for ln in descriptors} == {
         (axis, name) for axis in "xyz" for name in ("two_point", "lineal_path")}
@@ -104,9 +115,16 @@ def test_reconstruct_writes_a_descriptor_report(tmp_path) -> None:
     mcrkit.reconstruct(c, (24, 24), max_iter=10, seed=0, device="cpu", run_dir=tmp_path / "r")
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     assert report["original"] is None and report["fidelity"] is None
-    assert [(ln["axis"], ln["statistic"], ln["within"]) for ln in report["lines"]] == [
-        ("2d", "two_point", None)]
-    assert (tmp_path / "r" / "report.png").is_file()
+    assert report["spread_from"] == "result"  # judged against the target, spread of its own
+    assert [(ln["axis"], ln["statistic"]) for ln in report["lines"]] == [("2d", "two_point")]
+    assert report["lines"][0]["spread"] > 0 and report["lines"][0]["passed"] is not None
+    missing = report["verdict"]["cannot_judge"]
+    assert {"largest cluster / phase", "Euler characteristic per voxel", "percolation along",
+            "lineal path / phi"} <= set(missing)
+    assert "volume fraction" not in missing  # S2 at r = 0 is the volume fraction
+    assert f"(cannot judge: {', '.join(missing)})" in report["verdict"]["text"]
+    assert not report["verdict"]["good"]
+    assert (tmp_path / "r" / "report.png").stat().st_size > 10_000
     mcrkit.reconstruct(c, (24, 24), max_iter=2, seed=0, device="cpu", run_dir=tmp_path / "q",
                        report=False)
     assert not (tmp_path / "q" / "report.json").exists()
@@ -140,10 +158,8 @@ def test_a_resumed_match_reports_against_the_kept_original(tmp_path) -> None:
     metadata = json.loads((run / "run.json").read_text())
     assert metadata["original"] == first.characterization.source
     assert metadata["comparison"] == json.loads(json.dumps(resumed.comparison))
-    summary = report["summary"]
-    assert resumed.report["summary"] == summary
-    assert (f"validation report: {summary['within']} of {summary['within'] + summary['outside']}"
-            in str(resumed))
+    assert resumed.report["verdict"] == report["verdict"]
+    assert f"  verdict: {report['verdict']['text']}" in str(resumed)
 
 
 def test_windows_too_small_for_the_descriptors_leave_them_unjudged() -> None:
@@ -151,19 +167,20 @@ def test_windows_too_small_for_the_descriptors_leave_them_unjudged() -> None:
     report = validation_report(EXAMPLE[:12, :12], EXAMPLE[:12, :12], characterization=c,
                                descriptors=["two_point"], limit_to=5)
     first = report["lines"][0]
-    assert first["kind"] == "descriptor" and first["spread"] is None and first["within"] is None
-    assert report["summary"]["unjudged"] == 1
+    assert first["kind"] == "descriptor" and first["spread"] is None and first["passed"] is None
+    assert report["verdict"]["unjudged"] == 1
+    assert report["verdict"]["text"] == ("good on what it could judge (cannot judge: "
+                                         "descriptor two_point vs target)")
 
 
 def test_a_2d_result_of_a_3d_original_is_judged_against_each_slicing_axis() -> None:
     volume = gaussian_random_field((24, 24, 24), 2.0, seed=4)
     report = validation_report(volume, volume[:, :, 7], limit_to=3)
     assert {line["axis"] for line in report["lines"]} == {"x", "y", "z"}
-    assert report["summary"]["outside"] == 0
+    assert report["verdict"]["good"]
     assert compare(volume, volume[:, :, 7], limit_to=3)["per_axis"].keys() == {"x", "y", "z"}
     stripes = np.indices((24, 24))[0] % 2  # same fractions nowhere near: far outside
-    assert report["summary"]["outside"] < validation_report(
-        volume, stripes, limit_to=3)["summary"]["outside"]
+    assert validation_report(volume, stripes, limit_to=3)["verdict"]["failed"] > 10
 
 
 def test_report_figure_of_a_volume_draws_the_original_of_each_axis(tmp_path) -> None:
@@ -181,3 +198,12 @@ def test_report_figure_of_a_volume_draws_the_original_of_each_axis(tmp_path) -> 
     assert set(originals) == {"original (x)", "original (y)", "original (z)"}
     # elongated along x: slices normal to y and z see it along their first in-plane axis
     assert originals["original (y)"][-1] > originals["original (x)"][-1] + 0.1
+
+
+def test_a_match_without_a_run_directory_is_judged_all_the_same() -> None:
+    result = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=3, seed=0, device="cpu")
+    assert result.report is not None and result.comparison == result.report["fidelity"]
+    assert str(result).splitlines()[-1] == f"  verdict: {result.report['verdict']['text']}"
+    quiet = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=3, seed=0, device="cpu",
+                         report=False)
+    assert quiet.report is None and "verdict" not in str(quiet)

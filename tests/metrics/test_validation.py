@@ -1,4 +1,4 @@
-"""Fidelity statistics of reconstructions against originals."""
+"""Raw fidelity figures of reconstructions against originals (the verdict: test_verdict)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 import mcrkit
-from mcrkit.metrics.validation import GOOD, compare, format_comparison, isolated_fraction
+from mcrkit.metrics.validation import FIGURES, compare, isolated_fraction
 
 
 def test_identical_and_shifted_structures_are_perfect() -> None:
     original = mcrkit.data.load("pymks_ms_64x64_1")
     for result in (original, np.roll(original, (5, -9), axis=(0, 1))):
         report = compare(original, result)
-        assert report["good"]
+        assert set(report) == {"per_axis", "worst"} and set(report["worst"]) == set(FIGURES)
         assert set(report["per_axis"]) == {"2d"}
         for key, value in report["worst"].items():
             expected = isolated_fraction(original) if key == "isolated_fraction" else 0.0
@@ -36,8 +36,7 @@ def test_noise_is_detected() -> None:
     rng = np.random.default_rng(1234)
     noisy = np.where(rng.random(original.shape) < 0.05, 1 - original, original)
     report = compare(original, noisy)
-    assert not report["good"]
-    assert report["worst"]["isolated_excess"] > GOOD["isolated_excess"]
+    assert report["worst"]["isolated_excess"] > 0.01
     assert report["worst"]["interface_error"] > 0.2
 
 
@@ -58,8 +57,7 @@ def test_isolated_voxels_are_judged_against_the_original() -> None:
     original = mcrkit.data.load("pymks_ms_64x64_1").copy()
     flips = rng.random(original.shape) < 0.01
     noisy = np.where(flips, 1 - original, original)
-    assert isolated_fraction(noisy) > GOOD["isolated_excess"]
+    assert isolated_fraction(noisy) > 0.005
     report = compare(noisy, noisy)
     assert report["worst"]["isolated_excess"] == 0.0
     assert report["worst"]["isolated_fraction"] == isolated_fraction(noisy)
-    assert "isolated voxels" in format_comparison(report)

@@ -46,15 +46,16 @@ def test_export_vti_from_a_run_keeps_the_labels(tmp_path, small_run) -> None:
 def test_compare_self_and_shuffled(tmp_path) -> None:
     same = runner.invoke(app, ["compare", EXAMPLE, EXAMPLE, "-o", str(tmp_path / "self")])
     assert same.exit_code == 0, same.output
-    assert "11 within the natural spread (x2), 0 outside" in same.output
-    assert json.loads((tmp_path / "self" / "report.json").read_text())["summary"]["outside"] == 0
+    assert "  verdict: good\n" in same.output
+    assert json.loads((tmp_path / "self" / "report.json").read_text())["verdict"]["good"]
     labels = mcrkit.data.load("pymks_ms_64x64_1")
     shuffled = tmp_path / "shuffled.npy"
     np.save(shuffled, np.random.default_rng(0).permutation(labels.ravel()).reshape(labels.shape))
     other = runner.invoke(app, ["compare", EXAMPLE, str(shuffled), "-o", str(tmp_path / "sh")])
     assert other.exit_code == 0, other.output
-    for statistic in ("S2 scaled", "lineal path", "chord length CDF"):
-        assert any(statistic in line and "OUTSIDE" in line for line in other.output.splitlines())
+    for statistic in ("S2 scaled", "lineal path", "chord length CDF", "Euler characteristic"):
+        assert any(statistic in line and "FAIL" in line for line in other.output.splitlines())
+    assert "  verdict: not good: " in other.output
     assert (tmp_path / "sh" / "report.png").stat().st_size > 10_000
     before = (tmp_path / "sh" / "report.json").read_bytes()
     again = runner.invoke(app, ["compare", EXAMPLE, EXAMPLE, "-o", str(tmp_path / "sh")])
@@ -94,11 +95,11 @@ def test_compare_matches_phases_by_label_value(tmp_path) -> None:
                  if line["statistic"] == "volume_fraction"}
     assert fractions[0] == np.mean(original == 0) and fractions[1] == 0.0
     assert fractions[2] == np.mean(result == 2)
-    assert "undefined (phase absent)" in out.output
+    assert "verdict: not good: phase 1 missing from the result" in out.output
     np.save(tmp_path / "scaled.npy", original * 100)  # other values, as many phases: in order
     out = runner.invoke(app, ["compare", str(tmp_path / "original.npy"),
                               str(tmp_path / "scaled.npy"), "-o", str(tmp_path / "r3")])
-    assert out.exit_code == 0 and "0 outside" in out.output
+    assert out.exit_code == 0 and "  verdict: good\n" in out.output
     np.save(tmp_path / "four.npy", np.arange(32 * 32).reshape(32, 32) % 4)
     out = runner.invoke(app, ["compare", str(tmp_path / "original.npy"),
                               str(tmp_path / "four.npy"), "-o", str(tmp_path / "r4")])

@@ -102,9 +102,10 @@ def compare(
     threshold: Threshold = None,
     phases: Phases = None,
 ) -> None:
-    """Compare a result with its original within the original's natural spread."""
+    """Judge a result against its original: one table, one verdict (good or not good)."""
     from mcrkit.io.exports import load_result
-    from mcrkit.metrics.report import format_report, validation_report, write_report
+    from mcrkit.metrics.report import validation_report, write_report
+    from mcrkit.metrics.verdict import format_verdict
 
     directory = output or Path(".")
     existing = [name for name in ("report.json", "report.png") if (directory / name).exists()]
@@ -118,6 +119,6 @@ def compare(
         report = validation_report(reference, candidate, limit_to=limit_to or 8)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
-    typer.echo(format_report(report))
+    typer.echo(format_verdict(report))
     written = write_report(report, directory)
     typer.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)

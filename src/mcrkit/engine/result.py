@@ -48,11 +48,13 @@ class ReconstructionResult:
     run_dir : Path or None
         Where the run was saved.
     comparison : dict or None
-        Fidelity against the original structure (:func:`mcrkit.metrics.validation.compare`),
-        when the run was given one (as :func:`~mcrkit.workflows.match` does).
+        Raw fidelity figures against the original structure
+        (:func:`mcrkit.metrics.validation.compare`), when the run was given one (as
+        :func:`~mcrkit.workflows.match` does).
     report : dict or None
-        The validation report written into ``run_dir``
-        (:func:`mcrkit.metrics.report.validation_report`).
+        The fidelity table and its verdict
+        (:func:`mcrkit.metrics.report.validation_report`), written into ``run_dir``;
+        without a run directory computed when the run was given an original.
     """
 
     labels: np.ndarray

@@ -150,6 +150,9 @@ class Run:
             self._save_metadata(result)  # complete before the report, which may fail
             if report:
                 self._report(result)
+        if self.original is not None and report and self.directory is None:  # judged in memory
+            result.report = self._validation(result)
+            result.comparison = result.report["fidelity"]
         if self.original is not None and result.comparison is None:
             result.comparison = compare(self.original, labels, limit_to=self.limit_to())
             if self.directory is not None:
@@ -162,21 +165,27 @@ class Run:
         limits = [getattr(c.descriptor(name), "limit_to", None) for name in c.names]
         return min([8, *(limit for limit in limits if limit)])
 
+    def _validation(self, result: ReconstructionResult) -> dict[str, Any]:
+        """The fidelity table of the result and its verdict."""
+        from mcrkit.metrics.report import validation_report
+
+        return validation_report(
+            self.original, result.labels, characterization=self.characterization,
+            descriptors=list(self.settings.descriptors), errors=result.errors,
+            limit_to=self.limit_to())
+
     def _report(self, result: ReconstructionResult) -> None:
         """Write report.json/.png; with an original its fidelity is the result's comparison."""
-        from mcrkit.metrics.report import report_failures_warn, validation_report, write_report
+        from mcrkit.metrics.report import report_failures_warn, write_report
 
         assert self.directory is not None
         with report_failures_warn(self.directory.path):
-            validation = validation_report(
-                self.original, result.labels, characterization=self.characterization,
-                descriptors=list(self.settings.descriptors), errors=result.errors,
-                limit_to=self.limit_to())
+            validation = self._validation(result)
             write_report(validation, self.directory.path)
             result.report = validation
             if self.original is not None:
                 result.comparison = validation["fidelity"]
-                self._save_metadata(result)
+            self._save_metadata(result)
 
     def _save_metadata(self, result: ReconstructionResult) -> None:
         assert self.directory is not None
@@ -191,6 +200,8 @@ class Run:
             extra["original"] = self.original.source
         if result.comparison is not None:
             extra["comparison"] = result.comparison
+        if result.report is not None:
+            extra["verdict"] = result.report["verdict"]
         self.directory.write_metadata(self._metadata(result.status, result.timings, extra))
 
     def _metadata(self, status: str, timings: dict[str, float],

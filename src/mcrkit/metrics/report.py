@@ -1,9 +1,12 @@
-r"""Validation report: a result against its original, with the original's natural spread.
+r"""Validation report: the fidelity table of a result, with the original's natural spread.
 
-:func:`validation_report` compares a result with the original on
+:func:`validation_report` builds the one fidelity table of a result
+(:mod:`mcrkit.metrics.verdict` judges it). Its rows compare, per phase and,
+for a 3D result, per slicing axis (normal to x, y, z; the statistics of all
+slices pooled):
 
 - the descriptors the reconstruction optimized (exact values on the discrete
-  result against the target characterization), and
+  result against the target characterization),
 - statistics the optimizer may not have seen, computed exactly on discrete
   labels by :func:`mcrkit.metrics.validation.slice_statistics`: volume fraction
   :math:`\phi`, S2 of every vector with :math:`|r| \le` ``limit_to`` (as the
@@ -11,18 +14,29 @@ r"""Validation report: a result against its original, with the original's natura
   lineal path along both in-plane axes (as :math:`L(r) / \phi`), the
   cumulative chord length distribution, the mean chord length and the
   interface density,
+- topology (:func:`mcrkit.metrics.topology.topology_statistics`): the
+  largest-cluster fraction, the Euler characteristic per voxel and
+  percolation along each axis, on the structure as it is when original and
+  result have the same dimension (``"2d"``, ``"3D"``), else on the volume's
+  slices.
 
-per phase and, for a 3D result, per slicing axis (normal to x, y, z; the
-statistics of all slices pooled). S2 and the lineal path are compared in
-their scaled forms so that their lines judge the shape of the curves; the
-volume fraction has a line of its own (unscaled, a change of :math:`\phi`
-moves every component of S2 together and would swamp the shape in the
-spread). Each line gives the deviation (RMSE over the components of a curve,
-absolute difference of a scalar), the natural spread of that deviation and
-whether the deviation lies within :data:`TOLERANCE` spreads. A line also says
-whether the optimizer saw the statistic (``optimized``). The raw fidelity
-figures of :func:`mcrkit.metrics.validation.compare` (S2 RMSE, ...) are included
-unchanged under ``fidelity``: they are what ``match`` prints.
+S2 and the lineal path are compared in their scaled forms so that their lines
+judge the shape of the curves; the volume fraction has a line of its own
+(unscaled, a change of :math:`\phi` moves every component of S2 together and
+would swamp the shape in the spread). Each line gives the original's and the
+result's values, the deviation (RMSE over the components of a curve, absolute
+difference of a scalar), the natural spread of that deviation, the pass line
+(:func:`mcrkit.metrics.verdict.pass_line`: :data:`TOLERANCE` spreads, explicit
+lines for connectivity and percolation) and whether it passed. A line also
+says whether the optimizer saw the statistic (``optimized``). The report's
+``verdict`` (:func:`mcrkit.metrics.verdict.judge`) is "good" only when every
+line passes. The raw figures of :func:`mcrkit.metrics.validation.compare`
+(S2 RMSE, ...) are kept under ``fidelity`` for benchmarks; they judge nothing.
+
+Without an original, the optimized descriptors are compared with the target
+characterization and their spread is estimated from the result's own
+windows (``spread_from: "result"``); the verdict lists the statistics that
+cannot be judged without the original.
 
 The spread
 ----------
@@ -35,7 +49,8 @@ from the original itself:
    offsets of a quarter side (2D: 16 windows) or a third side (3D: 27
    blocks), wrapping around (structures are periodic). Each window holds a
    fraction :math:`f = n_w / n` of the original's voxels.
-2. Compute every statistic on every window; :math:`s^2` is the sample
+2. Compute every statistic on every window (topology on the bounded window:
+   a window is not periodic); :math:`s^2` is the sample
    variance of each component over the windows. Overlapping windows are
    correlated: for a spatial average, the covariance of two windows is about
    the variance times the fraction they share, so
@@ -54,16 +69,16 @@ from the original itself:
    which is the expected RMSE of two independent samples.
 
 On uncorrelated noise this reproduces the binomial variance of the volume
-fraction, :math:`2 \phi (1 - \phi) / n`, within a few percent (tested). A
-result lies within the spread if its deviation is at most :data:`TOLERANCE`
-times the spread (for a scalar, a two-sigma band). The lines are separate
-tests: a right result of many lines may still have about one scalar line in
-twenty outside by chance, so judge a lone line outside by its ratio and by
-the other axes and phases. A structure compared with itself deviates by
-zero; a shuffled structure with the same volume fractions lies far outside on
-S2, the lineal path and chords. Windows only estimate
-what they can see: correlations longer than half the original are not in the
-spread, and windows narrower than ``limit_to`` wrap around.
+fraction, :math:`2 \phi (1 - \phi) / n`, within a few percent (tested). The
+largest-cluster fraction and the Euler density are not plain spatial
+averages of the window; their spread is the same estimate, an approximation.
+The lines are separate tests: a right result of many lines may still have
+about one scalar line in twenty outside by chance, which the verdict reports
+as it is. A structure compared with itself deviates by zero; a shuffled
+structure with the same volume fractions lies far outside on S2, the lineal
+path and chords. Windows only estimate what they can see: correlations
+longer than half the original are not in the spread, and windows narrower
+than ``limit_to`` wrap around.
 
 Files
 -----
@@ -90,6 +105,7 @@ from mcrkit._version import __version__
 from mcrkit.characterization import Characterization
 from mcrkit.io.atomic import atomic_path
 from mcrkit.io.inputs import as_microstructure
+from mcrkit.metrics.topology import TOPOLOGY, topology_statistics
 from mcrkit.metrics.validation import (
     axis_pairs,
     fidelity_row,
@@ -97,26 +113,18 @@ from mcrkit.metrics.validation import (
     slice_statistics,
     summarize,
 )
-from mcrkit.microstructure import Microstructure
+from mcrkit.metrics.verdict import LABELS, TOLERANCE, judge, pass_line
+from mcrkit.microstructure import AXIS_NAMES, Microstructure
 
-__all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "format_report",
-           "report_failures_warn", "validation_report", "write_report"]
-
-TOLERANCE = 2.0
-"""A deviation within this many spreads counts as within the natural spread."""
+__all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "report_failures_warn",
+           "validation_report", "write_report"]
 
 REPORT_FILE = "report.json"
 REPORT_FIGURE = "report.png"
 
-STATISTICS = {
-    "volume_fraction": "volume fraction",
-    "s2": "S2 scaled, (S2-phi^2)/(phi-phi^2)",
-    "lineal_path": "lineal path / phi, both axes",
-    "chord_length": "chord length CDF, l <= 2 limit_to",
-    "mean_chord": "mean chord length (px)",
-    "interface": "interface density (unlike pairs)",
-}
-"""Statistics of every report, with their labels."""
+STATISTICS = ("volume_fraction", "s2", "lineal_path", "chord_length", "mean_chord",
+              "interface")
+"""Slice statistics of every report (topology: :data:`mcrkit.metrics.topology.TOPOLOGY`)."""
 
 _SEEN_BY = {
     "volume_fraction": ("volume_fractions", "two_point", "correlations"),
@@ -173,13 +181,13 @@ def _all_statistics(labels: np.ndarray, axis: int | None, n_phases: int,
     return out
 
 
-def _line(original: np.ndarray, result: np.ndarray, samples: np.ndarray | None,
-          scale: float) -> dict[str, Any]:
-    """Deviation, spread and verdict of one statistic (see the module docstring)."""
+def _line(statistic: str, original: np.ndarray, result: np.ndarray,
+          samples: np.ndarray | None, scale: float) -> dict[str, Any]:
+    """Values, deviation, spread, pass line and verdict of one row (module docstring)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: a phase absent
         deviation = float(np.sqrt(np.nanmean((result - original) ** 2)))
-    line: dict[str, Any] = {"deviation": deviation, "spread": None, "within": None,
+    line: dict[str, Any] = {"deviation": deviation, "spread": None,
                             "original": original.tolist(), "result": result.tolist()}
     if samples is not None and len(samples) > 1:
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -187,8 +195,12 @@ def _line(original: np.ndarray, result: np.ndarray, samples: np.ndarray | None,
             sigma = np.nanstd(samples, axis=0, ddof=1) * math.sqrt(scale)
             spread = float(np.sqrt(np.nanmean(sigma**2)))
         if math.isfinite(spread) and math.isfinite(deviation):
-            line.update(spread=spread, within=bool(deviation <= TOLERANCE * spread),
-                        band=sigma.tolist())
+            line.update(spread=spread, band=sigma.tolist())
+    limit = pass_line(statistic, line["spread"])
+    judged = limit is not None and math.isfinite(deviation)
+    line.update(pass_line=limit, passed=bool(deviation <= limit) if judged else None)
+    if not np.isfinite(result).any() and np.isfinite(original).any():  # a phase gone
+        line["passed"] = False
     return line
 
 
@@ -203,9 +215,56 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
+def _topology(labels: np.ndarray, axis: int | None, n_phases: int,
+              periodic: bool) -> dict[tuple[str, int], np.ndarray]:
+    """``(statistic, phase)`` -> value of :func:`~mcrkit.metrics.topology.topology_statistics`."""
+    return {(key, phase): np.atleast_1d(np.asarray(value, dtype=float))
+            for phase in range(n_phases)
+            for key, value in topology_statistics(labels, axis, phase,
+                                                  periodic=periodic).items()}
+
+
+def _topology_pairs(original_ndim: int,
+                    result_ndim: int) -> list[tuple[str, int | None, int | None]]:
+    """Where topology is compared: on the structures as they are when both have the same
+    dimension, else on the volume's slices (:func:`~mcrkit.metrics.validation.axis_pairs`)."""
+    if original_ndim == result_ndim:
+        return [("2d" if result_ndim == 2 else "3D", None, None)]
+    return axis_pairs(original_ndim, result_ndim)
+
+
+def _topology_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
+    """Report lines of the largest-cluster fraction, Euler density and percolation.
+
+    The spread is estimated as for every statistic (module docstring): right
+    for the additive Euler characteristic, an approximation for the cluster
+    fraction. For percolation it only says whether the windows agree
+    (:func:`mcrkit.metrics.verdict.pass_line`)."""
+    windows, scale = _spread_scale(ref.labels, res.size)
+    lines = []
+    for name, ref_axis, axis in _topology_pairs(ref.ndim, res.ndim):
+        want = _topology(ref.labels, ref_axis, ref.n_phases, periodic=True)
+        got = _topology(res, axis, ref.n_phases, periodic=True)
+        samples = [_topology(w, ref_axis, ref.n_phases, periodic=False) for w in windows]
+        in_plane = [a for a in range(res.ndim) if a != axis]
+        for (statistic, phase), value in want.items():
+            row = {"kind": "topology", "axis": name, "statistic": statistic, "phase": phase,
+                   "optimized": False}
+            stack = np.array([s[statistic, phase] for s in samples])
+            if statistic == "percolation":  # one row per direction
+                lines += [{**row, "direction": AXIS_NAMES[a],
+                           **_line(statistic, value[i:i + 1], got[statistic, phase][i:i + 1],
+                                   stack[:, i:i + 1], scale)} for i, a in enumerate(in_plane)]
+            else:
+                lines.append({**row, **_line(statistic, value, got[statistic, phase], stack,
+                                             scale)})
+    return lines
+
+
 def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
                      optimized: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Report lines of the statistics, and :func:`mcrkit.metrics.validation.compare`'s dict."""
+    """Report lines of the statistics and topology, and
+    :func:`mcrkit.metrics.validation.compare`'s dict."""
     windows, scale = _spread_scale(ref.labels, res.size)
     lines, per_axis = [], {}
     reference_isolated = isolated_fraction(ref.labels)
@@ -220,12 +279,12 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
             lines.append({"kind": "statistic", "axis": name, "statistic": key[0],
                           "phase": key[1],
                           "optimized": any(d in optimized for d in _SEEN_BY[key[0]]),
-                          **_line(value, got[key], stack, scale)})
+                          **_line(key[0], value, got[key], stack, scale)})
         rows = [fidelity_row(want["_raw", p], got["_raw", p]) for p in range(ref.n_phases)]
         per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
         per_axis[name]["isolated_fraction"] = isolated_fraction(res)
         per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
-    return lines, summarize(per_axis)
+    return lines + _topology_lines(ref, res), summarize(per_axis)
 
 
 def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray:
@@ -234,7 +293,8 @@ def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray
 
 def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarray,
                       original: Microstructure | None) -> list[dict[str, Any]]:
-    """Report lines of the optimized descriptors: exact value on ``res`` against the target."""
+    """Report lines of the optimized descriptors: exact value on ``res`` against the target,
+    with the spread from the original's windows (without an original: the result's)."""
     from mcrkit.descriptors.evaluation import characterize
     from mcrkit.registry import descriptors as registry
 
@@ -249,15 +309,14 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
     phases = tuple(range(target.n_phases))
     got = characterize(Microstructure(res, phases), request,
                        isotropic=res.ndim == 2 and len(target.shape) == 3)
-    samples, scale = None, 0.0
-    if original is not None:
-        windows, scale = _spread_scale(original.labels, res.size)
-        isotropic = not target.per_axis and original.ndim == 3
-        try:
-            samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
-                       for w in windows]
-        except ValueError:  # windows smaller than the descriptors' limit_to: no spread
-            samples = None
+    source = res if original is None else original.labels
+    windows, scale = _spread_scale(source, res.size)
+    isotropic = not target.per_axis and source.ndim == 3
+    try:
+        samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
+                   for w in windows]
+    except ValueError:  # windows smaller than the descriptors' limit_to: no spread
+        samples = None
     lines = []
     for name, ref_axis, axis in axis_pairs(len(target.shape), res.ndim):
         for descriptor in request:
@@ -268,7 +327,8 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
             if want.shape == value.shape:
                 lines.append({"kind": "descriptor", "axis": name, "statistic": descriptor,
                               "phase": None,
-                              "optimized": True, **_line(want, value, stack, scale)})
+                              "optimized": True,
+                              **_line(descriptor, want, value, stack, scale)})
     return lines
 
 
@@ -277,14 +337,15 @@ def validation_report(original: Any = None, result: Any = None, *,
                       descriptors: list[str] | None = None,
                       errors: dict[str, float] | None = None,
                       limit_to: int = 8) -> dict[str, Any]:
-    """Compare a result with its original and their natural spread (module docstring).
+    """The fidelity table of a result and its one verdict (module docstring).
 
     Parameters
     ----------
     original : Microstructure, array or path, optional
         The original structure (2D or 3D). Without it only the optimized
-        descriptors are compared, against ``characterization``, and without a
-        spread.
+        descriptors are compared, against ``characterization``, with the
+        spread of the result's own windows, and the verdict lists what it
+        cannot judge.
     result : Microstructure, array or path
         The result (2D or 3D) with the original's phases.
     characterization : Characterization, optional
@@ -299,24 +360,28 @@ def validation_report(original: Any = None, result: Any = None, *,
     Returns
     -------
     dict
-        JSON-ready: ``original``, ``result`` (source, shape), ``limit_to``,
-        ``tolerance``, ``lines`` (one per axis, statistic and phase:
-        ``deviation``, ``spread``, ``within``, ``optimized`` and the
-        ``original``/``result`` values with the per-component spread
-        ``band``), ``fidelity`` (:func:`mcrkit.metrics.validation.compare`'s dict),
-        ``errors`` and ``summary`` (counts and the lines outside).
+        JSON-ready: ``original``, ``result`` (source, shape), ``target``,
+        ``spread_from`` (``"original"`` or ``"result"``), ``limit_to``,
+        ``tolerance``, ``lines`` (the rows of the table, one per axis,
+        statistic, phase and, for percolation, ``direction``: ``kind``
+        (``"descriptor"``, ``"statistic"`` or ``"topology"``), ``deviation``,
+        ``spread``, ``pass_line``, ``passed`` (None: cannot be judged),
+        ``optimized`` and the ``original``/``result`` values with the
+        per-component spread ``band``), ``verdict``
+        (:func:`mcrkit.metrics.verdict.judge`), ``fidelity``
+        (:func:`mcrkit.metrics.validation.compare`'s raw figures) and ``errors``.
 
     Examples
     --------
     >>> import mcrkit, numpy as np
     >>> ms = mcrkit.data.load("pymks_ms_64x64_1")
-    >>> report = validation_report(ms, ms)
-    >>> report["summary"]["outside"]
-    0
+    >>> validation_report(ms, ms)["verdict"]["text"]
+    'good'
     >>> shuffled = np.random.default_rng(0).permutation(ms.ravel()).reshape(ms.shape)
-    >>> sorted({line["statistic"] for line in validation_report(ms, shuffled)["summary"]
-    ...         ["outside_lines"]})
-    ['chord_length', 'interface', 'lineal_path', 'mean_chord', 's2']
+    >>> verdict = validation_report(ms, shuffled)["verdict"]
+    >>> failing = {line["statistic"] for line in verdict["failing_lines"]}
+    >>> verdict["text"][:9], {"s2", "lineal_path", "euler_density"} <= failing
+    ('not good:', True)
     """
     if result is None:
         raise ValueError("validation_report needs a result to judge")
@@ -337,30 +402,27 @@ def validation_report(original: Any = None, result: Any = None, *,
         lines, fidelity = _statistic_lines(ref, res, limit_to, optimized)
     if characterization is not None and optimized:
         lines = _descriptor_lines(characterization, optimized, res, ref) + lines
-    judged = [line for line in lines if line["within"] is not None]
-    outside = [line for line in judged if not line["within"]]
+    compared = {line["statistic"] for line in lines}
+    cannot_judge = [] if ref is not None else [
+        LABELS[key] for key in (*STATISTICS, *TOPOLOGY)
+        if not compared.intersection(_SEEN_BY.get(key, ()))]
     report = {
         "format": "mcrkit.metrics.report",
-        "format_version": 1,
+        "format_version": 2,
         "mcrkit_version": __version__,
         "original": None if ref is None else {"source": ref.source, "shape": list(ref.shape),
                                               "n_phases": ref.n_phases},
         "result": {"source": "array" if res_ms is None else res_ms.source,
                    "shape": list(res.shape)},
         "target": None if characterization is None else characterization.source,
+        "spread_from": "result" if ref is None else "original",
         "limit_to": int(limit_to),
         "tolerance": TOLERANCE,
         "optimized_descriptors": optimized,
         "errors": dict(errors or {}),
         "lines": lines,
+        "verdict": judge(lines, cannot_judge),
         "fidelity": fidelity,
-        "summary": {
-            "within": len(judged) - len(outside),
-            "outside": len(outside),
-            "unjudged": len(lines) - len(judged),
-            "outside_lines": [{k: line[k] for k in ("axis", "statistic", "phase")}
-                              for line in outside],
-        },
     }
     return _json_ready(report)
 
@@ -384,33 +446,6 @@ def _on_original_phases(result: Microstructure, original: Microstructure) -> np.
         f"the result {result.source} has label values {list(result.label_values)}, the "
         f"original {original.source} has {values}: they cannot be matched phase by phase; "
         "give the result with the original's label values")
-
-
-def _label(line: dict[str, Any]) -> str:
-    if line["kind"] == "descriptor":
-        return f"descriptor {line['statistic']} vs target"
-    phase = "" if line["phase"] is None else f", phase {line['phase']}"
-    return f"{STATISTICS[line['statistic']]}{phase}"
-
-
-def format_report(report: dict[str, Any]) -> str:
-    """A text table of a :func:`validation_report`: one row per line, worst first per axis."""
-    out = [f"  {'axis':<4} {'statistic':<46} {'deviation':>9} {'spread':>9}  verdict"]
-    for line in report["lines"]:
-        spread = "-" if line["spread"] is None else f"{line['spread']:.3g}"
-        verdict = {None: "no spread", True: "within", False: "OUTSIDE"}[line["within"]]
-        deviation = "-" if line["deviation"] is None else f"{line['deviation']:.3g}"
-        if line["deviation"] is None:  # e.g. S2 scaled by the fraction of an absent phase
-            verdict = "undefined (phase absent)"
-        seen = "" if line["optimized"] or not report["optimized_descriptors"] else (
-            "  (not optimized)")
-        out.append(f"  {line['axis']:<4} {_label(line):<46} {deviation:>9} "
-                   f"{spread:>9}  {verdict}{seen}")
-    s = report["summary"]
-    out.append(f"  {s['within']} within the natural spread (x{report['tolerance']:g}), "
-               f"{s['outside']} outside" + (f", {s['unjudged']} without a spread"
-                                            if s["unjudged"] else ""))
-    return "\n".join(out)
 
 
 @contextlib.contextmanager

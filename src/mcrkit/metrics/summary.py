@@ -1,7 +1,7 @@
 """The text summary of a reconstruction: what ``print(result)`` shows.
 
 :func:`format_reconstruction` reads a result's fields by name (labels, status,
-timings, errors, history, fidelity comparison, validation report), so any object
+timings, errors, history, validation report), so any object
 with those fields is summarized the same way.
 """
 
@@ -11,14 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from mcrkit.metrics.validation import format_comparison
+from mcrkit.metrics.verdict import format_verdict
 
 __all__ = ["format_reconstruction"]
 
 
 def format_reconstruction(result: Any) -> str:
     """Lines summarizing a :class:`~mcrkit.workflows.ReconstructionResult`: the run, the
-    discrete result's errors, its fidelity and validation report, where it was saved."""
+    discrete result's errors, its fidelity table and verdict, where it was saved."""
     t = result.timings
     lines = [
         f"reconstruction {tuple(result.labels.shape)} of {result.characterization.source}: "
@@ -35,16 +35,8 @@ def format_reconstruction(result: Any) -> str:
                      f"{np.nansum(history['accepted']):.0f} accepted")
     lines += [f"  {name:<20} {result.settings['loss']} {value:.3e}"
               for name, value in result.errors.items()]
-    if result.comparison is not None:
-        lines.append(format_comparison(result.comparison))
-    if result.report is not None and result.report["original"] is not None:
-        s = result.report["summary"]
-        outside = sorted({f"{line['statistic']} ({line['axis']})"
-                          for line in s["outside_lines"]})
-        lines.append(f"  validation report: {s['within']} of {s['within'] + s['outside']} "
-                     "statistics within the original's natural spread"
-                     + (f"; outside: {', '.join(outside)}" if outside else "")
-                     + " (report.png)")
+    if result.report is not None:
+        lines.append(format_verdict(result.report, per_axis=False))
     if result.run_dir is not None:
         lines.append(f"  saved in {result.run_dir}")
     return "\n".join(lines)

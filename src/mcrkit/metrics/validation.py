@@ -1,9 +1,12 @@
-"""Fidelity of a reconstruction, judged with exact statistics on discrete labels.
+"""Raw fidelity figures of a reconstruction, from exact statistics on discrete labels.
 
-:func:`compare` measures a result against an original on statistics that
-reconstructions are usually judged by, including ones an optimizer may not
-have seen. A 3D result is compared slice-wise: for each slicing axis (normal
-to x, y, z) the statistics of all its slices are pooled and compared with the
+:func:`slice_statistics` gives the exact slice statistics of the fidelity
+table (:mod:`mcrkit.metrics.report`, judged by :mod:`mcrkit.metrics.verdict`).
+:func:`compare` condenses them into raw figures for benchmarks and
+``run.json``; they judge nothing (the verdict is the report's).
+
+A 3D result is compared slice-wise: for each slicing axis (normal to x, y,
+z) the statistics of all its slices are pooled and compared with the
 original's (2D original: the same 2D values for every axis; 3D original: the
 same axis). A 2D result of a 3D original is compared with the original's
 slices normal to each axis. All phases are measured and the worst phase is reported.
@@ -21,7 +24,6 @@ key                        meaning
                            originals have isolated voxels of their own)
 =========================  =====================================================
 
-A result counts as good when every worst value is within :data:`GOOD`.
 """
 
 from __future__ import annotations
@@ -35,18 +37,12 @@ from mcrkit.descriptors.chord_length import chord_lengths
 from mcrkit.descriptors.lineal_path import lineal_path
 from mcrkit.microstructure import AXIS_NAMES, Microstructure, from_array
 
-__all__ = ["GOOD", "axis_pairs", "compare", "disk_mask", "fidelity_row", "format_comparison",
+__all__ = ["FIGURES", "axis_pairs", "compare", "disk_mask", "fidelity_row",
            "isolated_fraction", "slice_statistics", "summarize"]
 
-GOOD = {
-    "s2_rmse": 0.004,
-    "lineal_path_rmse": 0.005,
-    "chord_length_error": 0.05,
-    "interface_error": 0.05,
-    "isolated_excess": 0.001,
-    "volume_fraction_error": 0.005,
-}
-"""Thresholds below which a reconstruction counts as good fidelity."""
+FIGURES = ("s2_rmse", "lineal_path_rmse", "chord_length_error", "interface_error",
+           "volume_fraction_error", "isolated_fraction", "isolated_excess")
+"""Keys of :func:`compare`'s figures (module docstring)."""
 
 
 def isolated_fraction(labels: np.ndarray) -> float:
@@ -156,18 +152,13 @@ def axis_pairs(original_ndim: int, result_ndim: int) -> list[tuple[str, int | No
 
 
 def summarize(per_axis: dict[str, dict[str, float]]) -> dict[str, Any]:
-    """:func:`compare`'s dict from its per-axis values (worst over axes, and ``good``)."""
-    worst = {key: max(stats[key] for stats in per_axis.values())
-             for key in [*GOOD, "isolated_fraction"]}
-    return {
-        "per_axis": per_axis,
-        "worst": worst,
-        "good": all(worst[key] <= limit for key, limit in GOOD.items()),
-    }
+    """:func:`compare`'s dict from its per-axis values (and the worst over the axes)."""
+    worst = {key: max(stats[key] for stats in per_axis.values()) for key in FIGURES}
+    return {"per_axis": per_axis, "worst": worst}
 
 
 def compare(original: Any, result: Any, *, limit_to: int = 8) -> dict[str, Any]:
-    """Fidelity statistics of ``result`` against ``original`` (see the module docstring).
+    """Raw fidelity figures of ``result`` against ``original`` (see the module docstring).
 
     Parameters
     ----------
@@ -182,9 +173,9 @@ def compare(original: Any, result: Any, *, limit_to: int = 8) -> dict[str, Any]:
     -------
     dict
         ``"per_axis"``: for each slicing axis (``"x"``, ``"y"``, ``"z"``; ``"2d"``
-        for a 2D result) the statistics of the table above; ``"worst"``: the
-        largest value of each over the axes; ``"good"``: whether every worst
-        value is within :data:`GOOD`.
+        for a 2D result) the figures of the table above; ``"worst"``: the
+        largest value of each over the axes. For a verdict use
+        :func:`mcrkit.metrics.report.validation_report`.
     """
     ref = original if isinstance(original, Microstructure) else from_array(original)
     res = np.asarray(result.labels if isinstance(result, Microstructure) else result)
@@ -200,24 +191,3 @@ def compare(original: Any, result: Any, *, limit_to: int = 8) -> dict[str, Any]:
         per_axis[name]["isolated_fraction"] = isolated_fraction(res)
         per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
     return summarize(per_axis)
-
-
-_LABELS = {
-    "s2_rmse": ("S2 RMSE", "{:.4f}"),
-    "lineal_path_rmse": ("lineal path RMSE", "{:.4f}"),
-    "chord_length_error": ("mean chord error", "{:.1%}"),
-    "interface_error": ("interface density error", "{:.1%}"),
-    "volume_fraction_error": ("|volume fraction error|", "{:.4f}"),
-    "isolated_excess": ("isolated voxels (excess)", "{:.2%}"),
-}
-
-
-def format_comparison(report: dict[str, Any]) -> str:
-    """A small text table of :func:`compare`'s worst values against :data:`GOOD`."""
-    lines = ["  fidelity vs the original (worst axis)     value      good if <="]
-    for key, (label, fmt) in _LABELS.items():
-        value, limit = report["worst"][key], GOOD[key]
-        mark = "ok" if value <= limit else "HIGH"
-        lines.append(f"    {label:<38} {fmt.format(value):>9}  {fmt.format(limit):>9}  {mark}")
-    lines.append(f"  overall: {'good' if report['good'] else 'not good'}")
-    return "\n".join(lines)

@@ -1,8 +1,9 @@
-"""The validation report figure: deviations in units of the natural spread, and curves."""
+"""The validation report figure: the fidelity table against its pass lines, the verdict, curves."""
 
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -18,24 +19,26 @@ _CURVES = (("s2", "(S2 - phi^2) / (phi - phi^2)", "|r| (px)"),
 _AXIS_COLORS = {"2d": "C0", "x": "C0", "y": "C1", "z": "C2"}
 
 
-def _row_name(line: dict[str, Any]) -> str:
+def _row_name(line: dict[str, Any], marked: bool = True) -> str:
     if line["kind"] == "descriptor":
         return f"{line['statistic']} vs target"
     phase = "" if line["phase"] is None else f" p{line['phase']}"
-    mark = "" if line["optimized"] else " *"
-    return f"{line['statistic']}{phase}{mark}"
+    direction = f" {line['direction']}" if line.get("direction") else ""
+    mark = "" if line["optimized"] or not marked else " *"
+    return f"{line['statistic']}{direction}{phase}{mark}"
 
 
 def _ratio_table(report: dict[str, Any]) -> tuple[list[str], list[str], np.ndarray]:
-    """Rows (statistic, phase), columns (axes) and deviation / spread (NaN: no spread)."""
-    rows = list(dict.fromkeys(_row_name(line) for line in report["lines"]))
+    """Rows (statistic, phase), columns (axes) and deviation / pass line (NaN: not judged)."""
+    marked = bool(report["optimized_descriptors"])
+    rows = list(dict.fromkeys(_row_name(line, marked) for line in report["lines"]))
     axes = list(dict.fromkeys(line["axis"] for line in report["lines"]))
     table = np.full((len(rows), len(axes)), np.nan)
     for line in report["lines"]:
-        if line["spread"] is not None:
-            spread = max(line["spread"], 1e-300)
-            table[rows.index(_row_name(line)), axes.index(line["axis"])] = (
-                line["deviation"] / spread)
+        if line["passed"] is not None:
+            gone = line["deviation"] is None or line["pass_line"] is None  # a phase gone
+            table[rows.index(_row_name(line, marked)), axes.index(line["axis"])] = (
+                np.inf if gone else line["deviation"] / max(line["pass_line"], 1e-300))
     return rows, axes, table
 
 
@@ -43,21 +46,29 @@ def _draw_table(ax: Any, report: dict[str, Any]) -> None:
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     rows, axes, table = _ratio_table(report)
-    tolerance = report["tolerance"]
-    # greens within the tolerance, reds outside; grey: no spread
+    # greens pass, reds fail; grey: cannot be judged
     cmap = ListedColormap(["#1a9850", "#a6d96a", "#fdae61", "#d73027", "#a50026"],
                           bad="0.85")
-    norm = BoundaryNorm(np.array([0, 0.5, 1, 2, 10, np.inf]) * tolerance, cmap.N)
+    norm = BoundaryNorm(np.array([0, 0.5, np.nextafter(1, 2), 2, 10, np.inf]), cmap.N)
     ax.imshow(np.ma.masked_invalid(table), cmap=cmap, norm=norm, aspect="auto")
     for (i, j), ratio in np.ndenumerate(table):
         text = "-" if np.isnan(ratio) else f"{ratio:.2g}"
         ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                weight="bold" if ratio > tolerance else "normal")
-    ax.set_xticks(range(len(axes)), [f"axis {a}" if a != "2d" else "2D" for a in axes],
-                  fontsize=8)
+                weight="bold" if ratio > 1 else "normal")
+    ax.set_xticks(range(len(axes)), [f"axis {a}" if a not in ("2d", "3D") else a.upper()
+                                     for a in axes], fontsize=8)
     ax.set_yticks(range(len(rows)), rows, fontsize=7)
-    ax.set_title(f"deviation / natural spread (within if <= {tolerance:g}; * not optimized)",
+    ax.set_title("deviation / pass line (passes if <= 1; - not judged; * not optimized)",
                  fontsize=8)
+
+
+def _draw_cannot_judge(ax: Any, report: dict[str, Any]) -> None:
+    """The statistics that the report could not judge (a result without its original)."""
+    missing = report["verdict"]["cannot_judge"]
+    text = ("cannot judge without the original:\n" + "\n".join(f"  {m}" for m in missing)
+            if missing else "every statistic was judged")
+    ax.text(0.02, 0.98, text, va="top", ha="left", fontsize=8, transform=ax.transAxes)
+    ax.set_axis_off()
 
 
 def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, title: str,
@@ -101,14 +112,21 @@ def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, title: str,
     ax.legend(fontsize=6)
 
 
+def _verdict_color(verdict: dict[str, Any]) -> str:
+    """Green: good; red: a statistic fails; orange: nothing fails but not all was judged."""
+    return "#1a9850" if verdict["good"] else "#a50026" if verdict["failed"] else "#c07000"
+
+
 def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None = None,
                 format: str | None = None) -> Any:
-    """Draw a :func:`mcrkit.metrics.report.validation_report`.
+    """Draw a :func:`mcrkit.metrics.report.validation_report` under its verdict.
 
-    Left: every line's deviation in units of its natural spread (green within,
-    red outside). Right: S2, the lineal path and the chord length CDF of the
-    last phase, original with its spread band and result per axis (a 3D
-    original per axis too, dashed, its bands shaded in the axis' colour).
+    Left: every row's deviation in units of its pass line (green passes, red
+    fails, grey cannot be judged). Right: S2, the lineal path and the chord
+    length CDF of the last phase, original with its spread band and result
+    per axis (a 3D original per axis too, dashed, its bands shaded in the
+    axis' colour); without an original, the statistics it cannot judge. The
+    title is the verdict (:func:`mcrkit.metrics.verdict.judge`).
 
     Parameters
     ----------
@@ -125,20 +143,24 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
     """
     plt = pyplot(save)
     has_curves = report["original"] is not None
-    fig = plt.figure(figsize=(11.5 if has_curves else 5.5, 5.2))
+    rows = len({_row_name(line) for line in report["lines"]})
+    height = max(5.2, 1.6 + 0.12 * rows)
+    source = Path(str(report["original"]["source"] if has_curves else report["target"])).name
+    title = textwrap.wrap(f"{source}: {report['verdict']['text']}", 140)
+    fig = plt.figure(figsize=(11.5, height))
     # fixed margins: a layout engine would draw the figure twice
-    grid = fig.add_gridspec(3, 2 if has_curves else 1, width_ratios=[1.1, 1] if has_curves
-                            else [1], left=0.16 if has_curves else 0.3, right=0.98,
-                            top=0.9, bottom=0.08, wspace=0.12, hspace=0.55)
+    grid = fig.add_gridspec(3, 2, width_ratios=[1.1, 1], left=0.2, right=0.98,
+                            top=1 - (0.35 + 0.17 * len(title)) / height, bottom=0.4 / height,
+                            wspace=0.12, hspace=0.55)
     if report["lines"]:
         _draw_table(fig.add_subplot(grid[:, 0]), report)
     if has_curves:
-        for row, (statistic, title, xlabel) in enumerate(_CURVES):
-            _draw_curve(fig.add_subplot(grid[row, 1]), report, statistic, title, xlabel)
-    s = report["summary"]
-    source = Path(str(report["original"]["source"] if has_curves else report["target"])).name
-    fig.suptitle(f"validation vs {source}: {s['within']} within the natural spread, "
-                 f"{s['outside']} outside", fontsize=9)
+        for row, (statistic, title_, xlabel) in enumerate(_CURVES):
+            _draw_curve(fig.add_subplot(grid[row, 1]), report, statistic, title_, xlabel)
+    else:
+        _draw_cannot_judge(fig.add_subplot(grid[:, 1]), report)
+    fig.suptitle("\n".join(title), fontsize=9,
+                 color=_verdict_color(report["verdict"]))
     if save is not None:
         fig.savefig(save, dpi=100, format=format)  # 6-8 pt text stays legible
         plt.close(fig)
