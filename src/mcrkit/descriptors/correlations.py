@@ -267,7 +267,7 @@ class Correlations(Descriptor):
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         if self.levels > 1:  # pooled images are not binary: no count to update
             return None
-        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors._correlations_kernels import correlations_site
         from mcrkit.descriptors.incremental import count_term, slice_norms
 
         phases = self.phases(n_phases)
@@ -284,9 +284,9 @@ class Correlations(Descriptor):
         distinct = not self.periodic or min(shape) > 2 * reach
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, inside),
-                          kind=swap_kernels.CORRELATIONS, table=flat[:, None], channel=channel,
+                          site=correlations_site, table=flat[:, None], channel=channel,
                           channels=len(phases), block=len(flat), reach=reach,
-                          periodic=self.periodic, distinct=distinct)
+                          periodic=self.periodic, distinct=distinct, symmetric=True)
 
     def _valid_mask(self, height: int, width: int, dtype: torch.dtype,
                     device: torch.device) -> torch.Tensor:

@@ -288,7 +288,7 @@ class LinealPath(_LinealPathBase):
 
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
-        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors._lineal_path_kernels import lineal_path_site
         from mcrkit.descriptors.incremental import count_term, slice_norms
 
         lines = np.stack([line_offsets(d, self.limit_to) for d in self.directions])
@@ -298,7 +298,7 @@ class LinealPath(_LinealPathBase):
 
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, inside),
-                          kind=swap_kernels.LINEAL_PATH, table=lines.reshape(-1, 2),
+                          site=lineal_path_site, table=lines.reshape(-1, 2),
                           channel=np.arange(n_phases), channels=n_phases,
                           block=self.limit_to + 1, reach=int(np.abs(lines).max()),
                           periodic=self.periodic)

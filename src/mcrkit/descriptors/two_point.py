@@ -146,7 +146,7 @@ class TwoPoint(Descriptor):
 
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
-        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors._two_point_kernels import two_point_site
         from mcrkit.descriptors.incremental import count_term, slice_norms
 
         lim = self.limit_to
@@ -165,7 +165,7 @@ class TwoPoint(Descriptor):
 
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, overlap),
-                          kind=swap_kernels.TWO_POINT, table=half, channel=channel,
+                          site=two_point_site, table=half, channel=channel,
                           channels=len(phases), block=len(offsets), reach=lim,
                           periodic=self.periodic)
 

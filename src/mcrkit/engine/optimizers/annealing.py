@@ -49,10 +49,10 @@ from mcrkit.descriptors.incremental import (
     SwapTerm,
     slice_geometry,
 )
-from mcrkit.descriptors.swap_kernels import anneal, propose_swaps
 from mcrkit.engine.field import labels_from_params, params_from_field
 from mcrkit.engine.objective import Objective, upsample
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
+from mcrkit.engine.optimizers.metropolis import anneal, propose_swaps
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers
 
@@ -177,7 +177,7 @@ class _Chain:
     """The Metropolis chain: runs blocks of moves at the scheduled temperatures.
 
     When every term has a count kernel the moves run in compiled code
-    (:func:`~mcrkit.descriptors.swap_kernels.anneal`); otherwise candidates are
+    (:func:`~mcrkit.engine.optimizers.metropolis.anneal`); otherwise candidates are
     evaluated in batches through the terms' Python interface, the first accepted
     one is applied and the rest discarded (the same chain), with the batch size
     following the acceptance rate.
@@ -208,7 +208,8 @@ class _Chain:
         accepted = 0
         for start in range(0, moves, CHUNK):
             n = min(CHUNK, moves - start)
-            anneal(s.labels, s.dims, counted[0].geometry, tuple(t.arrays for t in counted),
+            anneal(s.labels, s.dims, counted[0].geometry, tuple(t.site for t in counted),
+                   tuple(t.arrays for t in counted),
                    e.weights[e.counted], e.sizes[e.counted], e.loss.mean, e.loss.root,
                    e.fixed(), totals, s.members, s.where, s.starts, s.sizes, s.interface,
                    s.periodic, INTERFACE_TRIES, self.rng.random(n * (2 * INTERFACE_TRIES + 3)),
