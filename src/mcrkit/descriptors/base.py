@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
+from mcrkit import registry
 from mcrkit.microstructure import Microstructure
 
 if TYPE_CHECKING:
@@ -176,6 +177,76 @@ class Descriptor:
             None if the descriptor has no incremental update (the annealer then
             recomputes it for every candidate move).
         """
+        return None
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        """The value on the transposed image (image axes 0 and 1 swapped), from ``value``.
+
+        Used to merge views whose rows lie along the second in-plane axis of a slice
+        orientation (see :mod:`mcrkit.descriptors.orientation`). The default refuses:
+        a descriptor whose value determines the transposed one overrides this.
+
+        Raises
+        ------
+        ValueError
+            If the value does not determine the transposed one.
+        """
+        raise ValueError(
+            f"{self.name}: its value on the transposed image cannot be derived from its "
+            "value, so this view can only be used in the default orientation; transpose the "
+            "image itself before characterizing, or leave this descriptor out"
+        )
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        """The part of a (2D) value that describes the image along image axis ``axis`` only,
+        or None (the default) if the descriptor has no such statistics."""
+        return None
+
+    # ---- what a descriptor stands for -----------------------------------------------------
+    @classmethod
+    def exact_class(cls) -> type[Descriptor]:
+        """The descriptor class this one stands for: the one it relaxes
+        (:attr:`relaxation_of`), else itself.
+
+        Examples
+        --------
+        >>> from mcrkit.descriptors import LinealPathApprox, TwoPoint
+        >>> LinealPathApprox.exact_class().name, TwoPoint.exact_class().name
+        ('lineal_path', 'two_point')
+        """
+        return cls if cls.relaxation_of is None else registry.descriptors.get(cls.relaxation_of)
+
+    def exact(self) -> Descriptor:
+        """The exact descriptor this one stands for, with the same parameters (itself unless
+        it is a relaxation).
+
+        Examples
+        --------
+        >>> from mcrkit.descriptors import LinealPathApprox
+        >>> LinealPathApprox(limit_to=3, method="min").exact()
+        LinealPath(limit_to=3, directions=((1, 0), (0, 1), (1, 1), (1, -1)), periodic=True)
+        """
+        cls = self.exact_class()
+        if cls is type(self):
+            return self
+        return cls(**{name: getattr(self, name) for name in cls.parameters()})
+
+    @classmethod
+    def differentiable_class(cls) -> type[Descriptor] | None:
+        """A class gradient optimizers can use for this descriptor: itself if differentiable,
+        else a registered differentiable relaxation of it, else None.
+
+        Examples
+        --------
+        >>> from mcrkit.descriptors import ChordLength, LinealPath
+        >>> LinealPath.differentiable_class().name, ChordLength.differentiable_class()
+        ('lineal_path_approx', None)
+        """
+        if cls.differentiable:
+            return cls
+        for candidate in registry.descriptors.available().values():
+            if candidate.relaxation_of == cls.name and candidate.differentiable:
+                return candidate
         return None
 
     # ---- shared machinery ---------------------------------------------------------------

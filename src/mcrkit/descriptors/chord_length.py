@@ -107,3 +107,9 @@ class ChordLength(Descriptor):
              for axis in (-2, -1)]
             for phase in phases
         ])
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        return value[..., ::-1, :]
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        return value[..., axis, :]

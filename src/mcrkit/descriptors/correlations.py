@@ -263,6 +263,14 @@ class Correlations(Descriptor):
     def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
         return self._fractions_of(value[0, :, 0, 0], n_phases)  # S2(0) of the finest level
 
+    # transpose_value: the base class refuses (the half-plane window is not closed under
+    # swapping the axes)
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        """The Gram entries of the vectors along image axis ``axis``."""
+        vectors = correlation_vectors(self.limit_to)
+        index = np.flatnonzero(vectors[:, 1 - axis] == 0)
+        return value[..., index[:, None], index[None, :]]
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         if self.levels > 1:  # pooled images are not binary: no count to update

@@ -84,6 +84,16 @@ def _check_directions(directions: object, owner: str) -> tuple[tuple[int, int], 
     return dirs
 
 
+def _direction_index(directions: tuple[tuple[int, int], ...],
+                     direction: tuple[int, int]) -> int | None:
+    """Index of ``direction`` or of its reverse (same lineal path) in ``directions``."""
+    reverse = (-direction[0], -direction[1])
+    for index, candidate in enumerate(directions):
+        if tuple(candidate) in (direction, reverse):
+            return index
+    return None
+
+
 def _inside_count(shape: tuple[int, ...], offset: np.ndarray) -> int:
     """Number of start pixels whose segment up to ``offset`` stays inside the image."""
     return int(np.prod([max(n - abs(int(o)), 0) for n, o in zip(shape, offset, strict=True)]))
@@ -252,6 +262,25 @@ class _LinealPathBase(Descriptor):
 
     def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
         return self._fractions_of(value[:, 0, 0], n_phases)  # L(0) of every phase
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        """The directions swapped (the set must contain each swapped direction)."""
+        order = [_direction_index(self.directions, (b, a)) for a, b in self.directions]
+        missing = [(b, a) for (a, b), index in zip(self.directions, order, strict=True)
+                   if index is None]
+        if missing:
+            raise ValueError(
+                f"{self.name}: the directions {[tuple(d) for d in self.directions]} do not "
+                f"contain the swapped directions {missing}, so the value of the transposed "
+                "image is unknown; characterize with directions closed under swapping, such as "
+                "((1, 0), (0, 1)), or transpose the image itself"
+            )
+        return value[..., order, :]
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        """L(r) along image axis ``axis``, or None if the directions do not contain it."""
+        index = _direction_index(self.directions, (1, 0) if axis == 0 else (0, 1))
+        return None if index is None else value[..., index, :]
 
 
 @descriptors.register

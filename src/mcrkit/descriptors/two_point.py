@@ -144,6 +144,14 @@ class TwoPoint(Descriptor):
     def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
         return self._fractions_of(value[:, self.limit_to, self.limit_to], n_phases)
 
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        return np.swapaxes(value, -1, -2)
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        """S2 along the line through r = 0 parallel to image axis ``axis``."""
+        centre = self.limit_to
+        return value[..., :, centre] if axis == 0 else value[..., centre, :]
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         from mcrkit.descriptors._two_point_kernels import two_point_site

@@ -73,3 +73,6 @@ class Variation(Descriptor):
             unlike = unlike + diff.abs().sum(dim=(0, 2, 3))
             pairs += diff.shape[-2] * diff.shape[-1]
         return unlike / (images.shape[0] * max(pairs, 1))
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        return value  # sums over both axes alike (no statistics along one axis)

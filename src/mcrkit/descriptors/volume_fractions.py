@@ -53,6 +53,12 @@ class VolumeFractions(Descriptor):
     def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
         return np.asarray(value, dtype=np.float64)
 
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        return value
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        return value  # the fractions, shared by every line
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         from mcrkit.descriptors.incremental import FixedTerm

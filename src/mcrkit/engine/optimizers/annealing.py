@@ -53,7 +53,6 @@ from mcrkit.engine.field import labels_from_params, params_from_field
 from mcrkit.engine.objective import Objective, upsample
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
 from mcrkit.engine.optimizers.metropolis import anneal, propose_swaps
-from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers
 
 __all__ = ["Annealing", "exact_descriptor"]
@@ -68,10 +67,7 @@ CHUNK = 8192
 
 def exact_descriptor(descriptor: Descriptor) -> Descriptor:
     """The descriptor a relaxation stands for (with the same parameters), else itself."""
-    if descriptor.relaxation_of is None:
-        return descriptor
-    cls = descriptor_registry.get(descriptor.relaxation_of)
-    return cls(**{name: getattr(descriptor, name) for name in cls.parameters()})
+    return descriptor.exact()
 
 
 def labels_to_params(labels: np.ndarray, n_phases: int, dtype: torch.dtype,
