@@ -36,10 +36,36 @@ from mcrkit.microstructure import Microstructure
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
 
-__all__ = ["Descriptor", "check_positive_int", "one_hot", "slicing_axes"]
+__all__ = ["Descriptor", "check_positive_int", "chunks", "group_budget", "one_hot",
+           "slicing_axes"]
 
 WORKSPACE_BYTES = 256 * 2**20
 """Memory budget for the intermediate arrays of one chunk of images."""
+
+CPU_GROUP_BYTES = 8 * 2**20
+"""Budget for the intermediates of one group of images inside a descriptor's computation
+on a CPU: about a cache, so that they are reused while cached (see :func:`group_budget`)."""
+
+
+def chunks(n_images: int, bytes_per_image: int, budget: int | None = None) -> list[slice]:
+    """Consecutive slices of a batch of ``n_images`` whose intermediates, ``bytes_per_image``
+    per image, fit ``budget`` (default :data:`WORKSPACE_BYTES`); at least one image each.
+
+    Examples
+    --------
+    >>> chunks(5, 100, budget=250)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
+    """
+    budget = WORKSPACE_BYTES if budget is None else budget
+    size = max(1, budget // max(bytes_per_image, 1))
+    return [slice(start, start + size) for start in range(0, n_images, size)]
+
+
+def group_budget(device: torch.device) -> int:
+    """Budget of the groups of images a descriptor processes one at a time within a chunk:
+    :data:`CPU_GROUP_BYTES` on a CPU, the chunk budget :data:`WORKSPACE_BYTES` on other
+    devices (fewer, larger kernels)."""
+    return CPU_GROUP_BYTES if device.type == "cpu" else WORKSPACE_BYTES
 
 
 def check_positive_int(name: str, value: Any, owner: str) -> None:
@@ -339,13 +365,11 @@ class Descriptor:
 
     def _chunked_mean(self, images: torch.Tensor) -> torch.Tensor:
         batch, channels, height, width = images.shape
-        per_image = self.workspace(channels) * height * width * images.element_size()
-        chunk = max(1, WORKSPACE_BYTES // max(per_image, 1))
-        if batch <= chunk:
+        parts = chunks(batch, self.workspace(channels) * height * width * images.element_size())
+        if len(parts) == 1:
             return self.compute(images)
         total = None
-        for start in range(0, batch, chunk):
-            part = images[start:start + chunk]
+        for part in (images[part] for part in parts):
             if torch.is_grad_enabled() and images.requires_grad:
                 value = checkpoint(self.compute, part, use_reentrant=False)
             else:

@@ -103,12 +103,6 @@ def _inside(shape: tuple[int, int], di: int, dj: int) -> np.ndarray:
     return ((rows >= 0) & (rows < shape[0]))[:, None] & ((cols >= 0) & (cols < shape[1]))[None, :]
 
 
-_CPU_GROUP_BYTES = 8 * 2**20
-"""Budget for the shifted copies of one group of images in :class:`_WindowGram` on a CPU:
-about a cache, so the matrix products reuse the copies while they are cached. Other devices
-use the chunk budget :data:`mcrkit.descriptors.base.WORKSPACE_BYTES` (fewer, larger kernels)."""
-
-
 def _windows(padded: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """Every ``(height, width)`` window of ``padded`` as a view ``(B, C, L, 2L-1, H, W)``.
 
@@ -116,13 +110,6 @@ def _windows(padded: torch.Tensor, height: int, width: int) -> torch.Tensor:
     right holds :math:`I(\\mathbf x + (i, j))`.
     """
     return padded.unfold(-2, height, 1).unfold(-2, width, 1)
-
-
-def _groups(padded: torch.Tensor, bytes_per_image: int) -> list[slice]:
-    """Consecutive groups of the images in ``padded`` whose shifted copies fit the budget."""
-    budget = _CPU_GROUP_BYTES if padded.device.type == "cpu" else base.WORKSPACE_BYTES
-    size = max(1, budget // bytes_per_image)
-    return [slice(start, start + size) for start in range(0, padded.shape[0], size)]
 
 
 class _WindowGram(torch.autograd.Function):
@@ -146,7 +133,8 @@ class _WindowGram(torch.autograd.Function):
         # On binary fields the entries are integer counts: each group's product is exact in
         # float32 (far below 2**24 pixels) and the float64 sum over groups stays exact.
         gram = padded.new_zeros(padded.shape[1], n_vectors, n_vectors, dtype=torch.float64)
-        for part in _groups(padded, windows[0].numel() * padded.element_size()):
+        for part in base.chunks(padded.shape[0], windows[0].numel() * padded.element_size(),
+                                base.group_budget(padded.device)):
             products = torch.mul(windows[part], images[part, :, None, None],
                                  out=windows[part].new_empty(windows[part].shape))
             products = products.flatten(2, 3).flatten(-2)[:, :, first:]
@@ -173,7 +161,8 @@ class _WindowGram(torch.autograd.Function):
         pixel = (torch.arange(height, device=padded.device)[:, None] * row_length
                  + torch.arange(width, device=padded.device)).flatten()
         index = (corner[:, None] + pixel).flatten()
-        for part in _groups(padded, windows[0].numel() * padded.element_size()):
+        for part in base.chunks(padded.shape[0], windows[0].numel() * padded.element_size(),
+                                base.group_budget(padded.device)):
             shifted = windows[part].flatten(2, 3).flatten(-2)[:, :, first:]
             u = torch.matmul(weights, shifted)
             image = images[part].flatten(-2)

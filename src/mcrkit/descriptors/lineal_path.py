@@ -155,18 +155,10 @@ def _shift_numpy(a: np.ndarray, offset: np.ndarray, periodic: bool) -> np.ndarra
     return out
 
 
-_CPU_GROUP_BYTES = 8 * 2**20
-"""Budget for the maps of one group of images in :class:`_SegmentSums` on a CPU: about a
-cache, so the running maps are reused while they are cached. Other devices use the chunk
-budget :data:`mcrkit.descriptors.base.WORKSPACE_BYTES` (fewer, larger kernels)."""
-
-
 def _groups(padded: torch.Tensor, maps: int, shape: tuple[int, int]) -> list[slice]:
-    """Consecutive groups of the images in ``padded`` whose ``maps`` maps fit the budget."""
-    budget = _CPU_GROUP_BYTES if padded.device.type == "cpu" else base.WORKSPACE_BYTES
+    """Groups of the images in ``padded`` whose ``maps`` maps fit the group budget."""
     per_image = maps * padded.shape[1] * shape[0] * shape[1] * padded.element_size()
-    size = max(1, budget // per_image)
-    return [slice(start, start + size) for start in range(0, padded.shape[0], size)]
+    return base.chunks(padded.shape[0], per_image, base.group_budget(padded.device))
 
 
 def _at(padded: torch.Tensor, origin: tuple[int, int], offset: np.ndarray,
