@@ -17,7 +17,6 @@ from typing import ClassVar
 import numpy as np
 
 from mcrkit.descriptors.base import Descriptor, check_positive_int
-from mcrkit.registry import descriptors
 
 __all__ = ["ChordLength", "chord_lengths", "chord_length_distribution", "mean_chord_length"]
 
@@ -71,7 +70,6 @@ def mean_chord_length(image: np.ndarray, axis: int, *, periodic: bool = True) ->
     return float(lengths.mean()) if lengths.size else float("nan")
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ChordLength(Descriptor):
     """Chord length distribution along each in-plane axis (NumPy, not differentiable).

@@ -40,7 +40,6 @@ from torch.autograd.function import once_differentiable
 
 from mcrkit.descriptors import base
 from mcrkit.descriptors.base import Descriptor, check_positive_int
-from mcrkit.registry import descriptors
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
@@ -174,7 +173,6 @@ class _WindowGram(torch.autograd.Function):
         return grad_padded, None, None
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Correlations(Descriptor):
     """S2 and the three-point subset S3(0, r_a, r_b) on a half-plane window (Gram of products).

@@ -44,7 +44,6 @@ from torch.autograd.function import once_differentiable
 
 from mcrkit.descriptors import base
 from mcrkit.descriptors.base import Descriptor, check_positive_int
-from mcrkit.registry import descriptors
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
@@ -275,7 +274,6 @@ class _LinealPathBase(Descriptor):
         return None if index is None else value[..., index, :]
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LinealPath(_LinealPathBase):
     """Exact lineal path L(r) along axes and diagonals (NumPy, not differentiable).
@@ -325,7 +323,6 @@ class LinealPath(_LinealPathBase):
                           periodic=self.periodic)
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LinealPathApprox(_LinealPathBase):
     """Differentiable lineal path: product (or min) of indicators along each segment.

@@ -27,7 +27,6 @@ import scipy.fft
 import torch
 
 from mcrkit.descriptors.base import Descriptor, check_positive_int
-from mcrkit.registry import descriptors
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
@@ -94,7 +93,6 @@ def _window_index(n: int, limit_to: int, device: torch.device) -> torch.Tensor:
     return torch.arange(-limit_to, limit_to + 1, device=device) % n
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TwoPoint(Descriptor):
     """Two-point correlation S2 of each phase in a window |r_i| <= limit_to (FFT, exact).
@@ -184,7 +182,6 @@ def _torch_correlate(a: torch.Tensor, b: torch.Tensor, shape: tuple[int, int]) -
     return torch.fft.irfft2(fa.conj() * fb, s=shape)
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TwoPointCross(TwoPoint):
     """Cross-correlations S2^ij of every phase pair i < j (for three or more phases).

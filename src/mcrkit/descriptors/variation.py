@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from mcrkit.descriptors.base import Descriptor
-from mcrkit.registry import descriptors
 
 __all__ = ["Variation", "total_variation"]
 
@@ -42,7 +41,6 @@ def total_variation(image: np.ndarray, *, periodic: bool = True) -> float:
     return float(unlike / max(pairs, 1))
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Variation(Descriptor):
     """Normalized total variation (interface density on binary fields).

@@ -9,7 +9,6 @@ import numpy as np
 import torch
 
 from mcrkit.descriptors.base import Descriptor
-from mcrkit.registry import descriptors
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
@@ -29,7 +28,6 @@ def volume_fractions(labels: np.ndarray, n_phases: int) -> np.ndarray:
     return np.bincount(labels.ravel(), minlength=n_phases)[:n_phases] / labels.size
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class VolumeFractions(Descriptor):
     """Volume fraction of every phase.

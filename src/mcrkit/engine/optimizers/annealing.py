@@ -53,7 +53,6 @@ from mcrkit.engine.field import labels_from_params, params_from_field
 from mcrkit.engine.objective import Objective, upsample
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
 from mcrkit.engine.optimizers.metropolis import anneal, propose_swaps
-from mcrkit.registry import optimizers
 
 __all__ = ["Annealing", "exact_descriptor"]
 
@@ -240,7 +239,6 @@ class _Chain:
         return accepted, temperature
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class Annealing(Optimizer):
     """Simulated annealing with phase swaps and incremental descriptor updates.
