@@ -26,7 +26,13 @@ import functools
 import tomllib
 import warnings
 from collections.abc import Callable
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import (
+    EntryPoint,
+    EntryPoints,
+    PackageNotFoundError,
+    distribution,
+    entry_points,
+)
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -72,7 +78,8 @@ class Registry(Generic[T]):
         self.builtin_distribution = builtin_distribution
         self._registered: dict[str, type[T]] = {}
         self._aliases: dict[str, str] = {}
-        self._entries: tuple[dict[str, EntryPoint], dict[str, list[EntryPoint]]] | None = None
+        self._builtin_table: dict[str, EntryPoint] | None = None
+        self._plugin_table: dict[str, list[EntryPoint]] | None = None
         self._loaded: dict[tuple[str, str], Any] = {}
         self._chosen: dict[str, type[T] | None] = {}
 
@@ -100,26 +107,33 @@ class Registry(Generic[T]):
         return decorate(cls) if cls is not None else decorate
 
     # ---- entry points ----------------------------------------------------------------------
-    def _tables(self) -> tuple[dict[str, EntryPoint], dict[str, list[EntryPoint]]]:
-        """Built-in entry points by name, and the other packages' entry points by name."""
-        if self._entries is None:
-            own = None
-            if self.builtin_distribution == _DISTRIBUTION:
-                declared = _source_tree_declarations()
-                if declared is not None:
-                    own = {name: EntryPoint(name, value, self.group)
-                           for name, value in declared.get(self.group, {}).items()}
-            builtins: dict[str, EntryPoint] = {}
-            plugins: dict[str, list[EntryPoint]] = {}
+    def _builtin_entries(self) -> dict[str, EntryPoint]:
+        """The built-in entry points by name (read without scanning other packages)."""
+        if self._builtin_table is None:
+            table: dict[str, EntryPoint] = {}
+            declared = (_source_tree_declarations()
+                        if self.builtin_distribution == _DISTRIBUTION else None)
+            if declared is not None:
+                table = {name: EntryPoint(name, value, self.group)
+                         for name, value in declared.get(self.group, {}).items()}
+            elif self.builtin_distribution is not None:
+                try:
+                    found = distribution(self.builtin_distribution).entry_points
+                except PackageNotFoundError:
+                    found = EntryPoints()
+                table = {ep.name: ep for ep in found.select(group=self.group)}
+            self._builtin_table = table
+        return self._builtin_table
+
+    def _plugin_entries(self) -> dict[str, list[EntryPoint]]:
+        """Other packages' entry points by name (a scan of every installed package)."""
+        if self._plugin_table is None:
+            table: dict[str, list[EntryPoint]] = {}
             for ep in sorted(entry_points(group=self.group), key=lambda e: (e.name, e.value)):
-                dist = ep.dist.name if ep.dist is not None else None
-                if dist is not None and dist == self.builtin_distribution:
-                    if own is None:
-                        builtins[ep.name] = ep
-                else:
-                    plugins.setdefault(ep.name, []).append(ep)
-            self._entries = (builtins if own is None else own), plugins
-        return self._entries
+                if ep.dist is None or ep.dist.name != self.builtin_distribution:
+                    table.setdefault(ep.name, []).append(ep)
+            self._plugin_table = table
+        return self._plugin_table
 
     def _load(self, ep: EntryPoint) -> Any:
         """The object of an entry point, or ``_FAILED`` (with a warning, once)."""
@@ -139,14 +153,14 @@ class Registry(Generic[T]):
     def _builtin(self, name: str) -> type[T] | None:
         if name in self._registered:
             return self._registered[name]
-        ep = self._tables()[0].get(name)
+        ep = self._builtin_entries().get(name)
         obj = None if ep is None else self._load(ep)
         return None if obj is None or obj is _FAILED else obj
 
     def _plugin(self, name: str) -> type[T] | None:
         """The third-party plugin ``name`` (the first of several, with a warning once)."""
         if name not in self._chosen:
-            found = [obj for obj in map(self._load, self._tables()[1].get(name, []))
+            found = [obj for obj in map(self._load, self._plugin_entries().get(name, []))
                      if obj is not _FAILED]
             if len({id(obj) for obj in found}) > 1:
                 warnings.warn(
@@ -159,20 +173,20 @@ class Registry(Generic[T]):
         return self._chosen[name]
 
     def _builtins(self) -> dict[str, type[T]]:
-        table = {name: self._builtin(name) for name in self._tables()[0]}
+        table = {name: self._builtin(name) for name in self._builtin_entries()}
         table.update(self._registered)
         return {name: obj for name, obj in table.items() if obj is not None}
 
     def refresh(self) -> None:
         """Forget the entry points seen so far; the next lookup scans them again."""
-        self._entries = None
+        self._builtin_table = self._plugin_table = None
         self._loaded.clear()
         self._chosen.clear()
 
     def available(self) -> dict[str, type[T]]:
         """All plugins by name: built-ins first, then other packages' (built-ins win)."""
         table = self._builtins()
-        for key, eps in self._tables()[1].items():
+        for key, eps in self._plugin_entries().items():
             if key in table:
                 warnings.warn(
                     f"{self.kind} plugin {key!r} from {eps[0].module} is shadowed by the "

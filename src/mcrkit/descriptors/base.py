@@ -18,6 +18,28 @@ Differentiable descriptors implement :meth:`Descriptor.compute` with PyTorch
 ops on relaxed fields; autograd provides the gradient. Non-differentiable
 descriptors implement :meth:`Descriptor.compute_numpy` on discrete labels and
 serve characterization and annealing only.
+
+A descriptor's module holds all its forms; the base class gives a default for
+each optional one:
+
+=========================================  ==========================================
+form (method)                              default
+=========================================  ==========================================
+:meth:`~Descriptor.compute` (PyTorch)      none: not differentiable
+:meth:`~Descriptor.compute_numpy` (NumPy)  none (differentiable descriptors need none)
+:meth:`~Descriptor.incremental`            no swap kernel: the annealer recomputes
+:meth:`~Descriptor.transpose_value`,       not transposable, no statistics along an
+:meth:`~Descriptor.value_along_axis`       axis (see :mod:`.orientation`)
+:attr:`~Descriptor.relaxation_of`          stands for itself (:meth:`~Descriptor.exact`)
+=========================================  ==========================================
+
+Callers get a value in one of three ways: :meth:`Descriptor.evaluate` on a
+relaxed field (PyTorch, differentiable: the reconstruction objective),
+:meth:`Descriptor.label_value` on a discrete label array (exact, every
+descriptor: annealing, validation), and :meth:`Descriptor.characterize` on a
+:class:`~mcrkit.microstructure.Microstructure` (``label_value`` after checking
+the image sizes, in the descriptor's exact dtype). :meth:`Descriptor.evaluate_labels`
+is the NumPy path of ``label_value``, public for compatibility.
 """
 
 from __future__ import annotations
@@ -193,7 +215,7 @@ class Descriptor:
         n_phases : int
             Number of phases.
         target : ndarray
-            Target value, laid out as :meth:`evaluate_labels` returns it.
+            Target value, laid out as :meth:`label_value` returns it.
         pointwise : {"square", "abs"}
             Residual function summed over the entries.
 
@@ -315,7 +337,8 @@ class Descriptor:
         return self._per_axis(images, self._compute_images)
 
     def evaluate_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
-        """Exact value of discrete labels (NumPy path), laid out as by :meth:`evaluate`."""
+        """Exact value of discrete labels by :meth:`compute_numpy`, laid out as by
+        :meth:`evaluate` (the NumPy path of :meth:`label_value`, which callers use)."""
         return self._per_axis(labels, lambda batch: self._compute_labels(batch, n_phases))
 
     def characterize(self, microstructure: Microstructure, *, dtype: torch.dtype = torch.float64,

@@ -73,7 +73,7 @@ class SwapTerm:
     total: float
 
     def value(self) -> np.ndarray:
-        """Current descriptor value, laid out as :meth:`Descriptor.evaluate_labels` returns it."""
+        """Current descriptor value, laid out as :meth:`Descriptor.label_value` returns it."""
         raise NotImplementedError
 
     def propose(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -188,7 +188,7 @@ class RecomputedTerm(SwapTerm):
     Parameters
     ----------
     descriptor : Descriptor
-        Evaluated with :meth:`Descriptor.evaluate_labels`.
+        Evaluated with :meth:`Descriptor.label_value`.
     labels : ndarray
         The annealer's flat label array (shared, not copied).
     shape : tuple of int
