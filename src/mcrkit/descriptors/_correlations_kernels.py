@@ -1,8 +1,9 @@
 """Site kernel of the Gram matrix of shifted products (``correlations``) under phase swaps.
 
 Compiled with the shared signature :data:`~mcrkit.descriptors.swap_kernels.SITE`
-and used through the descriptor's ``incremental`` hook; the counts, residual
-sums and the Metropolis chain are handled by :mod:`mcrkit.descriptors.swap_kernels`.
+and used through the descriptor's ``incremental`` hook; counts and residual
+sums are kept by :mod:`mcrkit.descriptors.swap_kernels`, the Metropolis chain
+runs in :mod:`mcrkit.engine.optimizers.metropolis`.
 Imported only when a swap term is built, so that importing the descriptor does
 not load numba.
 """

@@ -224,6 +224,14 @@ class Descriptor:
         SwapTerm or None
             None if the descriptor has no incremental update (the annealer then
             recomputes it for every candidate move).
+
+        Notes
+        -----
+        A descriptor kept as integer counts returns
+        :func:`~mcrkit.descriptors.incremental.count_term` with its site kernel, a numba
+        function of the signature :data:`~mcrkit.descriptors.swap_kernels.SITE` (the
+        built-ins keep theirs in ``_<module>_kernels.py``, imported here so that numba
+        loads only for annealing); the annealer then runs it in its compiled chain.
         """
         return None
 

@@ -29,6 +29,11 @@ kernels share one signature, so compiled code (:func:`swap_changes`, the
 annealer's Metropolis chain) runs over any mix of descriptors, built-in or not,
 given the tuple of their site kernels. ``spec`` holds a term's integer
 parameters (indices :data:`CHANNELS` ... :data:`SYMMETRIC`).
+
+The compiled functions are cached on disk; numba invalidates a cached function
+when its own file changes, not when a function it calls from another module
+does: after editing the helpers here, delete the ``__pycache__`` folders of the
+kernel modules.
 """
 
 from __future__ import annotations
