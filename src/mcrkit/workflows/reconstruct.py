@@ -65,9 +65,7 @@ def choose_descriptors(characterization: Characterization) -> list[str]:
         return chosen
     usable = []
     for name in characterization.names:
-        cls = descriptor_registry.get(name)
-        if cls.differentiable or any(c.relaxation_of == name
-                                     for c in descriptor_registry.available().values()):
+        if descriptor_registry.get(name).differentiable_class() is not None:
             usable.append(name)
     if not usable:
         raise ValueError(

@@ -1,7 +1,8 @@
-"""Optimizer plugins; importing this package registers the built-ins.
+"""Optimizer plugins.
 
-Third-party optimizers subclass :class:`Optimizer` and register through the
-``mcrkit.optimizers`` entry-point group.
+The built-ins below are declared in mcrkit's ``pyproject.toml`` as entry points
+of the group ``mcrkit.optimizers``; third-party optimizers subclass
+:class:`Optimizer` and are declared the same way in their own package.
 
 ==========  ==========================================================
 name        method

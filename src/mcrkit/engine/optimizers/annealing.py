@@ -49,13 +49,11 @@ from mcrkit.descriptors.incremental import (
     SwapTerm,
     slice_geometry,
 )
-from mcrkit.descriptors.swap_kernels import anneal, propose_swaps
 from mcrkit.engine.field import labels_from_params, params_from_field
 from mcrkit.engine.objective import Objective, upsample
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
+from mcrkit.engine.optimizers.metropolis import anneal, propose_swaps
 from mcrkit.engine.stages import Stage
-from mcrkit.registry import descriptors as descriptor_registry
-from mcrkit.registry import optimizers
 
 __all__ = ["POLISH_OPTIONS", "Annealing", "exact_descriptor"]
 
@@ -74,10 +72,7 @@ the gradient result is accepted with probability 0.02), cooling a thousandfold."
 
 def exact_descriptor(descriptor: Descriptor) -> Descriptor:
     """The descriptor a relaxation stands for (with the same parameters), else itself."""
-    if descriptor.relaxation_of is None:
-        return descriptor
-    cls = descriptor_registry.get(descriptor.relaxation_of)
-    return cls(**{name: getattr(descriptor, name) for name in cls.parameters()})
+    return descriptor.exact()
 
 
 class _Energy:
@@ -177,7 +172,7 @@ class _Chain:
     """The Metropolis chain: runs blocks of moves at the scheduled temperatures.
 
     When every term has a count kernel the moves run in compiled code
-    (:func:`~mcrkit.descriptors.swap_kernels.anneal`); otherwise candidates are
+    (:func:`~mcrkit.engine.optimizers.metropolis.anneal`); otherwise candidates are
     evaluated in batches through the terms' Python interface, the first accepted
     one is applied and the rest discarded (the same chain), with the batch size
     following the acceptance rate.
@@ -208,7 +203,8 @@ class _Chain:
         accepted = 0
         for start in range(0, moves, CHUNK):
             n = min(CHUNK, moves - start)
-            anneal(s.labels, s.dims, counted[0].geometry, tuple(t.arrays for t in counted),
+            anneal(s.labels, s.dims, counted[0].geometry, tuple(t.site for t in counted),
+                   tuple(t.arrays for t in counted),
                    e.weights[e.counted], e.sizes[e.counted], e.loss.mean, e.loss.root,
                    e.fixed(), totals, s.members, s.where, s.starts, s.sizes, s.interface,
                    s.periodic, INTERFACE_TRIES, self.rng.random(n * (2 * INTERFACE_TRIES + 3)),
@@ -243,7 +239,6 @@ class _Chain:
         return accepted, temperature
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class Annealing(Optimizer):
     """Simulated annealing with phase swaps and incremental descriptor updates.
