@@ -1,15 +1,138 @@
-"""Where and how computations run: devices, dtypes and thread limits."""
+"""Where and how computations run: devices, dtypes and thread limits.
+
+The thread policy, made for shared machines (a second job, a batch worker,
+the GUI's server or a browser beside the run):
+
+- OpenMP threads (PyTorch's and MKL's) sleep instead of spinning while they
+  wait for work: ``import mcrkit`` sets ``OMP_WAIT_POLICY=PASSIVE`` unless the
+  environment already names a policy (:func:`quiet_waiting`). OpenMP reads it
+  once, when PyTorch loads it, so it takes effect only where ``mcrkit`` is
+  imported before ``torch`` (the command line, the GUI, batch workers, scripts
+  that import mcrkit first).
+- A computation given no thread count uses :func:`default_threads`: the CPUs
+  this process may use (its CPU affinity and any cgroup CPU quota), never more
+  than PyTorch's own count.
+- A reconstruction given no thread count also checks, while it runs, whether
+  one thread is faster than that default (another CPU-bound process makes
+  threads wait for each other) and uses the faster (:class:`ThreadTuner`).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import math
 import numbers
+import os
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, MutableMapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-__all__ = ["resolve_device", "threads_limited"]
+__all__ = ["ThreadTuner", "cgroup_cpu_limit", "default_threads", "quiet_waiting",
+           "recorded_warnings", "resolve_device", "threads_limited", "usable_cpus"]
+
+WAIT_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
+"""The OpenMP setting that makes waiting threads sleep rather than spin."""
+
+
+def quiet_waiting(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Set ``OMP_WAIT_POLICY=PASSIVE`` in ``environ`` (default: ``os.environ``) unless a
+    policy is already set there; return whether it was set.
+
+    Spinning OpenMP threads hold their cores while they wait: next to another
+    CPU-bound process a two-thread evaluation then takes 10-40 times longer.
+
+    Examples
+    --------
+    >>> env = {}
+    >>> quiet_waiting(env), env
+    (True, {'OMP_WAIT_POLICY': 'PASSIVE'})
+    >>> quiet_waiting({"OMP_WAIT_POLICY": "ACTIVE"})
+    False
+    """
+    environ = os.environ if environ is None else environ
+    name, value = WAIT_POLICY
+    if environ.get(name):
+        return False
+    environ[name] = value
+    return True
+
+
+def cgroup_cpu_limit(root: str | os.PathLike[str] = "/sys/fs/cgroup") -> float | None:
+    """CPUs granted by the cgroup CPU quota of this process (None: no quota).
+
+    Reads cgroup v2 ``cpu.max`` (``"quota period"`` or ``"max period"``) of the
+    process's own cgroup and of the root, else cgroup v1
+    ``cpu/cpu.cfs_quota_us`` and ``cpu.cfs_period_us``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     _ = (Path(root) / "cpu.max").write_text("150000 100000\\n")
+    ...     cgroup_cpu_limit(root)
+    1.5
+    """
+    root = Path(root)
+    limits = []
+    for directory in {root / _own_cgroup(), root}:
+        with contextlib.suppress(OSError, ValueError):
+            quota, period = (directory / "cpu.max").read_text().split()[:2]
+            if quota != "max":
+                limits.append(int(quota) / int(period))
+    with contextlib.suppress(OSError, ValueError):
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        if quota > 0 and period > 0:
+            limits.append(quota / period)
+    return min(limits) if limits else None
+
+
+def _own_cgroup() -> str:
+    """The cgroup v2 path of this process, relative to the hierarchy's root ('' if unknown)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            if line.startswith("0::"):
+                return line[3:].strip().lstrip("/")
+    return ""
+
+
+def usable_cpus() -> int:
+    """CPUs this process may use: its CPU affinity (a SLURM allocation, ``taskset``), bounded
+    by a cgroup CPU quota (a container's share, rounded down, at least 1).
+
+    Examples
+    --------
+    >>> 1 <= usable_cpus() <= (os.cpu_count() or 1)
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:  # macOS, Windows
+        count = os.cpu_count() or 1
+    quota = cgroup_cpu_limit()
+    if quota is not None:
+        count = min(count, max(1, math.floor(quota)))
+    return max(1, count)
+
+
+def default_threads() -> int:
+    """PyTorch threads of a computation given no thread count: :func:`usable_cpus`, but no
+    more than PyTorch's own count (physical cores, or ``OMP_NUM_THREADS`` when set).
+
+    Examples
+    --------
+    >>> import torch
+    >>> 1 <= default_threads() <= torch.get_num_threads()
+    True
+    """
+    import torch
+
+    return max(1, min(torch.get_num_threads(), usable_cpus()))
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -20,6 +143,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     ValueError
         If CUDA is asked for but not available, or the name is unknown.
     """
+    import torch
+
     if isinstance(device, torch.device):
         return device
     if device == "auto":
@@ -36,24 +161,133 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return resolved
 
 
+def check_threads(threads: Any) -> None:
+    """Refuse a thread count that is not a positive integer (None is allowed: the default)."""
+    if threads is not None and (isinstance(threads, bool)
+                                or not isinstance(threads, numbers.Integral) or threads < 1):
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+
+
 @contextlib.contextmanager
 def threads_limited(threads: int | None) -> Iterator[None]:
-    """Run the block with at most ``threads`` PyTorch intra-op threads (None: unchanged).
+    """Run the block with ``threads`` PyTorch intra-op threads (None: :func:`default_threads`);
+    the count before the block is restored after it.
 
     On shared machines fewer threads are often faster: oversubscribed cores
     slow every thread down.
     """
-    if threads is None:
-        yield
-        return
-    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    import torch
+
+    check_threads(threads)
     previous = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
+    torch.set_num_threads(default_threads() if threads is None else int(threads))
     try:
         yield
     finally:
         torch.set_num_threads(previous)
+
+
+class ThreadTuner:
+    """A reconstruction callback that keeps the faster of ``threads`` PyTorch threads and one.
+
+    Beside another CPU-bound process, threads that must wait for each other at
+    every parallel step lose more than they gain. The tuner times ``window``
+    objective evaluations with the count in use, then ``window`` with the
+    other one, and keeps the faster (the larger count only when it saves at
+    least 10%) for the next ``interval`` evaluations; then it measures again.
+    The interval doubles (up to 16 times) while the choice holds and is reset
+    when it changes. A new multigrid level starts over, since its evaluations
+    cost differently.
+
+    Parameters
+    ----------
+    threads : int
+        The count to weigh against one thread.
+    window : int
+        Evaluations timed per count.
+    interval : int
+        Evaluations between two measurements.
+    clock : callable
+        Seconds, for the timing (``time.perf_counter``).
+    set_threads : callable, optional
+        Applies a count (default: ``torch.set_num_threads``).
+
+    Examples
+    --------
+    Two threads take 3 s per evaluation and one takes 1 s (a fake clock):
+
+    >>> from types import SimpleNamespace
+    >>> now, used = [0.0], []
+    >>> tuner = ThreadTuner(2, window=2, interval=4, clock=lambda: now[0],
+    ...                     set_threads=used.append)
+    >>> threads = 2
+    >>> for evaluations in range(1, 12):
+    ...     now[0] += {2: 3.0, 1: 1.0}[threads]
+    ...     tuner(SimpleNamespace(level=0, evaluations=evaluations))
+    ...     threads = tuner.current
+    >>> used
+    [1]
+    """
+
+    def __init__(self, threads: int, *, window: int = 5, interval: int = 40,
+                 clock: Callable[[], float] = time.perf_counter,
+                 set_threads: Callable[[int], Any] | None = None) -> None:
+        check_threads(threads)
+        self.counts = (int(threads), 1)
+        self.window = window
+        self.interval = interval
+        self.current = self.counts[0]
+        self._clock = clock
+        self._set_threads = set_threads or _set_torch_threads
+        self._level: int | None = None
+        self._plan: list[int] = []  # counts still to time in this round, the one in use first
+        self._seconds: dict[int, float] = {}
+        self._mark = (0.0, 0)  # clock and evaluations when the timing in progress began
+        self._next_round = 0
+        self._gap = interval
+
+    def __call__(self, state: Any) -> None:
+        """Called after every iteration with the engine's ``IterationState``."""
+        evaluations = state.evaluations
+        if state.level != self._level:  # the first iteration of a level: not timed (warm-up)
+            self._level, self._gap = state.level, self.interval
+            self._start_round(evaluations)
+        elif self._plan:
+            started, counted = self._mark
+            if evaluations - counted >= self.window:
+                self._seconds[self._plan.pop(0)] = (self._clock() - started) / (
+                    evaluations - counted)
+                if self._plan:
+                    self._use(self._plan[0])
+                    self._mark = (self._clock(), evaluations)
+                else:
+                    self._choose(evaluations)
+        elif evaluations >= self._next_round:
+            self._start_round(evaluations)
+
+    def _start_round(self, evaluations: int) -> None:
+        self._plan = [self.current, *(c for c in self.counts if c != self.current)]
+        self._seconds = {}
+        self._mark = (self._clock(), evaluations)
+
+    def _choose(self, evaluations: int) -> None:
+        many, one = self.counts
+        best = many if self._seconds[many] < 0.9 * self._seconds[one] else one
+        kept = best == self.current
+        self._use(best)
+        self._gap = min(self._gap * 2, 16 * self.interval) if kept else self.interval
+        self._next_round = evaluations + self._gap
+
+    def _use(self, threads: int) -> None:
+        if threads != self.current:
+            self._set_threads(threads)
+            self.current = threads
+
+
+def _set_torch_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
 
 
 @contextlib.contextmanager

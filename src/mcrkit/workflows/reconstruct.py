@@ -42,7 +42,7 @@ from mcrkit.reconstruction.optimizers.base import Optimizer
 from mcrkit.reconstruction.rundir import RunDirectory
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
-from mcrkit.runtime import resolve_device, threads_limited
+from mcrkit.runtime import ThreadTuner, resolve_device, threads_limited
 from mcrkit.validation import compare
 
 __all__ = ["DEFAULT_MAX_ITER", "RECONSTRUCTION_DESCRIPTORS", "ReconstructionResult",
@@ -392,7 +392,8 @@ def reconstruct(
     progress : bool, optional
         Show a progress bar on stderr.
     threads : int, optional
-        Limit PyTorch's CPU threads.
+        PyTorch CPU threads (default: the CPUs this process may use, and one
+        while that is faster; see :mod:`mcrkit.runtime`).
     time_limit : float, optional
         Stop after this many seconds of optimization.
     snapshot_every : int, optional
@@ -572,6 +573,8 @@ class _Job:
         if progress:
             chain.append(ProgressBar())
         with threads_limited(threads):  # also while run.json records the thread count
+            if threads is None and self.device.type == "cpu" and torch.get_num_threads() > 1:
+                chain.extend(as_callbacks(ThreadTuner(torch.get_num_threads())))
             return self._run(state, chain, report)
 
     def _run(self, state: RunState, chain: list[Callback],
