@@ -191,22 +191,24 @@ class ThreadTuner:
     """A reconstruction callback that keeps the faster of ``threads`` PyTorch threads and one.
 
     Beside another CPU-bound process, threads that must wait for each other at
-    every parallel step lose more than they gain. The tuner times ``window``
-    objective evaluations with the count in use, then ``window`` with the
-    other one, and keeps the faster (the larger count only when it saves at
-    least 10%) for the next ``interval`` evaluations; then it measures again.
-    The interval doubles (up to 16 times) while the choice holds and is reset
-    when it changes. A new multigrid level starts over, since its evaluations
-    cost differently.
+    every parallel step lose more than they gain. The tuner times every
+    ``window`` objective evaluations. A round times the count in use and then,
+    for one window, the other count, and keeps the faster (the larger count
+    only when it saves at least 10%). Rounds follow each other after
+    ``interval`` evaluations, an interval that doubles (up to 16 times) while
+    the choice holds; a window more than 1.5 times slower than the count's
+    last timing (a process started beside the run) starts a round at once. A
+    new multigrid level starts over, since its evaluations cost differently,
+    and its first iteration (the warm-up) is not timed.
 
     Parameters
     ----------
     threads : int
         The count to weigh against one thread.
     window : int
-        Evaluations timed per count.
+        Evaluations per timing.
     interval : int
-        Evaluations between two measurements.
+        Evaluations between two rounds, at first.
     clock : callable
         Seconds, for the timing (``time.perf_counter``).
     set_threads : callable, optional
@@ -220,13 +222,11 @@ class ThreadTuner:
     >>> now, used = [0.0], []
     >>> tuner = ThreadTuner(2, window=2, interval=4, clock=lambda: now[0],
     ...                     set_threads=used.append)
-    >>> threads = 2
-    >>> for evaluations in range(1, 12):
-    ...     now[0] += {2: 3.0, 1: 1.0}[threads]
+    >>> for evaluations in range(1, 18):
+    ...     now[0] += {2: 3.0, 1: 1.0}[tuner.current]
     ...     tuner(SimpleNamespace(level=0, evaluations=evaluations))
-    ...     threads = tuner.current
-    >>> used
-    [1]
+    >>> used, tuner.current
+    ([1, 2, 1], 1)
     """
 
     def __init__(self, threads: int, *, window: int = 5, interval: int = 40,
@@ -240,8 +240,9 @@ class ThreadTuner:
         self._clock = clock
         self._set_threads = set_threads or _set_torch_threads
         self._level: int | None = None
-        self._plan: list[int] = []  # counts still to time in this round, the one in use first
-        self._seconds: dict[int, float] = {}
+        self._plan: list[int] = []  # counts still to time in this round
+        self._seconds: dict[int, float] = {}  # seconds per evaluation, by count
+        self._choice = self.current  # the count chosen before this round
         self._mark = (0.0, 0)  # clock and evaluations when the timing in progress began
         self._next_round = 0
         self._gap = interval
@@ -249,33 +250,39 @@ class ThreadTuner:
     def __call__(self, state: Any) -> None:
         """Called after every iteration with the engine's ``IterationState``."""
         evaluations = state.evaluations
-        if state.level != self._level:  # the first iteration of a level: not timed (warm-up)
+        if state.level != self._level:
             self._level, self._gap = state.level, self.interval
-            self._start_round(evaluations)
-        elif self._plan:
-            started, counted = self._mark
-            if evaluations - counted >= self.window:
-                self._seconds[self._plan.pop(0)] = (self._clock() - started) / (
-                    evaluations - counted)
-                if self._plan:
-                    self._use(self._plan[0])
-                    self._mark = (self._clock(), evaluations)
-                else:
-                    self._choose(evaluations)
-        elif evaluations >= self._next_round:
-            self._start_round(evaluations)
-
-    def _start_round(self, evaluations: int) -> None:
-        self._plan = [self.current, *(c for c in self.counts if c != self.current)]
-        self._seconds = {}
+            self._seconds, self._choice = {}, self.current
+            self._plan = sorted(self.counts, key=lambda n: n != self.current)
+            self._mark = (self._clock(), evaluations)
+            return
+        started, counted = self._mark
+        if evaluations - counted < self.window:
+            return
+        seconds = (self._clock() - started) / (evaluations - counted)
+        if self._plan:
+            self._seconds[self._plan.pop(0)] = seconds
+            if not self._plan:
+                self._choose(evaluations)
+        elif evaluations >= self._next_round or seconds > 1.5 * self._seconds[self.current]:
+            if seconds > 1.5 * self._seconds[self.current]:
+                self._gap = self.interval
+            self._seconds, self._choice = {self.current: seconds}, self.current
+            self._plan = [n for n in self.counts if n != self.current]
+        else:
+            self._seconds[self.current] = seconds
+        if self._plan:
+            self._use(self._plan[0])
         self._mark = (self._clock(), evaluations)
 
     def _choose(self, evaluations: int) -> None:
         many, one = self.counts
         best = many if self._seconds[many] < 0.9 * self._seconds[one] else one
-        kept = best == self.current
+        if best == self._choice:
+            self._gap = min(self._gap * 2, 16 * self.interval)
+        else:
+            self._gap = self.interval
         self._use(best)
-        self._gap = min(self._gap * 2, 16 * self.interval) if kept else self.interval
         self._next_round = evaluations + self._gap
 
     def _use(self, threads: int) -> None:
