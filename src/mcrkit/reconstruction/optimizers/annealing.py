@@ -49,7 +49,6 @@ from mcrkit.descriptors.incremental import (
     SwapTerm,
     slice_geometry,
 )
-from mcrkit.descriptors.swap_kernels import anneal, propose_swaps
 from mcrkit.reconstruction.field import labels_from_params, params_from_field
 from mcrkit.reconstruction.objective import Objective, upsample
 from mcrkit.reconstruction.optimizers.base import IterationCallback, Optimizer
@@ -162,6 +161,8 @@ class _Swaps:
         uniforms = rng.random(k * (2 * INTERFACE_TRIES + 2))
         first = np.empty(k, dtype=np.int64)
         second = np.empty(k, dtype=np.int64)
+        from mcrkit.descriptors.swap_kernels import propose_swaps  # numba: only when annealing
+
         propose_swaps(self.labels, self.dims, self.members, self.starts, self.sizes, uniforms,
                       self.interface, self.periodic, INTERFACE_TRIES, first, second)
         return first, second
@@ -201,6 +202,8 @@ class _Chain:
         return self._batched(moves, done)
 
     def _compiled(self, moves: int, done: int) -> tuple[int, float]:
+        from mcrkit.descriptors.swap_kernels import anneal  # numba: only when annealing
+
         e, s = self.energy, self.swaps
         counted = [e.terms[i] for i in e.counted]
         totals = np.array([t.total for t in counted])
