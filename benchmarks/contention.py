@@ -1,7 +1,7 @@
 """Per-evaluation time of a reconstruction beside CPU-bound processes, quiet and loaded.
 
 Run ``python benchmarks/contention.py [--cases 2d,3d64] [--repeat 3] [--load 1]
-[--policies passive,active] [--threads auto,1,N]``. For each case and OpenMP
+[--policies passive,active] [--threads auto,1,N] [--max-iter N]``. For each case and OpenMP
 wait policy a worker process (the policy in its environment before PyTorch
 loads) reconstructs from the bundled pymks_ms_64x64_1 characterization (seed
 0, CPU, default descriptors, no run directory) after one warm-up run; the
@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--load", type=int, default=1, help="busy processes beside the run")
     parser.add_argument("--policies", default="passive,active")
     parser.add_argument("--threads", default="auto,1,N")
+    parser.add_argument("--max-iter", type=int, help="iterations per run (default per case)")
     args = parser.parse_args()
     n = usable_cpus()
     settings = {"auto": None, "1": 1, "N": n}
@@ -113,7 +114,7 @@ def main() -> None:
     print("| case | wait policy | threads | quiet | loaded | loaded / quiet |")
     print("|---|---|---|---:|---:|---:|")
     for case_name in args.cases.split(","):
-        case = CASES[case_name]
+        case = CASES[case_name] | ({} if args.max_iter is None else {"max_iter": args.max_iter})
         for policy in args.policies.split(","):
             worker = Worker(case, policy)
             try:
