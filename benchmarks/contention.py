@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -106,6 +107,7 @@ def main() -> None:
     parser.add_argument("--threads", default="auto,1,N")
     parser.add_argument("--max-iter", type=int, help="iterations per run (default per case)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a timeout still ends the busy ones
     n = usable_cpus()
     settings = {"auto": None, "1": 1, "N": n}
     labels = {"auto": "auto", "1": "1", "N": str(n)}
