@@ -56,7 +56,8 @@ Phases = Annotated[int | None, typer.Option(help="Segment a gray image into this
 LimitTo = Annotated[int | None, typer.Option(
     help="Correlation length in pixels for descriptors that have one.")]
 Threads = Annotated[int | None, typer.Option(
-    help="Limit the CPU threads used (default: PyTorch's choice).")]
+    help="CPU threads (default: the CPUs this process may use; reconstructions "
+         "switch to one while that is faster).")]
 
 
 # ---- parsers ----------------------------------------------------------------------------

@@ -157,6 +157,8 @@ class _Swaps:
         uniforms = rng.random(k * (2 * INTERFACE_TRIES + 2))
         first = np.empty(k, dtype=np.int64)
         second = np.empty(k, dtype=np.int64)
+        from mcrkit.descriptors.swap_kernels import propose_swaps  # numba: only when annealing
+
         propose_swaps(self.labels, self.dims, self.members, self.starts, self.sizes, uniforms,
                       self.interface, self.periodic, INTERFACE_TRIES, first, second)
         return first, second
@@ -196,6 +198,8 @@ class _Chain:
         return self._batched(moves, done)
 
     def _compiled(self, moves: int, done: int) -> tuple[int, float]:
+        from mcrkit.descriptors.swap_kernels import anneal  # numba: only when annealing
+
         e, s = self.energy, self.swaps
         counted = [e.terms[i] for i in e.counted]
         totals = np.array([t.total for t in counted])
