@@ -52,7 +52,6 @@ from mcrkit.descriptors.incremental import (
 from mcrkit.engine.field import labels_from_params, params_from_field
 from mcrkit.engine.objective import Objective, upsample
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
-from mcrkit.engine.optimizers.metropolis import anneal, propose_swaps
 from mcrkit.engine.stages import Stage
 
 __all__ = ["POLISH_OPTIONS", "Annealing", "exact_descriptor"]
@@ -157,7 +156,7 @@ class _Swaps:
         uniforms = rng.random(k * (2 * INTERFACE_TRIES + 2))
         first = np.empty(k, dtype=np.int64)
         second = np.empty(k, dtype=np.int64)
-        from mcrkit.descriptors.swap_kernels import propose_swaps  # numba: only when annealing
+        from mcrkit.engine.optimizers.metropolis import propose_swaps  # numba: when annealing
 
         propose_swaps(self.labels, self.dims, self.members, self.starts, self.sizes, uniforms,
                       self.interface, self.periodic, INTERFACE_TRIES, first, second)
@@ -198,7 +197,7 @@ class _Chain:
         return self._batched(moves, done)
 
     def _compiled(self, moves: int, done: int) -> tuple[int, float]:
-        from mcrkit.descriptors.swap_kernels import anneal  # numba: only when annealing
+        from mcrkit.engine.optimizers.metropolis import anneal  # numba: only when annealing
 
         e, s = self.energy, self.swaps
         counted = [e.terms[i] for i in e.counted]
