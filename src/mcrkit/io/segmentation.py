@@ -25,7 +25,15 @@ from typing import Any
 
 import numpy as np
 
-from mcrkit.microstructure import MAX_PHASES, Microstructure, MicrostructureError, from_array
+from mcrkit.microstructure import (
+    MAX_PHASES,
+    Microstructure,
+    MicrostructureError,
+    all_finite,
+    from_array,
+    sorted_index_labels,
+    value_counts,
+)
 
 __all__ = ["otsu_threshold", "parse_threshold", "segment"]
 
@@ -223,13 +231,13 @@ def _refuse_unusable(image: np.ndarray, source: str) -> None:
     always raises for such images) keeps that single wording.
     """
     kind = image.dtype.kind
-    if kind not in "biuf" or image.size == 0 or (kind == "f" and not np.isfinite(image).all()):
+    if kind not in "biuf" or image.size == 0 or not all_finite(image):
         from_array(image, source=source)
 
 
 def _channels_equal(colors: np.ndarray) -> bool:
     """Whether all channels (last axis) of a color image are identical."""
-    return bool((colors == colors[..., :1]).all())
+    return all(np.array_equal(colors[..., c], colors[..., 0]) for c in range(colors.shape[-1]))
 
 
 def _luminance(colors: np.ndarray, source: str) -> np.ndarray:
@@ -258,7 +266,7 @@ def _colors_to_phases(
 
 def _threshold_labels(image: np.ndarray, threshold: float, source: str) -> np.ndarray:
     """``image > threshold`` as 0/1 labels; refuse a threshold that leaves one phase."""
-    labels = (image > threshold).astype(np.uint8)
+    labels = np.greater(image, threshold, out=np.empty(image.shape, np.uint8), casting="unsafe")
     if labels.min() == labels.max():
         raise MicrostructureError(
             f"{source}: threshold {threshold:g} puts every pixel in one phase (image "
@@ -278,8 +286,8 @@ def _kmeans_labels(image: np.ndarray, n: int, source: str) -> tuple[np.ndarray, 
         )
     centers = _lloyd_1d(levels, counts, n)
     bounds = (centers[1:] + centers[:-1]) / 2
-    labels = np.searchsorted(bounds, image, side="left").astype(np.uint8)
-    if (np.bincount(labels.ravel(), minlength=n) == 0).any():
+    labels = sorted_index_labels(image, bounds)
+    if (value_counts(labels, minlength=n) == 0).any():
         raise MicrostructureError(
             f"{source}: k-means found fewer than phases={n} populated classes "
             f"(centers {np.round(centers, 3).tolist()}); use fewer phases"
@@ -322,7 +330,7 @@ def _gray_levels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if lo == hi:
         return np.array([float(lo)]), np.array([float(image.size)])
     if image.dtype.kind in "iu" and int(hi) - int(lo) < _EXACT_LEVELS_MAX_RANGE:
-        counts = np.bincount(image.ravel().astype(np.int64) - int(lo))
+        counts = value_counts(image, offset=int(lo))
         present = np.flatnonzero(counts)
         return (present + int(lo)).astype(float), counts[present].astype(float)
     counts, edges = np.histogram(image, bins=_HISTOGRAM_BINS, range=(float(lo), float(hi)))
