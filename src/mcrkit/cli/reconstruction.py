@@ -47,6 +47,9 @@ TimeLimit = Annotated[float | None, typer.Option(help="Stop after this many seco
 SnapshotEvery = Annotated[int, typer.Option(
     help="Keep the structure every this many iterations for `mcrkit view RUN` and "
          "--animate (0: only at the end of each multigrid level).")]
+CheckpointEvery = Annotated[float, typer.Option(
+    help="Seconds between checkpoints (0: after every iteration); the start and an "
+         "interruption are always saved, so --resume works from the first iteration.")]
 Progress = Annotated[bool, typer.Option("--progress/--quiet",
                                         help="Show a progress bar (--quiet: none).")]
 Force = Annotated[bool, typer.Option(help="Run even if the memory estimate exceeds free memory.")]
@@ -128,6 +131,7 @@ def reconstruct(
     threads: Threads = None,
     time_limit: TimeLimit = None,
     snapshot_every: SnapshotEvery = 50,
+    checkpoint_every: CheckpointEvery = 60.0,
     progress: Progress = True,
     force: Force = False,
     plot: Plot = None,
@@ -148,7 +152,7 @@ def reconstruct(
                         plot=plot, loss=loss, optimizer=optimizer, seed=seed,
                         multigrid=multigrid, polish=polish, device=device, threads=threads,
                         time_limit=time_limit, progress=progress, force=force,
-                        snapshot_every=snapshot_every,
+                        snapshot_every=snapshot_every, checkpoint_every=checkpoint_every,
                         run_dir=output or _default_run_dir(characterization.stem),
                         **_objective_settings(descriptors, weights, optimizer_options), **budget)
 
@@ -176,6 +180,7 @@ def match(
     threads: Threads = None,
     time_limit: TimeLimit = None,
     snapshot_every: SnapshotEvery = 50,
+    checkpoint_every: CheckpointEvery = 60.0,
     progress: Progress = True,
     force: Force = False,
     plot: Plot = None,
@@ -189,5 +194,6 @@ def match(
                         optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
                         polish=polish, device=device, threads=threads, time_limit=time_limit,
                         progress=progress, force=force, snapshot_every=snapshot_every,
+                        checkpoint_every=checkpoint_every,
                         run_dir=output or _default_run_dir(input.stem.split(":")[0]),
                         **_objective_settings(descriptors, weights, optimizer_options))
