@@ -10,8 +10,10 @@ import typer
 from mcrkit.cli.common import (
     InputFile,
     LimitTo,
+    Overwrite,
     Threads,
     app,
+    check_new,
     fail,
     parsed,
     split_names,
@@ -46,8 +48,10 @@ def characterize(
     threads: Threads = None,
     plot: Annotated[Path | None, typer.Option(
         help="Also save a figure of the descriptors to this image file.")] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Compute descriptors of a microstructure and save them as .npz."""
+    check_new(output, plot, overwrite=overwrite)
     from mcrkit.io import parse_threshold
     from mcrkit.workflows import DEFAULT_DESCRIPTORS
     from mcrkit.workflows import characterize as run

@@ -94,13 +94,14 @@ class Run:
             check_memory(estimate, self.device)
 
     def create_directory(self, path: str | os.PathLike[str],
-                         initial: np.ndarray | None = None) -> None:
+                         initial: np.ndarray | None = None, *, overwrite: bool = False) -> None:
         """Keep the run in a new run directory at ``path``: its target, original, start
         structure (``initial`` labels, if given) and settings (``run.json``), from which a
         resume restarts it until it has a checkpoint. If writing them fails (or is
-        interrupted), they are removed again, with the directory if this made it."""
+        interrupted), they are removed again, with the directory if this made it.
+        ``overwrite``: see :meth:`RunDirectory.create`."""
         made = not Path(path).exists()
-        directory = RunDirectory.create(path)
+        directory = RunDirectory.create(path, overwrite=overwrite)
         try:
             self.characterization.save(directory.file(RunDirectory.TARGET))
             if self.original is not None:

@@ -65,6 +65,7 @@ class RunDirectory:
     CHECKPOINT = "checkpoint.pt"
     ORIGINAL = "original.npy"
     INITIAL = "initial.npy"
+    REPORTS = ("report.json", "report.png")
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -77,17 +78,27 @@ class RunDirectory:
         return self.path / name
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str]) -> RunDirectory:
-        """Make a new run directory; refuse one that already holds a run (never overwrite)."""
+    def create(cls, path: str | os.PathLike[str], *, overwrite: bool = False) -> RunDirectory:
+        """Make a new run directory, or use an empty one; refuse one that is not empty
+        unless ``overwrite`` (then a run in it is deleted first)."""
         run = cls(path)
         if run.path.exists() and not run.path.is_dir():
             raise RunDirectoryError(f"{run.path}: exists and is not a directory; choose another "
                                     "output directory")
-        if run.file(cls.RUN).exists() or run.file(cls.CHECKPOINT).exists():
+        holds_run = run.file(cls.RUN).exists() or run.file(cls.CHECKPOINT).exists()
+        if holds_run and not overwrite:
             raise RunDirectoryError(
                 f"{run.path}: already holds a reconstruction run; choose another output "
-                f"directory, or continue it with --resume {run.path} (resume=...)"
+                f"directory, continue it with --resume {run.path} (resume=...), or replace it "
+                "with --overwrite (overwrite=True)"
             )
+        if not overwrite and run.path.is_dir() and any(run.path.iterdir()):
+            raise RunDirectoryError(
+                f"{run.path}: is not empty; choose a new or empty output directory, or write "
+                "into it with --overwrite (overwrite=True)"
+            )
+        if holds_run:
+            run.remove_files(directory=False)
         run.path.mkdir(parents=True, exist_ok=True)
         return run
 
@@ -111,7 +122,7 @@ class RunDirectory:
     def remove_files(self, *, directory: bool) -> None:
         """Delete the run's files (and, with ``directory``, the then empty directory)."""
         for name in (self.RESULT, self.RUN, self.TARGET, self.CONVERGENCE, self.CHECKPOINT,
-                     self.ORIGINAL, self.INITIAL):
+                     self.ORIGINAL, self.INITIAL, *self.REPORTS):
             self.file(name).unlink(missing_ok=True)
         if directory:
             with contextlib.suppress(OSError):  # left alone if something else is in it

@@ -124,6 +124,7 @@ def reconstruct(
     polish: bool | int = False,
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
+    overwrite: bool = False,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -171,6 +172,8 @@ def reconstruct(
         Standard deviation of the random start (angles, radians).
     run_dir : path, optional
         Save the run here (a new or empty directory); enables :func:`resume`.
+    overwrite : bool, optional
+        Accept a ``run_dir`` that is not empty, deleting a run it holds.
     progress : bool, optional
         Show a progress bar on stderr.
     threads : int, optional
@@ -235,7 +238,8 @@ def reconstruct(
     start = None if initial is None else as_microstructure(initial)
     state = initial_state(run.settings, characterization, start, dev, run.dtype)
     if run_dir is not None:  # only once everything is validated: no empty directories
-        run.create_directory(run_dir, None if start is None else start.labels)
+        run.create_directory(run_dir, None if start is None else start.labels,
+                             overwrite=overwrite)
     return run.execute(state, callbacks, progress=progress, threads=threads, report=report)
 
 
