@@ -109,3 +109,17 @@ def test_a_start_that_fails_leaves_no_directory(tmp_path, target, monkeypatch, e
         mcrkit.reconstruct(str(target), (16, 16), run_dir=run_dir, **OPTIONS)
     assert run_dir.exists() == exists
     assert not exists or not any(run_dir.iterdir())
+
+
+def test_a_run_stopped_before_recording_its_settings_says_how_to_start_again(tmp_path,
+                                                                          target) -> None:
+    from mcrkit.io.rundir import RunDirectoryError
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / RunDirectory.TARGET).write_bytes(target.read_bytes())  # killed right here
+    with pytest.raises(RunDirectoryError, match="--overwrite"):
+        mcrkit.resume(run_dir)
+    result = mcrkit.reconstruct(str(target), (16, 16), run_dir=run_dir, overwrite=True,
+                                **OPTIONS)
+    assert result.run_dir == run_dir and RunDirectory(run_dir).has_checkpoint()

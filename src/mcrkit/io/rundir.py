@@ -107,6 +107,12 @@ class RunDirectory:
         """An existing run directory to resume: its settings and target (a checkpoint, if
         any, is read with :meth:`read_state`)."""
         run = cls(path)
+        if not run.file(cls.RUN).exists() and run.file(cls.TARGET).exists():
+            raise RunDirectoryError(
+                f"{run.path}: the run was stopped while starting, before it recorded its "
+                f"settings, and computed nothing; start it again with -o {run.path} --overwrite "
+                "(overwrite=True)"
+            )
         for name in (cls.RUN, cls.TARGET):
             if not run.file(name).exists():
                 raise RunDirectoryError(
