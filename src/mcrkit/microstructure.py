@@ -89,7 +89,7 @@ def _shape_hint(shape: tuple[int, ...]) -> str:
     return "pass a 2D (X, Y) or 3D (X, Y, Z) array"
 
 
-_CHUNK = 2**18
+_CHUNK = 2**16
 """Values handled at once while labelling; bounds the workspace at a few MiB."""
 
 _COUNTED_VALUES = 2**16

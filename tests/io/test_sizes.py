@@ -158,3 +158,31 @@ def test_segmentation_needs_at_most_three_times_the_labels(options, moved):
     if "threshold" in options:
         expected = (gray > ms.segmentation["threshold"]).astype(np.uint8)
     np.testing.assert_array_equal(ms.labels, expected)
+
+
+def test_colors_map_to_phases_in_at_most_three_times_the_labels():
+    from mcrkit.io import segment
+
+    palette = np.array([[255, 0, 0], [0, 255, 0], [0, 0, 255], [10, 20, 30]], dtype=np.uint8)
+    colors = palette[np.random.default_rng(1).integers(0, 4, size=(2048, 2048))]
+    tracemalloc.start()
+    try:
+        ms = segment(colors, channel_axis=-1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak <= 3 * ms.labels.nbytes
+    table, inverse = np.unique(colors.reshape(-1, 3), axis=0, return_inverse=True)
+    np.testing.assert_array_equal(ms.labels, inverse.reshape(2048, 2048))
+    assert ms.label_values == tuple(tuple(c) for c in table.tolist())
+
+
+def test_16_bit_colors_on_the_first_axis():
+    from mcrkit.io import segment
+
+    colors = np.zeros((3, 4, 5), dtype=np.uint16)
+    colors[0, :2] = 65535
+    colors[2, :, :3] = 7
+    ms = segment(colors, channel_axis=0)
+    assert ms.label_values == ((0, 0, 0), (0, 0, 7), (65535, 0, 0), (65535, 0, 7))
+    np.testing.assert_array_equal(ms.labels[:2, :3], 3)
