@@ -1,4 +1,7 @@
-"""Where and how computations run: devices, dtypes and thread limits.
+"""Where and how computations run: devices, thread limits and the memory a process can get.
+
+PyTorch is imported inside the functions that need it, so that readers can ask
+:func:`available_memory` without loading it.
 
 The thread policy, made for shared machines (a second job, a batch worker,
 the GUI's server or a browser beside the run):
@@ -29,11 +32,77 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["cgroup_cpu_limit", "default_threads", "quiet_waiting",
-           "recorded_warnings", "resolve_device", "threads_limited", "usable_cpus"]
+__all__ = ["available_memory", "cgroup_cpu_limit", "default_threads", "format_bytes",
+           "quiet_waiting", "recorded_warnings", "resolve_device", "threads_limited",
+           "usable_cpus"]
 
 WAIT_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
 """The OpenMP setting that makes waiting threads sleep rather than spin."""
+
+
+_CGROUP = Path("/sys/fs/cgroup")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still get: the least of what the system has
+    available and what its control group (container) allows; None if unknown.
+
+    Reads ``MemAvailable`` of ``/proc/meminfo`` (else free pages) and the cgroup v2
+    ``memory.max - memory.current`` (or v1 ``limit_in_bytes - usage_in_bytes``).
+
+    Examples
+    --------
+    >>> free = available_memory()
+    >>> free is None or free > 0
+    True
+    """
+    limits = [size for size in (_system_available(), _cgroup_available()) if size is not None]
+    return max(0, min(limits)) if limits else None
+
+
+def format_bytes(n: float) -> str:
+    """Human-readable size, e.g. ``'1.5 GiB'``.
+
+    Examples
+    --------
+    >>> format_bytes(1536 * 2**20), format_bytes(1000**4)
+    ('1.5 GiB', '931.3 GiB')
+    """
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024:
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def _system_available() -> int | None:
+    """``MemAvailable`` of the system (free pages where /proc is missing)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _cgroup_available() -> int | None:
+    """What the process's control group still allows (None without a limit)."""
+    for limit, usage in (("memory.max", "memory.current"),
+                         ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes")):
+        try:
+            maximum = (_CGROUP / limit).read_text().strip()
+            current = (_CGROUP / usage).read_text().strip()
+            if maximum == "max" or int(maximum) >= 2**60:  # v1 writes a huge number for none
+                return None
+            return int(maximum) - int(current)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def quiet_waiting(environ: MutableMapping[str, str] | None = None) -> bool:

@@ -56,8 +56,26 @@ Phases = Annotated[int | None, typer.Option(help="Segment a gray image into this
 LimitTo = Annotated[int | None, typer.Option(
     help="Correlation length in pixels for descriptors that have one.")]
 Threads = Annotated[int | None, typer.Option(
-    help="CPU threads (default: the CPUs this process may use; reconstructions "
-         "switch to one while that is faster).")]
+    help="CPU threads (default: the CPUs this process may use).")]
+Overwrite = Annotated[bool, typer.Option(
+    help="Replace existing outputs (without it, a command never replaces a file or writes "
+         "into a non-empty directory).")]
+
+
+# ---- outputs ----------------------------------------------------------------------------
+def check_new(*outputs: Path | None, overwrite: bool) -> None:
+    """Exit 2, before any work, if an output file exists or an output directory is not
+    empty, unless ``overwrite`` (the one rule of every command: never replace silently)."""
+    if overwrite:
+        return
+    for path in outputs:
+        if path is None or not path.exists():
+            continue
+        if path.is_dir() and not any(path.iterdir()):
+            continue
+        what = "is a directory that is not empty" if path.is_dir() else "exists"
+        fail(f"{path}: {what}; choose another name, or replace it with --overwrite "
+             "(nothing was written)")
 
 
 # ---- parsers ----------------------------------------------------------------------------
