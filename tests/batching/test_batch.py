@@ -401,7 +401,7 @@ def test_slurm_job_script_has_the_documented_directives():
 
 def test_the_documented_slurm_command_renders_the_documented_job_script():
     """docs/cluster.md: its SLURM command, with --job-script, prints its job script."""
-    text = (Path(__file__).parents[1] / "docs" / "cluster.md").read_text()
+    text = (Path(__file__).parents[2] / "docs" / "cluster.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)```", text, flags=re.S)
     command = next(b for b in blocks if "--cluster slurm" in b)
     documented = next(b for b in blocks if b.startswith("#!/usr/bin/env bash"))
