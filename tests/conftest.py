@@ -1,13 +1,24 @@
-"""A small finished run shared by the viewing tests."""
+"""Settings of the whole test session, and a small finished run shared by the viewing tests.
+
+The tests run PyTorch on one CPU thread, here and in the processes they start
+(``OMP_NUM_THREADS``, unless set already): their arrays are small, and beside
+other work two threads spin against each other and take many times longer.
+"""
 
 from __future__ import annotations
 
-import matplotlib
-import pytest
+import os
 
-import mcrkit
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before torch is imported, for subprocesses too
+
+import matplotlib  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import mcrkit  # noqa: E402
 
 matplotlib.use("Agg")
+torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 
 @pytest.fixture(scope="session")
