@@ -13,6 +13,7 @@ descriptor id            NumPy function                       differentiable
 ``correlations``         :func:`three_point_correlation`      yes
 ``lineal_path``          :func:`lineal_path`                  no
 ``lineal_path_approx``   :func:`lineal_path`                  yes
+``local_patterns``       :func:`local_pattern_histogram`      yes
 ``variation``            :func:`total_variation`              yes
 ``chord_length``         :func:`chord_length_distribution`    no
 ``gram_matrices``        :func:`gram_matrices`                yes
@@ -36,6 +37,7 @@ from mcrkit.descriptors.correlations import (
 )
 from mcrkit.descriptors.gram_matrices import GramMatrices, gram_matrices
 from mcrkit.descriptors.lineal_path import LinealPath, LinealPathApprox, line_offsets, lineal_path
+from mcrkit.descriptors.local_patterns import LocalPatterns, euler_density, local_pattern_histogram
 from mcrkit.descriptors.two_point import TwoPoint, TwoPointCross, two_point_correlation
 from mcrkit.descriptors.variation import Variation, total_variation
 from mcrkit.descriptors.volume_fractions import VolumeFractions, volume_fractions
@@ -47,6 +49,7 @@ __all__ = [
     "GramMatrices",
     "LinealPath",
     "LinealPathApprox",
+    "LocalPatterns",
     "TwoPoint",
     "TwoPointCross",
     "Variation",
@@ -54,9 +57,11 @@ __all__ = [
     "chord_length_distribution",
     "chord_lengths",
     "correlation_vectors",
+    "euler_density",
     "gram_matrices",
     "line_offsets",
     "lineal_path",
+    "local_pattern_histogram",
     "mean_chord_length",
     "three_point_correlation",
     "total_variation",
