@@ -48,6 +48,10 @@ __all__ = ["LocalPatterns", "euler_density", "local_pattern_histogram"]
 PATTERNS = np.array(list(itertools.product((0, 1), repeat=4)), dtype=np.int64)
 """The 16 quad patterns ``(q0, q1, q2, q3)``, row ``8 q0 + 4 q1 + 2 q2 + q3``."""
 
+_MOBIUS = np.array([[(-1) ** bin(s ^ q).count("1") if s & q == q else 0 for s in range(16)]
+                    for q in range(16)], dtype=np.float64)
+"""Pattern frequencies from the means of the pixel products over every subset (bit mask)."""
+
 
 def _quads(image: np.ndarray, stride: int, periodic: bool) -> list[np.ndarray]:
     """The four pixels of every quad, each as an array over the quads' first pixels."""
@@ -169,6 +173,10 @@ class LocalPatterns(Descriptor):
             )
 
     def compute(self, images: torch.Tensor) -> torch.Tensor:
+        # Means of the products over every subset S of the quad's pixels (bit 3 - k for
+        # pixel k, as in the pattern numbers), then h_q = sum over S containing q of
+        # (-1)^(|S| - |q|) m_S: 11 products per quad instead of 16 four-fold ones.
+        mobius = torch.as_tensor(_MOBIUS, dtype=images.dtype, device=images.device)
         rows = []
         for stride in self.strides:
             if self.periodic:
@@ -179,11 +187,15 @@ class LocalPatterns(Descriptor):
                 h, w = images.shape[-2] - stride, images.shape[-1] - stride
                 pixels = [images[..., di:di + h, dj:dj + w]
                           for di, dj in ((0, 0), (0, stride), (stride, 0), (stride, stride))]
-            both = [torch.stack([1 - p, p]) for p in pixels]  # (2, B, C, h, w) per pixel
-            top = (both[0][:, None] * both[1][None]).flatten(0, 1)     # patterns of q0 q1
-            bottom = (both[2][:, None] * both[3][None]).flatten(0, 1)  # patterns of q2 q3
-            counts = torch.einsum("pbchw,qbchw->cpq", top, bottom)
-            rows.append(counts.flatten(-2) / (images.shape[0] * pixels[0][0, 0].numel()))
+            products: list[torch.Tensor | None] = [None] * 16
+            means = [images.new_ones(images.shape[1])]
+            for subset in range(1, 16):
+                low = subset & -subset
+                pixel = pixels[3 - low.bit_length() + 1]
+                rest = products[subset ^ low]
+                products[subset] = pixel if rest is None else rest * pixel
+                means.append(products[subset].mean(dim=(0, 2, 3)))
+            rows.append(torch.stack(means, dim=-1) @ mobius.T)
         return torch.stack(rows, dim=1)
 
     def compute_numpy(self, labels: np.ndarray, phases: list[int]) -> np.ndarray:

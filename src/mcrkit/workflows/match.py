@@ -11,7 +11,9 @@ import numpy as np
 from mcrkit.descriptors.selection import DescriptorSpec
 from mcrkit.microstructure import Microstructure, as_microstructure
 from mcrkit.registry import descriptors as descriptor_registry
+from mcrkit.registry import optimizers as optimizer_registry
 from mcrkit.workflows.characterize import characterize
+from mcrkit.workflows.defaults import choose_defaults
 from mcrkit.workflows.reconstruct import (
     RECONSTRUCTION_DESCRIPTORS,
     ReconstructionResult,
@@ -61,8 +63,9 @@ def match(
     shape : sequence of int, optional
         Reconstruction shape (default: the original's, or with ``add_dimension``).
     descriptors : sequence of str, optional
-        Descriptors to match (default
-        :data:`~mcrkit.workflows.reconstruct.RECONSTRUCTION_DESCRIPTORS`).
+        Descriptors to match (default: chosen from the original by
+        :func:`~mcrkit.workflows.defaults.choose_defaults`, explained in
+        ``result.settings["defaults"]`` and the printed result).
     weights : sequence of float or mapping, optional
         As for :func:`~mcrkit.workflows.reconstruct.reconstruct`.
     limit_to, periodic
@@ -99,8 +102,17 @@ def match(
                              f"{original.ndim}D with shape {original.shape}")
         shape = (*original.shape, add_dimension)
     target_shape = tuple(original.shape if shape is None else shape)
+    request = _characterization_request(descriptors)
+    if descriptors is None:
+        gradient = not (optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
+                        or options.get("polish"))
+        choice = choose_defaults(original, target_shape, limit_to=limit_to, gradient=gradient)
+        request, descriptors = choice.request, choice.descriptors
+        if weights is None or isinstance(weights, Mapping):
+            weights = {**choice.weights, **(weights or {})}
+        options["note"] = choice.note
     characterization = characterize(
-        original, _characterization_request(descriptors), limit_to=limit_to, periodic=periodic,
+        original, request, limit_to=limit_to, periodic=periodic,
         isotropic=original.ndim == 3 and len(target_shape) == 2,
         device="cpu" if options.get("device", "auto") == "auto" else options["device"],
         threads=options.get("threads"),

@@ -167,6 +167,8 @@ class ReconstructionResult:
             f"  loss of the discrete result {self.loss:.3e}; undecided voxels "
             f"{self.undecided:.2%}",
         ]
+        if self.settings.get("defaults"):
+            lines.append(f"  defaults: {self.settings['defaults']}")
         if "accepted" in self.history:
             moves = np.nansum(self.history["accepted"]) + np.nansum(self.history["rejected"])
             lines.append(f"  annealing: {moves:.0f} moves evaluated, "
@@ -342,6 +344,7 @@ def reconstruct(
     polish: bool | int = False,
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
+    note: str | None = None,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -414,6 +417,9 @@ def reconstruct(
         The structure the characterization describes (``match`` passes it):
         the result is compared with it (``comparison``, the report), and it is
         kept in ``run_dir`` so a resumed run reports the same.
+    note : str, optional
+        How the settings were chosen (:func:`~mcrkit.workflows.match` explains its
+        default descriptors); recorded as ``settings["defaults"]`` and printed.
 
     Returns
     -------
@@ -460,6 +466,8 @@ def reconstruct(
         "checkpoint_every": float(checkpoint_every),
         "time_limit": time_limit,
     }
+    if note:
+        settings["defaults"] = note
     level_shapes(shape, settings["multigrid"])  # validates multigrid early
     job = _Job(settings, characterization, dev, None)
     job.check(force)
