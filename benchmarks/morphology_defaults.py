@@ -56,20 +56,31 @@ def run_match(original: np.ndarray, config: dict[str, Any], seed: int,
     result = mcrkit.match(original, add_dimension=add_dimension, seed=seed, device="cpu",
                           report=False, **options)
     seconds = time.perf_counter() - start
-    note = str(result.settings.get("defaults_note", ""))
+    note = str(result.settings.get("defaults", ""))
     return result.labels, seconds, note
 
 
+_S2_LP = ["two_point", "lineal_path"]
+_QUADS = [*_S2_LP, "local_patterns"]  # named descriptors: local_patterns at stride 1 only
 CONFIGS: dict[str, dict[str, Any]] = {
-    "baseline": {"descriptors": ["two_point", "lineal_path"], "limit_to": 8, "multigrid": 1},
-    "default": {},
-    "w16": {"descriptors": ["two_point", "lineal_path"], "limit_to": 16},
-    "w24": {"descriptors": ["two_point", "lineal_path"], "limit_to": 24},
-    "w32": {"descriptors": ["two_point", "lineal_path"], "limit_to": 32},
+    "baseline": {"descriptors": _S2_LP, "limit_to": 8},  # the default before local_patterns
+    "default": {},  # mcrkit.workflows.defaults: quads at strides 1-4, weight 10
+    "default_w3": {"weights": {"local_patterns": 3}},
+    "default_w30": {"weights": {"local_patterns": 30}},
+    "default_w100": {"weights": {"local_patterns": 100}},
+    "w16": {"descriptors": _S2_LP, "limit_to": 16},
+    "w24": {"descriptors": _S2_LP, "limit_to": 24},
+    "w32": {"descriptors": _S2_LP, "limit_to": 32},
     "s2w32": {"descriptors": ["two_point"], "limit_to": 32},
-    "mg2": {"descriptors": ["two_point", "lineal_path"], "limit_to": 8, "multigrid": 2},
-    "mg3w16": {"descriptors": ["two_point", "lineal_path"], "limit_to": 16, "multigrid": 3},
-    "polish": {"descriptors": ["two_point", "lineal_path"], "limit_to": 8, "polish": True},
+    "mg2": {"descriptors": _S2_LP, "limit_to": 8, "multigrid": 2},
+    "mg3w16": {"descriptors": _S2_LP, "limit_to": 16, "multigrid": 3},
+    "polish": {"descriptors": _S2_LP, "limit_to": 8, "polish": True},
+    "anneal8": {"descriptors": _S2_LP, "limit_to": 8, "optimizer": "annealing"},
+    "anneal16": {"descriptors": _S2_LP, "limit_to": 16, "optimizer": "annealing"},
+    "anneal32": {"descriptors": _S2_LP, "limit_to": 32, "optimizer": "annealing"},
+    "quads1": {"descriptors": _QUADS, "limit_to": 8},
+    "quads1w10": {"descriptors": _QUADS, "limit_to": 8, "weights": {"local_patterns": 10}},
+    "quads1w100": {"descriptors": _QUADS, "limit_to": 8, "weights": {"local_patterns": 100}},
 }
 
 

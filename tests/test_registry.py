@@ -27,6 +27,7 @@ BUILTINS = {
     "correlations",
     "gram_matrices",
     "lineal_path",
+    "local_patterns",
     "lineal_path_approx",
     "two_point",
     "two_point_cross",
