@@ -31,6 +31,8 @@ def test_strides_stay_inside_thin_volumes_and_windows_follow_limit_to() -> None:
     choice = choose_defaults(ALLOY, (64, 64, 2), limit_to=4)
     assert choice.request["local_patterns"] == {"strides": (1,)}
     assert choose_defaults(ALLOY, (64, 64, 64)).request["local_patterns"] == {"strides": (1, 2)}
+    three_phases = np.asarray(ALLOY) + (np.arange(64) >= 32)[:, None]
+    assert choose_defaults(three_phases, (64, 64)).request["local_patterns"] == {"strides": (1, 2)}
     assert choice.request["lineal_path"]["limit_to"] == 4
     assert "window from limit_to" in choice.note
     annealed = choose_defaults(ALLOY, (64, 64), gradient=False)
@@ -61,3 +63,4 @@ def test_named_descriptors_and_weights_are_kept() -> None:
     weighted = mcrkit.match(TINY, weights={"local_patterns": 2.5}, limit_to=4, max_iter=2,
                             seed=0, device="cpu", report=False)
     assert weighted.settings["weights"] == [1.0, 1.0, 2.5]
+    assert weighted.settings["defaults"].endswith("weights given: local_patterns=2.5")

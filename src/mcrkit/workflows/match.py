@@ -108,9 +108,12 @@ def match(
                         or options.get("polish"))
         choice = choose_defaults(original, target_shape, limit_to=limit_to, gradient=gradient)
         request, descriptors = choice.request, choice.descriptors
+        note = choice.note
         if weights is None or isinstance(weights, Mapping):
+            if weights:
+                note += f"; weights given: {', '.join(f'{k}={v}' for k, v in weights.items())}"
             weights = {**choice.weights, **(weights or {})}
-        options["note"] = choice.note
+        options["note"] = note
     characterization = characterize(
         original, request, limit_to=limit_to, periodic=periodic,
         isotropic=original.ndim == 3 and len(target_shape) == 2,
