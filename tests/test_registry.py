@@ -36,6 +36,7 @@ BUILTINS = {
     "feature_size",
     "gram_matrices",
     "lineal_path",
+    "local_patterns",
     "lineal_path_approx",
     "two_point",
     "two_point_cross",

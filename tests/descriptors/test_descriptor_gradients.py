@@ -8,6 +8,7 @@ from mcrkit.descriptors import (
     Correlations,
     GramMatrices,
     LinealPathApprox,
+    LocalPatterns,
     TwoPoint,
     TwoPointCross,
     Variation,
@@ -29,6 +30,8 @@ CASES = [
     LinealPathApprox(limit_to=2, directions=DIRECTIONS, method="min", periodic=False),
     Variation(),
     Variation(periodic=False),
+    LocalPatterns(strides=(1, 2)),
+    LocalPatterns(periodic=False),
     VolumeFractions(),
     GramMatrices(layers=("conv5x5",)),  # more layers in tests/descriptors/test_gram_matrices.py
 ]

@@ -26,7 +26,8 @@ from mcrkit.cli.options import parse_assignments, parse_shape, parse_weights
 # One declaration per option, shared by both commands so names and help stay identical.
 Descriptors = Annotated[str | None, typer.Option(
     help="Comma-separated descriptor ids to match (default: two_point and lineal_path "
-         "where available).")]
+         "where available; match adds local_patterns for gradient runs and prints its "
+         "choice).")]
 Weights = Annotated[str | None, typer.Option(
     help="Weights: one per descriptor ('1,1,10') or by name ('lineal_path=10').")]
 Loss = Annotated[str, typer.Option(help="Loss: mse, rms, sse, l1 or l2.")]

@@ -15,12 +15,10 @@ import numpy as np
 
 from mcrkit.descriptors.base import Descriptor
 from mcrkit.morphology.connectivity import largest_cluster_fraction
-from mcrkit.registry import descriptors
 
 __all__ = ["Connectivity"]
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Connectivity(Descriptor):
     """Fraction of every phase in its largest cluster (exact, not differentiable).

@@ -15,12 +15,10 @@ import numpy as np
 
 from mcrkit.descriptors.base import Descriptor
 from mcrkit.morphology.minkowski import euler_characteristic
-from mcrkit.registry import descriptors
 
 __all__ = ["EulerDensity"]
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class EulerDensity(Descriptor):
     """Euler characteristic per pixel of every phase (exact, not differentiable).

@@ -14,12 +14,10 @@ import numpy as np
 
 from mcrkit.descriptors.base import Descriptor, check_positive_int
 from mcrkit.morphology.feature_size import opening_radius_map
-from mcrkit.registry import descriptors
 
 __all__ = ["FeatureSize"]
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class FeatureSize(Descriptor):
     """Area fraction of every phase in features of radius >= r (exact, not differentiable).

@@ -106,6 +106,9 @@ class RunSettings:
         Seconds of optimization after which the run stops.
     memory_estimate : int or None
         Estimated peak bytes (set when the run is checked).
+    defaults : str or None
+        How settings the user did not give were chosen (``match`` explains its
+        default descriptors here); printed with the result.
     """
 
     shape: tuple[int, ...]
@@ -125,6 +128,7 @@ class RunSettings:
     checkpoint_every: float = 60.0
     time_limit: float | None = None
     memory_estimate: int | None = None
+    defaults: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -35,6 +35,8 @@ def format_reconstruction(result: Any) -> str:
                      f"{np.nansum(history['accepted']):.0f} accepted")
     lines += [f"  {name:<20} {result.settings['loss']} {value:.3e}"
               for name, value in result.errors.items()]
+    if result.settings.get("defaults"):
+        lines.append(f"  defaults: {result.settings['defaults']}")
     if result.report is not None:
         lines.append(format_verdict(result.report, per_axis=False))
     if result.run_dir is not None:

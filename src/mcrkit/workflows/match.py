@@ -13,6 +13,8 @@ from mcrkit.descriptors.selection import DescriptorSpec
 from mcrkit.io.inputs import as_microstructure
 from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
+from mcrkit.registry import optimizers as optimizer_registry
+from mcrkit.workflows.defaults import choose_defaults
 from mcrkit.workflows.reconstruct import (
     RECONSTRUCTION_DESCRIPTORS,
     ReconstructionResult,
@@ -62,8 +64,9 @@ def match(
     shape : sequence of int, optional
         Reconstruction shape (default: the original's, or with ``add_dimension``).
     descriptors : sequence of str, optional
-        Descriptors to match (default
-        :data:`~mcrkit.workflows.reconstruct.RECONSTRUCTION_DESCRIPTORS`).
+        Descriptors to match (default: chosen from the original by
+        :func:`~mcrkit.workflows.defaults.choose_defaults`, explained in
+        ``result.settings["defaults"]`` and the printed result).
     weights : sequence of float or mapping, optional
         As for :func:`~mcrkit.workflows.reconstruct.reconstruct`.
     limit_to, periodic
@@ -100,8 +103,20 @@ def match(
                              f"{original.ndim}D with shape {original.shape}")
         shape = (*original.shape, add_dimension)
     target_shape = tuple(original.shape if shape is None else shape)
+    request = _characterization_request(descriptors)
+    if descriptors is None:
+        gradient = not (optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
+                        or options.get("polish"))
+        choice = choose_defaults(original, target_shape, limit_to=limit_to, gradient=gradient)
+        request, descriptors = choice.request, choice.descriptors
+        note = choice.note
+        if weights is None or isinstance(weights, Mapping):
+            if weights:
+                note += f"; weights given: {', '.join(f'{k}={v}' for k, v in weights.items())}"
+            weights = {**choice.weights, **(weights or {})}
+        options["note"] = note
     characterization = characterize(
-        original, _characterization_request(descriptors), limit_to=limit_to, periodic=periodic,
+        original, request, limit_to=limit_to, periodic=periodic,
         isotropic=original.ndim == 3 and len(target_shape) == 2,
         device="cpu" if options.get("device", "auto") == "auto" else options["device"],
         threads=options.get("threads"),

@@ -123,6 +123,7 @@ def reconstruct(
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
+    note: str | None = None,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -201,6 +202,9 @@ def reconstruct(
         The structure the characterization describes (``match`` passes it):
         the result is compared with it (``comparison``, the report), and it is
         kept in ``run_dir`` so a resumed run reports the same.
+    note : str, optional
+        How the settings were chosen (:func:`~mcrkit.workflows.match` explains its
+        default descriptors); recorded as ``settings["defaults"]`` and printed.
 
     Returns
     -------
@@ -229,7 +233,7 @@ def reconstruct(
         if max_iter is None else max_iter,
         seed=seed, initial="random" if initial is None else "given", noise=noise,
         multigrid=multigrid, device=dev.type, snapshot_every=snapshot_every,
-        checkpoint_every=checkpoint_every, time_limit=time_limit)
+        checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None)
     settings = settings.replace(polish=_polish_moves(polish, settings.shape))
     run = Run(settings, characterization, dev,
               None if original is None else as_microstructure(original))

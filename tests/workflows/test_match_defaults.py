@@ -1,0 +1,66 @@
+"""The descriptors match chooses when none are named (mcrkit.workflows.defaults)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mcrkit
+from mcrkit.microstructure import from_array
+from mcrkit.workflows.defaults import PATTERN_WEIGHT, choose_defaults, feature_sizes
+
+ALLOY = mcrkit.data.load("alloy_resized_s")
+TINY = ALLOY[:24, :24]
+
+
+def test_feature_sizes_are_mean_chords_per_phase() -> None:
+    # periodic stripes along y: chords of 1 and 3 along y, whole lines of 8 along x
+    assert feature_sizes(from_array(np.tile([0, 1, 1, 1], (8, 2)))) == [4.5, 5.5]
+
+
+def test_gradient_defaults_add_quads_at_four_strides() -> None:
+    choice = choose_defaults(ALLOY, (64, 64))
+    assert choice.descriptors == ["two_point", "lineal_path", "local_patterns"]
+    assert choice.request["two_point"] == {"limit_to": 8}
+    assert choice.request["local_patterns"] == {"strides": (1, 2, 3, 4)}
+    assert choice.weights == {"local_patterns": PATTERN_WEIGHT}
+    assert "3.9 px in phase 0, 22.7 px in phase 1" in choice.note
+
+
+def test_strides_stay_inside_thin_volumes_and_windows_follow_limit_to() -> None:
+    choice = choose_defaults(ALLOY, (64, 64, 2), limit_to=4)
+    assert choice.request["local_patterns"] == {"strides": (1,)}
+    assert choose_defaults(ALLOY, (64, 64, 64)).request["local_patterns"] == {"strides": (1, 2)}
+    three_phases = np.asarray(ALLOY) + (np.arange(64) >= 32)[:, None]
+    assert choose_defaults(three_phases, (64, 64)).request["local_patterns"] == {"strides": (1, 2)}
+    assert choice.request["lineal_path"]["limit_to"] == 4
+    assert "window from limit_to" in choice.note
+    annealed = choose_defaults(ALLOY, (64, 64), gradient=False)
+    assert "local_patterns" not in annealed.descriptors
+    assert "no annealing update" in annealed.note
+
+
+def test_match_uses_and_explains_the_defaults() -> None:
+    result = mcrkit.match(TINY, limit_to=4, max_iter=3, seed=0, device="cpu", report=False)
+    assert result.settings["descriptors"] == ["two_point", "lineal_path", "local_patterns"]
+    assert result.settings["weights"] == [1.0, 1.0, PATTERN_WEIGHT]
+    assert "local_patterns" in result.characterization
+    assert "defaults: two_point and lineal_path over 4 px" in str(result)
+
+
+@pytest.mark.parametrize("options", [{"optimizer": "annealing", "max_iter": 1},
+                                     {"polish": 8, "max_iter": 20}])
+def test_annealing_runs_get_no_quad_term(options) -> None:
+    # filterwarnings=error: a term without an annealing update would warn and fail here
+    result = mcrkit.match(TINY, limit_to=4, seed=0, device="cpu", report=False, **options)
+    assert result.settings["descriptors"] == ["two_point", "lineal_path"]
+
+
+def test_named_descriptors_and_weights_are_kept() -> None:
+    result = mcrkit.match(TINY, descriptors=["two_point"], limit_to=4, max_iter=2, seed=0,
+                          device="cpu", report=False)
+    assert result.settings["descriptors"] == ["two_point"] and result.settings["defaults"] is None
+    weighted = mcrkit.match(TINY, weights={"local_patterns": 2.5}, limit_to=4, max_iter=2,
+                            seed=0, device="cpu", report=False)
+    assert weighted.settings["weights"] == [1.0, 1.0, 2.5]
+    assert weighted.settings["defaults"].endswith("weights given: local_patterns=2.5")
