@@ -7,20 +7,16 @@ from typing import Annotated
 
 import typer
 
-from mcrkit.cli.common import LimitTo, Phases, Threshold, app, fail, read_input
-
-VoxelSize = Annotated[str | None, typer.Option(
-    help="Physical voxel size: one value or one per axis ('0.5' or '0.5,0.5,1'); default: "
-         "from the input's metadata where known.", show_default=False)]
-
-
-def _parse_voxel_size(text: str | None) -> tuple[float, ...] | None:
-    if text is None:
-        return None
-    try:
-        return tuple(float(part) for part in text.replace(" ", ",").split(",") if part)
-    except ValueError:
-        fail(f"--voxel-size needs numbers such as 0.5 or 0.5,0.5,1, got {text!r}")
+from mcrkit.cli.common import (
+    LimitTo,
+    Phases,
+    Threshold,
+    VoxelSize,
+    app,
+    fail,
+    parse_voxel_size,
+    read_input,
+)
 
 
 @app.command()
@@ -80,7 +76,7 @@ def export(
     if not source.exists():
         fail(f"{source}: no such file or directory")
     try:
-        written = write(source, output, to=to, voxel_size=_parse_voxel_size(voxel_size),
+        written = write(source, output, to=to, voxel_size=parse_voxel_size(voxel_size),
                         axis=axis, overwrite=overwrite)
     except (ValueError, OSError) as exc:
         fail(str(exc))
