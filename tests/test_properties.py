@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 
@@ -14,6 +15,8 @@ from mcrkit.cli import app
 from mcrkit.workflows.properties import properties
 
 runner = CliRunner()
+needs_solver = pytest.mark.skipif(importlib.util.find_spec("taufactor") is None,
+                                  reason="the transport extra (taufactor) is not installed")
 
 
 def channels() -> np.ndarray:
@@ -22,6 +25,7 @@ def channels() -> np.ndarray:
     return labels
 
 
+@needs_solver
 def test_the_table_holds_each_phase_and_axis() -> None:
     table = properties(channels(), voxel_size=0.5)
     assert table["phases"] == [0, 1] and table["axes"] == ["x", "y", "z"]
@@ -41,6 +45,7 @@ def test_the_table_holds_each_phase_and_axis() -> None:
     assert json.loads(json.dumps(table, allow_nan=False)) == table
 
 
+@needs_solver
 def test_the_original_sits_beside_the_result() -> None:
     blocked = channels()
     blocked[5] = 0
@@ -62,6 +67,7 @@ def test_bad_requests_are_named(kwargs, match) -> None:
         properties(channels(), **kwargs)
 
 
+@needs_solver
 def test_cli_prints_the_table_and_writes_json(tmp_path) -> None:
     volume, original = tmp_path / "volume.npy", tmp_path / "original.npy"
     np.save(volume, channels())
