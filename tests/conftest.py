@@ -1,6 +1,26 @@
-"""Test order: tests marked ``first`` run before all others, tests marked ``last`` after all
-others (the SLURM walltime batch is started first, runs its minutes beside the suite and is
-checked last); the rest keep pytest's order."""
+"""Settings of the whole test session, its order, and a small finished run shared by the
+viewing tests.
+
+The tests run PyTorch on one CPU thread, here and in the processes they start
+(``OMP_NUM_THREADS``, unless set already, read by torch when it is imported):
+their arrays are small, and beside other work two threads spin against each
+other and take many times longer. Figures are drawn off-screen (``MPLBACKEND``).
+This file imports nothing heavy, so tests that start pytest or Python again
+start quickly.
+
+Tests marked ``first`` run before all others, tests marked ``last`` after all
+others (the SLURM walltime batch is started first, runs its minutes beside the
+suite and is checked last); the rest keep pytest's order.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ["MPLBACKEND"] = "Agg"
 
 
 def pytest_collection_modifyitems(items):
@@ -9,3 +29,15 @@ def pytest_collection_modifyitems(items):
                 2 if item.get_closest_marker("last") else 1)
 
     items.sort(key=rank)
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory):
+    """A 32 x 32 x 12 match of the bundled example with snapshots every 5 iterations."""
+    import mcrkit
+
+    run_dir = tmp_path_factory.mktemp("runs") / "run"
+    result = mcrkit.match(mcrkit.data.load("pymks_ms_64x64_1")[:32, :32], add_dimension=12,
+                          limit_to=4, max_iter=15, seed=0, device="cpu", run_dir=run_dir,
+                          snapshot_every=5, multigrid=2)
+    return run_dir, result

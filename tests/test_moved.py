@@ -25,6 +25,6 @@ def test_old_path_gives_the_new_object_with_a_warning(old: str, name: str, new: 
             f"from {old} import {name} as old\nfrom {new} import {name} as new\n"
             f"print(old is new)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=120).stdout.splitlines()
+                         check=True, timeout=300).stdout.splitlines()
     assert " moved to mcrkit." in out[0] and "will be removed in 0.3" in out[0]
     assert out[-1] == "True"

@@ -36,9 +36,31 @@ def test_import_mcrkit_stays_light():
         f"print(json.dumps(sorted(m for m in {NOT_IMPORTED!r} if m in sys.modules)))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
     )
     assert json.loads(result.stdout) == []
+
+
+def _loaded_after(code: str, modules: tuple[str, ...]) -> list[str]:
+    probe = (f"import json, sys\n{code}\n"
+             f"print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, timeout=60)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_command_line_help_loads_no_numerical_stack():
+    code = ("from mcrkit.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass")
+    heavy = ("torch", "numpy", "scipy", "numba", *(m for m in NOT_IMPORTED if m != "typer"))
+    assert _loaded_after(code, heavy) == []
+
+
+def test_workflows_load_neither_plots_nor_annealing_kernels_nor_smoothing_filters():
+    """What every reconstruction imports: numba (annealing), scipy.ndimage (smoothing) and
+    matplotlib (figures) wait until a run needs them."""
+    assert _loaded_after("import mcrkit.workflows",
+                         ("numba", "scipy.ndimage", "matplotlib", "typer")) == []
 
 
 @pytest.mark.parametrize("name", mcrkit.__all__)

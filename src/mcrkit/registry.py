@@ -1,11 +1,18 @@
 """One plugin registry pattern for descriptors, losses and optimizers.
 
-Built-in plugins register with a decorator when their package is imported;
-third-party packages add plugins through the entry-point groups
-``mcrkit.descriptors``, ``mcrkit.losses`` and ``mcrkit.optimizers``::
+Every plugin, built-in or third-party, is declared as an entry point of the
+groups ``mcrkit.descriptors``, ``mcrkit.losses`` and ``mcrkit.optimizers`` and
+loaded the same way, when it is first looked up::
 
     [project.entry-points."mcrkit.descriptors"]
     my_descriptor = "my_package.module:MyDescriptor"
+
+mcrkit declares its own plugins so in its ``pyproject.toml``; they are the
+*built-ins*, which win over a third-party plugin of the same name. When mcrkit
+runs from a source tree, its declarations are read from that tree's
+``pyproject.toml`` (the installed metadata of a development install may be
+older than the tree). A class can also be registered at runtime with
+:meth:`Registry.register`.
 
 A plugin that fails to load gives a :class:`RuntimeWarning`, never a crash; an
 unknown name raises a :class:`ValueError` listing what is available. Names are
@@ -15,15 +22,40 @@ resolve to the same class.
 
 from __future__ import annotations
 
-import importlib
+import functools
+import tomllib
 import warnings
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib.metadata import (
+    EntryPoint,
+    EntryPoints,
+    PackageNotFoundError,
+    distribution,
+    entry_points,
+)
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 __all__ = ["Registry", "descriptors", "losses", "optimizers", "summary"]
 
 T = TypeVar("T")
+
+_DISTRIBUTION = "mcrkit"
+_FAILED = object()
+
+
+@functools.cache
+def _source_tree_declarations() -> dict[str, dict[str, str]] | None:
+    """mcrkit's entry points by group from the ``pyproject.toml`` of the source tree this
+    package runs from, or None when it runs from an installed distribution."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    with pyproject.open("rb") as file:
+        project = tomllib.load(file).get("project", {})
+    if project.get("name") != _DISTRIBUTION:
+        return None
+    return project.get("entry-points", {})
 
 
 class Registry(Generic[T]):
@@ -34,23 +66,28 @@ class Registry(Generic[T]):
     kind : str
         Human-readable kind ("descriptor", "loss", "optimizer") for messages.
     group : str
-        Entry-point group scanned for third-party plugins.
-    builtin_module : str or None
-        Module whose import registers the built-in plugins (None: no built-ins).
+        Entry-point group of the plugins.
+    builtin_distribution : str or None
+        Distribution whose entry points in ``group`` are the built-ins (None: no
+        built-ins).
     """
 
-    def __init__(self, kind: str, group: str, builtin_module: str | None) -> None:
+    def __init__(self, kind: str, group: str, builtin_distribution: str | None = None) -> None:
         self.kind = kind
         self.group = group
-        self.builtin_module = builtin_module
-        self._builtins: dict[str, type[T]] = {}
+        self.builtin_distribution = builtin_distribution
+        self._registered: dict[str, type[T]] = {}
         self._aliases: dict[str, str] = {}
-        self._external: dict[str, type[T]] | None = None
+        self._builtin_table: dict[str, EntryPoint] | None = None
+        self._plugin_table: dict[str, list[EntryPoint]] | None = None
+        self._loaded: dict[tuple[str, str], Any] = {}
+        self._chosen: dict[str, type[T] | None] = {}
 
     def register(
         self, cls: type[T] | None = None, *, name: str | None = None, aliases: tuple[str, ...] = ()
     ) -> Any:
-        """Register a built-in plugin class (usable as a decorator).
+        """Register a plugin class at runtime (usable as a decorator); it is looked up like a
+        built-in.
 
         The name defaults to the class attribute ``name``; aliases default to
         the class attribute ``aliases``.
@@ -60,62 +97,107 @@ class Registry(Generic[T]):
             key = name or getattr(klass, "name", None)
             if not key:
                 raise TypeError(f"{klass.__qualname__} needs a 'name' to be registered")
-            if key in self._builtins and self._builtins[key] is not klass:
+            if key in self._registered and self._registered[key] is not klass:
                 raise ValueError(f"{self.kind} {key!r} is already registered")
-            self._builtins[key] = klass
+            self._registered[key] = klass
             for alias in aliases or getattr(klass, "aliases", ()):
                 self._aliases[alias] = key
             return klass
 
         return decorate(cls) if cls is not None else decorate
 
-    def _load_builtins(self) -> None:
-        if self.builtin_module is not None:
-            importlib.import_module(self.builtin_module)
-
-    def _load_external(self) -> dict[str, type[T]]:
-        if self._external is None:
-            found: dict[str, type[T]] = {}
-            for ep in sorted(entry_points(group=self.group), key=lambda e: (e.name, e.value)):
+    # ---- entry points ----------------------------------------------------------------------
+    def _builtin_entries(self) -> dict[str, EntryPoint]:
+        """The built-in entry points by name (read without scanning other packages)."""
+        if self._builtin_table is None:
+            table: dict[str, EntryPoint] = {}
+            declared = (_source_tree_declarations()
+                        if self.builtin_distribution == _DISTRIBUTION else None)
+            if declared is not None:
+                table = {name: EntryPoint(name, value, self.group)
+                         for name, value in declared.get(self.group, {}).items()}
+            elif self.builtin_distribution is not None:
                 try:
-                    obj = ep.load()
-                except Exception as exc:  # a broken plugin must not break mcrkit
-                    warnings.warn(
-                        f"{self.kind} plugin {ep.name!r} ({ep.value}) failed to load: {exc!r}",
-                        RuntimeWarning,
-                        stacklevel=3,
-                    )
-                    continue
-                if ep.name in found and found[ep.name] is not obj:
-                    warnings.warn(
-                        f"several packages provide {self.kind} {ep.name!r}; "
-                        f"using the first of {sorted([found[ep.name].__module__, obj.__module__])}",
-                        RuntimeWarning,
-                        stacklevel=3,
-                    )
-                    continue
-                found[ep.name] = obj
-            self._external = found
-        return self._external
+                    found = distribution(self.builtin_distribution).entry_points
+                except PackageNotFoundError:
+                    found = EntryPoints()
+                table = {ep.name: ep for ep in found.select(group=self.group)}
+            self._builtin_table = table
+        return self._builtin_table
+
+    def _plugin_entries(self) -> dict[str, list[EntryPoint]]:
+        """Other packages' entry points by name (a scan of every installed package)."""
+        if self._plugin_table is None:
+            table: dict[str, list[EntryPoint]] = {}
+            for ep in sorted(entry_points(group=self.group), key=lambda e: (e.name, e.value)):
+                if ep.dist is None or ep.dist.name != self.builtin_distribution:
+                    table.setdefault(ep.name, []).append(ep)
+            self._plugin_table = table
+        return self._plugin_table
+
+    def _load(self, ep: EntryPoint) -> Any:
+        """The object of an entry point, or ``_FAILED`` (with a warning, once)."""
+        key = (ep.name, ep.value)
+        if key not in self._loaded:
+            try:
+                self._loaded[key] = ep.load()
+            except Exception as exc:  # a broken plugin must not break mcrkit
+                warnings.warn(
+                    f"{self.kind} plugin {ep.name!r} ({ep.value}) failed to load: {exc!r}",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
+                self._loaded[key] = _FAILED
+        return self._loaded[key]
+
+    def _builtin(self, name: str) -> type[T] | None:
+        if name in self._registered:
+            return self._registered[name]
+        ep = self._builtin_entries().get(name)
+        obj = None if ep is None else self._load(ep)
+        return None if obj is None or obj is _FAILED else obj
+
+    def _plugin(self, name: str) -> type[T] | None:
+        """The third-party plugin ``name`` (the first of several, with a warning once)."""
+        if name not in self._chosen:
+            found = [obj for obj in map(self._load, self._plugin_entries().get(name, []))
+                     if obj is not _FAILED]
+            if len({id(obj) for obj in found}) > 1:
+                warnings.warn(
+                    f"several packages provide {self.kind} {name!r}; "
+                    f"using the first of {sorted(obj.__module__ for obj in found)}",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            self._chosen[name] = found[0] if found else None
+        return self._chosen[name]
+
+    def _builtins(self) -> dict[str, type[T]]:
+        table = {name: self._builtin(name) for name in self._builtin_entries()}
+        table.update(self._registered)
+        return {name: obj for name, obj in table.items() if obj is not None}
 
     def refresh(self) -> None:
         """Forget the entry points seen so far; the next lookup scans them again."""
-        self._external = None
+        self._builtin_table = self._plugin_table = None
+        self._loaded.clear()
+        self._chosen.clear()
 
     def available(self) -> dict[str, type[T]]:
-        """All plugins by name: built-ins first, then entry points (built-ins win)."""
-        self._load_builtins()
-        table = dict(self._builtins)
-        for key, obj in self._load_external().items():
+        """All plugins by name: built-ins first, then other packages' (built-ins win)."""
+        table = self._builtins()
+        for key, eps in self._plugin_entries().items():
             if key in table:
                 warnings.warn(
-                    f"{self.kind} plugin {key!r} from {obj.__module__} is shadowed by the "
+                    f"{self.kind} plugin {key!r} from {eps[0].module} is shadowed by the "
                     "built-in of the same name",
                     RuntimeWarning,
                     stacklevel=2,
                 )
                 continue
-            table[key] = obj
+            obj = self._plugin(key)
+            if obj is not None:
+                table[key] = obj
         return table
 
     def names(self) -> list[str]:
@@ -124,14 +206,16 @@ class Registry(Generic[T]):
 
     def resolve_name(self, name: str) -> str:
         """The canonical name for ``name`` or one of its aliases."""
-        self._load_builtins()
-        if name in self._builtins:
+        if self._builtin(name) is not None:
             return name
         if name in self._aliases:
             return self._aliases[name]
-        table = self.available()
-        if name in table:
+        for key, obj in self._builtins().items():
+            if name in getattr(obj, "aliases", ()):
+                return key
+        if self._plugin(name) is not None:
             return name
+        table = self.available()
         for key, obj in table.items():
             if name in getattr(obj, "aliases", ()):
                 return key
@@ -151,8 +235,8 @@ class Registry(Generic[T]):
                 f"{type(name_or_class).__name__}"
             )
         key = self.resolve_name(name_or_class)
-        self._load_builtins()
-        return self._builtins.get(key) or self._load_external()[key]
+        # resolve_name found ``key`` among the built-ins or the plugins
+        return self._builtin(key) or self._plugin(key)  # type: ignore[return-value]
 
 
 def summary(obj: Callable[..., Any] | type) -> str:
@@ -161,8 +245,6 @@ def summary(obj: Callable[..., Any] | type) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
-descriptors: Registry[Any] = Registry("descriptor", "mcrkit.descriptors", "mcrkit.descriptors")
-losses: Registry[Any] = Registry("loss", "mcrkit.losses", "mcrkit.losses")
-optimizers: Registry[Any] = Registry(
-    "optimizer", "mcrkit.optimizers", "mcrkit.engine.optimizers"
-)
+descriptors: Registry[Any] = Registry("descriptor", "mcrkit.descriptors", _DISTRIBUTION)
+losses: Registry[Any] = Registry("loss", "mcrkit.losses", _DISTRIBUTION)
+optimizers: Registry[Any] = Registry("optimizer", "mcrkit.optimizers", _DISTRIBUTION)

@@ -1,15 +1,204 @@
-"""Where and how computations run: devices, dtypes and thread limits."""
+"""Where and how computations run: devices, thread limits and the memory a process can get.
+
+PyTorch is imported inside the functions that need it, so that readers can ask
+:func:`available_memory` without loading it.
+
+The thread policy, made for shared machines (a second job, a batch worker,
+the GUI's server or a browser beside the run):
+
+- OpenMP threads (PyTorch's and MKL's) sleep instead of spinning while they
+  wait for work: ``import mcrkit`` sets ``OMP_WAIT_POLICY=PASSIVE`` unless the
+  environment already names a policy (:func:`quiet_waiting`). OpenMP reads it
+  once, when PyTorch loads it, so it takes effect only where ``mcrkit`` is
+  imported before ``torch`` (the command line, the GUI, batch workers, scripts
+  that import mcrkit first).
+- A computation given no thread count uses :func:`default_threads`: the CPUs
+  this process may use (its CPU affinity and any cgroup CPU quota), never more
+  than PyTorch's own count. A count is never changed while a run goes on, so
+  a seeded run is repeatable bit for bit with the same count.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import math
 import numbers
+import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-__all__ = ["resolve_device", "threads_limited"]
+__all__ = ["available_memory", "cgroup_cpu_limit", "default_threads", "format_bytes",
+           "quiet_waiting", "recorded_warnings", "resolve_device", "threads_limited",
+           "usable_cpus"]
+
+WAIT_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
+"""The OpenMP setting that makes waiting threads sleep rather than spin."""
+
+
+_CGROUP = Path("/sys/fs/cgroup")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory this process can still get: the least of what the system has
+    available and what its control group (container) allows; None if unknown.
+
+    Reads ``MemAvailable`` of ``/proc/meminfo`` (else free pages) and the cgroup v2
+    ``memory.max - memory.current`` (or v1 ``limit_in_bytes - usage_in_bytes``).
+
+    Examples
+    --------
+    >>> free = available_memory()
+    >>> free is None or free > 0
+    True
+    """
+    limits = [size for size in (_system_available(), _cgroup_available()) if size is not None]
+    return max(0, min(limits)) if limits else None
+
+
+def format_bytes(n: float) -> str:
+    """Human-readable size, e.g. ``'1.5 GiB'``.
+
+    Examples
+    --------
+    >>> format_bytes(1536 * 2**20), format_bytes(1000**4)
+    ('1.5 GiB', '931.3 GiB')
+    """
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024:
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def _system_available() -> int | None:
+    """``MemAvailable`` of the system (free pages where /proc is missing)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _cgroup_available() -> int | None:
+    """What the process's control group still allows (None without a limit)."""
+    for limit, usage in (("memory.max", "memory.current"),
+                         ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes")):
+        try:
+            maximum = (_CGROUP / limit).read_text().strip()
+            current = (_CGROUP / usage).read_text().strip()
+            if maximum == "max" or int(maximum) >= 2**60:  # v1 writes a huge number for none
+                return None
+            return int(maximum) - int(current)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def quiet_waiting(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Set ``OMP_WAIT_POLICY=PASSIVE`` in ``environ`` (default: ``os.environ``) unless a
+    policy is already set there; return whether it was set.
+
+    Spinning OpenMP threads hold their cores while they wait: next to another
+    CPU-bound process a two-thread evaluation then takes 10-40 times longer.
+
+    Examples
+    --------
+    >>> env = {}
+    >>> quiet_waiting(env), env
+    (True, {'OMP_WAIT_POLICY': 'PASSIVE'})
+    >>> quiet_waiting({"OMP_WAIT_POLICY": "ACTIVE"})
+    False
+    """
+    environ = os.environ if environ is None else environ
+    name, value = WAIT_POLICY
+    if environ.get(name):
+        return False
+    environ[name] = value
+    return True
+
+
+def cgroup_cpu_limit(root: str | os.PathLike[str] = "/sys/fs/cgroup") -> float | None:
+    """CPUs granted by the cgroup CPU quota of this process (None: no quota).
+
+    Reads cgroup v2 ``cpu.max`` (``"quota period"`` or ``"max period"``) of the
+    process's own cgroup and of the root, else cgroup v1
+    ``cpu/cpu.cfs_quota_us`` and ``cpu.cfs_period_us``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as root:
+    ...     _ = (Path(root) / "cpu.max").write_text("150000 100000\\n")
+    ...     cgroup_cpu_limit(root)
+    1.5
+    """
+    root = Path(root)
+    limits = []
+    for directory in {root / _own_cgroup(), root}:
+        with contextlib.suppress(OSError, ValueError):
+            quota, period = (directory / "cpu.max").read_text().split()[:2]
+            if quota != "max":
+                limits.append(int(quota) / int(period))
+    with contextlib.suppress(OSError, ValueError):
+        quota = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        if quota > 0 and period > 0:
+            limits.append(quota / period)
+    return min(limits) if limits else None
+
+
+def _own_cgroup() -> str:
+    """The cgroup v2 path of this process, relative to the hierarchy's root ('' if unknown)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            if line.startswith("0::"):
+                return line[3:].strip().lstrip("/")
+    return ""
+
+
+def usable_cpus() -> int:
+    """CPUs this process may use: its CPU affinity (a SLURM allocation, ``taskset``), bounded
+    by a cgroup CPU quota (a container's share, rounded down, at least 1).
+
+    Examples
+    --------
+    >>> 1 <= usable_cpus() <= (os.cpu_count() or 1)
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        count = len(os.sched_getaffinity(0))
+    else:  # macOS, Windows
+        count = os.cpu_count() or 1
+    quota = cgroup_cpu_limit()
+    if quota is not None:
+        count = min(count, max(1, math.floor(quota)))
+    return max(1, count)
+
+
+def default_threads() -> int:
+    """PyTorch threads of a computation given no thread count: :func:`usable_cpus`, but no
+    more than PyTorch's own count (physical cores, or ``OMP_NUM_THREADS`` when set).
+
+    Examples
+    --------
+    >>> import torch
+    >>> 1 <= default_threads() <= torch.get_num_threads()
+    True
+    """
+    import torch
+
+    return max(1, min(torch.get_num_threads(), usable_cpus()))
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -20,6 +209,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     ValueError
         If CUDA is asked for but not available, or the name is unknown.
     """
+    import torch
+
     if isinstance(device, torch.device):
         return device
     if device == "auto":
@@ -36,20 +227,26 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return resolved
 
 
+def check_threads(threads: Any) -> None:
+    """Refuse a thread count that is not a positive integer (None is allowed: the default)."""
+    if threads is not None and (isinstance(threads, bool)
+                                or not isinstance(threads, numbers.Integral) or threads < 1):
+        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+
+
 @contextlib.contextmanager
 def threads_limited(threads: int | None) -> Iterator[None]:
-    """Run the block with at most ``threads`` PyTorch intra-op threads (None: unchanged).
+    """Run the block with ``threads`` PyTorch intra-op threads (None: :func:`default_threads`);
+    the count before the block is restored after it.
 
     On shared machines fewer threads are often faster: oversubscribed cores
     slow every thread down.
     """
-    if threads is None:
-        yield
-        return
-    if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    import torch
+
+    check_threads(threads)
     previous = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
+    torch.set_num_threads(default_threads() if threads is None else int(threads))
     try:
         yield
     finally:

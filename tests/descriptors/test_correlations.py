@@ -7,8 +7,8 @@ from _brute import s2, s3
 
 from mcrkit.descriptors import (
     Correlations,
+    base,
     correlation_vectors,
-    correlations,
     three_point_correlation,
 )
 from mcrkit.descriptors.base import one_hot
@@ -149,7 +149,7 @@ def test_groups_of_images_give_the_one_group_value_and_gradient(monkeypatch, per
         return value.detach().numpy(), gradient.numpy()
 
     value, gradient = value_and_gradient()
-    monkeypatch.setattr(correlations, "_CPU_GROUP_BYTES", 1)
+    monkeypatch.setattr(base, "CPU_GROUP_BYTES", 1)
     grouped_value, grouped_gradient = value_and_gradient()
     np.testing.assert_allclose(grouped_value, value, atol=1e-12)
     np.testing.assert_allclose(grouped_gradient, gradient, atol=1e-12)

@@ -1,18 +1,13 @@
 """Tests for mcrkit.descriptors.lineal_path: exact L(r) and its differentiable relaxations."""
 
-import importlib
-
 import numpy as np
 import pytest
 import torch
 from _brute import lineal_path_runs, lineal_path_walk
 
-from mcrkit.descriptors import LinealPath, LinealPathApprox, line_offsets, lineal_path
+from mcrkit.descriptors import LinealPath, LinealPathApprox, base, line_offsets, lineal_path
 from mcrkit.descriptors.base import one_hot
 from mcrkit.microstructure import from_array
-
-# The package re-exports the function lineal_path under the module's name.
-lineal_path_module = importlib.import_module("mcrkit.descriptors.lineal_path")
 
 
 def _binary(rng, shape, phi=0.6):
@@ -236,7 +231,7 @@ def test_groups_of_images_give_the_one_group_value_and_gradient(monkeypatch, met
         return value.detach().numpy(), gradient.numpy()
 
     value, gradient = value_and_gradient()
-    monkeypatch.setattr(lineal_path_module, "_CPU_GROUP_BYTES", 1)
+    monkeypatch.setattr(base, "CPU_GROUP_BYTES", 1)
     grouped_value, grouped_gradient = value_and_gradient()
     np.testing.assert_allclose(grouped_value, value, atol=1e-12)
     np.testing.assert_allclose(grouped_gradient, gradient, atol=1e-12)

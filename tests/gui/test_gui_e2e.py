@@ -6,6 +6,10 @@ the test is skipped, unless ``MCRKIT_REQUIRE_BROWSER=1`` (as in CI), where it
 fails. Screenshots go to ``$MCRKIT_TEST_ARTIFACTS`` (default: the test's
 temporary directory); with ``MCRKIT_UPDATE_SCREENSHOTS=1`` the one taken during
 the run also replaces ``docs/images/gui_run.png``.
+
+Nothing here depends on how fast the machine is: every wait ends when the page
+shows what it waits for (a status, a new iteration), and :data:`PATIENCE_MS`
+only ends a wait for something that never comes.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 REPOSITORY = Path(__file__).resolve().parents[2]
 SHARED_INPUT = REPOSITORY.parent / "shared" / "data" / "pymks_ms_64x64_1.npy"
+PATIENCE_MS = 300_000
+"""Bound of every wait on the server and the page: a guard against a hang, never a speed limit."""
 
 
 def _missing() -> str | None:
@@ -56,6 +62,7 @@ def browser_page():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(accept_downloads=True,
                                       viewport={"width": 1500, "height": 1100})
+        context.set_default_timeout(PATIENCE_MS)
         try:
             yield context.new_page()
         finally:
@@ -82,7 +89,7 @@ def server(tmp_path):
                               daemon=True)
     reader.start()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + PATIENCE_MS / 1000
         while not lines and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)  # the address is printed once the server accepts connections
         assert lines and f"http://127.0.0.1:{port}" in lines[0], "".join(lines)
@@ -116,12 +123,30 @@ def _input_file(tmp_path: Path) -> Path:
 def _upload(page, path: Path) -> str:
     page.locator('[data-testid="upload"] input[type="file"]').set_input_files(str(path))
     message = page.get_by_test_id("upload-message")
-    message.filter(has_text=path.name).wait_for(timeout=15_000)
+    message.filter(has_text=path.name).wait_for()
     return message.inner_text()
 
 
-def _progress_text(page) -> str:
-    return page.get_by_test_id("progress").inner_text()
+def _status_becomes(page, *statuses: str) -> str:
+    """Waits until the selected job's status is one of ``statuses``; returns it."""
+    return page.wait_for_function(
+        """statuses => {
+            const status = document.querySelector('[data-testid="job-status"]');
+            const text = status && status.innerText.trim();
+            return statuses.includes(text) ? text : null;
+        }""", arg=list(statuses), polling=100).json_value()
+
+
+def _progress_after(page, iteration: int) -> tuple[int, str]:
+    """Waits until the progress line shows an iteration past ``iteration``; returns the
+    iteration and the line."""
+    line = page.wait_for_function(
+        """iteration => {
+            const line = document.querySelector('[data-testid="progress"]');
+            const found = line && /^iteration (\\d+)\\//.exec(line.innerText);
+            return found && Number(found[1]) > iteration ? line.innerText : null;
+        }""", arg=iteration, polling=100).json_value()
+    return int(line.split()[1].split("/")[0]), line
 
 
 def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path) -> None:
@@ -131,7 +156,7 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     page.on("request", lambda request: requests.append(request.url))
     shots = _artefacts(tmp_path)
     page.goto(url)
-    page.get_by_text("Jobs", exact=True).wait_for(timeout=15_000)
+    page.get_by_text("Jobs", exact=True).wait_for()
 
     bad = tmp_path / "notes.txt"
     bad.write_text("not a microstructure\n")
@@ -148,40 +173,14 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     page.get_by_test_id("run-match").click()
     page.get_by_test_id("message-match").filter(
         has_text="shape: needs two or three whole numbers such as 64 64 64, got '32 by 32'"
-    ).wait_for(timeout=10_000)
+    ).wait_for()
     page.get_by_test_id("match-shape").fill("32 32 32")
-    # long enough to watch on a quiet machine (10 iterations took 0.5 s), short under load
-    page.get_by_test_id("match-max_iter").fill("100")
-    page.get_by_test_id("match-time_limit").fill("10")
+    page.get_by_test_id("match-max_iter").fill("20")  # a count, never a time, ends this run
     page.get_by_test_id("match-seed").fill("3")
     page.get_by_test_id("run-match").click()
-
-    seen: list[str] = []
-    latency = []
-    deadline = time.monotonic() + 150
-    while time.monotonic() < deadline:
-        status = page.get_by_test_id("job-status").inner_text()
-        if page.get_by_test_id("progress").is_visible():
-            text = _progress_text(page)
-            if text not in seen and text.startswith("iteration"):
-                seen.append(text)
-                if status == "running" and len(seen) >= 2:  # the latest picture during the run
-                    page.screenshot(path=str(shots / "gui_run.png"))
-        if status == "running":
-            begin = time.monotonic()
-            with urllib.request.urlopen(url + "/", timeout=10) as response:
-                assert response.status == 200
-            latency.append(time.monotonic() - begin)
-        if status in ("done", "failed", "cancelled"):
-            break
-        page.wait_for_timeout(300)
+    status = _status_becomes(page, "done", "failed", "cancelled")
     message = page.get_by_test_id("job-message").inner_text()
     assert status == "done", f"{status}: {message}"
-    iterations = {int(t.split()[1].split("/")[0]) for t in seen}
-    assert len(iterations) >= 2 and all(0 < i <= 100 for i in iterations), seen
-    assert "left" in seen[0] and "elapsed" in seen[0]
-    print("latency of the page during the run (s):", sorted(latency))
-    assert latency and max(latency) < 3.0, latency  # the server answers during the run
     assert page.get_by_test_id("slice-2").is_visible()  # the result's orthoslices
     page.screenshot(path=str(shots / "gui_done.png"))
 
@@ -204,23 +203,33 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     for name in ("run.json", "report.json", "report.png", "convergence.npz"):
         assert page.get_by_test_id(f"download-{name}").is_visible(), name
 
-    # jobs queue one after another; a queued job and a running one can be cancelled
-    page.get_by_test_id("match-max_iter").fill("500")
-    page.get_by_test_id("match-time_limit").fill("")  # runs until cancelled
+    # a run until cancelled: its progress is watched, the server answers meanwhile, a job
+    # submitted behind it waits in the queue, and both can be cancelled
+    page.get_by_test_id("match-max_iter").fill("10000")
     page.get_by_test_id("run-match").click()
-    page.get_by_text("2. match pymks_ms_64x64_1.npy (running").wait_for(timeout=20_000)
+    page.get_by_text("2. match pymks_ms_64x64_1.npy (running").wait_for()
+    first, line = _progress_after(page, 0)
+    assert "left" in line and "elapsed" in line, line
+    second, _ = _progress_after(page, first)  # the page follows the run, iteration by iteration
+    assert 0 < first < second < 10000
+    with urllib.request.urlopen(url + "/", timeout=PATIENCE_MS / 1000) as response:
+        assert response.status == 200  # the server answers while a job runs
+    assert page.get_by_test_id("job-status").inner_text() == "running"
+    page.screenshot(path=str(shots / "gui_run.png"))  # the latest picture during the run
+
     page.get_by_test_id("run-match").click()
     status = page.get_by_test_id("job-status")
-    status.filter(has_text="queued").wait_for(timeout=10_000)
+    status.filter(has_text="queued").wait_for()
     assert "1 job before this one" in page.get_by_test_id("job-message").inner_text()
     page.get_by_test_id("cancel").click()
-    status.filter(has_text="cancelled").wait_for(timeout=10_000)
+    status.filter(has_text="cancelled").wait_for()
     page.get_by_text("2. match pymks_ms_64x64_1.npy (running").click()
-    page.get_by_test_id("progress").filter(has_text="iteration").wait_for(timeout=30_000)
+    page.get_by_test_id("progress").filter(has_text="iteration").wait_for()
     page.get_by_test_id("cancel").click()
-    status.filter(has_text="cancelled").wait_for(timeout=30_000)
+    status.filter(has_text="cancelled").wait_for()
     stopped = page.get_by_test_id("job-message").inner_text()
-    assert stopped.startswith("stopped on request after") and 0 < int(stopped.split()[4]) < 500
+    assert stopped.startswith("stopped on request after")
+    assert second <= int(stopped.split()[4]) < 10000, stopped
     page.screenshot(path=str(shots / "gui_cancelled.png"))
 
     hosts = {urlsplit(u).hostname for u in requests if urlsplit(u).scheme in ("http", "https",

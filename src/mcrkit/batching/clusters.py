@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mcrkit.runtime import WAIT_POLICY
+
 __all__ = ["SlurmOptions", "WorkerKeeper", "check_options", "close", "connect",
            "default_workers", "slurm_cluster", "worker_environment"]
 
@@ -60,8 +62,20 @@ class SlurmOptions:
 
 
 def worker_environment(threads: int) -> dict[str, str]:
-    """Environment variables that hold a worker's native libraries to ``threads`` threads."""
-    return dict.fromkeys(THREAD_VARIABLES, str(threads))
+    """Environment variables that hold a worker's native libraries to ``threads`` threads
+    whose OpenMP threads sleep rather than spin while they wait (the policy set here, or
+    :data:`mcrkit.runtime.WAIT_POLICY`).
+
+    Examples
+    --------
+    >>> worker_environment(2)["OMP_NUM_THREADS"]
+    '2'
+    >>> worker_environment(2)["OMP_WAIT_POLICY"] in ("PASSIVE", os.environ.get("OMP_WAIT_POLICY"))
+    True
+    """
+    name, value = WAIT_POLICY
+    return {**dict.fromkeys(THREAD_VARIABLES, str(threads)),
+            name: os.environ.get(name) or value}
 
 
 def slurm_cluster(options: SlurmOptions, threads_per_worker: int = 1,

@@ -10,10 +10,13 @@ import typer
 from mcrkit.cli.common import (
     InputFile,
     LimitTo,
+    Overwrite,
     Threads,
     app,
+    check_new,
     fail,
     parsed,
+    read_input,
     split_names,
 )
 from mcrkit.cli.options import parse_descriptor_options
@@ -46,9 +49,11 @@ def characterize(
     threads: Threads = None,
     plot: Annotated[Path | None, typer.Option(
         help="Also save a figure of the descriptors to this image file.")] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Compute descriptors of a microstructure and save them as .npz."""
-    from mcrkit.io import parse_threshold
+    check_new(output, plot, overwrite=overwrite)
+    microstructure = read_input(input, threshold, phases)  # bad input fails before the engine
     from mcrkit.workflows import DEFAULT_DESCRIPTORS
     from mcrkit.workflows import characterize as run
 
@@ -56,17 +61,8 @@ def characterize(
     requested = _with_parameters(
         names, parsed("--descriptor-option", parse_descriptor_options, descriptor_options) or {})
     try:
-        result = run(
-            str(input),
-            requested,
-            limit_to=limit_to,
-            periodic=periodic,
-            isotropic=isotropic,
-            threshold=None if threshold is None else parse_threshold(threshold),
-            phases=phases,
-            device=device,
-            threads=threads,
-        )
+        result = run(microstructure, requested, limit_to=limit_to, periodic=periodic,
+                     isotropic=isotropic, device=device, threads=threads)
     except (FileNotFoundError, ValueError) as exc:  # input errors carry the file and the fix
         fail(str(exc))
     path = result.save(output)

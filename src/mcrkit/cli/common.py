@@ -59,7 +59,26 @@ VoxelSize = Annotated[str | None, typer.Option(
     help="Physical voxel size: one value or one per axis ('0.5' or '0.5,0.5,1'); default: "
          "from the input's metadata where known.", show_default=False)]
 Threads = Annotated[int | None, typer.Option(
-    help="Limit the CPU threads used (default: PyTorch's choice).")]
+    help="CPU threads (default: the CPUs this process may use).")]
+Overwrite = Annotated[bool, typer.Option(
+    help="Replace existing outputs (without it, a command never replaces a file or writes "
+         "into a non-empty directory).")]
+
+
+# ---- outputs ----------------------------------------------------------------------------
+def check_new(*outputs: Path | None, overwrite: bool) -> None:
+    """Exit 2, before any work, if an output file exists or an output directory is not
+    empty, unless ``overwrite`` (the one rule of every command: never replace silently)."""
+    if overwrite:
+        return
+    for path in outputs:
+        if path is None or not path.exists():
+            continue
+        if path.is_dir() and not any(path.iterdir()):
+            continue
+        what = "is a directory that is not empty" if path.is_dir() else "exists"
+        fail(f"{path}: {what}; choose another name, or replace it with --overwrite "
+             "(nothing was written)")
 
 
 # ---- parsers ----------------------------------------------------------------------------

@@ -9,9 +9,11 @@ import typer
 
 from mcrkit.cli.common import (
     InputFile,
+    Overwrite,
     Phases,
     Threshold,
     app,
+    check_new,
     fail,
     parsed,
     read_input,
@@ -37,12 +39,14 @@ def merge(
     tolerance: Annotated[float, typer.Option(
         help="Largest RMSE between two views' statistics along their shared direction.")
     ] = 0.05,
+    overwrite: Overwrite = False,
 ) -> None:
     """Merge 2D views into one per-axis characterization for 3D reconstruction."""
     from mcrkit.workflows import merge as run
     from mcrkit.workflows.merge import format_realizability
 
     orientation_map = parsed("--orientation", parse_orientation, orientation or None)
+    check_new(output, overwrite=overwrite)
     try:
         merged = reporting_warnings(run, [str(view) for view in views], orientation_map,
                                      allow_inconsistent=allow_inconsistent, tolerance=tolerance)
@@ -68,12 +72,14 @@ def interpolate(
         show_default=False)],
     n_steps: Annotated[int, typer.Option(
         "--steps", "--n-steps", help="Number of characterizations, both ends included.")] = 5,
+    overwrite: Overwrite = False,
 ) -> None:
     """Write characterizations on the straight line between two, ends included."""
     from mcrkit.workflows import interpolate as run
 
-    if output.exists() and (not output.is_dir() or any(output.iterdir())):
-        fail(f"{output}: exists and is not an empty directory; choose a new directory")
+    if output.exists() and not output.is_dir():
+        fail(f"{output}: exists and is not a directory; choose a new directory")
+    check_new(output, overwrite=overwrite)
     try:
         steps = reporting_warnings(run, str(c_from), str(c_to), n_steps)
     except (FileNotFoundError, ValueError) as exc:
@@ -103,11 +109,13 @@ def smooth(
         help="Keep every phase's voxel count exactly.")] = False,
     threshold: Threshold = None,
     phases: Phases = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Smooth the phase regions of a microstructure (every voxel keeps exactly one phase)."""
     from mcrkit.io import write_microstructure
     from mcrkit.workflows import smooth as run
 
+    check_new(output, overwrite=overwrite)
     original = read_input(input, threshold, phases)
     sigma = parsed("--strength", parse_strength, strength)
     try:

@@ -10,8 +10,10 @@ import typer
 
 from mcrkit.cli.common import (
     InputFile,
+    Overwrite,
     VoxelSize,
     app,
+    check_new,
     fail,
     parse_voxel_size,
     read_input,
@@ -31,15 +33,15 @@ def properties(
         show_default=False)] = None,
     voxel_size: VoxelSize = None,
     output: Annotated[Path | None, typer.Option(
-        "-o", "--output", help="Write the table as JSON to this file (never overwritten).",
+        "-o", "--output", help="Write the table as JSON to this file.",
         show_default=False)] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Tortuosity factor, effective diffusivity, percolation and surface area per phase."""
     from mcrkit.workflows.properties import format_properties
     from mcrkit.workflows.properties import properties as measure
 
-    if output is not None and output.exists():
-        fail(f"{output}: already exists; give another file with -o (nothing was overwritten)")
+    check_new(output, overwrite=overwrite)
     structure = read_input(volume)
     reference = None if original is None else read_input(original)
     try:

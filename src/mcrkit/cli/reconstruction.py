@@ -10,10 +10,12 @@ import typer
 from mcrkit.cli.common import (
     InputFile,
     LimitTo,
+    Overwrite,
     Phases,
     Threads,
     Threshold,
     app,
+    check_new,
     fail,
     parsed,
     read_input,
@@ -47,6 +49,9 @@ TimeLimit = Annotated[float | None, typer.Option(help="Stop after this many seco
 SnapshotEvery = Annotated[int, typer.Option(
     help="Keep the structure every this many iterations for `mcrkit view RUN` and "
          "--animate (0: only at the end of each multigrid level).")]
+CheckpointEvery = Annotated[float, typer.Option(
+    help="Seconds between checkpoints (0: after every iteration); the start and an "
+         "interruption are always saved, so --resume works from the first iteration.")]
 Progress = Annotated[bool, typer.Option("--progress/--quiet",
                                         help="Show a progress bar (--quiet: none).")]
 Force = Annotated[bool, typer.Option(help="Run even if the memory estimate exceeds free memory.")]
@@ -56,8 +61,8 @@ Shape = Annotated[str | None, typer.Option(
     help="Shape of the result, e.g. --shape 64 64 64 (or 64x64x64).", show_default=False)]
 RunDir = Annotated[Path | None, typer.Option(
     "-o", "--output", help="Run directory for the result, settings, convergence and "
-                           "checkpoints (new or empty; default: a new directory in "
-                           "./mcrkit-runs).", show_default=False)]
+                           "checkpoints (new or empty unless --overwrite; default: a new "
+                           "directory in ./mcrkit-runs).", show_default=False)]
 
 
 def _objective_settings(descriptors: str | None, weights: str | None,
@@ -128,11 +133,14 @@ def reconstruct(
     threads: Threads = None,
     time_limit: TimeLimit = None,
     snapshot_every: SnapshotEvery = 50,
+    checkpoint_every: CheckpointEvery = 60.0,
     progress: Progress = True,
     force: Force = False,
     plot: Plot = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Reconstruct a structure whose descriptors match a characterization."""
+    check_new(plot, overwrite=overwrite)
     budget = {} if max_iter is None else {"max_iter": max_iter}
     if resume is not None:
         from mcrkit.workflows import resume as resume_run
@@ -148,7 +156,8 @@ def reconstruct(
                         plot=plot, loss=loss, optimizer=optimizer, seed=seed,
                         multigrid=multigrid, polish=polish, device=device, threads=threads,
                         time_limit=time_limit, progress=progress, force=force,
-                        snapshot_every=snapshot_every,
+                        snapshot_every=snapshot_every, checkpoint_every=checkpoint_every,
+                        overwrite=overwrite,
                         run_dir=output or _default_run_dir(characterization.stem),
                         **_objective_settings(descriptors, weights, optimizer_options), **budget)
 
@@ -176,12 +185,16 @@ def match(
     threads: Threads = None,
     time_limit: TimeLimit = None,
     snapshot_every: SnapshotEvery = 50,
+    checkpoint_every: CheckpointEvery = 60.0,
     progress: Progress = True,
     force: Force = False,
     plot: Plot = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Characterize a microstructure and reconstruct a statistically equivalent one."""
     from mcrkit.workflows import match as run
+
+    check_new(plot, overwrite=overwrite)
 
     original = read_input(input, threshold, phases)
     _run_reconstruction(run, original, add_dimension, parsed("--shape", parse_shape, shape),
@@ -189,5 +202,6 @@ def match(
                         optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
                         polish=polish, device=device, threads=threads, time_limit=time_limit,
                         progress=progress, force=force, snapshot_every=snapshot_every,
+                        checkpoint_every=checkpoint_every, overwrite=overwrite,
                         run_dir=output or _default_run_dir(input.stem.split(":")[0]),
                         **_objective_settings(descriptors, weights, optimizer_options))

@@ -9,10 +9,12 @@ import typer
 
 from mcrkit.cli.common import (
     LimitTo,
+    Overwrite,
     Phases,
     Threshold,
     VoxelSize,
     app,
+    check_new,
     fail,
     parse_voxel_size,
     read_input,
@@ -32,10 +34,12 @@ def view(
     animate: Annotated[Path | None, typer.Option(
         help="Write the run's snapshots as an animation (.gif, or .mp4 with imageio-ffmpeg).")
     ] = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Show a microstructure, a characterization or a run (interactive, or --save)."""
     if not path.exists():
         fail(f"{path}: no such file or directory")
+    check_new(save, animate, overwrite=overwrite)
     try:
         if animate is not None:
             from mcrkit.plotting.animation import animate_snapshots
@@ -68,13 +72,14 @@ def export(
         help="vti, tiff, h5, npy or png (default: from the output's suffix).")] = None,
     voxel_size: VoxelSize = None,
     axis: Annotated[str, typer.Option(help="Slicing axis of PNG slices of a volume.")] = "z",
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing output file.")] = False,
+    overwrite: Overwrite = False,
 ) -> None:
     """Write a result for ParaView/DAMASK (.vti), as TIFF stack, HDF5, .npy or PNG slices."""
     from mcrkit.io.exports import export as write
 
     if not source.exists():
         fail(f"{source}: no such file or directory")
+    check_new(output, overwrite=overwrite)
     try:
         written = write(source, output, to=to, voxel_size=parse_voxel_size(voxel_size),
                         axis=axis, overwrite=overwrite)
@@ -92,11 +97,11 @@ def compare(
         help="The result: a microstructure file or a run directory.", show_default=False)],
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Directory for report.json and report.png (default: the "
-                               "current directory); existing reports are never "
-                               "overwritten.", show_default=False)] = None,
+                               "current directory).", show_default=False)] = None,
     limit_to: LimitTo = None,
     threshold: Threshold = None,
     phases: Phases = None,
+    overwrite: Overwrite = False,
 ) -> None:
     """Judge a result against its original: one table, one verdict (good or not good)."""
     from mcrkit.io.exports import load_result
@@ -105,9 +110,9 @@ def compare(
 
     directory = output or Path(".")
     existing = [name for name in ("report.json", "report.png") if (directory / name).exists()]
-    if existing:
+    if existing and not overwrite:
         fail(f"{directory}: already holds {' and '.join(existing)}; give another directory "
-             "with -o (nothing was overwritten)")
+             "with -o, or replace them with --overwrite (nothing was written)")
     reference = read_input(original, threshold, phases)
     try:
         candidate = load_result(result) if result.is_dir() else read_input(result, threshold,

@@ -18,8 +18,10 @@ descriptor id            NumPy function                       differentiable
 ``gram_matrices``        :func:`gram_matrices`                yes
 =======================  ===================================  ==============
 
-Third-party descriptors subclass :class:`Descriptor` and register through the
-``mcrkit.descriptors`` entry-point group.
+The built-ins are declared in mcrkit's ``pyproject.toml`` as entry points of the
+group ``mcrkit.descriptors``; third-party descriptors subclass
+:class:`Descriptor` and are declared the same way in their own package (see
+:mod:`mcrkit.descriptors.base` for the hooks a descriptor may override).
 """
 
 from mcrkit.descriptors import connectivity, euler_density, feature_size  # noqa: F401

@@ -18,6 +18,28 @@ Differentiable descriptors implement :meth:`Descriptor.compute` with PyTorch
 ops on relaxed fields; autograd provides the gradient. Non-differentiable
 descriptors implement :meth:`Descriptor.compute_numpy` on discrete labels and
 serve characterization and annealing only.
+
+A descriptor's module holds all its forms; the base class gives a default for
+each optional one:
+
+=========================================  ==========================================
+form (method)                              default
+=========================================  ==========================================
+:meth:`~Descriptor.compute` (PyTorch)      none: not differentiable
+:meth:`~Descriptor.compute_numpy` (NumPy)  none (differentiable descriptors need none)
+:meth:`~Descriptor.incremental`            no swap kernel: the annealer recomputes
+:meth:`~Descriptor.transpose_value`,       not transposable, no statistics along an
+:meth:`~Descriptor.value_along_axis`       axis (see :mod:`.orientation`)
+:attr:`~Descriptor.relaxation_of`          stands for itself (:meth:`~Descriptor.exact`)
+=========================================  ==========================================
+
+Callers get a value in one of three ways: :meth:`Descriptor.evaluate` on a
+relaxed field (PyTorch, differentiable: the reconstruction objective),
+:meth:`Descriptor.label_value` on a discrete label array (exact, every
+descriptor: annealing, validation), and :meth:`Descriptor.characterize` on a
+:class:`~mcrkit.microstructure.Microstructure` (``label_value`` after checking
+the image sizes, in the descriptor's exact dtype). :meth:`Descriptor.evaluate_labels`
+is the NumPy path of ``label_value``, public for compatibility.
 """
 
 from __future__ import annotations
@@ -30,15 +52,42 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
+from mcrkit import registry
 from mcrkit.microstructure import Microstructure
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
 
-__all__ = ["Descriptor", "check_positive_int", "one_hot", "slicing_axes"]
+__all__ = ["Descriptor", "check_positive_int", "chunks", "group_budget", "one_hot",
+           "slicing_axes"]
 
 WORKSPACE_BYTES = 256 * 2**20
 """Memory budget for the intermediate arrays of one chunk of images."""
+
+CPU_GROUP_BYTES = 8 * 2**20
+"""Budget for the intermediates of one group of images inside a descriptor's computation
+on a CPU: about a cache, so that they are reused while cached (see :func:`group_budget`)."""
+
+
+def chunks(n_images: int, bytes_per_image: int, budget: int | None = None) -> list[slice]:
+    """Consecutive slices of a batch of ``n_images`` whose intermediates, ``bytes_per_image``
+    per image, fit ``budget`` (default :data:`WORKSPACE_BYTES`); at least one image each.
+
+    Examples
+    --------
+    >>> chunks(5, 100, budget=250)
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None)]
+    """
+    budget = WORKSPACE_BYTES if budget is None else budget
+    size = max(1, budget // max(bytes_per_image, 1))
+    return [slice(start, start + size) for start in range(0, n_images, size)]
+
+
+def group_budget(device: torch.device) -> int:
+    """Budget of the groups of images a descriptor processes one at a time within a chunk:
+    :data:`CPU_GROUP_BYTES` on a CPU, the chunk budget :data:`WORKSPACE_BYTES` on other
+    devices (fewer, larger kernels)."""
+    return CPU_GROUP_BYTES if device.type == "cpu" else WORKSPACE_BYTES
 
 
 def check_positive_int(name: str, value: Any, owner: str) -> None:
@@ -166,7 +215,7 @@ class Descriptor:
         n_phases : int
             Number of phases.
         target : ndarray
-            Target value, laid out as :meth:`evaluate_labels` returns it.
+            Target value, laid out as :meth:`label_value` returns it.
         pointwise : {"square", "abs"}
             Residual function summed over the entries.
 
@@ -175,7 +224,85 @@ class Descriptor:
         SwapTerm or None
             None if the descriptor has no incremental update (the annealer then
             recomputes it for every candidate move).
+
+        Notes
+        -----
+        A descriptor kept as integer counts returns
+        :func:`~mcrkit.descriptors.incremental.count_term` with its site kernel, a numba
+        function of the signature :data:`~mcrkit.descriptors.swap_kernels.SITE` (the
+        built-ins keep theirs in ``_<module>_kernels.py``, imported here so that numba
+        loads only for annealing); the annealer then runs it in its compiled chain.
         """
+        return None
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        """The value on the transposed image (image axes 0 and 1 swapped), from ``value``.
+
+        Used to merge views whose rows lie along the second in-plane axis of a slice
+        orientation (see :mod:`mcrkit.descriptors.orientation`). The default refuses:
+        a descriptor whose value determines the transposed one overrides this.
+
+        Raises
+        ------
+        ValueError
+            If the value does not determine the transposed one.
+        """
+        raise ValueError(
+            f"{self.name}: its value on the transposed image cannot be derived from its "
+            "value, so this view can only be used in the default orientation; transpose the "
+            "image itself before characterizing, or leave this descriptor out"
+        )
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        """The part of a (2D) value that describes the image along image axis ``axis`` only,
+        or None (the default) if the descriptor has no such statistics."""
+        return None
+
+    # ---- what a descriptor stands for -----------------------------------------------------
+    @classmethod
+    def exact_class(cls) -> type[Descriptor]:
+        """The descriptor class this one stands for: the one it relaxes
+        (:attr:`relaxation_of`), else itself.
+
+        Examples
+        --------
+        >>> from mcrkit.descriptors import LinealPathApprox, TwoPoint
+        >>> LinealPathApprox.exact_class().name, TwoPoint.exact_class().name
+        ('lineal_path', 'two_point')
+        """
+        return cls if cls.relaxation_of is None else registry.descriptors.get(cls.relaxation_of)
+
+    def exact(self) -> Descriptor:
+        """The exact descriptor this one stands for, with the same parameters (itself unless
+        it is a relaxation).
+
+        Examples
+        --------
+        >>> from mcrkit.descriptors import LinealPathApprox
+        >>> LinealPathApprox(limit_to=3, method="min").exact()
+        LinealPath(limit_to=3, directions=((1, 0), (0, 1), (1, 1), (1, -1)), periodic=True)
+        """
+        cls = self.exact_class()
+        if cls is type(self):
+            return self
+        return cls(**{name: getattr(self, name) for name in cls.parameters()})
+
+    @classmethod
+    def differentiable_class(cls) -> type[Descriptor] | None:
+        """A class gradient optimizers can use for this descriptor: itself if differentiable,
+        else a registered differentiable relaxation of it, else None.
+
+        Examples
+        --------
+        >>> from mcrkit.descriptors import ChordLength, LinealPath
+        >>> LinealPath.differentiable_class().name, ChordLength.differentiable_class()
+        ('lineal_path_approx', None)
+        """
+        if cls.differentiable:
+            return cls
+        for candidate in registry.descriptors.available().values():
+            if candidate.relaxation_of == cls.name and candidate.differentiable:
+                return candidate
         return None
 
     # ---- shared machinery ---------------------------------------------------------------
@@ -218,7 +345,8 @@ class Descriptor:
         return self._per_axis(images, self._compute_images)
 
     def evaluate_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
-        """Exact value of discrete labels (NumPy path), laid out as by :meth:`evaluate`."""
+        """Exact value of discrete labels by :meth:`compute_numpy`, laid out as by
+        :meth:`evaluate` (the NumPy path of :meth:`label_value`, which callers use)."""
         return self._per_axis(labels, lambda batch: self._compute_labels(batch, n_phases))
 
     def characterize(self, microstructure: Microstructure, *, dtype: torch.dtype = torch.float64,
@@ -268,13 +396,11 @@ class Descriptor:
 
     def _chunked_mean(self, images: torch.Tensor) -> torch.Tensor:
         batch, channels, height, width = images.shape
-        per_image = self.workspace(channels) * height * width * images.element_size()
-        chunk = max(1, WORKSPACE_BYTES // max(per_image, 1))
-        if batch <= chunk:
+        parts = chunks(batch, self.workspace(channels) * height * width * images.element_size())
+        if len(parts) == 1:
             return self.compute(images)
         total = None
-        for start in range(0, batch, chunk):
-            part = images[start:start + chunk]
+        for part in (images[part] for part in parts):
             if torch.is_grad_enabled() and images.requires_grad:
                 value = checkpoint(self.compute, part, use_reentrant=False)
             else:

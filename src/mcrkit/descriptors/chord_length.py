@@ -17,7 +17,6 @@ from typing import ClassVar
 import numpy as np
 
 from mcrkit.descriptors.base import Descriptor, check_positive_int
-from mcrkit.registry import descriptors
 
 __all__ = ["ChordLength", "chord_lengths", "chord_length_distribution", "mean_chord_length"]
 
@@ -71,7 +70,6 @@ def mean_chord_length(image: np.ndarray, axis: int, *, periodic: bool = True) ->
     return float(lengths.mean()) if lengths.size else float("nan")
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ChordLength(Descriptor):
     """Chord length distribution along each in-plane axis (NumPy, not differentiable).
@@ -107,3 +105,9 @@ class ChordLength(Descriptor):
              for axis in (-2, -1)]
             for phase in phases
         ])
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        return value[..., ::-1, :]
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        return value[..., axis, :]

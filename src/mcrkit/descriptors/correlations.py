@@ -40,7 +40,6 @@ from torch.autograd.function import once_differentiable
 
 from mcrkit.descriptors import base
 from mcrkit.descriptors.base import Descriptor, check_positive_int
-from mcrkit.registry import descriptors
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
@@ -103,12 +102,6 @@ def _inside(shape: tuple[int, int], di: int, dj: int) -> np.ndarray:
     return ((rows >= 0) & (rows < shape[0]))[:, None] & ((cols >= 0) & (cols < shape[1]))[None, :]
 
 
-_CPU_GROUP_BYTES = 8 * 2**20
-"""Budget for the shifted copies of one group of images in :class:`_WindowGram` on a CPU:
-about a cache, so the matrix products reuse the copies while they are cached. Other devices
-use the chunk budget :data:`mcrkit.descriptors.base.WORKSPACE_BYTES` (fewer, larger kernels)."""
-
-
 def _windows(padded: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """Every ``(height, width)`` window of ``padded`` as a view ``(B, C, L, 2L-1, H, W)``.
 
@@ -116,13 +109,6 @@ def _windows(padded: torch.Tensor, height: int, width: int) -> torch.Tensor:
     right holds :math:`I(\\mathbf x + (i, j))`.
     """
     return padded.unfold(-2, height, 1).unfold(-2, width, 1)
-
-
-def _groups(padded: torch.Tensor, bytes_per_image: int) -> list[slice]:
-    """Consecutive groups of the images in ``padded`` whose shifted copies fit the budget."""
-    budget = _CPU_GROUP_BYTES if padded.device.type == "cpu" else base.WORKSPACE_BYTES
-    size = max(1, budget // bytes_per_image)
-    return [slice(start, start + size) for start in range(0, padded.shape[0], size)]
 
 
 class _WindowGram(torch.autograd.Function):
@@ -146,7 +132,8 @@ class _WindowGram(torch.autograd.Function):
         # On binary fields the entries are integer counts: each group's product is exact in
         # float32 (far below 2**24 pixels) and the float64 sum over groups stays exact.
         gram = padded.new_zeros(padded.shape[1], n_vectors, n_vectors, dtype=torch.float64)
-        for part in _groups(padded, windows[0].numel() * padded.element_size()):
+        for part in base.chunks(padded.shape[0], windows[0].numel() * padded.element_size(),
+                                base.group_budget(padded.device)):
             products = torch.mul(windows[part], images[part, :, None, None],
                                  out=windows[part].new_empty(windows[part].shape))
             products = products.flatten(2, 3).flatten(-2)[:, :, first:]
@@ -173,7 +160,8 @@ class _WindowGram(torch.autograd.Function):
         pixel = (torch.arange(height, device=padded.device)[:, None] * row_length
                  + torch.arange(width, device=padded.device)).flatten()
         index = (corner[:, None] + pixel).flatten()
-        for part in _groups(padded, windows[0].numel() * padded.element_size()):
+        for part in base.chunks(padded.shape[0], windows[0].numel() * padded.element_size(),
+                                base.group_budget(padded.device)):
             shifted = windows[part].flatten(2, 3).flatten(-2)[:, :, first:]
             u = torch.matmul(weights, shifted)
             image = images[part].flatten(-2)
@@ -185,7 +173,6 @@ class _WindowGram(torch.autograd.Function):
         return grad_padded, None, None
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Correlations(Descriptor):
     """S2 and the three-point subset S3(0, r_a, r_b) on a half-plane window (Gram of products).
@@ -263,11 +250,19 @@ class Correlations(Descriptor):
     def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
         return self._fractions_of(value[0, :, 0, 0], n_phases)  # S2(0) of the finest level
 
+    # transpose_value: the base class refuses (the half-plane window is not closed under
+    # swapping the axes)
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        """The Gram entries of the vectors along image axis ``axis``."""
+        vectors = correlation_vectors(self.limit_to)
+        index = np.flatnonzero(vectors[:, 1 - axis] == 0)
+        return value[..., index[:, None], index[None, :]]
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
         if self.levels > 1:  # pooled images are not binary: no count to update
             return None
-        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors._correlations_kernels import correlations_site
         from mcrkit.descriptors.incremental import count_term, slice_norms
 
         phases = self.phases(n_phases)
@@ -284,9 +279,9 @@ class Correlations(Descriptor):
         distinct = not self.periodic or min(shape) > 2 * reach
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, inside),
-                          kind=swap_kernels.CORRELATIONS, table=flat[:, None], channel=channel,
+                          site=correlations_site, table=flat[:, None], channel=channel,
                           channels=len(phases), block=len(flat), reach=reach,
-                          periodic=self.periodic, distinct=distinct)
+                          periodic=self.periodic, distinct=distinct, symmetric=True)
 
     def _valid_mask(self, height: int, width: int, dtype: torch.dtype,
                     device: torch.device) -> torch.Tensor:

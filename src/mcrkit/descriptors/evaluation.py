@@ -54,7 +54,8 @@ def characterize(
     device : str, optional
         ``"cpu"`` (default), ``"cuda"`` or ``"auto"``.
     threads : int, optional
-        Limit PyTorch's CPU threads during the computation.
+        PyTorch CPU threads during the computation (default: the CPUs this
+        process may use; see :mod:`mcrkit.runtime`).
 
     Returns
     -------

@@ -49,7 +49,6 @@ import torch
 
 from mcrkit.descriptors.base import Descriptor
 from mcrkit.descriptors.feature_extractor import FeatureExtractor, RandomMultiscale, load_vgg19
-from mcrkit.registry import descriptors
 
 __all__ = ["PALETTES", "WEIGHTS_VARIABLE", "GramMatrices", "gram_matrices"]
 
@@ -101,7 +100,6 @@ def _resolve_weights(weights: str | None, expected: str | None) -> str:
     return str(path.resolve())
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class GramMatrices(Descriptor):
     """Gram matrices of CNN features (textures): built-in random filters or VGG-19, offline.

@@ -73,7 +73,7 @@ class SwapTerm:
     total: float
 
     def value(self) -> np.ndarray:
-        """Current descriptor value, laid out as :meth:`Descriptor.evaluate_labels` returns it."""
+        """Current descriptor value, laid out as :meth:`Descriptor.label_value` returns it."""
         raise NotImplementedError
 
     def propose(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -101,8 +101,11 @@ class CountTerm(SwapTerm):
         Target value, same shape.
     pointwise : {"square", "abs"}
         Residual function h.
+    site : compiled function
+        The descriptor's site kernel (signature
+        :data:`mcrkit.descriptors.swap_kernels.SITE`).
     spec, table, channel : ndarray
-        The descriptor's kernel parameters, ``spec`` with the code of ``pointwise``
+        The kernel's parameters, ``spec`` with the code of ``pointwise``
         (see :mod:`mcrkit.descriptors.swap_kernels`).
     labels : ndarray
         The annealer's flat label array (shared).
@@ -111,32 +114,34 @@ class CountTerm(SwapTerm):
     """
 
     def __init__(self, counts: np.ndarray, norm: np.ndarray, target: np.ndarray, pointwise: str,
-                 spec: np.ndarray, table: np.ndarray, channel: np.ndarray, labels: np.ndarray,
-                 shape: tuple[int, ...]) -> None:
+                 site: Callable[..., None], spec: np.ndarray, table: np.ndarray,
+                 channel: np.ndarray, labels: np.ndarray, shape: tuple[int, ...]) -> None:
         from mcrkit.descriptors import swap_kernels
 
         self.shape = counts.shape
         self.norm = np.ascontiguousarray(norm, dtype=np.float64).ravel()
         counts = np.ascontiguousarray(counts, dtype=np.int64).ravel()
         inverse = 1.0 / self.norm
-        target = np.ascontiguousarray(np.broadcast_to(target, self.shape),
-                                      dtype=np.float64).ravel()
+        target = np.array(np.broadcast_to(target, self.shape), dtype=np.float64).ravel()
         residual = counts * inverse - target
+        self.site = site
         self.arrays = swap_kernels.term_tuple(spec, table, channel, counts, inverse, target,
                                               residual)
         self.pointwise = pointwise
         self.total = residual_sum(residual, pointwise)
         self.labels = labels
         self.dims, self.geometry, _ = slice_geometry(shape)
-        self._kernel = swap_kernels.swap_changes
 
     def value(self) -> np.ndarray:
         return (self.arrays[3] / self.norm).reshape(self.shape)
 
     def _run(self, first: np.ndarray, second: np.ndarray, commit: bool) -> np.ndarray:
+        from mcrkit.descriptors import swap_kernels
+
         out = np.empty((1, first.size))
-        self._kernel(self.labels, self.dims, self.geometry, (self.arrays,), first, second,
-                     commit, out)
+        swap_kernels.call_with_sites(swap_kernels.swap_changes, self.labels, self.dims,
+                                     self.geometry, (self.site,), (self.arrays,), first, second,
+                                     commit, out)
         return out[0]
 
     def propose(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -183,7 +188,7 @@ class RecomputedTerm(SwapTerm):
     Parameters
     ----------
     descriptor : Descriptor
-        Evaluated with :meth:`Descriptor.evaluate_labels`.
+        Evaluated with :meth:`Descriptor.label_value`.
     labels : ndarray
         The annealer's flat label array (shared, not copied).
     shape : tuple of int
@@ -230,24 +235,28 @@ class RecomputedTerm(SwapTerm):
 
 def count_term(descriptor: Descriptor, labels: np.ndarray, shape: tuple[int, ...],
                n_phases: int, target: np.ndarray, pointwise: str, norm: np.ndarray, *,
-               kind: int, table: np.ndarray, channel: np.ndarray, channels: int, block: int,
-               reach: int, periodic: bool, distinct: bool = True) -> CountTerm:
+               site: Callable[..., None], table: np.ndarray, channel: np.ndarray, channels: int,
+               block: int, reach: int, periodic: bool, distinct: bool = True,
+               symmetric: bool = False) -> CountTerm:
     """A :class:`CountTerm` whose counts are the descriptor's exact value times ``norm``.
 
     Parameters
     ----------
     norm : ndarray
         One normalization per family of slices, ``(G, ...)`` (see :func:`slice_norms`).
-    kind : int
-        Kernel kind (``swap_kernels.TWO_POINT``, ``LINEAL_PATH`` or ``CORRELATIONS``).
+    site : compiled function
+        The descriptor's site kernel (signature :data:`mcrkit.descriptors.swap_kernels.SITE`).
     table : ndarray
-        The kind's offsets (see the site functions of the kernels).
+        The offsets the site kernel reads.
     channel : ndarray
         Count channel of each phase (-1: not described).
     channels, block, reach : int
         Number of channels, entries per channel and family block, largest offset.
     periodic, distinct : bool
         Periodic boundaries; whether no two tabulated offsets share a voxel.
+    symmetric : bool
+        The value is made of ``block x block`` symmetric matrices whose changes the site
+        kernel adds at ``a <= b`` only.
     """
     value = descriptor.label_value(labels.reshape(shape), n_phases)
     if len(shape) == 2:
@@ -256,10 +265,9 @@ def count_term(descriptor: Descriptor, labels: np.ndarray, shape: tuple[int, ...
         norm = norm.reshape(len(norm), *[1] * (value.ndim - norm.ndim), *norm.shape[1:])
     norm = np.broadcast_to(norm, value.shape)
     counts = np.rint(value * norm).astype(np.int64)
-    symmetric = kind == 2  # K x K blocks of correlations keep their changes at a <= b
-    spec = np.array([kind, channels, block, reach, periodic, distinct, POINTWISE[pointwise],
+    spec = np.array([channels, block, reach, periodic, distinct, POINTWISE[pointwise],
                      symmetric])
-    return CountTerm(counts, norm, target, pointwise, spec, table, channel, labels, shape)
+    return CountTerm(counts, norm, target, pointwise, site, spec, table, channel, labels, shape)
 
 
 def slice_norms(shape: tuple[int, ...], periodic: bool,

@@ -44,7 +44,6 @@ from torch.autograd.function import once_differentiable
 
 from mcrkit.descriptors import base
 from mcrkit.descriptors.base import Descriptor, check_positive_int
-from mcrkit.registry import descriptors
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
@@ -82,6 +81,16 @@ def _check_directions(directions: object, owner: str) -> tuple[tuple[int, int], 
     if not dirs or any(a == 0 and b == 0 for a, b in dirs):
         raise ValueError(f"{owner}: directions must be non-zero integer pairs, got {directions!r}")
     return dirs
+
+
+def _direction_index(directions: tuple[tuple[int, int], ...],
+                     direction: tuple[int, int]) -> int | None:
+    """Index of ``direction`` or of its reverse (same lineal path) in ``directions``."""
+    reverse = (-direction[0], -direction[1])
+    for index, candidate in enumerate(directions):
+        if tuple(candidate) in (direction, reverse):
+            return index
+    return None
 
 
 def _inside_count(shape: tuple[int, ...], offset: np.ndarray) -> int:
@@ -145,18 +154,10 @@ def _shift_numpy(a: np.ndarray, offset: np.ndarray, periodic: bool) -> np.ndarra
     return out
 
 
-_CPU_GROUP_BYTES = 8 * 2**20
-"""Budget for the maps of one group of images in :class:`_SegmentSums` on a CPU: about a
-cache, so the running maps are reused while they are cached. Other devices use the chunk
-budget :data:`mcrkit.descriptors.base.WORKSPACE_BYTES` (fewer, larger kernels)."""
-
-
 def _groups(padded: torch.Tensor, maps: int, shape: tuple[int, int]) -> list[slice]:
-    """Consecutive groups of the images in ``padded`` whose ``maps`` maps fit the budget."""
-    budget = _CPU_GROUP_BYTES if padded.device.type == "cpu" else base.WORKSPACE_BYTES
+    """Groups of the images in ``padded`` whose ``maps`` maps fit the group budget."""
     per_image = maps * padded.shape[1] * shape[0] * shape[1] * padded.element_size()
-    size = max(1, budget // per_image)
-    return [slice(start, start + size) for start in range(0, padded.shape[0], size)]
+    return base.chunks(padded.shape[0], per_image, base.group_budget(padded.device))
 
 
 def _at(padded: torch.Tensor, origin: tuple[int, int], offset: np.ndarray,
@@ -253,8 +254,26 @@ class _LinealPathBase(Descriptor):
     def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
         return self._fractions_of(value[:, 0, 0], n_phases)  # L(0) of every phase
 
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        """The directions swapped (the set must contain each swapped direction)."""
+        order = [_direction_index(self.directions, (b, a)) for a, b in self.directions]
+        missing = [(b, a) for (a, b), index in zip(self.directions, order, strict=True)
+                   if index is None]
+        if missing:
+            raise ValueError(
+                f"{self.name}: the directions {[tuple(d) for d in self.directions]} do not "
+                f"contain the swapped directions {missing}, so the value of the transposed "
+                "image is unknown; characterize with directions closed under swapping, such as "
+                "((1, 0), (0, 1)), or transpose the image itself"
+            )
+        return value[..., order, :]
 
-@descriptors.register
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        """L(r) along image axis ``axis``, or None if the directions do not contain it."""
+        index = _direction_index(self.directions, (1, 0) if axis == 0 else (0, 1))
+        return None if index is None else value[..., index, :]
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LinealPath(_LinealPathBase):
     """Exact lineal path L(r) along axes and diagonals (NumPy, not differentiable).
@@ -288,7 +307,7 @@ class LinealPath(_LinealPathBase):
 
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
-        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors._lineal_path_kernels import lineal_path_site
         from mcrkit.descriptors.incremental import count_term, slice_norms
 
         lines = np.stack([line_offsets(d, self.limit_to) for d in self.directions])
@@ -298,13 +317,12 @@ class LinealPath(_LinealPathBase):
 
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, inside),
-                          kind=swap_kernels.LINEAL_PATH, table=lines.reshape(-1, 2),
+                          site=lineal_path_site, table=lines.reshape(-1, 2),
                           channel=np.arange(n_phases), channels=n_phases,
                           block=self.limit_to + 1, reach=int(np.abs(lines).max()),
                           periodic=self.periodic)
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class LinealPathApprox(_LinealPathBase):
     """Differentiable lineal path: product (or min) of indicators along each segment.

@@ -26,101 +26,20 @@ descriptor id            transposed value                     statistics along i
                          window is not closed under swaps)    along the axis
 =======================  ===================================  ============================
 
-A third-party descriptor takes part by defining the methods
-``transpose_value(value)`` and ``value_along_axis(value, axis)`` with the
-meaning of the functions below; without them it can be merged only in the
-default orientation and is left out of realizability checks.
+Each descriptor states both in its own module, as the methods
+:meth:`Descriptor.transpose_value` and :meth:`Descriptor.value_along_axis`
+(built-in and third-party descriptors alike; the base class refuses to
+transpose and has no statistics along an axis). The functions here are the
+checked entry points used by the workflows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from mcrkit.descriptors.base import Descriptor
-from mcrkit.descriptors.correlations import correlation_vectors
 
 __all__ = ["transpose_value", "value_along_axis"]
-
-
-def _unchanged(descriptor: Descriptor, value: np.ndarray) -> np.ndarray:
-    return value
-
-
-def _swap_map_axes(descriptor: Descriptor, value: np.ndarray) -> np.ndarray:
-    return np.swapaxes(value, -1, -2)
-
-
-def _swap_chord_axes(descriptor: Descriptor, value: np.ndarray) -> np.ndarray:
-    return value[..., ::-1, :]
-
-
-def _direction_index(directions: tuple[tuple[int, int], ...],
-                     direction: tuple[int, int]) -> int | None:
-    """Index of ``direction`` or of its reverse (same lineal path) in ``directions``."""
-    reverse = (-direction[0], -direction[1])
-    for index, candidate in enumerate(directions):
-        if tuple(candidate) in (direction, reverse):
-            return index
-    return None
-
-
-def _swap_lineal_path_directions(descriptor: Descriptor, value: np.ndarray) -> np.ndarray:
-    directions = descriptor.directions
-    order = [_direction_index(directions, (b, a)) for a, b in directions]
-    missing = [(b, a) for (a, b), index in zip(directions, order, strict=True) if index is None]
-    if missing:
-        raise ValueError(
-            f"{descriptor.name}: the directions {[tuple(d) for d in directions]} do not "
-            f"contain the swapped directions {missing}, so the value of the transposed image "
-            "is unknown; characterize with directions closed under swapping, such as "
-            "((1, 0), (0, 1)), or transpose the image itself"
-        )
-    return value[..., order, :]
-
-
-def _map_line(descriptor: Descriptor, value: np.ndarray, axis: int) -> np.ndarray:
-    centre = descriptor.limit_to
-    return value[..., :, centre] if axis == 0 else value[..., centre, :]
-
-
-def _lineal_path_line(descriptor: Descriptor, value: np.ndarray, axis: int) -> np.ndarray | None:
-    index = _direction_index(descriptor.directions, (1, 0) if axis == 0 else (0, 1))
-    return None if index is None else value[..., index, :]
-
-
-def _chord_line(descriptor: Descriptor, value: np.ndarray, axis: int) -> np.ndarray:
-    return value[..., axis, :]
-
-
-def _gram_line(descriptor: Descriptor, value: np.ndarray, axis: int) -> np.ndarray:
-    vectors = correlation_vectors(descriptor.limit_to)
-    index = np.flatnonzero(vectors[:, 1 - axis] == 0)
-    return value[..., index[:, None], index[None, :]]
-
-
-def _whole(descriptor: Descriptor, value: np.ndarray, axis: int) -> np.ndarray:
-    return value
-
-
-def _nothing(descriptor: Descriptor, value: np.ndarray, axis: int) -> None:
-    return None
-
-
-_Transpose = Callable[[Descriptor, np.ndarray], np.ndarray] | None
-_Along = Callable[[Descriptor, np.ndarray, int], np.ndarray | None]
-
-_BUILT_IN: dict[str, tuple[_Transpose, _Along]] = {
-    "volume_fractions": (_unchanged, _whole),
-    "variation": (_unchanged, _nothing),
-    "two_point": (_swap_map_axes, _map_line),
-    "two_point_cross": (_swap_map_axes, _map_line),
-    "lineal_path": (_swap_lineal_path_directions, _lineal_path_line),
-    "lineal_path_approx": (_swap_lineal_path_directions, _lineal_path_line),
-    "chord_length": (_swap_chord_axes, _chord_line),
-    "correlations": (None, _gram_line),
-}
 
 
 def transpose_value(descriptor: Descriptor, value: np.ndarray) -> np.ndarray:
@@ -153,17 +72,7 @@ def transpose_value(descriptor: Descriptor, value: np.ndarray) -> np.ndarray:
     >>> np.array_equal(transpose_value(s2, value), s2.characterize(from_array(image.T)))
     True
     """
-    if descriptor.name in _BUILT_IN:
-        transpose = _BUILT_IN[descriptor.name][0]
-        if transpose is not None:
-            return np.asarray(transpose(descriptor, value))
-    elif hasattr(descriptor, "transpose_value"):
-        return np.asarray(descriptor.transpose_value(value))
-    raise ValueError(
-        f"{descriptor.name}: its value on the transposed image cannot be derived from its "
-        "value, so this view can only be used in the default orientation; transpose the "
-        "image itself before characterizing, or leave this descriptor out"
-    )
+    return np.asarray(descriptor.transpose_value(value))
 
 
 def value_along_axis(descriptor: Descriptor, value: np.ndarray, axis: int) -> np.ndarray | None:
@@ -194,7 +103,5 @@ def value_along_axis(descriptor: Descriptor, value: np.ndarray, axis: int) -> np
     """
     if axis not in (0, 1):
         raise ValueError(f"axis must be 0 or 1 (an image axis), got {axis!r}")
-    if descriptor.name in _BUILT_IN:
-        return _BUILT_IN[descriptor.name][1](descriptor, value, axis)
-    along = getattr(descriptor, "value_along_axis", None)
-    return None if along is None else np.asarray(along(value, axis))
+    along = descriptor.value_along_axis(value, axis)
+    return None if along is None else np.asarray(along)

@@ -27,7 +27,6 @@ import scipy.fft
 import torch
 
 from mcrkit.descriptors.base import Descriptor, check_positive_int
-from mcrkit.registry import descriptors
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
@@ -94,7 +93,6 @@ def _window_index(n: int, limit_to: int, device: torch.device) -> torch.Tensor:
     return torch.arange(-limit_to, limit_to + 1, device=device) % n
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TwoPoint(Descriptor):
     """Two-point correlation S2 of each phase in a window |r_i| <= limit_to (FFT, exact).
@@ -144,9 +142,17 @@ class TwoPoint(Descriptor):
     def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
         return self._fractions_of(value[:, self.limit_to, self.limit_to], n_phases)
 
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        return np.swapaxes(value, -1, -2)
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        """S2 along the line through r = 0 parallel to image axis ``axis``."""
+        centre = self.limit_to
+        return value[..., :, centre] if axis == 0 else value[..., centre, :]
+
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:
-        from mcrkit.descriptors import swap_kernels
+        from mcrkit.descriptors._two_point_kernels import two_point_site
         from mcrkit.descriptors.incremental import count_term, slice_norms
 
         lim = self.limit_to
@@ -165,7 +171,7 @@ class TwoPoint(Descriptor):
 
         return count_term(self, labels, shape, n_phases, target, pointwise,
                           slice_norms(shape, self.periodic, overlap),
-                          kind=swap_kernels.TWO_POINT, table=half, channel=channel,
+                          site=two_point_site, table=half, channel=channel,
                           channels=len(phases), block=len(offsets), reach=lim,
                           periodic=self.periodic)
 
@@ -176,7 +182,6 @@ def _torch_correlate(a: torch.Tensor, b: torch.Tensor, shape: tuple[int, int]) -
     return torch.fft.irfft2(fa.conj() * fb, s=shape)
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class TwoPointCross(TwoPoint):
     """Cross-correlations S2^ij of every phase pair i < j (for three or more phases).

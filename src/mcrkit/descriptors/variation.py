@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from mcrkit.descriptors.base import Descriptor
-from mcrkit.registry import descriptors
 
 __all__ = ["Variation", "total_variation"]
 
@@ -42,7 +41,6 @@ def total_variation(image: np.ndarray, *, periodic: bool = True) -> float:
     return float(unlike / max(pairs, 1))
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Variation(Descriptor):
     """Normalized total variation (interface density on binary fields).
@@ -73,3 +71,6 @@ class Variation(Descriptor):
             unlike = unlike + diff.abs().sum(dim=(0, 2, 3))
             pairs += diff.shape[-2] * diff.shape[-1]
         return unlike / (images.shape[0] * max(pairs, 1))
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        return value  # sums over both axes alike (no statistics along one axis)

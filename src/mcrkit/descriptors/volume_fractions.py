@@ -9,7 +9,6 @@ import numpy as np
 import torch
 
 from mcrkit.descriptors.base import Descriptor
-from mcrkit.registry import descriptors
 
 if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
@@ -29,7 +28,6 @@ def volume_fractions(labels: np.ndarray, n_phases: int) -> np.ndarray:
     return np.bincount(labels.ravel(), minlength=n_phases)[:n_phases] / labels.size
 
 
-@descriptors.register
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class VolumeFractions(Descriptor):
     """Volume fraction of every phase.
@@ -52,6 +50,12 @@ class VolumeFractions(Descriptor):
 
     def volume_fractions(self, value: np.ndarray, n_phases: int) -> np.ndarray | None:
         return np.asarray(value, dtype=np.float64)
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        return value
+
+    def value_along_axis(self, value: np.ndarray, axis: int) -> np.ndarray | None:
+        return value  # the fractions, shared by every line
 
     def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
                     target: np.ndarray, pointwise: str) -> SwapTerm | None:

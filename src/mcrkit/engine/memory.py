@@ -11,7 +11,6 @@ with PyTorch loaded. It errs on the high side; ``force=True`` skips the check.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 
 import torch
@@ -19,6 +18,7 @@ import torch
 from mcrkit.descriptors.base import WORKSPACE_BYTES
 from mcrkit.engine.objective import Term
 from mcrkit.engine.optimizers.base import Optimizer
+from mcrkit.runtime import available_memory, format_bytes
 
 __all__ = ["available_bytes", "check_memory", "estimate_peak_bytes", "format_bytes"]
 
@@ -49,30 +49,12 @@ def estimate_peak_bytes(terms: Sequence[Term], shape: tuple[int, ...], n_phases:
 
 
 def available_bytes(device: torch.device) -> int | None:
-    """Free memory on ``device`` (None if unknown)."""
+    """Free memory on ``device`` (None if unknown); on the CPU what this process can get,
+    see :func:`mcrkit.runtime.available_memory`."""
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
         return int(free)
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-def format_bytes(n: float) -> str:
-    """Human-readable size, e.g. ``'1.5 GiB'``."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024:
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    return f"{n:.1f} TiB"
+    return available_memory()
 
 
 def check_memory(estimate: int, device: torch.device) -> None:

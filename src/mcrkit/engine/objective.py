@@ -172,8 +172,9 @@ def _find_source(cls: type[Descriptor], characterization: Characterization) -> s
     """Characterization entry that holds the target of descriptor class ``cls``."""
     if cls.name in characterization:
         return cls.name
-    if cls.relaxation_of and cls.relaxation_of in characterization:
-        return cls.relaxation_of
+    exact = cls.exact_class().name
+    if exact in characterization:
+        return exact
     raise ValueError(
         f"descriptor {cls.name!r} is not in the characterization of "
         f"{characterization.source}, which holds {', '.join(characterization.names)}; "
@@ -185,11 +186,9 @@ def _differentiable_class(name: str, differentiable: bool = True) -> type[Descri
     """The descriptor class for ``name``, replaced by its relaxation if not differentiable
     (unless ``differentiable`` is False)."""
     cls = descriptor_registry.get(name)
-    if cls.differentiable or not differentiable:
-        return cls
-    for candidate in descriptor_registry.available().values():
-        if candidate.relaxation_of == cls.name and candidate.differentiable:
-            return candidate
+    usable = cls.differentiable_class() if differentiable else cls
+    if usable is not None:
+        return usable
     raise ValueError(
         f"descriptor {cls.name!r} is not differentiable and has no differentiable relaxation, "
         "so gradient optimizers cannot use it; drop it from the descriptors"

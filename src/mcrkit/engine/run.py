@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -92,12 +93,26 @@ class Run:
         if not force:
             check_memory(estimate, self.device)
 
-    def create_directory(self, path: str | os.PathLike[str]) -> None:
-        """Keep the run in a new run directory at ``path``, with its target (and original)."""
-        self.directory = RunDirectory.create(path)
-        self.characterization.save(self.directory.file(RunDirectory.TARGET))
-        if self.original is not None:
-            self.directory.write_result(self.original.labels, RunDirectory.ORIGINAL)
+    def create_directory(self, path: str | os.PathLike[str],
+                         initial: np.ndarray | None = None, *, overwrite: bool = False) -> None:
+        """Keep the run in a new run directory at ``path``: its target, original, start
+        structure (``initial`` labels, if given) and settings (``run.json``), from which a
+        resume restarts it until it has a checkpoint. If writing them fails (or is
+        interrupted), they are removed again, with the directory if this made it.
+        ``overwrite``: see :meth:`RunDirectory.create`."""
+        made = not Path(path).exists()
+        directory = RunDirectory.create(path, overwrite=overwrite)
+        try:
+            self.characterization.save(directory.file(RunDirectory.TARGET))
+            if self.original is not None:
+                directory.write_result(self.original.labels, RunDirectory.ORIGINAL)
+            if initial is not None:
+                directory.write_result(initial, RunDirectory.INITIAL)
+            directory.write_metadata(self._metadata("running", {}))
+        except BaseException:
+            directory.remove_files(directory=made)
+            raise
+        self.directory = directory
 
     def execute(self, state: RunState, callbacks: Any = None, *, progress: bool = False,
                 threads: int | None = None, report: bool = True) -> ReconstructionResult:
@@ -115,6 +130,8 @@ class Run:
             setup = time.perf_counter() - self.started
             if self.directory is not None:
                 self.directory.write_metadata(self._metadata("running", {"setup": setup}))
+                if not self.directory.has_checkpoint():  # resumable from the first iteration
+                    self.directory.write_state(state)
             begin = time.perf_counter()
             state, status = optimize(self.objective, self.stages, state, callbacks=chain)
             return self._finish(state, status, setup, time.perf_counter() - begin, report)

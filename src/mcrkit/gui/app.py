@@ -25,7 +25,14 @@ from mcrkit._version import __version__
 from mcrkit.gui.actions import ACTIONS, INPUT_KINDS, make_job
 from mcrkit.gui.forms import FORMS
 from mcrkit.gui.jobs import Job, JobQueue
-from mcrkit.gui.uploads import MAX_UPLOAD_BYTES, SessionFiles, Upload, UploadError, inspect_file
+from mcrkit.gui.uploads import (
+    MAX_UPLOAD_BYTES,
+    SessionFiles,
+    Upload,
+    UploadError,
+    UploadSizeLimit,
+    inspect_file,
+)
 from mcrkit.gui.widgets import JobPanel, build_form, job_line
 
 __all__ = ["LOCAL_HOSTS", "check_port", "serve"]
@@ -281,6 +288,7 @@ def serve(host: str = "127.0.0.1", port: int = 8080, output: str | Path = "mcrki
         Page(server, server.session(app.storage.browser["id"]))
 
     app.on_shutdown(server.close)
+    app.add_middleware(UploadSizeLimit)
     if ready is not None:
         app.on_startup(ready)
     ui.run(host=host, port=port, title="mcrkit", reload=False, show=False,

@@ -122,7 +122,7 @@ def _computing(action: str) -> list[Field]:
     return [
         Field("device", "choice", "Where to compute.", _default(action, "device"),
               ("auto", "cpu", "cuda")),
-        Field("threads", "int", "Limit the CPU threads (empty: PyTorch's choice).",
+        Field("threads", "int", "CPU threads (empty: the CPUs this process may use).",
               _default(action, "threads")),
     ]
 

@@ -4,7 +4,12 @@ A file is accepted only if mcrkit can read it: a characterization (``.npz``
 written by ``mcrkit characterize``), a microstructure, or a gray image that
 needs segmenting (a threshold or a number of phases in the action's form).
 Anything else is refused with the reader's own message (file, problem, fix)
-and deleted. Files are read with the library's readers, which never unpickle.
+and deleted. Files are read with the library's readers, which never unpickle
+and refuse a file declaring an array larger than the memory available.
+
+The size cap is enforced on the server too (:class:`UploadSizeLimit`): an
+upload request is cut off once its body passes the cap, while it streams, so
+a client that ignores the page's limit cannot fill the server's disk.
 """
 
 from __future__ import annotations
@@ -14,15 +19,75 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["MAX_UPLOAD_BYTES", "SessionFiles", "Upload", "UploadError", "inspect_file"]
+__all__ = ["MAX_UPLOAD_BYTES", "SessionFiles", "Upload", "UploadError", "UploadSizeLimit",
+           "inspect_file"]
 
 MAX_UPLOAD_BYTES = 1 << 30
-"""Largest file the page accepts (1 GiB)."""
+"""Largest file the page accepts (1 GiB), checked in the browser and on the server."""
+
+
+FORM_OVERHEAD_BYTES = 1 << 16
+"""Room for the multipart form's headers around the file in an upload request."""
 
 
 class UploadError(ValueError):
     """An uploaded file cannot be used; the message says why and what to upload instead."""
+
+
+class _TooLarge(Exception):
+    """An upload request's body passed the cap."""
+
+
+class UploadSizeLimit:
+    """ASGI middleware refusing (413) upload requests whose body passes ``limit`` bytes.
+
+    Requests to paths containing ``/upload/`` are checked by their declared
+    ``Content-Length`` before any byte is read, and by the bytes received
+    while the body streams; other requests pass unchanged.
+
+    Parameters
+    ----------
+    app : ASGI application
+    limit : int
+        Largest accepted request body (default: the page's cap plus the form's headers).
+    """
+
+    def __init__(self, app: Any, limit: int = MAX_UPLOAD_BYTES + FORM_OVERHEAD_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or "/upload/" not in scope.get("path", ""):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        from starlette.responses import PlainTextResponse
+
+        response = PlainTextResponse(
+            f"the file is larger than {MAX_UPLOAD_BYTES >> 20} MiB, the most the page accepts; "
+            "use the command line (mcrkit --help) for larger files", status_code=413)
+        await response(scope, receive, send)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,10 @@ Axis convention (mcrkit arrays are ``(x, y[, z])``):
   ``(rows, cols, pages)`` with ``np.moveaxis(stack, 0, -1)``: x = row,
   y = column, z = page.
 
-Every array goes through :func:`mcrkit.io.segment`, so ``threshold`` and
+Before any array is read, the shape and type its file declares are checked
+against the memory available (:func:`mcrkit.io.sizes.check_fits`), so a small
+file declaring a huge array is refused at once. Every array goes through
+:func:`mcrkit.io.segment`, so ``threshold`` and
 ``phases`` work for all formats, and color images (RGB channels in PNG, JPEG,
 BMP or TIFF) follow its color rules. A constant alpha channel is dropped; a
 varying one is refused.
@@ -31,6 +34,7 @@ varying one is refused.
 from __future__ import annotations
 
 import os
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,6 +42,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from mcrkit.io.segmentation import segment
+from mcrkit.io.sizes import check_fits
 from mcrkit.microstructure import Microstructure, MicrostructureError
 
 __all__ = ["SUPPORTED_FORMATS", "read_microstructure"]
@@ -195,6 +200,9 @@ def _read(reader: Any, file: Path, key: str | None, source: str) -> _Image:
 
 def _read_npy(file: Path, key: str | None, source: str) -> _Image:
     """Read a ``.npy`` array without unpickling."""
+    if not zipfile.is_zipfile(file):
+        with open(file, "rb") as fh:
+            _check_npy_header(fh, source)
     data = np.load(file, allow_pickle=False)
     if not isinstance(data, np.ndarray):
         data.close()
@@ -212,7 +220,20 @@ def _read_npz(file: Path, key: str | None, source: str) -> _Image:
             f"{source}: is a single .npy array, not an .npz archive; rename it to .npy"
         )
     with archive:
-        return _Image(archive[_npz_key(archive.files, key, file, source)])
+        name = _npz_key(archive.files, key, file, source)
+        member = name if name in archive.zip.namelist() else f"{name}.npy"
+        with archive.zip.open(member) as fh:
+            _check_npy_header(fh, f"{source} (array '{name}')")
+        return _Image(archive[name])
+
+
+def _check_npy_header(fh: Any, source: str) -> None:
+    """Check the shape and type an ``.npy`` header declares against the available memory."""
+    version = np.lib.format.read_magic(fh)
+    read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                   else np.lib.format.read_array_header_2_0)
+    shape, _, dtype = read_header(fh)
+    check_fits(shape, dtype, source)
 
 
 def _npz_key(keys: list[str], key: str | None, file: Path, source: str) -> str:
@@ -276,9 +297,11 @@ def _tiff_pages(tif: Any, source: str) -> tuple[np.ndarray, str]:
     """Array and tifffile axes string of the image series; same-shape 2D series are stacked."""
     series = tif.series
     if len(series) == 1:
+        check_fits(series[0].shape, series[0].dtype, source)
         return series[0].asarray(), series[0].axes
     shapes = {(s.shape, s.dtype, s.axes) for s in series}
     if len(shapes) == 1 and series[0].axes == "YX":
+        check_fits((len(series), *series[0].shape), series[0].dtype, source)
         return np.stack([s.asarray() for s in series]), "IYX"
     raise MicrostructureError(
         f"{source}: holds {len(series)} image series of different shapes "
@@ -290,8 +313,21 @@ def _tiff_pages(tif: Any, source: str) -> tuple[np.ndarray, str]:
 def _read_image(file: Path, key: str | None, source: str) -> _Image:
     """Read a PNG/BMP/JPEG image (gray, RGB or RGBA) with imageio's Pillow plugin."""
     import imageio.v3 as iio
+    from PIL import Image
 
-    data = iio.imread(file, plugin="pillow")
+    # the memory check below replaces Pillow's fixed pixel limit for large images
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            with Image.open(file) as image:
+                width, height = image.size
+                bands, mode = len(image.getbands()), image.mode
+        except Image.DecompressionBombError as exc:
+            raise MicrostructureError(
+                f"{source}: {exc}; crop or downsample the image into a smaller file") from None
+        band_bytes = 4 if mode in ("I", "F") else 2 if mode.startswith("I;16") else 1
+        check_fits((height, width, bands), np.dtype(f"u{band_bytes}"), source)
+        data = iio.imread(file, plugin="pillow")
     return _drop_constant_alpha(data, -1 if data.ndim == 3 else None, source)
 
 
@@ -317,6 +353,7 @@ def _read_hdf5(file: Path, key: str | None, source: str) -> _Image:
         names = _hdf5_datasets(h5)
         name = _hdf5_dataset_name(names, key, file, source)
         dataset = h5[name]
+        check_fits(dataset.shape, dataset.dtype, source)
         return _Image(dataset[()], voxel_size=_hdf5_voxel_size(dataset))
 
 

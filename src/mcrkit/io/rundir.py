@@ -8,6 +8,9 @@ file                       content
 ``characterization.npz``   the target characterization (a resume needs it)
 ``original.npy``           phase labels of the structure matched (runs given
                            an ``original``, such as ``match``), for the report
+``initial.npy``            phase labels of the given start structure (runs given
+                           an ``initial``), so that a run killed before its first
+                           checkpoint restarts from it
 ``convergence.npz``        the run's :class:`~mcrkit.io.convergence.Convergence`:
                            per iteration ``iteration``, ``level``, ``loss``,
                            ``evaluations``, ``elapsed``; ``snapshots``
@@ -22,11 +25,15 @@ file                       content
 
 Every file is written under a temporary name and renamed, so a killed run
 never leaves a corrupt file; the convergence file is written before the
-checkpoint, and a resume keeps only the history up to the checkpoint.
+checkpoint, and a resume keeps only the history up to the checkpoint. A run
+writes ``run.json`` (its settings) and then a checkpoint of its start before
+the first iteration: a directory killed in between has no checkpoint and a
+resume restarts it from its settings, with the same result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zipfile
@@ -57,6 +64,8 @@ class RunDirectory:
     CONVERGENCE = "convergence.npz"
     CHECKPOINT = "checkpoint.pt"
     ORIGINAL = "original.npy"
+    INITIAL = "initial.npy"
+    REPORTS = ("report.json", "report.png")
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -69,31 +78,61 @@ class RunDirectory:
         return self.path / name
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str]) -> RunDirectory:
-        """Make a new run directory; refuse one that already holds a run (never overwrite)."""
+    def create(cls, path: str | os.PathLike[str], *, overwrite: bool = False) -> RunDirectory:
+        """Make a new run directory, or use an empty one; refuse one that is not empty
+        unless ``overwrite`` (then a run in it is deleted first)."""
         run = cls(path)
         if run.path.exists() and not run.path.is_dir():
             raise RunDirectoryError(f"{run.path}: exists and is not a directory; choose another "
                                     "output directory")
-        if run.file(cls.RUN).exists() or run.file(cls.CHECKPOINT).exists():
+        holds_run = run.file(cls.RUN).exists() or run.file(cls.CHECKPOINT).exists()
+        if holds_run and not overwrite:
             raise RunDirectoryError(
                 f"{run.path}: already holds a reconstruction run; choose another output "
-                f"directory, or continue it with --resume {run.path} (resume=...)"
+                f"directory, continue it with --resume {run.path} (resume=...), or replace it "
+                "with --overwrite (overwrite=True)"
             )
+        if not overwrite and run.path.is_dir() and any(run.path.iterdir()):
+            raise RunDirectoryError(
+                f"{run.path}: is not empty; choose a new or empty output directory, or write "
+                "into it with --overwrite (overwrite=True)"
+            )
+        if holds_run:
+            run.remove_files(directory=False)
         run.path.mkdir(parents=True, exist_ok=True)
         return run
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> RunDirectory:
-        """An existing run directory with a checkpoint to resume from."""
+        """An existing run directory to resume: its settings and target (a checkpoint, if
+        any, is read with :meth:`read_state`)."""
         run = cls(path)
-        for name in (cls.RUN, cls.TARGET, cls.CHECKPOINT):
+        if not run.file(cls.RUN).exists() and run.file(cls.TARGET).exists():
+            raise RunDirectoryError(
+                f"{run.path}: the run was stopped while starting, before it recorded its "
+                f"settings, and computed nothing; start it again with -o {run.path} --overwrite "
+                "(overwrite=True)"
+            )
+        for name in (cls.RUN, cls.TARGET):
             if not run.file(name).exists():
                 raise RunDirectoryError(
                     f"{run.path}: cannot resume, {name} is missing; resume needs a run "
                     "directory written by mcrkit reconstruct or match"
                 )
         return run
+
+    def has_checkpoint(self) -> bool:
+        """Whether the run saved a state to continue from (else it restarts)."""
+        return self.file(self.CHECKPOINT).exists()
+
+    def remove_files(self, *, directory: bool) -> None:
+        """Delete the run's files (and, with ``directory``, the then empty directory)."""
+        for name in (self.RESULT, self.RUN, self.TARGET, self.CONVERGENCE, self.CHECKPOINT,
+                     self.ORIGINAL, self.INITIAL, *self.REPORTS):
+            self.file(name).unlink(missing_ok=True)
+        if directory:
+            with contextlib.suppress(OSError):  # left alone if something else is in it
+                self.path.rmdir()
 
     # ---- run.json -------------------------------------------------------------------
     def write_metadata(self, metadata: dict[str, Any]) -> None:
@@ -121,9 +160,10 @@ class RunDirectory:
         with atomic_path(self.file(name)) as tmp, open(tmp, "wb") as fh:
             np.save(fh, labels)
 
-    def read_original(self) -> np.ndarray | None:
-        """The phase labels of the structure a ``match`` run started from, if it saved one."""
-        path = self.file(self.ORIGINAL)
+    def read_original(self, name: str = ORIGINAL) -> np.ndarray | None:
+        """The phase labels of the structure a ``match`` run matched (or, with
+        ``name=INITIAL``, of the structure a run started from), if it saved one."""
+        path = self.file(name)
         return np.load(path, allow_pickle=False) if path.exists() else None
 
     def write_state(self, state: Any) -> None:

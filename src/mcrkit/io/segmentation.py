@@ -20,12 +20,22 @@ is one phase, phases ordered lexicographically by their channel values, and
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Iterator
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from mcrkit.microstructure import MAX_PHASES, Microstructure, MicrostructureError, from_array
+from mcrkit.microstructure import (
+    MAX_PHASES,
+    Microstructure,
+    MicrostructureError,
+    all_finite,
+    from_array,
+    sorted_index_labels,
+    value_counts,
+)
 
 __all__ = ["otsu_threshold", "parse_threshold", "segment"]
 
@@ -35,6 +45,8 @@ LUMINANCE_WEIGHTS = (0.2125, 0.7154, 0.0721)
 _HISTOGRAM_BINS = 256
 _EXACT_LEVELS_MAX_RANGE = 2**16
 _KMEANS_MAX_ITER = 100
+_SLAB_PIXELS = 2**16
+_COUNTED_COLORS = 2**16
 
 
 def otsu_threshold(image: np.ndarray) -> float:
@@ -223,13 +235,13 @@ def _refuse_unusable(image: np.ndarray, source: str) -> None:
     always raises for such images) keeps that single wording.
     """
     kind = image.dtype.kind
-    if kind not in "biuf" or image.size == 0 or (kind == "f" and not np.isfinite(image).all()):
+    if kind not in "biuf" or image.size == 0 or not all_finite(image):
         from_array(image, source=source)
 
 
 def _channels_equal(colors: np.ndarray) -> bool:
     """Whether all channels (last axis) of a color image are identical."""
-    return bool((colors == colors[..., :1]).all())
+    return all(np.array_equal(colors[..., c], colors[..., 0]) for c in range(colors.shape[-1]))
 
 
 def _luminance(colors: np.ndarray, source: str) -> np.ndarray:
@@ -245,20 +257,55 @@ def _luminance(colors: np.ndarray, source: str) -> np.ndarray:
 def _colors_to_phases(
     colors: np.ndarray, source: str, voxel_size: tuple[float, ...] | float | None
 ) -> Microstructure:
-    """One phase per distinct color, ordered lexicographically by channel values."""
-    table, inverse = np.unique(colors.reshape(-1, colors.shape[-1]), axis=0, return_inverse=True)
-    ms = from_array(
-        inverse.reshape(colors.shape[:-1]),
-        source=source,
-        voxel_size=voxel_size,
-        segmentation={"method": "colors"},
-    )
+    """One phase per distinct color, ordered lexicographically by channel values.
+
+    Colors of unsigned integer channels (8-bit RGB(A), 16-bit RGB, ...) are
+    packed into one 64-bit code per pixel, a slab at a time, so the extra
+    memory is the labels plus one slab; other colors go through ``np.unique``.
+    """
+    channels = colors.shape[-1]
+    bits = 8 * colors.dtype.itemsize
+    if colors.dtype.kind not in "bu" or bits * channels > 64:
+        table, inverse = np.unique(colors.reshape(-1, channels), axis=0, return_inverse=True)
+        labels = inverse.reshape(colors.shape[:-1])
+    else:
+        codes = np.empty(0, dtype=np.uint64)
+        for part in _color_codes(colors, bits):
+            codes = np.union1d(codes, part)
+            if len(codes) > _COUNTED_COLORS:
+                break
+        if len(codes) > MAX_PHASES:  # the message of any array with that many values
+            from_array(np.arange(len(codes))[None, :], source=source)
+        labels = np.empty(colors.shape[:-1], dtype=np.uint8)
+        flat, start = labels.reshape(-1), 0
+        for part in _color_codes(colors, bits):
+            flat[start:start + len(part)] = np.searchsorted(codes, part)
+            start += len(part)
+        shifts = np.uint64(bits) * np.arange(channels - 1, -1, -1, dtype=np.uint64)
+        mask = np.uint64(2**bits - 1)
+        table = ((codes[:, None] >> shifts) & mask).astype(colors.dtype)
+    ms = from_array(labels, source=source, voxel_size=voxel_size,
+                    segmentation={"method": "colors"})
     return dataclasses.replace(ms, label_values=tuple(tuple(c) for c in table.tolist()))
+
+
+def _color_codes(colors: np.ndarray, bits: int) -> Iterator[np.ndarray]:
+    """Each pixel's channels packed into one uint64 (first channel highest), slab by slab
+    along the first axis, in C order of the pixels."""
+    slab = math.prod(colors.shape[1:-1])
+    step = max(1, _SLAB_PIXELS // max(1, slab))
+    for start in range(0, len(colors), step):
+        part = colors[start:start + step].reshape(-1, colors.shape[-1])
+        code = np.zeros(len(part), dtype=np.uint64)
+        for channel in range(part.shape[1]):
+            code <<= np.uint64(bits)
+            code |= part[:, channel]
+        yield code
 
 
 def _threshold_labels(image: np.ndarray, threshold: float, source: str) -> np.ndarray:
     """``image > threshold`` as 0/1 labels; refuse a threshold that leaves one phase."""
-    labels = (image > threshold).astype(np.uint8)
+    labels = np.greater(image, threshold, out=np.empty(image.shape, np.uint8), casting="unsafe")
     if labels.min() == labels.max():
         raise MicrostructureError(
             f"{source}: threshold {threshold:g} puts every pixel in one phase (image "
@@ -278,8 +325,8 @@ def _kmeans_labels(image: np.ndarray, n: int, source: str) -> tuple[np.ndarray, 
         )
     centers = _lloyd_1d(levels, counts, n)
     bounds = (centers[1:] + centers[:-1]) / 2
-    labels = np.searchsorted(bounds, image, side="left").astype(np.uint8)
-    if (np.bincount(labels.ravel(), minlength=n) == 0).any():
+    labels = sorted_index_labels(image, bounds)
+    if (value_counts(labels, minlength=n) == 0).any():
         raise MicrostructureError(
             f"{source}: k-means found fewer than phases={n} populated classes "
             f"(centers {np.round(centers, 3).tolist()}); use fewer phases"
@@ -322,7 +369,7 @@ def _gray_levels(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if lo == hi:
         return np.array([float(lo)]), np.array([float(image.size)])
     if image.dtype.kind in "iu" and int(hi) - int(lo) < _EXACT_LEVELS_MAX_RANGE:
-        counts = np.bincount(image.ravel().astype(np.int64) - int(lo))
+        counts = value_counts(image, offset=int(lo))
         present = np.flatnonzero(counts)
         return (present + int(lo)).astype(float), counts[present].astype(float)
     counts, edges = np.histogram(image, bins=_HISTOGRAM_BINS, range=(float(lo), float(hi)))

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from mcrkit.io.atomic import atomic_path
+from mcrkit.io.sizes import check_fits
 from mcrkit.microstructure import Microstructure, MicrostructureError
 
 __all__ = ["read_vti", "write_vti"]
@@ -134,6 +135,7 @@ def read_vti(path: str | os.PathLike[str], name: str = "material") -> dict[str, 
         raise MicrostructureError(f"{path}: has no cell data array '{name}'")
     dtype = _NUMPY_TYPES[array.get("type")].newbyteorder(
         "<" if root.get("byte_order", "LittleEndian") == "LittleEndian" else ">")
+    check_fits(cells, dtype, str(path))
     if array.get("format") == "ascii":
         flat = np.array(array.text.split(), dtype=dtype)
     elif array.get("format") == "appended":

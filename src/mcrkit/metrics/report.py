@@ -301,7 +301,7 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
     stored = []
     for name in names:
         cls = registry.get(name)
-        stored.append(name if name in target else cls.relaxation_of or cls.name)
+        stored.append(name if name in target else cls.exact_class().name)
     request = {name: target.settings.get(name, {}) for name in dict.fromkeys(stored)
                if name in target}
     if not request:

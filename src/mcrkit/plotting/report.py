@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from mcrkit.plotting.figures import pyplot
+from mcrkit.plotting.figures import new_figure
 
 __all__ = ["plot_report"]
 
@@ -141,13 +141,12 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
     -------
     matplotlib.figure.Figure
     """
-    plt = pyplot(save)
     has_curves = report["original"] is not None
     rows = len({_row_name(line) for line in report["lines"]})
     height = max(5.2, 1.6 + 0.12 * rows)
     source = Path(str(report["original"]["source"] if has_curves else report["target"])).name
     title = textwrap.wrap(f"{source}: {report['verdict']['text']}", 140)
-    fig = plt.figure(figsize=(11.5, height))
+    fig = new_figure(save, figsize=(11.5, height))
     # fixed margins: a layout engine would draw the figure twice
     grid = fig.add_gridspec(3, 2, width_ratios=[1.1, 1], left=0.2, right=0.98,
                             top=1 - (0.35 + 0.17 * len(title)) / height, bottom=0.4 / height,
@@ -163,5 +162,4 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
                  color=_verdict_color(report["verdict"]))
     if save is not None:
         fig.savefig(save, dpi=100, format=format)  # 6-8 pt text stays legible
-        plt.close(fig)
     return fig

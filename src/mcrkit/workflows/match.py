@@ -30,7 +30,7 @@ def _characterization_request(
         return request | RECONSTRUCTION_DESCRIPTORS
     for spec in descriptors:
         cls = descriptor_registry.get(spec if isinstance(spec, str) else spec.name)
-        request.setdefault(cls.relaxation_of or cls.name, {})
+        request.setdefault(cls.exact_class().name, {})
     return request
 
 

@@ -27,7 +27,7 @@ from mcrkit.engine.run import Run
 from mcrkit.engine.settings import RunSettings, check_count, make_optimizer
 from mcrkit.engine.start import initial_state
 from mcrkit.io.inputs import as_microstructure
-from mcrkit.io.rundir import RunDirectory
+from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.runtime import resolve_device
@@ -65,9 +65,7 @@ def choose_descriptors(characterization: Characterization) -> list[str]:
         return chosen
     usable = []
     for name in characterization.names:
-        cls = descriptor_registry.get(name)
-        if cls.differentiable or any(c.relaxation_of == name
-                                     for c in descriptor_registry.available().values()):
+        if descriptor_registry.get(name).differentiable_class() is not None:
             usable.append(name)
     if not usable:
         raise ValueError(
@@ -124,6 +122,7 @@ def reconstruct(
     polish: bool | int = False,
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
+    overwrite: bool = False,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -171,16 +170,21 @@ def reconstruct(
         Standard deviation of the random start (angles, radians).
     run_dir : path, optional
         Save the run here (a new or empty directory); enables :func:`resume`.
+    overwrite : bool, optional
+        Accept a ``run_dir`` that is not empty, deleting a run it holds.
     progress : bool, optional
         Show a progress bar on stderr.
     threads : int, optional
-        Limit PyTorch's CPU threads.
+        PyTorch CPU threads (default: the CPUs this process may use, and one
+        while that is faster; see :mod:`mcrkit.runtime`).
     time_limit : float, optional
         Stop after this many seconds of optimization.
     snapshot_every : int, optional
         Keep the discrete state every this many iterations (0: only per level).
     checkpoint_every : float, optional
-        Seconds between checkpoints in ``run_dir``.
+        Seconds between checkpoints in ``run_dir`` (0: after every iteration); the
+        start and an interruption are always saved, so a run can be resumed from
+        its first iteration.
     force : bool, optional
         Run even if the memory estimate exceeds the free memory.
     polish : bool or int, optional
@@ -230,9 +234,11 @@ def reconstruct(
     run = Run(settings, characterization, dev,
               None if original is None else as_microstructure(original))
     run.check(force)
-    state = initial_state(run.settings, characterization, initial, dev, run.dtype)
+    start = None if initial is None else as_microstructure(initial)
+    state = initial_state(run.settings, characterization, start, dev, run.dtype)
     if run_dir is not None:  # only once everything is validated: no empty directories
-        run.create_directory(run_dir)
+        run.create_directory(run_dir, None if start is None else start.labels,
+                             overwrite=overwrite)
     return run.execute(state, callbacks, progress=progress, threads=threads, report=report)
 
 
@@ -245,7 +251,9 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
     Parameters
     ----------
     run_dir : path
-        Directory of an interrupted (or finished) run.
+        Directory of an interrupted (or finished) run. A run killed before its
+        first checkpoint restarts from its recorded settings (same seed, same
+        result).
     max_iter : int, optional
         New iteration budget per level (default: the run's own).
     device : str, optional
@@ -273,5 +281,19 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
                   saved.get("original", str(directory.file(RunDirectory.ORIGINAL)))))
     run.check(force)
     run.directory = directory
-    return run.execute(RunState(**directory.read_state(dev)), callbacks, progress=progress,
-                       threads=threads, report=report)
+    if directory.has_checkpoint():
+        state = RunState(**directory.read_state(dev))
+    else:
+        state = _restart_state(run, directory, dev)
+    return run.execute(state, callbacks, progress=progress, threads=threads, report=report)
+
+
+def _restart_state(run: Run, directory: RunDirectory, device: Any) -> RunState:
+    """The start of a run that was killed before its first checkpoint, from its settings."""
+    initial = directory.read_original(RunDirectory.INITIAL)
+    if run.settings.initial == "given" and initial is None:
+        raise RunDirectoryError(
+            f"{directory.path}: the run was killed before its first checkpoint and started "
+            f"from a given structure it did not keep ({RunDirectory.INITIAL}); start it again "
+            "with reconstruct(..., initial=...) into a new directory")
+    return initial_state(run.settings, run.characterization, initial, device, run.dtype)

@@ -27,7 +27,6 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import ndimage
 
 from mcrkit.io.inputs import as_microstructure
 from mcrkit.microstructure import Microstructure
@@ -61,6 +60,8 @@ def _ellipsoid(radii: np.ndarray) -> np.ndarray:
 
 def _scores(labels: np.ndarray, n_phases: int, method: str, strengths: np.ndarray,
             periodic: bool) -> np.ndarray:
+    from scipy import ndimage  # not loaded by the other workflows
+
     mode = "wrap" if periodic else "reflect"
     scores = np.empty((n_phases, *labels.shape),
                       dtype=np.float32 if method == "gaussian" else np.int32)

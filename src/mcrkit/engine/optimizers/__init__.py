@@ -1,7 +1,8 @@
-"""Optimizer plugins; importing this package registers the built-ins.
+"""Optimizer plugins.
 
-Third-party optimizers subclass :class:`Optimizer` and register through the
-``mcrkit.optimizers`` entry-point group.
+The built-ins below are declared in mcrkit's ``pyproject.toml`` as entry points
+of the group ``mcrkit.optimizers``; third-party optimizers subclass
+:class:`Optimizer` and are declared the same way in their own package.
 
 ==========  ==========================================================
 name        method
@@ -21,20 +22,23 @@ annealing   simulated annealing of discrete labels (phase swaps,
 ==========  ==========================================================
 """
 
-from mcrkit.engine.optimizers.annealing import Annealing
-from mcrkit.engine.optimizers.base import Optimizer
-from mcrkit.engine.optimizers.lbfgs import LBFGS
-from mcrkit.engine.optimizers.scipy_optimize import LBFGSB, TNC, ScipyOptimizer
-from mcrkit.engine.optimizers.torch_optim import (
-    SGD,
-    Adadelta,
-    Adagrad,
-    Adam,
-    Adamax,
-    NAdam,
-    RMSprop,
-    TorchOptimizer,
-)
+import importlib
+from typing import Any
 
-__all__ = ["LBFGS", "LBFGSB", "SGD", "TNC", "Adadelta", "Adagrad", "Adam", "Adamax", "Annealing",
-           "NAdam", "Optimizer", "RMSprop", "ScipyOptimizer", "TorchOptimizer"]
+_MODULES = {
+    "Annealing": "annealing",
+    "Optimizer": "base",
+    "LBFGS": "lbfgs",
+    **dict.fromkeys(("LBFGSB", "TNC", "ScipyOptimizer"), "scipy_optimize"),
+    **dict.fromkeys(("SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "NAdam", "RMSprop",
+                     "TorchOptimizer"), "torch_optim"),
+}
+
+__all__ = sorted(_MODULES)
+
+
+def __getattr__(name: str) -> Any:
+    # imported on first use: the annealer's module loads numba, which a gradient run never needs
+    if name in _MODULES:
+        return getattr(importlib.import_module(f"{__name__}.{_MODULES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

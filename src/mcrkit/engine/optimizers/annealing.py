@@ -49,13 +49,10 @@ from mcrkit.descriptors.incremental import (
     SwapTerm,
     slice_geometry,
 )
-from mcrkit.descriptors.swap_kernels import anneal, propose_swaps
 from mcrkit.engine.field import labels_from_params, params_from_field
 from mcrkit.engine.objective import Objective, upsample
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
 from mcrkit.engine.stages import Stage
-from mcrkit.registry import descriptors as descriptor_registry
-from mcrkit.registry import optimizers
 
 __all__ = ["POLISH_OPTIONS", "Annealing", "exact_descriptor"]
 
@@ -74,10 +71,7 @@ the gradient result is accepted with probability 0.02), cooling a thousandfold."
 
 def exact_descriptor(descriptor: Descriptor) -> Descriptor:
     """The descriptor a relaxation stands for (with the same parameters), else itself."""
-    if descriptor.relaxation_of is None:
-        return descriptor
-    cls = descriptor_registry.get(descriptor.relaxation_of)
-    return cls(**{name: getattr(descriptor, name) for name in cls.parameters()})
+    return descriptor.exact()
 
 
 class _Energy:
@@ -162,6 +156,8 @@ class _Swaps:
         uniforms = rng.random(k * (2 * INTERFACE_TRIES + 2))
         first = np.empty(k, dtype=np.int64)
         second = np.empty(k, dtype=np.int64)
+        from mcrkit.engine.optimizers.metropolis import propose_swaps  # numba: when annealing
+
         propose_swaps(self.labels, self.dims, self.members, self.starts, self.sizes, uniforms,
                       self.interface, self.periodic, INTERFACE_TRIES, first, second)
         return first, second
@@ -177,7 +173,7 @@ class _Chain:
     """The Metropolis chain: runs blocks of moves at the scheduled temperatures.
 
     When every term has a count kernel the moves run in compiled code
-    (:func:`~mcrkit.descriptors.swap_kernels.anneal`); otherwise candidates are
+    (:func:`~mcrkit.engine.optimizers.metropolis.anneal`); otherwise candidates are
     evaluated in batches through the terms' Python interface, the first accepted
     one is applied and the rest discarded (the same chain), with the batch size
     following the acceptance rate.
@@ -201,6 +197,8 @@ class _Chain:
         return self._batched(moves, done)
 
     def _compiled(self, moves: int, done: int) -> tuple[int, float]:
+        from mcrkit.engine.optimizers.metropolis import anneal  # numba: only when annealing
+
         e, s = self.energy, self.swaps
         counted = [e.terms[i] for i in e.counted]
         totals = np.array([t.total for t in counted])
@@ -208,7 +206,8 @@ class _Chain:
         accepted = 0
         for start in range(0, moves, CHUNK):
             n = min(CHUNK, moves - start)
-            anneal(s.labels, s.dims, counted[0].geometry, tuple(t.arrays for t in counted),
+            anneal(s.labels, s.dims, counted[0].geometry, tuple(t.site for t in counted),
+                   tuple(t.arrays for t in counted),
                    e.weights[e.counted], e.sizes[e.counted], e.loss.mean, e.loss.root,
                    e.fixed(), totals, s.members, s.where, s.starts, s.sizes, s.interface,
                    s.periodic, INTERFACE_TRIES, self.rng.random(n * (2 * INTERFACE_TRIES + 3)),
@@ -243,7 +242,6 @@ class _Chain:
         return accepted, temperature
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class Annealing(Optimizer):
     """Simulated annealing with phase swaps and incremental descriptor updates.

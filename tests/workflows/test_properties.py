@@ -1,20 +1,16 @@
-"""mcrkit.properties and ``mcrkit properties``: the table, the original beside it, the extra."""
+"""mcrkit.properties: the table per phase and axis, the original beside it, bad requests."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import sys
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
 import mcrkit
-from mcrkit.cli import app
 from mcrkit.workflows.properties import properties
 
-runner = CliRunner()
 needs_solver = pytest.mark.skipif(importlib.util.find_spec("taufactor") is None,
                                   reason="the transport extra (taufactor) is not installed")
 
@@ -65,41 +61,3 @@ def test_the_original_sits_beside_the_result() -> None:
 def test_bad_requests_are_named(kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         properties(channels(), **kwargs)
-
-
-@needs_solver
-def test_cli_prints_the_table_and_writes_json(tmp_path) -> None:
-    volume, original = tmp_path / "volume.npy", tmp_path / "original.npy"
-    np.save(volume, channels())
-    np.save(original, channels().transpose(2, 1, 0))  # its channel runs along z
-    out = tmp_path / "table.json"
-    result = runner.invoke(app, ["properties", str(volume), "--original", str(original),
-                                 "--phases", "1", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    assert "tortuosity factor x" in result.output and "original" in result.output
-    table = json.loads(out.read_text())
-    assert table["result"]["phases"]["1"]["percolates"] == {"x": True, "y": False, "z": False}
-    assert table["original"]["phases"]["1"]["percolates"] == {"x": False, "y": False, "z": True}
-    again = runner.invoke(app, ["properties", str(volume), "-o", str(out)])
-    assert again.exit_code == 2 and "already exists" in again.output
-
-
-def test_cli_without_the_extra_says_how_to_install_it(tmp_path, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "taufactor", None)
-    volume = tmp_path / "volume.npy"
-    np.save(volume, channels())
-    result = runner.invoke(app, ["properties", str(volume), "--axes", "x"])
-    assert result.exit_code == 2
-    assert "pip install 'mcrkit[transport]'" in result.output
-    assert "Traceback" not in result.output and result.exception is not None
-    blocked = runner.invoke(app, ["properties", str(volume), "--axes", "y", "--phases", "1"])
-    assert blocked.exit_code == 0, blocked.output  # nothing to solve: no solver needed
-
-
-def test_cli_bad_options_exit_2(tmp_path) -> None:
-    volume = tmp_path / "volume.npy"
-    np.save(volume, channels())
-    for option in (["--phases", "one"], ["--axes", "q"], ["--voxel-size", "big"]):
-        result = runner.invoke(app, ["properties", str(volume), *option])
-        assert result.exit_code == 2, option
-        assert "error:" in result.output

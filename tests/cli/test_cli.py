@@ -209,7 +209,7 @@ def test_command_line_defaults_are_the_library_defaults() -> None:
     for command in (cli.reconstruct, cli.match):
         cli_defaults = inspect.signature(command).parameters
         lib_defaults = inspect.signature(library).parameters
-        for name in ("loss", "optimizer", "max_iter", "multigrid", "device"):
+        for name in ("loss", "optimizer", "max_iter", "multigrid", "device", "checkpoint_every"):
             if command is cli.reconstruct and name == "max_iter":
                 assert cli_defaults[name].default is None  # the library's, or a resumed run's
                 continue
