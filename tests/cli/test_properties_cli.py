@@ -38,6 +38,20 @@ def test_cli_prints_the_table_and_writes_json(tmp_path) -> None:
     assert table["original"]["phases"]["1"]["percolates"] == {"x": False, "y": False, "z": True}
 
 
+@needs_solver
+def test_cli_measures_a_run_directory_beside_its_original(tmp_path, small_run) -> None:
+    run_dir, result = small_run
+    original = tmp_path / "original.npy"
+    np.save(original, result.microstructure.labels)
+    out = tmp_path / "table.json"
+    done = runner.invoke(app, ["properties", str(run_dir), "--original", str(original),
+                               "--axes", "z", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    table = json.loads(out.read_text())
+    assert table["result"]["source"] == f"{run_dir}/reconstruction.npy"
+    assert table["result"]["phases"] == table["original"]["phases"]  # the same labels
+
+
 def test_cli_without_the_extra_says_how_to_install_it(tmp_path, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "taufactor", None)
     volume = tmp_path / "volume.npy"

@@ -9,21 +9,20 @@ from typing import Annotated
 import typer
 
 from mcrkit.cli.common import (
-    InputFile,
     Overwrite,
     VoxelSize,
     app,
     check_new,
     fail,
     parse_voxel_size,
-    read_input,
     reporting_warnings,
 )
 
 
 @app.command()
 def properties(
-    volume: InputFile,
+    volume: Annotated[Path, typer.Argument(
+        help="Microstructure file or run directory (its result).", show_default=False)],
     original: Annotated[Path | None, typer.Option(
         help="The original structure (same dimension), measured beside the volume.")] = None,
     phases: Annotated[str | None, typer.Option(
@@ -42,18 +41,19 @@ def properties(
     from mcrkit.workflows.properties import properties as measure
 
     check_new(output, overwrite=overwrite)
-    structure = read_input(volume)
-    reference = None if original is None else read_input(original)
+    for path in (volume, original):
+        if path is not None and not path.exists():
+            fail(f"{path}: no such file or directory")
     try:
         chosen = None if phases is None else [int(p) for p in phases.split(",") if p.strip()]
     except ValueError:
         fail(f"--phases needs phase numbers such as 0,1, got {phases!r}")
     chosen_axes = None if axes is None else [a.strip() for a in axes.split(",") if a.strip()]
     try:
-        table = reporting_warnings(measure, structure, phases=chosen, axes=chosen_axes,
+        table = reporting_warnings(measure, volume, phases=chosen, axes=chosen_axes,
                                    voxel_size=parse_voxel_size(voxel_size),
-                                   original=reference, progress=True)
-    except (ValueError, ImportError) as exc:
+                                   original=original, progress=True)
+    except (FileNotFoundError, ValueError, ImportError) as exc:
         fail(str(exc))
     typer.echo(format_properties(table))
     if output is not None:

@@ -1,9 +1,9 @@
 """Effective properties a structure implies: transport per axis, connectivity and surface area.
 
-:func:`properties` measures each phase of a microstructure (file, array or
-:class:`~mcrkit.microstructure.Microstructure`) and returns a plain,
-JSON-ready table; with ``original=`` the original is measured the same way
-and its table sits beside the result's. Per phase:
+:func:`properties` measures each phase of a microstructure (file, array,
+:class:`~mcrkit.microstructure.Microstructure`, run directory or reconstruction
+result) and returns a plain, JSON-ready table; with ``original=`` the original
+is measured the same way and its table sits beside the result's. Per phase:
 
 ===============================  ==========================================================
 key                              value
@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from mcrkit.io import read_microstructure
-from mcrkit.microstructure import AXIS_NAMES, Microstructure, from_array
+from mcrkit.io.exports import load_result
+from mcrkit.microstructure import AXIS_NAMES, Microstructure
 from mcrkit.morphology._common import spacing
 from mcrkit.morphology.connectivity import largest_cluster_fraction
 from mcrkit.morphology.minkowski import surface_density
@@ -53,8 +53,9 @@ def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
 
     Parameters
     ----------
-    volume : path, Microstructure or array
-        The structure to measure (2D or 3D labels).
+    volume : path, Microstructure, array or ReconstructionResult
+        The structure to measure (2D or 3D labels); a run directory stands
+        for its result.
     phases : sequence of int, optional
         Phases to measure (default: all of ``volume``'s).
     axes : sequence of int or str, optional
@@ -62,7 +63,7 @@ def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
         (default: all).
     voxel_size : float or sequence of float, optional
         Physical voxel size (per axis); default: the file's, else 1.
-    original : path, Microstructure or array, optional
+    original : path, Microstructure, array or ReconstructionResult, optional
         A structure of the same dimension measured beside ``volume``.
     progress : bool, optional
         A progress bar on stderr over the transport solves.
@@ -82,9 +83,9 @@ def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
     >>> round(channel["tortuosity_factor"]["x"], 4), channel["tortuosity_factor"]["y"]
     (1.0, None)
     """
-    structures = {"result": _structure(volume, "volume")}
+    structures = {"result": load_result(volume)}
     if original is not None:
-        structures["original"] = _structure(original, "original")
+        structures["original"] = load_result(original)
         if structures["original"].ndim != structures["result"].ndim:
             raise ValueError(
                 f"properties: the original {structures['original'].source} is "
@@ -113,14 +114,6 @@ def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
             }
     return plain({"phases": chosen_phases, "axes": [AXIS_NAMES[a] for a in chosen_axes],
                   **tables})
-
-
-def _structure(obj: StructureLike, role: str) -> Microstructure:
-    if isinstance(obj, Microstructure):
-        return obj
-    if isinstance(obj, str | os.PathLike):
-        return read_microstructure(obj)
-    return from_array(obj, source=f"{role} array")
 
 
 def _phases(phases: Sequence[int] | None, n_phases: int) -> list[int]:
