@@ -34,6 +34,7 @@ _LAZY = {
     "interpolate": "mcrkit.workflows",
     "match": "mcrkit.workflows",
     "merge": "mcrkit.workflows",
+    "properties": "mcrkit.workflows",
     "reconstruct": "mcrkit.workflows",
     "resume": "mcrkit.workflows",
     "smooth": "mcrkit.workflows",

@@ -43,6 +43,7 @@ COMMANDS = {
                      "--quiet", "--device", "cpu", "-o"], "run"),
     "interpolate": (["interpolate", "{char}", "{char}", "--steps", "2", "-o"], "steps"),
     "compare": (["compare", "{image}", "{image}", "-o"], "reports"),
+    "properties": (["properties", "{image}", "--phases", "0", "--axes", "x", "-o"], "out.json"),
 }
 DIRECTORY_OUTPUTS = {"reconstruct": "notes.txt", "interpolate": "notes.txt",
                      "compare": "report.json"}

@@ -13,6 +13,7 @@ from mcrkit.cli import (  # noqa: F401
     characterization,
     descriptor_space,
     gui,
+    properties,
     reconstruction,
     viewing,
 )

@@ -55,6 +55,9 @@ Threshold = Annotated[str | None, typer.Option(
 Phases = Annotated[int | None, typer.Option(help="Segment a gray image into this many phases.")]
 LimitTo = Annotated[int | None, typer.Option(
     help="Correlation length in pixels for descriptors that have one.")]
+VoxelSize = Annotated[str | None, typer.Option(
+    help="Physical voxel size: one value or one per axis ('0.5' or '0.5,0.5,1'); default: "
+         "from the input's metadata where known.", show_default=False)]
 Threads = Annotated[int | None, typer.Option(
     help="CPU threads (default: the CPUs this process may use).")]
 Overwrite = Annotated[bool, typer.Option(
@@ -97,6 +100,16 @@ def parsed(option: str, parser: Callable[[Any], Any], value: Any) -> Any:
         return parser(value)
     except ValueError as exc:
         fail(f"{option} {exc}")
+
+
+def parse_voxel_size(text: str | None) -> tuple[float, ...] | None:
+    """``--voxel-size`` text as a tuple (None when not given); exit 2 on bad text."""
+    if text is None:
+        return None
+    try:
+        return tuple(float(part) for part in text.replace(" ", ",").split(",") if part)
+    except ValueError:
+        fail(f"--voxel-size needs numbers such as 0.5 or 0.5,0.5,1, got {text!r}")
 
 
 def read_input(path: Path, threshold: str | None = None, phases: int | None = None) -> Any:

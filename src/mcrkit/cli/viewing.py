@@ -12,24 +12,13 @@ from mcrkit.cli.common import (
     Overwrite,
     Phases,
     Threshold,
+    VoxelSize,
     app,
     check_new,
     fail,
+    parse_voxel_size,
     read_input,
 )
-
-VoxelSize = Annotated[str | None, typer.Option(
-    help="Physical voxel size: one value or one per axis ('0.5' or '0.5,0.5,1'); default: "
-         "from the input's metadata where known.", show_default=False)]
-
-
-def _parse_voxel_size(text: str | None) -> tuple[float, ...] | None:
-    if text is None:
-        return None
-    try:
-        return tuple(float(part) for part in text.replace(" ", ",").split(",") if part)
-    except ValueError:
-        fail(f"--voxel-size needs numbers such as 0.5 or 0.5,0.5,1, got {text!r}")
 
 
 @app.command()
@@ -92,7 +81,7 @@ def export(
         fail(f"{source}: no such file or directory")
     check_new(output, overwrite=overwrite)
     try:
-        written = write(source, output, to=to, voxel_size=_parse_voxel_size(voxel_size),
+        written = write(source, output, to=to, voxel_size=parse_voxel_size(voxel_size),
                         axis=axis, overwrite=overwrite)
     except (ValueError, OSError) as exc:
         fail(str(exc))

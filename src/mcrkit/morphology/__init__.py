@@ -28,6 +28,9 @@ Characteristic lengths (:mod:`~mcrkit.morphology.lengths`)
 Feature sizes (:mod:`~mcrkit.morphology.feature_size`)
     :func:`opening_radius_map`, :func:`feature_size_distribution` (returns
     :class:`FeatureSizes`): opening granulometry with Euclidean balls
+Transport (:mod:`~mcrkit.morphology.transport`)
+    :func:`tortuosity` (returns :class:`Transport`): tortuosity factor and effective
+    diffusivity of one phase along one axis (the optional extra ``mcrkit[transport]``)
 """
 
 from mcrkit.morphology.chords import (
@@ -57,11 +60,13 @@ from mcrkit.morphology.lengths import (
 )
 from mcrkit.morphology.minkowski import euler_characteristic, euler_density, surface_density
 from mcrkit.morphology.summary import morphology
+from mcrkit.morphology.transport import Transport, tortuosity
 
 __all__ = [
     "ChordStatistics",
     "FeatureSizes",
     "Percolation",
+    "Transport",
     "chord_distance",
     "chord_length_sample",
     "chord_statistics",
@@ -79,5 +84,6 @@ __all__ = [
     "repeat_lengths",
     "scaled_autocovariance",
     "surface_density",
+    "tortuosity",
     "two_point_cluster_function",
 ]

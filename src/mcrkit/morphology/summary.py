@@ -55,7 +55,7 @@ from mcrkit.morphology.feature_size import feature_size_distribution
 from mcrkit.morphology.lengths import correlation_lengths, correlation_window, repeat_lengths
 from mcrkit.morphology.minkowski import euler_characteristic, euler_density, surface_density
 
-__all__ = ["morphology"]
+__all__ = ["morphology", "plain"]
 
 
 def morphology(labels: np.ndarray, *, periodic: bool = True,
@@ -106,7 +106,7 @@ def morphology(labels: np.ndarray, *, periodic: bool = True,
                                for phase in range(n_phases)]
             for axis in range(3)
         }
-    return _plain(table)
+    return plain(table)
 
 
 def _check_labels(labels: Any) -> np.ndarray:
@@ -172,12 +172,12 @@ def _slice_statistics(mask: np.ndarray, axis: int, periodic: bool,
     }
 
 
-def _plain(obj: Any) -> Any:
-    """Builtins only, NaN as None (strict JSON)."""
+def plain(obj: Any) -> Any:
+    """``obj`` with builtins only, NaN and infinity as None (strict JSON)."""
     if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | np.ndarray):
-        return [_plain(v) for v in obj]
+        return [plain(v) for v in obj]
     if isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):

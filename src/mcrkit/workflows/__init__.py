@@ -9,15 +9,18 @@
   orientations agree along their shared directions.
 - :func:`interpolate` -- characterizations on the line between two others.
 - :func:`smooth` -- smoothed phase regions without overlaps or holes.
+- :func:`properties` -- tortuosity, effective diffusivity, percolation and surface
+  area per phase and axis, beside an original's.
 """
 
 from mcrkit.descriptors.evaluation import DEFAULT_DESCRIPTORS, characterize
 from mcrkit.workflows.interpolate import interpolate
 from mcrkit.workflows.match import match
 from mcrkit.workflows.merge import InconsistentViewsError, check_realizability, merge
+from mcrkit.workflows.properties import properties
 from mcrkit.workflows.reconstruct import ReconstructionResult, reconstruct, resume
 from mcrkit.workflows.smooth import smooth
 
 __all__ = ["DEFAULT_DESCRIPTORS", "InconsistentViewsError", "ReconstructionResult",
            "characterize", "check_realizability", "interpolate", "match", "merge",
-           "reconstruct", "resume", "smooth"]
+           "properties", "reconstruct", "resume", "smooth"]
