@@ -22,9 +22,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("workflows", ("workflows",)),
     ("engine", ("engine", "losses", "reconstruction")),
     ("metrics", ("metrics", "report", "validation")),
-    ("statistics", ("descriptors", "morphology")),
+    ("statistics", ("descriptors",)),
+    ("morphology", ("morphology",)),
     ("foundation", ("microstructure", "characterization", "io", "plotting", "generators",
-                    "synthetic", "data", "registry", "runtime", "_version", "_moved", "__init__")),
+                    "synthetic", "data", "registry", "runtime", "_version", "_moved", "_checks",
+                    "__init__")),
 ]
 RANK = {name: rank for rank, (name, _) in enumerate(reversed(LAYERS))}
 

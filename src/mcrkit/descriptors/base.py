@@ -53,6 +53,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 from mcrkit import registry
+from mcrkit._checks import check_positive_int
 from mcrkit.microstructure import Microstructure
 
 if TYPE_CHECKING:
@@ -89,11 +90,6 @@ def group_budget(device: torch.device) -> int:
     devices (fewer, larger kernels)."""
     return CPU_GROUP_BYTES if device.type == "cpu" else WORKSPACE_BYTES
 
-
-def check_positive_int(name: str, value: Any, owner: str) -> None:
-    """Raise a ValueError unless ``value`` is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
 
 
 def one_hot(labels: np.ndarray, n_phases: int, *, dtype: torch.dtype = torch.float64,

@@ -26,10 +26,40 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mcrkit.descriptors.chord_length import chord_lengths
 from mcrkit.morphology._common import check_axis, check_mask, spacing
 
-__all__ = ["ChordStatistics", "chord_distance", "chord_length_sample", "chord_statistics"]
+__all__ = ["ChordStatistics", "chord_distance", "chord_length_sample", "chord_lengths",
+           "chord_statistics"]
+
+
+def chord_lengths(image: np.ndarray, axis: int, *, periodic: bool = True) -> np.ndarray:
+    """Lengths of all chords of an indicator along ``axis`` (any dimension).
+
+    Examples
+    --------
+    >>> chord_lengths(np.array([[1, 1, 0, 1]]), axis=1).tolist()
+    [3]
+    >>> chord_lengths(np.array([[1, 1, 0, 1]]), axis=1, periodic=False).tolist()
+    []
+    """
+    a = np.moveaxis(np.asarray(image).astype(bool), axis, -1)
+    lines = a.reshape(-1, a.shape[-1])
+    n = lines.shape[1]
+    full = lines.all(axis=1)
+    if periodic:
+        # Rotate each line so that it starts just after a pixel outside the phase.
+        first_gap = np.argmin(lines, axis=1)
+        index = (np.arange(n)[None, :] + first_gap[:, None] + 1) % n
+        lines = np.take_along_axis(lines, index, axis=1)[~full]
+    padded = np.zeros((lines.shape[0], n + 2), dtype=np.int8)
+    padded[:, 1:-1] = lines
+    edges = np.diff(padded, axis=1)
+    start = np.nonzero(edges == 1)[1]
+    end = np.nonzero(edges == -1)[1]
+    lengths = end - start
+    if not periodic:
+        return lengths[(start > 0) & (end < n)]
+    return np.concatenate([lengths, np.full(int(full.sum()), n)])
 
 
 def chord_length_sample(image: np.ndarray, *, axis: int, periodic: bool = True,

@@ -2,7 +2,7 @@ r"""Characteristic lengths of one phase per axis, and the correlation window the
 
 Scaled autocovariance
     :math:`f(r) = (S_2(r) - \phi^2) / (\phi - \phi^2)` along each axis, from
-    the exact :math:`S_2` of :func:`mcrkit.descriptors.two_point.two_point_correlation`:
+    the exact :math:`S_2` of :func:`mcrkit.morphology.correlation.two_point_correlation`:
     1 at :math:`r = 0`, 0 for uncorrelated points (Torquato 2002, ch. 2). It is
     the same function for a phase and its complement.
 Correlation length
@@ -28,8 +28,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mcrkit.descriptors.two_point import two_point_correlation
 from mcrkit.morphology._common import check_mask, spacing
+from mcrkit.morphology.correlation import two_point_correlation
 
 __all__ = ["correlation_lengths", "correlation_window", "repeat_lengths",
            "scaled_autocovariance"]
