@@ -105,7 +105,8 @@ def test_match_writes_the_report_and_prints_the_same_fidelity(tmp_path) -> None:
     assert "overall" not in str(result) and "natural spread (x" not in str(result)
     descriptors = [ln for ln in report["lines"] if ln["kind"] == "descriptor"]
     assert {(ln["axis"], ln["statistic"]) for ln in descriptors} == {
-        (axis, name) for axis in "xyz" for name in ("two_point", "lineal_path")}
+        (axis, name) for axis in "xyz" for name in result.settings["descriptors"]}
+    assert {"two_point", "lineal_path"} <= set(result.settings["descriptors"])
     assert all(ln["spread"] is not None for ln in descriptors)
     assert report["errors"] == pytest.approx(result.errors)
 
