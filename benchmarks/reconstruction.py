@@ -19,21 +19,13 @@ from pymks_ms_64x64_1), ``3d256`` (256^3, time and memory only) and ``loss``
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
-MCRKIT = shutil.which("mcrkit", path=str(Path(sys.executable).parent)) or "mcrkit"
+from _common import SHARED, run_command
 
 
 def structures_2d(workdir: Path) -> dict[str, Path]:
@@ -51,22 +43,6 @@ def structures_2d(workdir: Path) -> dict[str, Path]:
     np.save(sparse, (field > np.quantile(field, 0.9)).astype(np.uint8))
     found["generated_vf0.1"] = sparse
     return found
-
-
-def run_command(args: list[str], workdir: Path) -> dict[str, float]:
-    """Run ``mcrkit`` with ``args``; wall seconds, peak RSS and the run's run.json."""
-    run_dir = Path(tempfile.mkdtemp(dir=workdir))
-    shutil.rmtree(run_dir)
-    start = time.perf_counter()
-    process = subprocess.Popen([MCRKIT, *args, "-o", str(run_dir), "--quiet"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        raise RuntimeError(f"mcrkit {' '.join(args)} failed:\n{process.stderr.read().decode()}")
-    meta = json.loads((run_dir / "run.json").read_text())
-    shutil.rmtree(run_dir)
-    return {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "meta": meta}
 
 
 def case_row(label: str, runs: list[dict]) -> str:

@@ -1,0 +1,69 @@
+"""The fidelity benchmark's judging and tables, on 16^2 structures (no reconstruction)."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mcrkit.morphology import cluster_sizes
+from mcrkit.synthetic import dispersion, voronoi_grains
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def fidelity():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location("fidelity", BENCHMARKS / "fidelity.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    return module
+
+
+def test_help_and_case_groups(fidelity, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        fidelity.main(["--help"])
+    assert exit_info.value.code == 0
+    assert "--cases" in capsys.readouterr().out
+    assert fidelity.cases_of("voronoi,synthetic3d")[:2] == ["voronoi", "voronoi3d"]
+    assert len(fidelity.cases_of("descriptors")) == 16
+    with pytest.raises(SystemExit, match="unknown case 'nothing'"):
+        fidelity.cases_of("nothing")
+
+
+def test_a_copy_is_good_and_noise_is_not(fidelity, tmp_path):
+    original = voronoi_grains((16, 16), n_grains=3, rng=0)
+    same = fidelity.judge(original, np.roll(original, 5, axis=0))
+    assert same["good"] and same["failing"] == []
+    grains = same["phases"][0]
+    assert grains["original"] == grains["result"] and grains["chord_distance"] == 0.0
+    assert grains["original"]["n_clusters"] == 3  # one cluster per grain
+    noise = np.random.default_rng(0).permutation(original.ravel()).reshape(original.shape)
+    judged = fidelity.judge(original, noise)
+    assert not judged["good"] and any("Euler" in reason for reason in judged["failing"])
+    case = {"case": "voronoi", "shape": [16, 16], "seconds": 1.0} | judged
+    table = fidelity.markdown([case])
+    assert "| voronoi | 16x16 | 1.0 | not good: " in table and "| voronoi | 1 | " in table
+    fidelity.picture([original, noise], tmp_path / "pair.png")
+    assert (tmp_path / "pair.png").stat().st_size < 2000
+
+
+def test_volume_against_truth(fidelity):
+    truth = dispersion((16, 16, 16), radius=3.0, volume_fraction=0.05, rng=0)
+    balls = fidelity.volume_statistics(truth)[1]
+    assert balls["euler_density"] * truth.size == pytest.approx(cluster_sizes(truth == 1).size)
+    assert balls["percolates"] == [False, False, False]
+    assert fidelity.truth_verdict(fidelity.volume_statistics(truth),
+                                  fidelity.volume_statistics(truth), truth.size)["good"]
+    slab = np.zeros_like(truth)
+    slab[:, :, :4] = 1  # percolates along x and y, one cluster
+    verdict = fidelity.truth_verdict(fidelity.volume_statistics(truth),
+                                     fidelity.volume_statistics(slab), truth.size)
+    assert not verdict["good"]
+    assert "phase 1 gained percolation along x" in verdict["failing"]
+    assert any(reason.startswith("phase 1 3D Euler density") for reason in verdict["failing"])
