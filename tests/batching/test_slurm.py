@@ -304,9 +304,14 @@ def test_slurm_jobs_left_by_a_killed_batch_are_cancelled(tmp_path):
 
     submit = ["sbatch", "--parsable", "--job-name", "mcrkit-batch", "--time", "1",
               "--output", "/dev/null", "--wrap", "sleep 120"]
-    job = subprocess.run(submit, capture_output=True, text=True, check=True,
-                         timeout=30).stdout.strip()
-    (tmp_path / "jobs").write_text(f"{job}\n7\n")  # 7: ended long ago
+    ended, job = (subprocess.run(submit, capture_output=True, text=True, check=True,
+                                 timeout=30).stdout.strip() for _ in range(2))
+    subprocess.run(["scancel", ended], check=True, timeout=30)
+    deadline = time.monotonic() + 120  # only a guard against a hang
+    while ended in queued() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ended not in queued()
+    (tmp_path / "jobs").write_text(f"{job}\n{ended}\n")  # a recorded job already gone
     assert job in queued()
     assert end_jobs(tmp_path) == [job]
     assert job not in queued()
