@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_positive_int"]
+__all__ = ["check_plane_connectivity", "check_positive_int"]
 
 
 def check_positive_int(name: str, value: Any, owner: str) -> None:
@@ -21,3 +21,18 @@ def check_positive_int(name: str, value: Any, owner: str) -> None:
     """
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ValueError(f"{owner}: {name} must be a positive integer, got {value!r}")
+
+
+def check_plane_connectivity(value: Any, owner: str) -> None:
+    """Raise a ValueError unless ``value`` is 1 (4 neighbours) or 2 (8 neighbours) in a plane.
+
+    Examples
+    --------
+    >>> check_plane_connectivity(3, "euler_density")
+    Traceback (most recent call last):
+    ...
+    ValueError: euler_density: connectivity must be 1 (4 neighbours) or 2 (8 neighbours), got 3
+    """
+    if isinstance(value, bool) or value not in (1, 2):
+        raise ValueError(f"{owner}: connectivity must be 1 (4 neighbours) or 2 "
+                         f"(8 neighbours), got {value!r}")

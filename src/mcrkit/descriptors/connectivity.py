@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from mcrkit._checks import check_plane_connectivity
 from mcrkit.descriptors.base import Descriptor
 from mcrkit.morphology.connectivity import largest_cluster_fraction
 
@@ -44,9 +45,7 @@ class Connectivity(Descriptor):
     periodic: bool = True
 
     def __post_init__(self) -> None:
-        if self.connectivity not in (1, 2) or isinstance(self.connectivity, bool):
-            raise ValueError(f"{self.name}: connectivity must be 1 (4 neighbours) or 2 "
-                             f"(8 neighbours), got {self.connectivity!r}")
+        check_plane_connectivity(self.connectivity, self.name)
 
     def compute_numpy(self, labels: np.ndarray, phases: list[int]) -> np.ndarray:
         return np.array([
