@@ -160,7 +160,7 @@ class Characterization:
                 raise ValueError("it holds a single array, not an .npz archive")
             with data:
                 arrays = {key: data[key] for key in data.files}
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
             raise CharacterizationFileError(
                 f"{path}: is not a characterization file (.npz written by mcrkit "
                 f"characterize): {exc}"
@@ -195,12 +195,10 @@ class Characterization:
             )
         values = {k.removeprefix(_VALUE_PREFIX): v for k, v in arrays.items()
                   if k.startswith(_VALUE_PREFIX)}
-        missing = set(meta["descriptors"]) - set(values)
-        if missing:
+        problem = _metadata_problem(meta, values)
+        if problem:
             raise CharacterizationFileError(
-                f"{path}: metadata lists {sorted(missing)} but the file holds no values for "
-                "them; the file is damaged, characterize again"
-            )
+                f"{path}: {problem}; the file is damaged, characterize again")
         voxel = meta.get("voxel_size")
         return cls(
             values=values,
@@ -215,3 +213,36 @@ class Characterization:
             provenance=meta.get("provenance", {}),
             mcrkit_version=meta.get("mcrkit_version", "unknown"),
         )
+
+
+def _metadata_problem(meta: dict[str, Any], values: dict[str, np.ndarray]) -> str | None:
+    """What is wrong with a characterization file's metadata and values, or None."""
+    from mcrkit.registry import descriptors as registry
+
+    shape = meta["shape"]
+    if not (isinstance(shape, list) and len(shape) in (2, 3)
+            and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in shape)):
+        return f"its shape {shape!r} is not two or three positive whole numbers"
+    n_phases = meta["n_phases"]
+    if isinstance(n_phases, bool) or not isinstance(n_phases, int) or not 1 <= n_phases <= 255:
+        return f"its n_phases {n_phases!r} is not a number of phases (1 to 255)"
+    if not isinstance(meta["per_axis"], bool):
+        return f"its per_axis {meta['per_axis']!r} is not true or false"
+    settings = meta["descriptors"]
+    if not isinstance(settings, dict) or not all(isinstance(p, dict) for p in settings.values()):
+        return "its descriptors are not a mapping of descriptor ids to parameters"
+    missing = set(settings) - set(values)
+    if missing:
+        return f"its metadata lists {sorted(missing)} but it holds no values for them"
+    for name, parameters in settings.items():
+        try:
+            registry.get(name)(**parameters)
+        except (TypeError, ValueError) as exc:
+            return f"descriptor {name!r} with parameters {parameters} cannot be made ({exc})"
+        value = values[name]
+        if value.dtype.kind not in "biuf" or value.ndim == 0:
+            return f"the value of {name!r} is not an array of numbers ({value.dtype}, " \
+                   f"shape {value.shape})"
+        if meta["per_axis"] and value.shape[0] != 3:
+            return f"the per-axis value of {name!r} has {value.shape[0]} entries, not 3 (x, y, z)"
+    return None

@@ -6,6 +6,7 @@ typer app of :mod:`mcrkit.cli.common`.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from mcrkit.cli import (  # noqa: F401
@@ -21,16 +22,25 @@ from mcrkit.cli.common import app
 
 __all__ = ["app", "main", "normalize_argv"]
 
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+"""What ``--shape`` takes as one of its values (wrong ones are refused by the parser)."""
+
 
 def normalize_argv(args: list[str]) -> list[str]:
-    """Join the values of ``--shape 64 64 64`` into one argument (``--shape 64,64,64``)."""
+    """Join the values of ``--shape 64 64 64`` into one argument (``--shape 64,64,64``).
+
+    Examples
+    --------
+    >>> normalize_argv(["reconstruct", "c.npz", "--shape", "-5", "64", "-o", "run"])
+    ['reconstruct', 'c.npz', '--shape', '-5,64', '-o', 'run']
+    """
     out: list[str] = []
     i = 0
     while i < len(args):
         out.append(args[i])
         if args[i] == "--shape":
             values = []
-            while i + 1 < len(args) and args[i + 1].isdigit():
+            while i + 1 < len(args) and _NUMBER.fullmatch(args[i + 1]):
                 values.append(args[i + 1])
                 i += 1
             if values:

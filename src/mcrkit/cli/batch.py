@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mcrkit.cli.common import app, fail
+from mcrkit.cli.common import app, check_writable, fail
 
 SLURM = "SLURM (with --cluster slurm)"
 
@@ -80,6 +80,7 @@ def batch(
     from mcrkit.batching.run import BATCH_FILE
     from mcrkit.batching.slurmjobs import SlurmError
 
+    check_writable(directories=(output,))
     if scheduler is not None and cluster != "local":
         fail("give either --scheduler (join a running cluster) or --cluster, not both")
     slurm = SlurmOptions(memory=memory, walltime=walltime, processes=processes, queue=queue,

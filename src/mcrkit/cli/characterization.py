@@ -13,7 +13,9 @@ from mcrkit.cli.common import (
     Overwrite,
     Threads,
     app,
+    check_figure,
     check_new,
+    check_writable,
     fail,
     parsed,
     read_input,
@@ -53,6 +55,8 @@ def characterize(
 ) -> None:
     """Compute descriptors of a microstructure and save them as .npz."""
     check_new(output, plot, overwrite=overwrite)
+    check_writable(output)
+    check_figure(plot)
     microstructure = read_input(input, threshold, phases)  # bad input fails before the engine
     from mcrkit.workflows import DEFAULT_DESCRIPTORS
     from mcrkit.workflows import characterize as run

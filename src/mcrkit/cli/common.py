@@ -81,6 +81,58 @@ def check_new(*outputs: Path | None, overwrite: bool) -> None:
              "(nothing was written)")
 
 
+def check_writable(*files: Path | None, directories: tuple[Path | None, ...] = ()) -> None:
+    """Exit 2, before any work, if an output file or directory cannot be written where it
+    is asked for: a missing or unwritable folder, a file where a directory is meant, a
+    directory where a file is. Missing output directories are fine (they are created)."""
+    for path in files:
+        if path is None:
+            continue
+        if path.is_dir():
+            fail(f"{path}: is a directory; give a file name (nothing was written)")
+        if not path.parent.is_dir():
+            what = "is not a directory" if path.parent.exists() else "no such directory"
+            fail(f"{path.parent}: {what}; create it first, or choose another place for "
+                 f"{path.name} (nothing was written)")
+        _probe(path.parent, path)
+    for path in directories:
+        if path is None:
+            continue
+        if path.exists() and not path.is_dir():
+            fail(f"{path}: exists and is not a directory; choose a new directory (nothing was "
+                 "written)")
+        base = next(p for p in (path, *path.parents) if p.exists())
+        if not base.is_dir():
+            fail(f"{base}: is not a directory, so {path} cannot be made in it; choose another "
+                 "place (nothing was written)")
+        _probe(base, path)
+
+
+def _probe(folder: Path, path: Path) -> None:
+    """Exit 2 unless a file can be made in ``folder`` (an unnamed one, gone at once)."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        fail(f"{folder}: cannot write there ({exc.strerror or exc}); choose another place for "
+             f"{path} (nothing was written)")
+
+
+def check_figure(path: Path | None) -> None:
+    """Exit 2, before any work, unless ``path`` names an image format figures can be saved in."""
+    if path is None:
+        return
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix.lower().lstrip(".") not in formats:
+        fail(f"{path}: unknown image format {path.suffix or '(no suffix)'!r}; use one of "
+             f"{', '.join('.' + f for f in sorted(formats))} (nothing was written)")
+    check_writable(path)
+
+
 # ---- parsers ----------------------------------------------------------------------------
 def split_names(text: str | None) -> list[str] | None:
     """Comma-separated descriptor ids, or None when the option was not given."""

@@ -14,6 +14,7 @@ from mcrkit.cli.common import (
     Threshold,
     app,
     check_new,
+    check_writable,
     fail,
     parsed,
     read_input,
@@ -47,6 +48,7 @@ def merge(
 
     orientation_map = parsed("--orientation", parse_orientation, orientation or None)
     check_new(output, overwrite=overwrite)
+    check_writable(output)
     try:
         merged = reporting_warnings(run, [str(view) for view in views], orientation_map,
                                      allow_inconsistent=allow_inconsistent, tolerance=tolerance)
@@ -77,8 +79,7 @@ def interpolate(
     """Write characterizations on the straight line between two, ends included."""
     from mcrkit.workflows import interpolate as run
 
-    if output.exists() and not output.is_dir():
-        fail(f"{output}: exists and is not a directory; choose a new directory")
+    check_writable(directories=(output,))
     check_new(output, overwrite=overwrite)
     try:
         steps = reporting_warnings(run, str(c_from), str(c_to), n_steps)
@@ -116,6 +117,7 @@ def smooth(
     from mcrkit.workflows import smooth as run
 
     check_new(output, overwrite=overwrite)
+    check_writable(output)
     original = read_input(input, threshold, phases)
     sigma = parsed("--strength", parse_strength, strength)
     try:

@@ -13,6 +13,7 @@ from mcrkit.cli.common import (
     VoxelSize,
     app,
     check_new,
+    check_writable,
     fail,
     parse_voxel_size,
     reporting_warnings,
@@ -41,6 +42,7 @@ def properties(
     from mcrkit.workflows.properties import properties as measure
 
     check_new(output, overwrite=overwrite)
+    check_writable(output)
     for path in (volume, original):
         if path is not None and not path.exists():
             fail(f"{path}: no such file or directory")

@@ -15,7 +15,9 @@ from mcrkit.cli.common import (
     Threads,
     Threshold,
     app,
+    check_figure,
     check_new,
+    check_writable,
     fail,
     parsed,
     read_input,
@@ -142,6 +144,8 @@ def reconstruct(
 ) -> None:
     """Reconstruct a structure whose descriptors match a characterization."""
     check_new(plot, overwrite=overwrite)
+    check_figure(plot)
+    check_writable(directories=(output,))
     budget = {} if max_iter is None else {"max_iter": max_iter}
     if resume is not None:
         from mcrkit.workflows import resume as resume_run
@@ -196,7 +200,8 @@ def match(
     from mcrkit.workflows import match as run
 
     check_new(plot, overwrite=overwrite)
-
+    check_figure(plot)
+    check_writable(directories=(output,))
     original = read_input(input, threshold, phases)
     _run_reconstruction(run, original, add_dimension, parsed("--shape", parse_shape, shape),
                         plot=plot, original=original.labels, limit_to=limit_to, loss=loss,

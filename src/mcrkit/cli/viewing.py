@@ -14,7 +14,9 @@ from mcrkit.cli.common import (
     Threshold,
     VoxelSize,
     app,
+    check_figure,
     check_new,
+    check_writable,
     fail,
     parse_voxel_size,
     read_input,
@@ -40,6 +42,8 @@ def view(
     if not path.exists():
         fail(f"{path}: no such file or directory")
     check_new(save, animate, overwrite=overwrite)
+    check_figure(save)
+    check_writable(animate)
     try:
         if animate is not None:
             from mcrkit.plotting.animation import animate_snapshots
@@ -80,6 +84,10 @@ def export(
     if not source.exists():
         fail(f"{source}: no such file or directory")
     check_new(output, overwrite=overwrite)
+    if output.suffix:
+        check_writable(output)
+    else:  # PNG slices into a directory
+        check_writable(directories=(output,))
     try:
         written = write(source, output, to=to, voxel_size=parse_voxel_size(voxel_size),
                         axis=axis, overwrite=overwrite)
@@ -113,6 +121,7 @@ def compare(
     if existing and not overwrite:
         fail(f"{directory}: already holds {' and '.join(existing)}; give another directory "
              "with -o, or replace them with --overwrite (nothing was written)")
+    check_writable(directories=(directory,))
     reference = read_input(original, threshold, phases)
     try:
         candidate = load_result(result) if result.is_dir() else read_input(result, threshold,

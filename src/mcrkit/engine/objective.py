@@ -278,6 +278,11 @@ def resolve_terms(characterization: Characterization, shape: tuple[int, ...],
         target = torch.as_tensor(np.ascontiguousarray(_target(characterization, source,
                                                               len(shape))),
                                  dtype=dtype, device=device)
+        if not bool(torch.isfinite(target).all()):
+            raise ValueError(
+                f"the target {source} (characterization of {characterization.source}) holds "
+                "NaN or infinite values, which no structure matches; characterize again, or "
+                f"leave {source} out of the descriptors")
         terms.append(Term(descriptor, target, weight, source))
     return terms
 

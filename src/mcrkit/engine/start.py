@@ -82,9 +82,10 @@ def initial_state(settings: RunSettings, characterization: Characterization, ini
     if start.shape != shape:
         raise ValueError(f"the initial structure has shape {start.shape} but the reconstruction "
                          f"shape is {shape}; give an initial structure of the target shape")
-    if start.n_phases > n_phases:
+    if start.n_phases != n_phases:
         raise ValueError(f"the initial structure has {start.n_phases} phases, the "
-                         f"characterization {n_phases}")
+                         f"characterization {n_phases}; give a start structure with the "
+                         "target's phases")
     step = [math.ceil(s / c) for s, c in zip(shape, coarse, strict=True)]
     labels = start.labels[tuple(slice(None, None, k) for k in step)]
     return RunState(theta=params_from_labels(labels, n_phases, dtype=dtype, device=device))

@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pickle
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -164,7 +165,13 @@ class RunDirectory:
         """The phase labels of the structure a ``match`` run matched (or, with
         ``name=INITIAL``, of the structure a run started from), if it saved one."""
         path = self.file(name)
-        return np.load(path, allow_pickle=False) if path.exists() else None
+        if not path.exists():
+            return None
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError, EOFError) as exc:
+            raise RunDirectoryError(f"{path}: cannot be read ({exc}); the run directory is "
+                                    "damaged") from None
 
     def write_state(self, state: Any) -> None:
         """Write the convergence record and then the checkpoint of ``state``.
@@ -193,31 +200,48 @@ class RunDirectory:
         try:
             with np.load(path, allow_pickle=False) as data:
                 return {key: data[key] for key in data.files}
-        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise RunDirectoryError(f"{path}: the convergence record cannot be read ({exc}); "
                                     "is this a run directory written by mcrkit?") from None
 
     def read_state(self, device: torch.device) -> dict[str, Any]:
         """The fields of the last checkpoint's run state (the convergence record cut at its
         iteration)."""
+        path = self.file(self.CHECKPOINT)
+        damaged = (f"{path}: the checkpoint is damaged or was not written by mcrkit; start the "
+                   f"run again with -o {self.path} --overwrite")
         try:
-            checkpoint = torch.load(self.file(self.CHECKPOINT), map_location="cpu",
-                                    weights_only=True)
-            with np.load(self.file(self.CONVERGENCE), allow_pickle=False) as data:
-                convergence = Convergence.from_arrays({key: data[key] for key in data.files})
-        except (OSError, RuntimeError, ValueError, KeyError) as exc:
-            raise RunDirectoryError(f"{self.path}: the checkpoint cannot be read ({exc})") from None
-        done = int(checkpoint["iteration"])
-        return dict(
-            theta=checkpoint["theta"].to(device),
-            level=int(checkpoint["level"]),
-            level_iteration=int(checkpoint["level_iteration"]),
-            iteration=done,
-            optimizer_state=checkpoint["optimizer_state"],
-            convergence=convergence.until(done),
-            elapsed=float(checkpoint["elapsed"]),
-            evaluations=int(checkpoint["evaluations"]),
-        )
+            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+        except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
+            raise RunDirectoryError(f"{damaged} ({exc})") from None
+        try:
+            convergence = Convergence.from_arrays(self.read_convergence())
+        except RunDirectoryError:
+            raise
+        except (ValueError, TypeError) as exc:
+            raise RunDirectoryError(f"{self.file(self.CONVERGENCE)}: {exc}; start the run "
+                                    f"again with -o {self.path} --overwrite") from None
+        try:
+            fields = dict(
+                theta=checkpoint["theta"],
+                level=checkpoint["level"],
+                level_iteration=checkpoint["level_iteration"],
+                iteration=checkpoint["iteration"],
+                optimizer_state=checkpoint["optimizer_state"],
+                elapsed=float(checkpoint["elapsed"]),
+                evaluations=checkpoint["evaluations"],
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RunDirectoryError(f"{damaged} (it lacks or garbles {exc})") from None
+        counts = ("level", "level_iteration", "iteration", "evaluations")
+        if not isinstance(fields["theta"], torch.Tensor) or not all(
+                isinstance(fields[key], int) and not isinstance(fields[key], bool)
+                and fields[key] >= 0 for key in counts):
+            raise RunDirectoryError(f"{damaged} (iteration {fields['iteration']!r}, level "
+                                    f"{fields['level']!r})")
+        fields["theta"] = fields["theta"].to(device)
+        fields["convergence"] = convergence.until(fields["iteration"])
+        return fields
 
 
 def _json_default(obj: Any) -> Any:

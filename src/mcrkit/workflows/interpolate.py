@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import os
 
 import numpy as np
 
@@ -31,7 +32,11 @@ from mcrkit.workflows._compatibility import (
     check_compatible,
 )
 
-__all__ = ["interpolate"]
+__all__ = ["MAX_STEPS", "interpolate"]
+
+MAX_STEPS = 1000
+"""Most steps of one interpolation: finer steps differ by less than a reconstruction can
+tell apart, and each is a whole characterization in memory and on disk."""
 
 
 def interpolate(c_from: CharacterizationLike, c_to: CharacterizationLike,
@@ -44,7 +49,7 @@ def interpolate(c_from: CharacterizationLike, c_to: CharacterizationLike,
         The ends: same descriptors, settings and phases; both 2D (or
         isotropic) or both per-axis.
     n_steps : int
-        Number of characterizations returned, at least 2.
+        Number of characterizations returned, 2 to :data:`MAX_STEPS`.
 
     Returns
     -------
@@ -58,7 +63,8 @@ def interpolate(c_from: CharacterizationLike, c_to: CharacterizationLike,
     ------
     ValueError
         If the two differ in descriptors, settings, phases or per-axis
-        layout (the message names the difference), or ``n_steps < 2``.
+        layout (the message names the difference), hold values that are not finite,
+        or for ``n_steps`` outside 2 to :data:`MAX_STEPS`.
 
     Examples
     --------
@@ -73,12 +79,20 @@ def interpolate(c_from: CharacterizationLike, c_to: CharacterizationLike,
         steps = operator.index(n_steps)
     except TypeError:
         steps = None
-    if steps is None or isinstance(n_steps, bool) or steps < 2:
+    if steps is None or isinstance(n_steps, bool) or not 2 <= steps <= MAX_STEPS:
         raise ValueError(
-            f"n_steps must be an integer >= 2 (both ends are included), got {n_steps!r}"
+            f"n_steps must be an integer from 2 to {MAX_STEPS} (both ends are included), got "
+            f"{n_steps!r}"
         )
     ends = [as_characterization(c_from), as_characterization(c_to)]
     check_compatible(ends, "interpolate")
+    for given, end in zip((c_from, c_to), ends, strict=True):
+        where = given if isinstance(given, str | os.PathLike) else end.source
+        for name in end.names:
+            if not np.all(np.isfinite(end[name])):
+                raise ValueError(f"interpolate: {name} of {where} holds NaN or infinite values, "
+                                 "which lie on no line; characterize again, or interpolate "
+                                 "characterizations without it")
     start, stop = ends
     out = []
     for k in range(steps):

@@ -101,6 +101,10 @@ def match(
         if original.ndim != 2:
             raise ValueError(f"add_dimension needs a 2D original; {original.source} is "
                              f"{original.ndim}D with shape {original.shape}")
+        if isinstance(add_dimension, bool) or not isinstance(add_dimension, int | np.integer) \
+                or add_dimension < 1:
+            raise ValueError(f"add_dimension must be a positive number of voxels (the depth of "
+                             f"the volume), got {add_dimension!r}")
         shape = (*original.shape, add_dimension)
     target_shape = tuple(original.shape if shape is None else shape)
     request = _characterization_request(descriptors)

@@ -239,7 +239,13 @@ def reconstruct(
               None if original is None else as_microstructure(original))
     run.check(force)
     start = None if initial is None else as_microstructure(initial)
-    state = initial_state(run.settings, characterization, start, dev, run.dtype)
+    try:
+        state = initial_state(run.settings, characterization, start, dev, run.dtype)
+    except RuntimeError as exc:  # torch's allocators say so in a RuntimeError
+        if "allocate" not in str(exc):
+            raise
+        raise MemoryError(f"the start of a {settings.shape} reconstruction does not fit in "
+                          f"memory ({exc}); reconstruct a smaller shape") from None
     if run_dir is not None:  # only once everything is validated: no empty directories
         run.create_directory(run_dir, None if start is None else start.labels,
                              overwrite=overwrite)
@@ -273,7 +279,14 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
     """
     directory = RunDirectory.open(run_dir)
     saved = directory.read_metadata()
-    settings = RunSettings.from_json(saved["settings"])
+    try:
+        settings = RunSettings.from_json(saved["settings"])
+        labels = tuple(saved["target"]["label_values"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RunDirectoryError(
+            f"{directory.file(RunDirectory.RUN)}: its settings cannot be used ({exc}); the run "
+            f"directory is damaged: start the run again with -o {directory.path} --overwrite"
+        ) from None
     dev = resolve_device(device or settings.device)
     settings = settings.replace(
         device=dev.type, max_iter=settings.max_iter if max_iter is None else max_iter,
@@ -281,15 +294,31 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
     original = directory.read_original()
     run = Run(settings, Characterization.load(directory.file(RunDirectory.TARGET)), dev,
               None if original is None else Microstructure(
-                  original, tuple(saved["target"]["label_values"]),
+                  original, labels,
                   saved.get("original", str(directory.file(RunDirectory.ORIGINAL)))))
     run.check(force)
     run.directory = directory
     if directory.has_checkpoint():
-        state = RunState(**directory.read_state(dev))
+        state = RunState(**_checked(directory.read_state(dev), run, directory))
     else:
         state = _restart_state(run, directory, dev)
     return run.execute(state, callbacks, progress=progress, threads=threads, report=report)
+
+
+def _checked(fields: dict[str, Any], run: Run, directory: RunDirectory) -> dict[str, Any]:
+    """A checkpoint's fields, if they fit the run's stages and phases."""
+    theta, level = fields["theta"], fields["level"]
+    shapes = {stage.shape for stage in run.stages}
+    fits = (level < len(run.stages) and fields["level_iteration"] <= fields["iteration"]
+            and theta.ndim == len(run.settings.shape) + 1
+            and theta.shape[0] == run.characterization.n_phases - 1
+            and tuple(theta.shape[1:]) in shapes)
+    if not fits:
+        raise RunDirectoryError(
+            f"{directory.file(RunDirectory.CHECKPOINT)}: the checkpoint (level {level}, angles "
+            f"of shape {tuple(theta.shape)}) does not belong to this run's settings; start the "
+            f"run again with -o {directory.path} --overwrite")
+    return fields
 
 
 def _restart_state(run: Run, directory: RunDirectory, device: Any) -> RunState:

@@ -37,7 +37,9 @@ SMOOTHING_METHODS = ("gaussian", "median")
 """Values of ``method`` accepted by :func:`smooth`."""
 
 
-def _strengths(strength: float | Sequence[float], method: str, ndim: int) -> np.ndarray:
+def _strengths(strength: float | Sequence[float], method: str,
+               shape: tuple[int, ...]) -> np.ndarray:
+    ndim = len(shape)
     values = np.asarray(strength, dtype=np.float64).ravel()
     valid = (values.size in (1, ndim) and bool(np.all(np.isfinite(values)))
              and bool(np.all(values >= 0)))
@@ -48,7 +50,12 @@ def _strengths(strength: float | Sequence[float], method: str, ndim: int) -> np.
             f"smooth: strength must be {need} in voxels (0 on an axis: none along it), one "
             f"value or one per axis ({ndim}), got {strength!r}"
         )
-    return np.broadcast_to(values, (ndim,))
+    values = np.broadcast_to(values, (ndim,))
+    if np.any(values > np.asarray(shape)):  # wider than the structure: nothing left to see
+        raise ValueError(
+            f"smooth: strength {strength!r} is wider than the structure {shape} along some "
+            "axis; give at most its side in voxels on each axis")
+    return values
 
 
 def _ellipsoid(radii: np.ndarray) -> np.ndarray:
@@ -145,7 +152,7 @@ def smooth(
         )
     given_array = not isinstance(microstructure, Microstructure | str | os.PathLike)
     ms = as_microstructure(microstructure)
-    strengths = _strengths(strength, method, ms.ndim)
+    strengths = _strengths(strength, method, ms.shape)
     scores = _scores(ms.labels, ms.n_phases, method, strengths, periodic)
     if preserve_volume_fractions:
         labels = _assign_counts(scores, np.bincount(ms.labels.ravel(), minlength=ms.n_phases))
