@@ -154,12 +154,13 @@ class Characterization:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"{path}: no such characterization file")
-        try:
-            data = np.load(path, allow_pickle=False)
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single array, not an .npz archive")
-            with data:
-                arrays = {key: data[key] for key in data.files}
+        try:  # the file is opened here: numpy leaves it open when the archive is damaged
+            with open(path, "rb") as fh:
+                data = np.load(fh, allow_pickle=False)
+                if not isinstance(data, np.lib.npyio.NpzFile):
+                    raise ValueError("it holds a single array, not an .npz archive")
+                with data:
+                    arrays = {key: data[key] for key in data.files}
         except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
             raise CharacterizationFileError(
                 f"{path}: is not a characterization file (.npz written by mcrkit "
@@ -207,7 +208,7 @@ class Characterization:
             n_phases=int(meta["n_phases"]),
             per_axis=bool(meta["per_axis"]),
             label_values=tuple(meta.get("label_values", ())),
-            source=meta.get("source", str(path)),
+            source=str(path) if meta.get("source", "array") == "array" else meta["source"],
             voxel_size=None if voxel is None else tuple(voxel),
             segmentation=meta.get("segmentation", {}),
             provenance=meta.get("provenance", {}),

@@ -123,10 +123,15 @@ def compare(
              "with -o, or replace them with --overwrite (nothing was written)")
     check_writable(directories=(directory,))
     reference = read_input(original, threshold, phases)
+    largest = min(reference.shape) // 2
+    if limit_to is not None and not 1 <= limit_to <= largest:
+        fail(f"--limit-to {limit_to}: the correlation length must be from 1 to half the "
+             f"smallest side of {original} ({largest} pixels); choose a value in that range")
     try:
         candidate = load_result(result) if result.is_dir() else read_input(result, threshold,
                                                                            phases)
-        report = validation_report(reference, candidate, limit_to=limit_to or 8)
+        report = validation_report(reference, candidate,
+                                   limit_to=8 if limit_to is None else limit_to)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     typer.echo(format_verdict(report))

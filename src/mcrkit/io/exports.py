@@ -208,6 +208,9 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
     path = Path(path)
     fmt = to.lower().lstrip(".") if to else _SUFFIXES.get(path.suffix.lower())
     fmt = {"tif": "tiff", "hdf5": "h5"}.get(fmt, fmt)
+    if to and fmt not in EXPORT_FORMATS:
+        raise MicrostructureError(f"unknown export format to={to!r} (CLI --to); choose one of "
+                                  f"{', '.join(EXPORT_FORMATS)}")
     if fmt not in EXPORT_FORMATS:
         raise MicrostructureError(
             f"{path}: cannot tell the export format from '{path.suffix}'; give to= one of "

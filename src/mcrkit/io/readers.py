@@ -214,17 +214,18 @@ def _read_npy(file: Path, key: str | None, source: str) -> _Image:
 
 def _read_npz(file: Path, key: str | None, source: str) -> _Image:
     """Read one array of an ``.npz`` archive without unpickling."""
-    archive = np.load(file, allow_pickle=False)
-    if isinstance(archive, np.ndarray):
-        raise MicrostructureError(
-            f"{source}: is a single .npy array, not an .npz archive; rename it to .npy"
-        )
-    with archive:
-        name = _npz_key(archive.files, key, file, source)
-        member = name if name in archive.zip.namelist() else f"{name}.npy"
-        with archive.zip.open(member) as fh:
-            _check_npy_header(fh, f"{source} (array '{name}')")
-        return _Image(archive[name])
+    with open(file, "rb") as fid:  # numpy leaves a file it opened open when it is damaged
+        archive = np.load(fid, allow_pickle=False)
+        if isinstance(archive, np.ndarray):
+            raise MicrostructureError(
+                f"{source}: is a single .npy array, not an .npz archive; rename it to .npy"
+            )
+        with archive:
+            name = _npz_key(archive.files, key, file, source)
+            member = name if name in archive.zip.namelist() else f"{name}.npy"
+            with archive.zip.open(member) as fh:
+                _check_npy_header(fh, f"{source} (array '{name}')")
+            return _Image(archive[name])
 
 
 def _check_npy_header(fh: Any, source: str) -> None:

@@ -168,10 +168,15 @@ class RunDirectory:
         if not path.exists():
             return None
         try:
-            return np.load(path, allow_pickle=False)
+            with open(path, "rb") as fh:
+                labels = np.load(fh, allow_pickle=False)
         except (OSError, ValueError, EOFError) as exc:
             raise RunDirectoryError(f"{path}: cannot be read ({exc}); the run directory is "
                                     "damaged") from None
+        if not isinstance(labels, np.ndarray):
+            labels.close()
+            raise RunDirectoryError(f"{path}: is not a .npy array; the run directory is damaged")
+        return labels
 
     def write_state(self, state: Any) -> None:
         """Write the convergence record and then the checkpoint of ``state``.
@@ -198,7 +203,7 @@ class RunDirectory:
         """The convergence record: history columns, ``snapshots`` and ``snapshot_iterations``."""
         path = self.file(self.CONVERGENCE)
         try:
-            with np.load(path, allow_pickle=False) as data:
+            with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
                 return {key: data[key] for key in data.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             raise RunDirectoryError(f"{path}: the convergence record cannot be read ({exc}); "

@@ -36,9 +36,9 @@ def _is_characterization_file(path: Path) -> bool:
     if path.suffix.lower() != ".npz" or not path.is_file():
         return False
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             return "metadata" in data.files
-    except (OSError, ValueError, zipfile.BadZipFile):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
         return False  # the microstructure reader says what is wrong with the file
 
 
@@ -60,8 +60,10 @@ def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
     from mcrkit.io.inputs import as_microstructure
     from mcrkit.microstructure import Microstructure
 
+    name = "the array"
     if isinstance(obj, str | os.PathLike):
         path = Path(obj)
+        name = str(path)
         if path.is_dir() or path.name == "convergence.npz":
             from mcrkit.io.rundir import RunDirectory
 
@@ -83,6 +85,12 @@ def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
     if isinstance(obj, Characterization):
         return "characterization", obj
     if isinstance(obj, Microstructure | np.ndarray | list):
+        if kind not in (None, "microstructure", "surface"):
+            source = "a characterization file or a run directory" \
+                if kind == "characterization" else "a run directory"
+            raise ValueError(f"{name}: is a microstructure, which cannot be drawn as "
+                             f"kind={kind!r} (a {kind} is drawn from {source}); draw it as "
+                             "microstructure or surface")
         return kind or "microstructure", as_microstructure(obj)
     if hasattr(obj, "history"):
         if kind in ("microstructure", "surface"):

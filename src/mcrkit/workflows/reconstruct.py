@@ -30,7 +30,7 @@ from mcrkit.io.inputs import as_microstructure
 from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
-from mcrkit.runtime import resolve_device
+from mcrkit.runtime import check_threads, resolve_device
 
 __all__ = ["DEFAULT_MAX_ITER", "RECONSTRUCTION_DESCRIPTORS", "ReconstructionResult",
            "choose_descriptors", "reconstruct", "resume"]
@@ -219,6 +219,7 @@ def reconstruct(
     >>> result.labels.shape, result.errors["two_point"] < 1e-3
     ((32, 32), True)
     """
+    check_threads(threads)  # before anything is written
     if not isinstance(characterization, Characterization):
         characterization = Characterization.load(characterization)
     seed = _make_seed(seed)
@@ -277,6 +278,7 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
         As if the run had not been interrupted (optimizers whose state is
         saved, such as ``lbfgs`` and the torch optimizers, continue exactly).
     """
+    check_threads(threads)
     directory = RunDirectory.open(run_dir)
     saved = directory.read_metadata()
     try:
