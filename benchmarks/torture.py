@@ -910,6 +910,257 @@ def run_case(case: Case, work: Path, inputs: Path, ro: Path, *, in_process: bool
     return problems
 
 
+# ---- the web GUI --------------------------------------------------------------------------
+GUI_FORM_CASES: list[tuple[str, str, str, dict[str, Any], tuple[str, ...]]] = [
+    # action, input, form values, what the message names
+    *[("match", "small.npy", values, says) for values, says in [
+        ({"shape": "-5 64"}, ("-5",)), ({"shape": "6.5 64"}, ("6.5",)),
+        ({"max_iter": "-1"}, ("max_iter",)), ({"max_iter": "2.5"}, ("2.5",)),
+        ({"seed": "-1"}, ("seed",)), ({"multigrid": "0"}, ("multigrid",)),
+        ({"time_limit": "-1"}, ("time_limit",)), ({"time_limit": "nan"}, ("time_limit",)),
+        ({"weights": "abc"}, ("abc",)), ({"weights": "two_point=-1"}, ("-1",)),
+        ({"optimizer": "annealing", "optimizer_options": "noise=nan"}, ("noise",)),
+        ({"optimizer_options": "bogus=1"}, ("bogus",)), ({"add_dimension": "0"},
+                                                         ("add_dimension",)),
+        ({"limit_to": "1000"}, ("1000",)), ({"threads": "0"}, ("threads",)),
+        ({"shape": "10000 10000 10000"}, ("free",)), ({"threshold": "abc"}, ("abc",)),
+        ({"optimizer": "newton"}, ("newton",)), ({"descriptors": ["nosuch"]}, ("nosuch",)),
+    ]],
+    *[("reconstruct", "char.npz", values, says) for values, says in [
+        ({}, ("shape",)), ({"shape": "0 16"}, ("shape",)),
+        ({"shape": "16 16", "max_iter": "-1"}, ("max_iter",)),
+        ({"shape": "16 16", "multigrid": "40"}, ("multigrid",)),
+        ({"shape": "16 16", "loss": "nosuch"}, ("nosuch",)),
+        ({"shape": "16 16", "optimizer": "annealing", "polish": True}, ("polish",)),
+        ({"shape": "10000 10000 10000"}, ("free",)),
+    ]],
+    *[("characterize", "small.npy", values, says) for values, says in [
+        ({"limit_to": "0"}, ("limit_to",)), ({"limit_to": "1000"}, ("1000",)),
+        ({"descriptors": ["nosuch"]}, ("nosuch",)), ({"threads": "0"}, ("threads",)),
+        ({"periodic": "sometimes"}, ("sometimes",)),
+    ]],
+    *[("characterize", "gray.npy", values, says) for values, says in [
+        ({"phases": "1"}, ("phases",)), ({"threshold": "nan"}, ("nan",)), ({}, ("threshold",)),
+    ]],
+    *[("smooth", "small.npy", values, says) for values, says in [
+        ({"strength": "1e9"}, ("1000000000",)), ({"strength": "-1"}, ("-1",)),
+        ({"strength": "nan"}, ("nan",)), ({"method": "nosuch"}, ("nosuch",)),
+    ]],
+    *[("merge", "char.npz", values, says) for values, says in [
+        ({"tolerance": "-1"}, ("tolerance",)), ({"orientation": "x=qq"}, ("qq",)),
+        ({"views": ["{in}/missing.npz"]}, ("missing.npz",)),
+        ({"views": ["{in}/char3.npz"]}, ("phases",)),
+    ]],
+    *[("interpolate", "char.npz", values, says) for values, says in [
+        ({"c_to": "{in}/char.npz", "n_steps": "1"}, ("n_steps",)),
+        ({"c_to": "{in}/char.npz", "n_steps": "100000000"}, ("100000000",)),
+        ({"c_to": "{in}/missing.npz", "n_steps": "3"}, ("missing.npz",)),
+        ({"c_to": "{in}/char3.npz", "n_steps": "3"}, ("phases",)),
+        ({"n_steps": "3"}, ("c to",)),
+    ]],
+]
+"""Bad values in the GUI's forms: the action, the uploaded input, the values, what the
+message names."""
+
+
+def gui_upload_files() -> list[tuple[str, str, Callable[[Path, Path], None]]]:
+    """The crafted files an upload can carry: name, kind, builder."""
+    files = [*(("structure", kind, given, build) for kind, (given, build)
+               in BAD_STRUCTURES.items()),
+             *(("characterization", kind, given, build) for kind, (given, build)
+               in BAD_CHARACTERIZATIONS.items())]
+    return [(f"{what}/{kind}", given, build) for what, kind, given, build in files
+            if build is not None and ":" not in given and kind != "directory"]
+
+
+def gui_upload(name: str, build: Callable[[Path, Path], None], folder: Path,
+               inputs: Path) -> dict[str, Any]:
+    """Upload a crafted file as the page does (stored in the session, then checked); its
+    problems: a refusal must be an :class:`UploadError` naming the file, and delete it."""
+    from mcrkit.gui.uploads import SessionFiles, UploadError
+
+    build(folder, inputs)
+    session = SessionFiles(folder)
+    problems: dict[str, Any] = {}
+    try:
+        upload = session.save(name, (folder / name).read_bytes())
+    except UploadError as exc:
+        if name not in str(exc) or str(folder) in str(exc):
+            problems["message"] = str(exc)
+        if any(session.directory.iterdir()):
+            problems["partial"] = sorted(p.name for p in session.directory.iterdir())
+    except Exception as exc:  # noqa: BLE001 - what the page would show as a failure
+        problems["traceback"] = f"{type(exc).__name__}: {exc}"
+    else:
+        if upload.kind not in ("gray image", "microstructure", "characterization"):
+            problems["status"] = upload.kind
+    return problems
+
+
+def gui_form(action: str, given: str, values: dict[str, Any], says: tuple[str, ...], *,
+             folder: Path, inputs: Path) -> dict[str, Any]:
+    """Submit a form as the page does (the job made from the values, then run); its problems:
+    a refusal or a failed job whose message names the value, nothing left in the output."""
+    from mcrkit.gui.actions import make_job
+    from mcrkit.gui.uploads import SessionFiles
+
+    upload = SessionFiles(folder).save(given, (inputs / given).read_bytes())
+    values = {k: [x.replace("{in}", str(inputs)) for x in v] if isinstance(v, list)
+              else v.replace("{in}", str(inputs)) if isinstance(v, str) else v
+              for k, v in values.items()}
+    output = folder / "results"
+    output.mkdir()
+    problems: dict[str, Any] = {}
+    try:
+        job = make_job(action, upload, values, output)
+    except ValueError as exc:
+        message = str(exc)
+    else:
+        job.run()
+        message = job.message
+        if job.status != "failed":
+            problems["status"] = job.status
+        if message.startswith("internal error"):
+            problems["traceback"] = message
+    if not any(s.lower() in message.lower() for s in says):
+        problems["message"] = f"expected {says!r} in {message!r}"
+    if any(output.iterdir()):
+        problems["partial"] = sorted(str(p.relative_to(output)) for p in output.rglob("*"))
+    return problems
+
+
+def gui_http(work: Path, inputs: Path) -> dict[str, int]:
+    """Upload every crafted file to a running ``mcrkit gui`` over HTTP, and one upload that
+    declares more than the cap: the server answers, stays up, logs no traceback and keeps
+    no refused file."""
+    import re
+    import socket
+    import urllib.error
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+    counts = {"gui http uploads": 0, "gui http failures": 0}
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    temp = work / "gui-tmp"
+    temp.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path]),
+           "TMPDIR": str(temp), "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    log = open(work / "gui.log", "w+")  # noqa: SIM115 - read back at the end
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from mcrkit.cli import main; sys.exit(main())",
+         "gui", "--port", str(port), "-o", str(work / "gui-runs")], env=env, stdout=log,
+        stderr=subprocess.STDOUT)
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                opener.open(base + "/", timeout=5).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        # a good file first: the server keeps it, so uploads do reach its check
+        page = opener.open(base + "/", timeout=30).read().decode()
+        url = re.search(r"/_nicegui/client/[\w-]+/upload/\d+", page)
+        _post_file(opener, base + url.group(0), "good.npy", (inputs / "small.npy").read_bytes())
+        for _ in range(300):
+            if any(temp.rglob("good.npy")):
+                break
+            time.sleep(0.1)
+        else:
+            counts["gui http failures"] += 1
+            print("GUI upload of a good file: not kept")
+        for name, given, build in gui_upload_files():
+            folder = Path(tempfile.mkdtemp(dir=work, prefix="http-"))
+            build(folder, inputs)
+            page = opener.open(base + "/", timeout=30).read().decode()
+            url = re.search(r"/_nicegui/client/[\w-]+/upload/\d+", page)
+            status = _post_file(opener, base + url.group(0), given, (folder / given).read_bytes())
+            counts["gui http uploads"] += 1
+            if status != 200 or server.poll() is not None:
+                counts["gui http failures"] += 1
+                print(f"GUI upload {name}: HTTP {status}")
+            shutil.rmtree(folder)
+        page = opener.open(base + "/", timeout=30).read().decode()
+        url = re.search(r"/_nicegui/client/[\w-]+/upload/\d+", page)
+        request = urllib.request.Request(base + url.group(0), data=b"x" * 100, method="POST",
+                                         headers={"Content-Length": str(1 << 40)})
+        try:
+            opener.open(request, timeout=30)
+            declared = 200
+        except urllib.error.HTTPError as exc:
+            declared = exc.code
+        except OSError:  # the server may close the connection at once
+            declared = 413
+        counts["gui http uploads"] += 1
+        if declared != 413:
+            counts["gui http failures"] += 1
+            print(f"GUI upload declaring 1 TiB: HTTP {declared}")
+        time.sleep(2)  # the last upload's check runs after the answer
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    log.seek(0)
+    text = log.read()
+    log.close()
+    kept = [p for p in temp.rglob("*") if p.is_file()]
+    if "Traceback" in text or kept:
+        counts["gui http failures"] += 1
+        print(f"GUI server log: {text[-3000:]}\nfiles kept: {kept}")
+    return counts
+
+
+def _post_file(opener: Any, url: str, name: str, data: bytes) -> int:
+    """POST ``data`` as a multipart file upload named ``name``; the HTTP status."""
+    import urllib.error
+    import urllib.request
+
+    boundary = "mcrkit-torture-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+            f"filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(
+        url, data=body, method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        return opener.open(request, timeout=60).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def gui_cases(work: Path, inputs: Path, *, verbose: bool = False) -> dict[str, int]:
+    """Run every upload and form case of the GUI; the counts of :func:`main`."""
+    counts = {"cases": 0, "tracebacks": 0, "partial outputs": 0, "wrong status": 0,
+              "no message": 0}
+    runs: list[tuple[str, Callable[[Path], dict[str, Any]]]] = [
+        (f"gui-upload/{name}", functools.partial(_upload_case, given, build, inputs=inputs))
+        for name, given, build in gui_upload_files()]
+    runs += [(f"gui-form/{action}-{k}", functools.partial(gui_form, action, given, values, says,
+                                                          inputs=inputs))
+             for k, (action, given, values, says) in enumerate(GUI_FORM_CASES)]
+    for name, run in runs:
+        folder = Path(tempfile.mkdtemp(dir=work, prefix="gui-"))
+        problems = run(folder=folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        counts["cases"] += 1
+        for key, count in (("traceback", "tracebacks"), ("partial", "partial outputs"),
+                           ("status", "wrong status"), ("message", "no message")):
+            counts[count] += key in problems
+        if problems:
+            print(f"FAIL {name}")
+            if verbose:
+                for key, value in problems.items():
+                    print(f"    {key}: {value}")
+    return counts
+
+
+def _upload_case(given: str, build: Callable[[Path, Path], None], *, folder: Path,
+                 inputs: Path) -> dict[str, Any]:
+    return gui_upload(given, build, folder, inputs)
+
+
 # ---- kills -------------------------------------------------------------------------------
 KILLED = """
 import os, random, signal, sys, time
@@ -1065,6 +1316,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=0,
                         help="random kill moments per run kind (0: no kill sweep)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
+    parser.add_argument("--http", action="store_true",
+                        help="also upload every crafted file to a running `mcrkit gui`")
     parser.add_argument("--verbose", action="store_true", help="print every failing case")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -1092,12 +1345,18 @@ def main(argv: list[str] | None = None) -> int:
                     if args.verbose:
                         for key, value in problems.items():
                             print(f"    {key}: {value}")
+            if not args.only or args.only.startswith("gui"):
+                gui = gui_cases(work, inputs, verbose=args.verbose)
+                for key in counts:
+                    counts[key] += gui.get(key, 0)
         if args.verbose:
             slowest = sorted(seconds.items(), key=lambda item: -item[1])[:15]
             print("slowest: " + ", ".join(f"{name} {t:.1f} s" for name, t in slowest))
         commands = sorted({c.command for c in cases})
         print(f"{len(cases)} cases over {', '.join(commands)} in "
               f"{time.perf_counter() - start:.0f} s")
+        if args.http:
+            counts.update(gui_http(work, inputs))
         if args.kills:
             counts.update(kill_sweep(work, inputs, args.kills, np.random.default_rng(args.seed)))
         print(json.dumps(counts))

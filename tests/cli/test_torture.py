@@ -58,3 +58,24 @@ def test_the_judge_sees_tracebacks_partial_outputs_and_silence(tmp_path) -> None
     found = torture.judge(case, 1, "Traceback (most recent call last):", {"a"}, {"a", "b"}, ro)
     assert set(found) == {"traceback", "partial", "status", "message"}
     assert found["partial"] == ["b"]
+
+
+UPLOADS = torture.gui_upload_files()
+FORMS = torture.GUI_FORM_CASES
+
+
+@pytest.mark.parametrize(("given", "build"), [u[1:] for u in UPLOADS],
+                         ids=[u[0] for u in UPLOADS])
+def test_a_bad_upload_is_refused_by_name_and_deleted(places, tmp_path, given, build) -> None:
+    pytest.importorskip("nicegui", reason="the gui extra is not installed")
+    problems = torture.gui_upload(given, build, tmp_path, places[1])
+    assert not problems, problems
+
+
+@pytest.mark.parametrize(("action", "given", "values", "says"), FORMS,
+                         ids=[f"{f[0]}-{k}" for k, f in enumerate(FORMS)])
+def test_a_bad_form_value_is_refused_by_name(places, tmp_path, action, given, values,
+                                             says) -> None:
+    pytest.importorskip("nicegui", reason="the gui extra is not installed")
+    problems = torture.gui_form(action, given, values, says, folder=tmp_path, inputs=places[1])
+    assert not problems, problems
