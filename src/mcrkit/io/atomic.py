@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path"]
+__all__ = ["atomic_path", "temporary_path"]
 
 
 @contextlib.contextmanager
@@ -23,10 +23,22 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     >>> target.read_text()
     'done'
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temporary_path(path)
     try:
         yield tmp
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def temporary_path(path: str | os.PathLike[str]) -> Path:
+    """The hidden name beside ``path`` that :func:`atomic_path` writes it under (left behind
+    only by a process killed while writing).
+
+    Examples
+    --------
+    >>> temporary_path("run/checkpoint.pt").as_posix()
+    'run/.checkpoint.pt.tmp'
+    """
+    path = Path(path)
+    return path.with_name(f".{path.name}.tmp")

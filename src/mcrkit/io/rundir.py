@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from mcrkit.io.atomic import atomic_path
+from mcrkit.io.atomic import atomic_path, temporary_path
 from mcrkit.io.convergence import SNAPSHOT_KEYS, Convergence
 
 __all__ = ["SNAPSHOT_KEYS", "RunDirectory", "RunDirectoryError"]
@@ -87,6 +87,8 @@ class RunDirectory:
             raise RunDirectoryError(f"{run.path}: exists and is not a directory; choose another "
                                     "output directory")
         holds_run = run.file(cls.RUN).exists() or run.file(cls.CHECKPOINT).exists()
+        if run.stopped_while_starting():  # computed nothing: its files are replaced
+            run.remove_files(directory=False)
         if holds_run and not overwrite:
             raise RunDirectoryError(
                 f"{run.path}: already holds a reconstruction run; choose another output "
@@ -108,11 +110,11 @@ class RunDirectory:
         """An existing run directory to resume: its settings and target (a checkpoint, if
         any, is read with :meth:`read_state`)."""
         run = cls(path)
-        if not run.file(cls.RUN).exists() and run.file(cls.TARGET).exists():
+        if run.stopped_while_starting():
             raise RunDirectoryError(
                 f"{run.path}: the run was stopped while starting, before it recorded its "
-                f"settings, and computed nothing; start it again with -o {run.path} --overwrite "
-                "(overwrite=True)"
+                f"settings, and computed nothing; start it again with -o {run.path} (its files "
+                "are replaced; --overwrite or overwrite=True is not needed)"
             )
         for name in (cls.RUN, cls.TARGET):
             if not run.file(name).exists():
@@ -121,6 +123,16 @@ class RunDirectory:
                     "directory written by mcrkit reconstruct or match"
                 )
         return run
+
+    def stopped_while_starting(self) -> bool:
+        """Whether the directory holds only what a run writes before its settings (target,
+        original, start structure, and their temporary files): a run killed while starting."""
+        if not self.path.is_dir():
+            return False
+        starting = (self.TARGET, self.ORIGINAL, self.INITIAL)
+        names = {p.name for p in self.path.iterdir()}
+        allowed = {*starting, *(_temporary(n) for n in (*starting, self.RUN))}
+        return bool(names) and names <= allowed
 
     def has_checkpoint(self) -> bool:
         """Whether the run saved a state to continue from (else it restarts)."""
@@ -131,6 +143,7 @@ class RunDirectory:
         for name in (self.RESULT, self.RUN, self.TARGET, self.CONVERGENCE, self.CHECKPOINT,
                      self.ORIGINAL, self.INITIAL, *self.REPORTS):
             self.file(name).unlink(missing_ok=True)
+            self.file(_temporary(name)).unlink(missing_ok=True)  # of a killed write
         if directory:
             with contextlib.suppress(OSError):  # left alone if something else is in it
                 self.path.rmdir()
@@ -247,6 +260,10 @@ class RunDirectory:
         fields["theta"] = fields["theta"].to(device)
         fields["convergence"] = convergence.until(fields["iteration"])
         return fields
+
+
+def _temporary(name: str) -> str:
+    return temporary_path(Path(name)).name
 
 
 def _json_default(obj: Any) -> Any:
