@@ -327,6 +327,8 @@ OPTION_CASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("characterize-no-output", ("characterize", "{in}/small.npy"), ("--output",)),
     ("characterize-output-directory", ("characterize", "{in}/small.npy", "-o",
                                        "{F}/outdir.npz"), ("outdir.npz",)),
+    ("characterize-one-pixel-thin", ("characterize", "{in}/thin.npy", "-o", "{F}/out.npz"),
+     ("thin.npy", "too thin")),
     ("characterize-3phase-limit", ("characterize", "{in}/three.npy", "--limit-to", "40", "-o",
                                    "{F}/out.npz"), ("40",)),
     # match and reconstruct share their run options
@@ -699,7 +701,8 @@ def all_cases() -> list[Case]:
                 args = tuple(a.replace("{X}", "{F}/" + given) for a in template)
                 drawn = target == "view-characterization" and kind == "values-nan"  # NaN: none
                 in_tests = target in list(grid)[:tested] or target == others[k % len(others)]
-                cases.append(Case(f"{target}/{kind}", args, (given.split(":")[0],), build,
+                says = (given.split(":")[0], *(("NaN",) if kind == "values-nan" else ()))
+                cases.append(Case(f"{target}/{kind}", args, says, build,
                                   0 if drawn else 2, benchmark_only=not in_tests))
     for name, args, says in OPTION_CASES:
         build = _unfinished_run if "{F}/run" in args[1:3] else _common_files
@@ -774,6 +777,7 @@ def build_inputs(folder: Path) -> Path:
     three = small.copy()
     three[4:8, 4:8] = 2
     np.save(folder / "three.npy", three)
+    np.save(folder / "thin.npy", small[:1])
     cube = np.random.default_rng(1).integers(0, 2, (8, 8, 8)).astype(np.uint8)
     np.save(folder / "cube.npy", cube)
     gray = np.linspace(0, 1, 256).reshape(16, 16) + 0.1 * np.random.default_rng(2).random((16, 16))
@@ -828,6 +832,8 @@ def judge(case: Case, status: int, output: str, before: set[str], after: set[str
     problems: dict[str, Any] = {}
     if "Traceback" in output:
         problems["traceback"] = output[-2000:]
+    if ".tmp" in output or "<= 0" in output:  # a hidden temporary file, an empty range
+        problems["message"] = output[-400:]
     new = [p for p in new if p not in case.kept]
     if new and case.status != 0:
         problems["partial"] = new

@@ -208,7 +208,7 @@ class Characterization:
             n_phases=int(meta["n_phases"]),
             per_axis=bool(meta["per_axis"]),
             label_values=tuple(meta.get("label_values", ())),
-            source=str(path) if meta.get("source", "array") == "array" else meta["source"],
+            source=meta.get("source", str(path)),
             voxel_size=None if voxel is None else tuple(voxel),
             segmentation=meta.get("segmentation", {}),
             provenance=meta.get("provenance", {}),

@@ -35,7 +35,7 @@ def split_items(text: str | Iterable[str]) -> list[str]:
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
-    """Two or three positive whole numbers separated by spaces, commas or ``x``."""
+    """Two or three whole numbers separated by spaces, commas or ``x``."""
     parts = str(text).lower().replace("x", " ").replace(",", " ").split()
     try:
         shape = tuple(int(p) for p in parts)
@@ -43,9 +43,6 @@ def parse_shape(text: str) -> tuple[int, ...]:
         shape = ()
     if len(shape) not in (2, 3):
         raise ValueError(f"needs two or three whole numbers such as 64 64 64, got {text!r}")
-    if min(shape) < 1:
-        raise ValueError(f"needs sizes of at least 1 voxel such as 64 64 64, got "
-                         f"{' '.join(parts)!r}")
     return shape
 
 

@@ -175,6 +175,11 @@ class Descriptor:
     def check_image_shape(self, shape: tuple[int, int]) -> None:
         """Raise a ValueError if the descriptor cannot be evaluated on images of ``shape``."""
         limit_to = getattr(self, "limit_to", None)
+        if limit_to is not None and min(shape) < 2:
+            raise ValueError(
+                f"{self.name}: images of shape {tuple(shape)} are too thin for correlations "
+                "(a side of 1 pixel); use a structure at least 2 pixels wide on every side, "
+                "or leave this descriptor out")
         if limit_to is not None and limit_to > min(shape) // 2:
             raise ValueError(
                 f"{self.name}: limit_to={limit_to} is larger than half the smallest image side "

@@ -26,7 +26,8 @@ def as_characterization(obj: CharacterizationLike) -> Characterization:
     )
 
 
-def check_compatible(characterizations: Sequence[Characterization], operation: str) -> None:
+def check_compatible(characterizations: Sequence[Characterization], operation: str,
+                     names: Sequence[str] | None = None) -> None:
     """Raise a ValueError unless the characterizations hold values of the same layout.
 
     They must describe the same number of phases with the same descriptors,
@@ -39,27 +40,33 @@ def check_compatible(characterizations: Sequence[Characterization], operation: s
         Two or more.
     operation : str
         Name of the calling operation, for messages.
+    names : sequence of str, optional
+        How messages name each (default: its source); the file a characterization was
+        read from is the name its user knows.
     """
+    names = [c.source for c in characterizations] if names is None else list(names)
     first, *others = characterizations
+    shown = {id(c): name for c, name in zip(characterizations, names, strict=True)}
     for other in others:
-        pair = f"{first.source} and {other.source}"
+        one, two = shown[id(first)], shown[id(other)]
+        pair = f"{one} and {two}"
         if first.n_phases != other.n_phases:
             raise ValueError(
-                f"{operation}: {first.source} has {first.n_phases} phases but {other.source} "
+                f"{operation}: {one} has {first.n_phases} phases but {two} "
                 f"has {other.n_phases}; only characterizations of the same phases can be "
                 "combined"
             )
         if first.per_axis != other.per_axis:
-            per_axis, plain = (first, other) if first.per_axis else (other, first)
+            per_axis, plain = (one, two) if first.per_axis else (two, one)
             raise ValueError(
-                f"{operation}: {per_axis.source} holds per-axis (3D) values but {plain.source} "
+                f"{operation}: {per_axis} holds per-axis (3D) values but {plain} "
                 f"does not; make it per-axis first with mcrkit.merge([c]) (CLI: mcrkit merge "
-                f"{plain.source} -o FILE)"
+                f"{plain} -o FILE)"
             )
         if set(first.names) != set(other.names):
             raise ValueError(
-                f"{operation}: {first.source} holds {', '.join(first.names)} but "
-                f"{other.source} holds {', '.join(other.names)}; characterize both with the "
+                f"{operation}: {one} holds {', '.join(first.names)} but "
+                f"{two} holds {', '.join(other.names)}; characterize both with the "
                 "same descriptors"
             )
         for name in first.names:
@@ -73,8 +80,8 @@ def check_compatible(characterizations: Sequence[Characterization], operation: s
                 )
             if first[name].shape != other[name].shape:
                 raise ValueError(
-                    f"{operation}: {name} has shape {first[name].shape} in {first.source} but "
-                    f"{other[name].shape} in {other.source}; characterize both the same way"
+                    f"{operation}: {name} has shape {first[name].shape} in {one} but "
+                    f"{other[name].shape} in {two}; characterize both the same way"
                 )
         if first.label_values and other.label_values and \
                 tuple(first.label_values) != tuple(other.label_values):

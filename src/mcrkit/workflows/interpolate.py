@@ -81,13 +81,14 @@ def interpolate(c_from: CharacterizationLike, c_to: CharacterizationLike,
         steps = None
     if steps is None or isinstance(n_steps, bool) or not 2 <= steps <= MAX_STEPS:
         raise ValueError(
-            f"n_steps must be an integer from 2 to {MAX_STEPS} (both ends are included), got "
-            f"{n_steps!r}"
+            f"n_steps must be an integer >= 2 and <= {MAX_STEPS} (both ends are included), "
+            f"got {n_steps!r}"
         )
     ends = [as_characterization(c_from), as_characterization(c_to)]
-    check_compatible(ends, "interpolate")
-    for given, end in zip((c_from, c_to), ends, strict=True):
-        where = given if isinstance(given, str | os.PathLike) else end.source
+    shown = [str(given) if isinstance(given, str | os.PathLike) else end.source
+             for given, end in zip((c_from, c_to), ends, strict=True)]
+    check_compatible(ends, "interpolate", shown)
+    for where, end in zip(shown, ends, strict=True):
         for name in end.names:
             if not np.all(np.isfinite(end[name])):
                 raise ValueError(f"interpolate: {name} of {where} holds NaN or infinite values, "

@@ -317,14 +317,14 @@ def merge(
             f"merge takes one, two or three views (for slices normal to x/y/z), got "
             f"{len(views)}"
         )
-    for view in views:
+    for view, shown in zip(views, names, strict=True):
         if view.per_axis or len(view.shape) != 2:
             raise ValueError(
-                f"merge: {view.source} is a characterization of a {len(view.shape)}D structure "
+                f"merge: {shown} is a characterization of a {len(view.shape)}D structure "
                 f"of shape {view.shape}; views must be 2D characterizations (a per-axis 3D "
                 "characterization already prescribes every slice: reconstruct from it directly)"
             )
-    check_compatible(views, "merge")
+    check_compatible(views, "merge", names)
     tolerance = _check_tolerance(tolerance)
     chosen = _resolve_orientation(orientation)
     view_of = _VIEW_AXES[len(views)]
