@@ -1329,6 +1329,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=0,
                         help="random kill moments per run kind (0: no kill sweep)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="cases run side by side (in their own processes)")
     parser.add_argument("--http", action="store_true",
                         help="also upload every crafted file to a running `mcrkit gui`")
     parser.add_argument("--verbose", action="store_true", help="print every failing case")
@@ -1344,10 +1346,20 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         with unwritable_directory(work) as ro:
             seconds = {}
-            for case in cases:
+
+            def timed(case: Case) -> dict[str, Any]:
                 begin = time.perf_counter()
                 problems = run_case(case, work, inputs, ro, in_process=args.in_process)
                 seconds[case.name] = time.perf_counter() - begin
+                return problems
+
+            if args.in_process or args.jobs == 1:
+                outcomes = map(timed, cases)
+            else:  # processes side by side
+                from concurrent.futures import ThreadPoolExecutor
+
+                outcomes = ThreadPoolExecutor(args.jobs).map(timed, cases)
+            for case, problems in zip(cases, outcomes, strict=True):
                 counts["cases"] += 1
                 counts["tracebacks"] += "traceback" in problems
                 counts["partial outputs"] += "partial" in problems
