@@ -24,6 +24,7 @@ from mcrkit.descriptors.swap_kernels import (
     scratch_arrays,
     swap_change,
 )
+from mcrkit.morphology.simple_points import swap_keeps_topology
 
 __all__ = ["anneal", "propose_swaps"]
 
@@ -41,8 +42,8 @@ def _energy(totals, weights, sizes, mean, root):
 
 @_jit
 def _anneal(lab, dims, geo, sites, terms, weights, sizes, mean, root, fixed, totals, members,
-            where, starts, phase_sizes, interface, periodic, tries, uniforms, n_moves, t_start,
-            t_ratio, done, budget, counts_out):
+            where, starts, phase_sizes, interface, periodic, tries, topology, uniforms, n_moves,
+            t_start, t_ratio, done, budget, counts_out):
     """The compiled chain of :func:`anneal`."""
     scratch = scratch_arrays(terms)
     n_terms = len(terms)
@@ -60,6 +61,8 @@ def _anneal(lab, dims, geo, sites, terms, weights, sizes, mean, root, fixed, tot
                       uniforms[m * per:m * per + per - 1], interface, periodic, tries,
                       first, second)
         p, q = first[0], second[0]
+        if topology and not swap_keeps_topology(lab, dims, p, q, periodic):
+            continue
         for t in range(n_terms):
             change, n = swap_change(lab, dims, geo, sites[t], terms[t], p, q, scratch)
             trial[t] = totals[t] + change
@@ -88,7 +91,7 @@ def anneal(lab: np.ndarray, dims: np.ndarray, geo: np.ndarray, sites: tuple, ter
     ``sites[t]`` is the site kernel of ``terms[t]``, the arrays of a term (see
     :mod:`mcrkit.descriptors.swap_kernels`); ``chain`` holds, in this order, ``weights, sizes,
     mean, root, fixed, totals, members, where, starts, phase_sizes, interface, periodic, tries,
-    uniforms, n_moves, t_start, t_ratio, done, budget, counts_out``.
+    topology, uniforms, n_moves, t_start, t_ratio, done, budget, counts_out``.
 
     The temperature of move ``m`` is ``t_start * t_ratio ** ((done + m) / budget)``;
     ``totals`` (the terms' residual sums) and the structure are updated for every accepted
@@ -96,7 +99,9 @@ def anneal(lab: np.ndarray, dims: np.ndarray, geo: np.ndarray, sites: tuple, ter
     ``fixed`` plus the weighted loss of the terms (``mean``: divide sums by the entry counts
     ``sizes``; ``root``: take the square root). ``uniforms`` holds ``n_moves * (2 tries + 3)``
     random numbers in [0, 1); ``members``, ``where``, ``starts`` and ``phase_sizes`` are the
-    voxels grouped by phase as for :func:`propose_swaps`.
+    voxels grouped by phase as for :func:`propose_swaps`. With ``topology`` a swap that would
+    change the clusters or holes of a phase is rejected without evaluating it
+    (:func:`~mcrkit.morphology.simple_points.swap_keeps_topology`).
     """
     return call_with_sites(_anneal, lab, dims, geo, sites, terms, *chain)
 
