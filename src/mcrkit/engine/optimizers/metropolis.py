@@ -3,7 +3,8 @@
 :func:`anneal` runs blocks of moves: it draws a candidate swap of two voxels of
 different phases (:func:`propose_swaps`), asks every term for the change of its
 residual sum (each term through its descriptor's site kernel, see
-:mod:`mcrkit.descriptors.swap_kernels`), and accepts the swap with the
+:mod:`mcrkit.descriptors.swap_kernels`; fixed or, for distributions, block-wise
+normalizations), and accepts the swap with the
 Metropolis probability at the scheduled temperature. Labels are a flat array of
 a 3D grid ``dims`` (a 2D image is ``(X, Y, 1)``).
 """
