@@ -228,3 +228,18 @@ def test_str_lists_shapes(characterization, characterization_3d):
     assert len(text.splitlines()) == 1 + len(characterization.names)
     assert "per axis x/y/z" in str(characterization_3d)
     assert "(3, 3)" in str(characterization_3d)
+
+
+def test_the_length_unit_is_kept_through_characterize_save_and_merge(tmp_path):
+    from mcrkit.microstructure import from_array
+
+    stripes = np.tile([0, 0, 1, 1], (8, 2))
+    ms = from_array(stripes, voxel_size=0.5, unit="micron")
+    c = mcrkit.characterize(ms, ["volume_fractions"])
+    assert c.unit == "µm" and c.metadata()["unit"] == "µm"
+    assert Characterization.load(c.save(tmp_path / "c.npz")).unit == "µm"
+    assert mcrkit.merge([c]).unit == "µm"
+    other = mcrkit.characterize(from_array(stripes, voxel_size=0.5, unit="nm"),
+                                ["volume_fractions"])
+    with pytest.raises(ValueError, match="voxel sizes in different units"):
+        mcrkit.merge([c, other])

@@ -65,6 +65,8 @@ class Characterization:
         (e.g. by :func:`mcrkit.merge` or :func:`mcrkit.interpolate`); JSON-ready.
     mcrkit_version : str
         Version of mcrkit that computed the values.
+    unit : str or None
+        Length unit of ``voxel_size`` (e.g. ``"µm"``), if known.
     """
 
     values: dict[str, np.ndarray]
@@ -78,6 +80,7 @@ class Characterization:
     segmentation: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     mcrkit_version: str = __version__
+    unit: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -128,6 +131,7 @@ class Characterization:
             "label_values": list(self.label_values),
             "source": self.source,
             "voxel_size": None if self.voxel_size is None else list(self.voxel_size),
+            "unit": self.unit,
             "segmentation": self.segmentation,
             "provenance": self.provenance,
             "descriptors": self.settings,
@@ -211,6 +215,7 @@ class Characterization:
             label_values=tuple(meta.get("label_values", ())),
             source=meta.get("source", str(path)),
             voxel_size=None if voxel is None else tuple(voxel),
+            unit=meta.get("unit"),
             segmentation=meta.get("segmentation", {}),
             provenance=meta.get("provenance", {}),
             mcrkit_version=meta.get("mcrkit_version", "unknown"),

@@ -18,6 +18,7 @@ from mcrkit.cli.common import (
     fail,
     parse_voxel_size,
     read_input,
+    reporting_warnings,
 )
 
 
@@ -71,18 +72,22 @@ def export(
     to: Annotated[str | None, typer.Option(
         help="vti, tiff, h5, npy or png (default: from the output's suffix).")] = None,
     voxel_size: VoxelSize = None,
+    unit: Annotated[str | None, typer.Option(
+        help="Length unit of the voxel size (um, nm, ...); default: the input's.",
+        show_default=False)] = None,
     axis: Annotated[str, typer.Option(help="Slicing axis of PNG slices of a volume.")] = "z",
     overwrite: Overwrite = False,
 ) -> None:
-    """Write a result for ParaView/DAMASK (.vti), as TIFF stack, HDF5, .npy or PNG slices."""
+    """Write a result for ParaView/DAMASK (.vti), as ImageJ TIFF, HDF5, .npy or PNG slices."""
     from mcrkit.io.exports import export as write
 
     if not source.exists():
         fail(f"{source}: no such file or directory")
     check_new(output, overwrite=overwrite)
     try:
-        written = write(source, output, to=to, voxel_size=parse_voxel_size(voxel_size),
-                        axis=axis, overwrite=overwrite)
+        written = reporting_warnings(write, source, output, to=to,
+                                     voxel_size=parse_voxel_size(voxel_size), unit=unit,
+                                     axis=axis, overwrite=overwrite)
     except (ValueError, OSError) as exc:
         fail(str(exc))
     where = written[0] if len(written) == 1 else f"{len(written)} files in {written[0].parent}"

@@ -108,7 +108,8 @@ class ReconstructionResult:
         c = self.characterization
         values = c.label_values or tuple(range(c.n_phases))
         return Microstructure(labels=self.labels, label_values=tuple(values),
-                              source=f"reconstruction of {c.source}", voxel_size=c.voxel_size)
+                              source=f"reconstruction of {c.source}", voxel_size=c.voxel_size,
+                              unit=c.unit)
 
     def __str__(self) -> str:
         return format_reconstruction(self)

@@ -23,6 +23,7 @@ each to the free voxels where its score leads the remaining phases' most.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 
@@ -129,7 +130,7 @@ def smooth(
     Microstructure or ndarray
         The same kind as the input: an array with the input's label values
         and dtype for an array, else a :class:`Microstructure` with the
-        input's label values, source and voxel size.
+        input's label values, source, voxel size and unit.
 
     Examples
     --------
@@ -154,5 +155,4 @@ def smooth(
     if given_array:
         original = np.asarray(microstructure)
         return np.asarray(ms.label_values, dtype=original.dtype)[labels]
-    return Microstructure(labels=labels, label_values=ms.label_values, source=ms.source,
-                          voxel_size=ms.voxel_size, segmentation=ms.segmentation)
+    return dataclasses.replace(ms, labels=labels)
