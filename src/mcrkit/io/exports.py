@@ -60,10 +60,12 @@ _SUFFIXES = {".vti": "vti", ".tif": "tiff", ".tiff": "tiff", ".h5": "h5", ".hdf5
 
 
 def load_result(source: Any, *, voxel_size: tuple[float, ...] | float | None = None,
-                unit: str | None = None) -> Microstructure:
+                unit: str | None = None, threshold: float | str | None = None,
+                phases: int | None = None) -> Microstructure:
     """The microstructure to export: a run directory's result (with its target's label
-    values, voxel size and unit), a file, an array or a Microstructure (``voxel_size`` and
-    ``unit`` override)."""
+    values, voxel size and unit), a file or an array (segmented with ``threshold`` or
+    ``phases`` when given, as :func:`mcrkit.io.read_microstructure` does) or a
+    Microstructure (``voxel_size`` and ``unit`` override)."""
     from mcrkit.io.inputs import as_microstructure
 
     if isinstance(source, str | os.PathLike) and Path(source).is_dir():
@@ -84,7 +86,7 @@ def load_result(source: Any, *, voxel_size: tuple[float, ...] | float | None = N
     elif hasattr(source, "microstructure") and hasattr(source, "history"):
         ms = source.microstructure
     else:
-        ms = as_microstructure(source)
+        ms = as_microstructure(source, threshold=threshold, phases=phases)
     if voxel_size is not None:
         checked = from_array(ms.labels, voxel_size=voxel_size, source=ms.source)
         ms = dataclasses.replace(ms, voxel_size=checked.voxel_size)
@@ -161,7 +163,8 @@ def _write_png_slices(path: Path, ms: Microstructure, axis: str) -> list[Path]:
 
 def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
            voxel_size: tuple[float, ...] | float | None = None, unit: str | None = None,
-           axis: str = "z", overwrite: bool = False) -> list[Path]:
+           axis: str = "z", overwrite: bool = False, threshold: float | str | None = None,
+           phases: int | None = None) -> list[Path]:
     """Write a microstructure or a run's result in a format other tools read.
 
     Parameters
@@ -182,6 +185,8 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
         Slicing axis of PNG slices of a volume.
     overwrite : bool, optional
         Replace an existing file ``path`` (default: refuse, so nothing is lost).
+    threshold, phases : optional
+        Segment a gray image first, see :func:`mcrkit.io.read_microstructure`.
 
     Returns
     -------
@@ -213,7 +218,8 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
     if fmt != "png" and path.exists() and not overwrite:
         raise MicrostructureError(f"{path}: exists; choose another file name, or replace it "
                                   "with overwrite=True (CLI --overwrite)")
-    ms = load_result(source, voxel_size=voxel_size, unit=unit)
+    ms = load_result(source, voxel_size=voxel_size, unit=unit, threshold=threshold,
+                     phases=phases)
     if fmt == "png":
         return _write_png_slices(path, ms, axis)
     ms = _scalar_values(ms)

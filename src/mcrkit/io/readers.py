@@ -46,7 +46,7 @@ from mcrkit.io.segmentation import segment
 from mcrkit.io.sizes import check_fits
 from mcrkit.microstructure import Microstructure, MicrostructureError, length_unit
 
-__all__ = ["SUPPORTED_FORMATS", "read_microstructure"]
+__all__ = ["SUPPORTED_FORMATS", "read_image", "read_microstructure"]
 
 SUPPORTED_FORMATS = (
     ".npy, .npz (file.npz:key), .tif/.tiff, .png, .bmp, .jpg/.jpeg, "
@@ -141,18 +141,7 @@ def read_microstructure(
     selected with ``read_microstructure("run.h5:/results/labels")``.
     """
     source = os.fspath(path)
-    file, key = _split_key(source)
-    if not file.exists():
-        raise FileNotFoundError(f"No such file: '{file}' (resolved to {file.resolve()})")
-    if file.is_dir():
-        raise MicrostructureError(f"{source}: is a directory; give a file ({SUPPORTED_FORMATS})")
-    reader = _READERS.get(file.suffix.lower())
-    if reader is None:
-        raise MicrostructureError(
-            f"{source}: unknown file extension '{file.suffix}'; supported formats: "
-            f"{SUPPORTED_FORMATS}"
-        )
-    image = _read(reader, file, key, source)
+    image = _open(source)
     ms = segment(
         image.data,
         threshold=threshold,
@@ -165,6 +154,40 @@ def read_microstructure(
     if ms.voxel_size is None or unit is None:
         return ms
     return dataclasses.replace(ms, unit=unit)
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """The array a file holds before any segmentation: gray levels, or colour channels last.
+
+    Axes as :func:`read_microstructure` returns them (a TIFF stack's pages
+    last); used to show a gray image beside its segmentation.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "gray.npy")
+    >>> np.save(path, np.array([[3, 250], [128, 7]], dtype=np.uint8))
+    >>> read_image(path)
+    array([[  3, 250],
+           [128,   7]], dtype=uint8)
+    """
+    return _open(os.fspath(path)).data
+
+
+def _open(source: str) -> _Image:
+    """Read the file (``file[:key]``) ``source`` names with the reader of its format."""
+    file, key = _split_key(source)
+    if not file.exists():
+        raise FileNotFoundError(f"No such file: '{file}' (resolved to {file.resolve()})")
+    if file.is_dir():
+        raise MicrostructureError(f"{source}: is a directory; give a file ({SUPPORTED_FORMATS})")
+    reader = _READERS.get(file.suffix.lower())
+    if reader is None:
+        raise MicrostructureError(
+            f"{source}: unknown file extension '{file.suffix}'; supported formats: "
+            f"{SUPPORTED_FORMATS}"
+        )
+    return _read(reader, file, key, source)
 
 
 def _stored_voxel_size(image: _Image, source: str) -> tuple[float, ...] | None:

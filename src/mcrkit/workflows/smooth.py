@@ -107,6 +107,8 @@ def smooth(
     *,
     periodic: bool = True,
     preserve_volume_fractions: bool = False,
+    threshold: float | str | None = None,
+    phases: int | None = None,
 ) -> Microstructure | np.ndarray:
     """Smooth the phase regions of a 2D or 3D microstructure.
 
@@ -124,6 +126,10 @@ def smooth(
         Wrap around the boundaries (default) or mirror at them.
     preserve_volume_fractions : bool, optional
         Keep every phase's voxel count exactly.
+    threshold : float or "otsu", optional
+        Segment a gray image into two phases first, see :func:`mcrkit.io.segment`.
+    phases : int, optional
+        Segment a gray image into this many phases first.
 
     Returns
     -------
@@ -145,7 +151,7 @@ def smooth(
             f"smooth: method must be one of {', '.join(SMOOTHING_METHODS)}, got {method!r}"
         )
     given_array = not isinstance(microstructure, Microstructure | str | os.PathLike)
-    ms = as_microstructure(microstructure)
+    ms = as_microstructure(microstructure, threshold=threshold, phases=phases)
     strengths = _strengths(strength, method, ms.ndim)
     scores = _scores(ms.labels, ms.n_phases, method, strengths, periodic)
     if preserve_volume_fractions:
