@@ -218,3 +218,12 @@ def test_vtk_reads_the_unit_as_a_field_data_string(tmp_path) -> None:
     fields = reader.GetOutput().GetFieldData()
     assert fields.GetAbstractArray("unit").GetValue(0) == "nm"
     assert fields.GetArray("label_values").GetValue(3) == 150.0
+
+
+def test_a_gray_image_is_exported_segmented(tmp_path) -> None:
+    gray = coded_volume() + np.arange(3)[None, None, :] * 2  # 12 gray levels
+    np.save(tmp_path / "gray.npy", gray)
+    out = export(tmp_path / "gray.npy", tmp_path / "seg.h5", threshold=60)[0]
+    assert np.array_equal(read_microstructure(out).labels, (gray > 60).astype(np.uint8))
+    out = export(tmp_path / "gray.npy", tmp_path / "k.h5", phases=2)[0]
+    assert read_microstructure(out).n_phases == 2

@@ -9,7 +9,7 @@ import numpy as np
 
 from mcrkit.io.segmentation import LUMINANCE_WEIGHTS
 from mcrkit.microstructure import Microstructure
-from mcrkit.plotting.figures import finish, pyplot
+from mcrkit.plotting.figures import finish, new_figure
 from mcrkit.plotting.microstructure import _legend, _short_source, show_labels
 
 __all__ = ["plot_segmentation"]
@@ -63,7 +63,6 @@ def plot_segmentation(image: np.ndarray, microstructure: Microstructure, *,
     >>> [ax.get_title() for ax in fig.axes[:3]]  # and the gray image's colour bar
     ['image', 'gray levels', 'phases']
     """
-    plt = pyplot(save)
     ms = microstructure
     image = np.asarray(image)
     colour = image.ndim == ms.ndim + 1
@@ -71,8 +70,8 @@ def plot_segmentation(image: np.ndarray, microstructure: Microstructure, *,
     if ms.ndim == 3:
         middle = ms.shape[2] // 2
         image, labels = image[:, :, middle], labels[:, :, middle]
-    fig, (left, middle_ax, right) = plt.subplots(1, 3, figsize=(11.5, 4.4),
-                                                 gridspec_kw={"width_ratios": [1, 0.8, 1]})
+    fig = new_figure(save, figsize=(11.5, 4.4))
+    left, middle_ax, right = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 0.8, 1]})
     shown = np.swapaxes(image, 0, 1)  # x to the right, y up, as every figure
     if colour:
         left.imshow(shown / max(float(shown.max()), 1.0), origin="lower",
@@ -81,7 +80,7 @@ def plot_segmentation(image: np.ndarray, microstructure: Microstructure, *,
         drawn = left.imshow(shown, origin="lower", cmap="gray", interpolation="nearest")
         fig.colorbar(drawn, ax=left, fraction=0.046, pad=0.02)
     gray = image if not colour else image[..., :3] @ np.array(LUMINANCE_WEIGHTS)
-    middle_ax.hist(np.ravel(gray), bins=64, color="0.5")
+    middle_ax.hist(np.ravel(gray), bins=64, color="0.5", histtype="stepfilled")
     for cut in _cuts(ms):
         middle_ax.axvline(cut, color="C3", linewidth=1.5)
     middle_ax.set_xlabel("gray level" + (" (luminance)" if colour else ""))
