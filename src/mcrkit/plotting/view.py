@@ -64,13 +64,15 @@ def _segmented(obj: Any, kind: str | None, segmentation: dict[str, Any]) -> tupl
     from mcrkit.microstructure import Microstructure
 
     path = Path(obj) if isinstance(obj, str | os.PathLike) else None
-    if isinstance(obj, Microstructure) or (path is not None and (
+    if isinstance(obj, Microstructure) or hasattr(obj, "history") or (path is not None and (
             path.is_dir() or path.suffix.lower() == ".json" or _is_characterization_file(path))):
-        what = "a segmented structure" if path is None else f"{path}"
+        what = f"a {type(obj).__name__}" if path is None else f"{path}"
         raise ValueError(f"threshold and phases segment a gray image; {what} is not one: "
                          "view it without them")
+    if kind not in (None, "segmentation", "microstructure", "surface"):
+        raise ValueError(f"a segmented image cannot be drawn as kind={kind!r}")
     ms = as_microstructure(obj, **segmentation)
-    if kind not in (None, "segmentation"):
+    if kind is not None and kind != "segmentation":
         return kind, ms
     image = read_image(path) if path is not None else np.asarray(obj)
     return "segmentation", (image, ms)
