@@ -175,3 +175,15 @@ def test_view_shows_a_gray_image_beside_its_segmentation(tmp_path) -> None:
                                   "--save", str(tmp_path / "x.png")])
         assert out.exit_code == 2 and message in out.output, (options, out.output)
     assert not (tmp_path / "x.png").exists()
+
+
+def test_export_segments_a_gray_image_with_the_same_options(tmp_path) -> None:
+    phases = gray_micrograph(tmp_path / "gray.png")
+    for options in (["--threshold", "otsu"], ["--phases", "2"]):
+        out = runner.invoke(app, ["export", str(tmp_path / "gray.png"), *options,
+                                  "-o", str(tmp_path / f"{options[0][2:]}.tif")])
+        assert out.exit_code == 0, out.output
+        back = mcrkit.read_microstructure(tmp_path / f"{options[0][2:]}.tif")
+        assert np.array_equal(back.labels, phases)
+    out = runner.invoke(app, ["export", str(tmp_path / "gray.png"), "-o", str(tmp_path / "x.tif")])
+    assert out.exit_code == 2 and "(CLI --threshold)" in out.output

@@ -127,18 +127,23 @@ def export(
         help="Length unit of the voxel size (um, nm, ...); default: the input's.",
         show_default=False)] = None,
     axis: Annotated[str, typer.Option(help="Slicing axis of PNG slices of a volume.")] = "z",
+    threshold: Threshold = None,
+    phases: Phases = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Write a result for ParaView/DAMASK (.vti), as ImageJ TIFF, HDF5, .npy or PNG slices."""
+    from mcrkit.io import parse_threshold
     from mcrkit.io.exports import export as write
 
     if not source.exists():
         fail(f"{source}: no such file or directory")
     check_new(output, overwrite=overwrite)
+    cut = parsed("--threshold", parse_threshold, threshold)
     try:
         written = reporting_warnings(write, source, output, to=to,
                                      voxel_size=parse_voxel_size(voxel_size), unit=unit,
-                                     axis=axis, overwrite=overwrite)
+                                     axis=axis, overwrite=overwrite, threshold=cut,
+                                     phases=phases)
     except (ValueError, OSError) as exc:
         fail(str(exc))
     where = written[0] if len(written) == 1 else f"{len(written)} files in {written[0].parent}"
