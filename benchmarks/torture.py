@@ -510,6 +510,14 @@ OPTION_CASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
                                              "{F}/nodir/out.json"), ("nodir",)),
     ("properties-output-unwritable", ("properties", "{in}/small.npy", "-o", "{ro}/out.json"),
      ("out.json",)),
+    # examples
+    ("examples-unknown", ("examples", "nosuch"), ("nosuch",)),
+    ("examples-output-without-name", ("examples", "-o", "{F}/out.npy"), ("NAME",)),
+    ("examples-output-suffix", ("examples", "pymks_ms_64x64_1", "-o", "{F}/out.xyz"), ("xyz",)),
+    ("examples-output-unwritable", ("examples", "pymks_ms_64x64_1", "-o", "{ro}/out.npy"),
+     ("out.npy",)),
+    ("examples-output-under-file", ("examples", "pymks_ms_64x64_1", "-o", "{F}/afile/out.npy"),
+     ("afile",)),
     # characterize and smooth outputs
     ("characterize-output-missing-directory", ("characterize", "{in}/small.npy", "-o",
                                                "{F}/nodir/out.npz"), ("nodir",)),

@@ -38,7 +38,7 @@ def test_the_cases_cover_every_command() -> None:
     everything = torture.all_cases()
     commands = {case.command for case in everything}
     assert commands >= {"characterize", "match", "reconstruct", "merge", "interpolate",
-                        "smooth", "compare", "export", "view", "batch", "properties"}
+                        "smooth", "compare", "export", "view", "batch", "properties", "examples"}
     assert len(everything) >= 300 and len({case.name for case in everything}) == len(everything)
     assert len(CASES) >= 300
 

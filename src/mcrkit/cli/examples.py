@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from mcrkit.cli.common import Overwrite, app, check_new, fail
+from mcrkit.cli.common import Overwrite, app, check_new, check_writable, fail
 
 
 @app.command()
@@ -46,6 +46,10 @@ def examples(
         fail(f"{output}: unknown file extension '{output.suffix}'; give -o a name ending in "
              f"{WRITABLE_FORMATS}")
     check_new(output, overwrite=overwrite)
+    if output.parent.exists():
+        check_writable(output)
+    else:  # made below
+        check_writable(directories=(output.parent,))
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.suffix.lower() == ".npy":
         shutil.copyfile(source, output)
