@@ -95,8 +95,9 @@ def test_a_run_killed_before_its_settings_starts_again_in_its_directory(tmp_path
     from mcrkit.io.rundir import RunDirectoryError
 
     run_dir = tmp_path / "run"
-    run_dir.mkdir()  # as a kill inside the first write of run.json leaves it (the benchmark
+    run_dir.mkdir()  # as a kill inside the write of the settings leaves it (the benchmark
     (run_dir / RunDirectory.TARGET).write_bytes(target.read_bytes())  # kills there for real)
+    (run_dir / "run.json").write_text('{"format": "mcrkit.run", "status": "starting"}')
     (run_dir / ".run.json.tmp").write_text('{"format": "mcrkit.run"')
     with pytest.raises(RunDirectoryError, match=f"start it again with -o {run_dir}"):
         mcrkit.resume(run_dir)
@@ -140,14 +141,17 @@ def test_a_start_that_fails_leaves_no_directory(tmp_path, target, monkeypatch, e
     assert not exists or not any(run_dir.iterdir())
 
 
-def test_a_directory_with_more_than_a_start_is_not_replaced_silently(tmp_path, target) -> None:
+@pytest.mark.parametrize("extra", ["notes.txt", None])
+def test_a_directory_that_is_not_a_start_is_not_replaced_silently(tmp_path, target,
+                                                                  extra) -> None:
     from mcrkit.io.rundir import RunDirectoryError
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    (run_dir / RunDirectory.TARGET).write_bytes(target.read_bytes())
-    (run_dir / "notes.txt").write_text("mine")
+    (run_dir / RunDirectory.TARGET).write_bytes(target.read_bytes())  # a user's own file
+    if extra:
+        (run_dir / extra).write_text("mine")
     assert not RunDirectory(run_dir).stopped_while_starting()
     with pytest.raises(RunDirectoryError, match="is not empty"):
         mcrkit.reconstruct(str(target), (16, 16), run_dir=run_dir, **OPTIONS)
-    assert (run_dir / "notes.txt").read_text() == "mine"
+    assert (run_dir / RunDirectory.TARGET).read_bytes() == target.read_bytes()

@@ -117,6 +117,7 @@ class Run:
         made = not Path(path).exists()
         directory = RunDirectory.create(path, overwrite=overwrite)
         try:
+            directory.write_metadata({"status": RunDirectory.STARTING})  # marks it a run's
             self.characterization.save(directory.file(RunDirectory.TARGET))
             if self.original is not None:
                 directory.write_result(self.original.labels, RunDirectory.ORIGINAL)

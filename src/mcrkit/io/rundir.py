@@ -28,7 +28,9 @@ never leaves a corrupt file; the convergence file is written before the
 checkpoint, and a resume keeps only the history up to the checkpoint. A run
 writes ``run.json`` (its settings) and then a checkpoint of its start before
 the first iteration: a directory killed in between has no checkpoint and a
-resume restarts it from its settings, with the same result.
+resume restarts it from its settings, with the same result. Before anything else
+a run writes ``run.json`` with the status ``starting``: a directory killed before
+the settings replace it computed nothing, and a new run may use it as if empty.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class RunDirectory:
     ORIGINAL = "original.npy"
     INITIAL = "initial.npy"
     REPORTS = ("report.json", "report.png")
+    STARTING = "starting"
+    """``run.json``'s status until the run has recorded its settings."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -86,9 +90,9 @@ class RunDirectory:
         if run.path.exists() and not run.path.is_dir():
             raise RunDirectoryError(f"{run.path}: exists and is not a directory; choose another "
                                     "output directory")
-        holds_run = run.file(cls.RUN).exists() or run.file(cls.CHECKPOINT).exists()
         if run.stopped_while_starting():  # computed nothing: its files are replaced
             run.remove_files(directory=False)
+        holds_run = run.file(cls.RUN).exists() or run.file(cls.CHECKPOINT).exists()
         if holds_run and not overwrite:
             raise RunDirectoryError(
                 f"{run.path}: already holds a reconstruction run; choose another output "
@@ -125,14 +129,21 @@ class RunDirectory:
         return run
 
     def stopped_while_starting(self) -> bool:
-        """Whether the directory holds only what a run writes before its settings (target,
-        original, start structure, and their temporary files): a run killed while starting."""
+        """Whether the directory holds only what a run writes before its settings: a
+        ``run.json`` whose status is :attr:`STARTING` (written first), the target, original
+        and start structure, and temporary files of these (a run killed while starting)."""
         if not self.path.is_dir():
             return False
-        starting = (self.TARGET, self.ORIGINAL, self.INITIAL)
         names = {p.name for p in self.path.iterdir()}
-        allowed = {*starting, *(_temporary(n) for n in (*starting, self.RUN))}
-        return bool(names) and names <= allowed
+        starting = (self.RUN, self.TARGET, self.ORIGINAL, self.INITIAL)
+        if not names or not names <= {*starting, *(_temporary(n) for n in starting)}:
+            return False
+        if self.RUN not in names:  # killed writing the first run.json, or nothing of a run
+            return names == {_temporary(self.RUN)}
+        try:
+            return json.loads(self.file(self.RUN).read_text()).get("status") == self.STARTING
+        except (OSError, ValueError, AttributeError):
+            return False
 
     def has_checkpoint(self) -> bool:
         """Whether the run saved a state to continue from (else it restarts)."""
