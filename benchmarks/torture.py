@@ -9,14 +9,21 @@ crafted input itself, in a temporary folder, and checks for each case:
 - nothing left behind: the case's folder holds the same names afterwards, and
   no file an output was going to be is there (a partial output).
 
-Each case runs in a fresh ``mcrkit`` process (``--in-process`` calls the CLI's
-``main`` instead, as ``tests/cli/test_torture.py`` does with the fast cases).
+Each case runs in a fresh ``mcrkit`` process (``--jobs N`` side by side;
+``--in-process`` runs the CLI's command in this process instead, as
+``tests/cli/test_torture.py`` does with the fast cases). The GUI's cases upload
+every crafted file as the page stores and checks it, and submit bad values in
+every form (``--http`` also uploads them to a running ``mcrkit gui``).
 ``--kills N`` also kills runs (a gradient run, an annealing run and a batch)
 with SIGKILL at N random moments each, plus inside every write of a run
 (checkpoint, convergence, report, result), and checks that every directory
 resumes to the uninterrupted run's result. It prints the counts: cases,
 tracebacks, partial outputs, wrong statuses, missing messages, kills,
 unusable directories, resumes that differ.
+
+Examples: ``python benchmarks/torture.py --in-process --http`` (every case),
+``python benchmarks/torture.py --jobs 2 --only resume/`` (some, in processes),
+``python benchmarks/torture.py --only none --kills 3`` (the kill sweep alone).
 """
 
 from __future__ import annotations
