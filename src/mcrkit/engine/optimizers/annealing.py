@@ -89,6 +89,11 @@ class _Energy:
         self.sizes = np.array([term.target.numel() for term in objective.terms], dtype=float)
         self.terms: list[SwapTerm] = []
         for term in objective.terms:
+            if term.imposed is not None:
+                raise ValueError(
+                    f"descriptor {term.name!r}: its target from {term.source!r} leaves some "
+                    "entries free (a slice orientation without a target), which annealing "
+                    "cannot leave out; drop the descriptor or use a gradient optimizer")
             descriptor = exact_descriptor(term.descriptor)
             target = term.target.detach().cpu().numpy().astype(np.float64)
             swap_term = descriptor.incremental(labels, objective.shape, objective.n_phases,
