@@ -169,6 +169,10 @@ def match(
     output: RunDir = None,
     add_dimension: Annotated[int | None, typer.Option(
         help="Reconstruct a 3D volume from a 2D input, this many voxels deep.")] = None,
+    symmetry: Annotated[str, typer.Option(
+        help="For a 3D volume from a 2D input: auto (transversely isotropic about the long "
+             "axis if the input is anisotropic, else isotropic), isotropic (the input on "
+             "every slice), x or y (transversely isotropic about that axis).")] = "auto",
     shape: Shape = None,
     descriptors: Descriptors = None,
     weights: Weights = None,
@@ -204,5 +208,6 @@ def match(
                         polish=polish, device=device, threads=threads, time_limit=time_limit,
                         progress=progress, force=force, snapshot_every=snapshot_every,
                         checkpoint_every=checkpoint_every, overwrite=overwrite,
+                        symmetry=symmetry,
                         run_dir=output or _default_run_dir(input.stem.split(":")[0]),
                         **_objective_settings(descriptors, weights, optimizer_options))

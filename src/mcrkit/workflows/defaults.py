@@ -38,15 +38,16 @@ phase, original 0.97) at up to several times the cost
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from mcrkit.descriptors.chord_length import mean_chord_length
 from mcrkit.io.inputs import as_microstructure
-from mcrkit.metrics.anisotropy import detect_anisotropy
-from mcrkit.metrics.transverse import TransverseIsotropy
 from mcrkit.microstructure import AXIS_NAMES, Microstructure
+
+if TYPE_CHECKING:
+    from mcrkit.metrics.transverse import TransverseIsotropy
 
 __all__ = ["DEFAULT_WINDOW", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY", "PATTERN_WEIGHT",
            "SYMMETRIES", "DefaultChoice",
@@ -208,6 +209,9 @@ def choose_symmetry(original: Microstructure | np.ndarray, *, symmetry: str = "a
     >>> choose_symmetry(long_grains, symmetry="isotropic")[1]
     'isotropy assumed (symmetry="isotropic"): the input on the slices normal to x, y and z'
     """
+    from mcrkit.metrics.anisotropy import detect_anisotropy
+    from mcrkit.metrics.transverse import TransverseIsotropy
+
     if symmetry not in SYMMETRIES:
         raise ValueError(f"symmetry must be one of {', '.join(SYMMETRIES)}, got {symmetry!r}")
     if symmetry == "isotropic":

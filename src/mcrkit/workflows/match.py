@@ -14,7 +14,6 @@ from mcrkit.io.inputs import as_microstructure
 from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
-from mcrkit.metrics.transverse import transverse_target
 from mcrkit.workflows.defaults import choose_defaults, choose_symmetry
 from mcrkit.workflows.reconstruct import (
     RECONSTRUCTION_DESCRIPTORS,
@@ -135,6 +134,8 @@ def match(
         threads=options.get("threads"),
     )
     if assumption is not None:
+        from mcrkit.metrics.transverse import transverse_target
+
         characterization = transverse_target(characterization, original.labels, assumption)
         assumed += assumption.left_open(
             characterization.provenance["transverse_isotropy"]["not_imposed"])
