@@ -18,7 +18,10 @@ slices pooled):
   largest-cluster fraction, the Euler characteristic per voxel and
   percolation along each axis, on the structure as it is when original and
   result have the same dimension (``"2d"``, ``"3D"``), else on the volume's
-  slices.
+  slices,
+- for a volume against a 3D original (``"3D"``,
+  :func:`mcrkit.metrics.volume.volume_statistics`): the surface area per voxel
+  and the feature-size distribution (opening granulometry).
 
 S2 and the lineal path are compared in their scaled forms so that their lines
 judge the shape of the curves; the volume fraction has a line of its own
@@ -120,6 +123,7 @@ from mcrkit.metrics.validation import (
     summarize,
 )
 from mcrkit.metrics.verdict import LABELS, TOLERANCE, judge, pass_line
+from mcrkit.metrics.volume import VOLUME, feature_radii, volume_statistics
 from mcrkit.microstructure import AXIS_NAMES, Microstructure
 
 __all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "report_failures_warn",
@@ -293,6 +297,28 @@ def _topology_lines(ref: Microstructure, res: np.ndarray,
     return lines, open_
 
 
+def _volume_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
+    """Report lines of the 3D surface density and feature sizes of a volume against a 3D
+    original (:mod:`mcrkit.metrics.volume`), with the spread of the original's windows."""
+    windows, scale = _spread_scale(ref.labels, res.size)
+    lines = []
+    for phase in range(ref.n_phases):
+        radii = feature_radii(ref.labels, phase) if (ref.labels == phase).any() else ()
+        want = volume_statistics(ref.labels, phase, radii=radii)
+        got = volume_statistics(res, phase, radii=radii)
+        samples = [volume_statistics(w, phase, radii=radii, periodic=False) for w in windows]
+        for key in VOLUME:
+            value = np.atleast_1d(np.asarray(want[key], dtype=float))
+            if not value.size:
+                continue
+            stack = np.array([np.atleast_1d(s[key]) for s in samples])
+            lines.append({"kind": "volume", "axis": "3D", "statistic": key, "phase": phase,
+                          "optimized": False,
+                          **_line(key, value, np.atleast_1d(np.asarray(got[key], dtype=float)),
+                                  stack, scale)})
+    return lines
+
+
 def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
                      optimized: list[str], assumption: TransverseIsotropy | None = None,
                      ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
@@ -320,7 +346,8 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
         per_axis[name]["isolated_fraction"] = isolated_fraction(res)
         per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
     topology, open_ = _topology_lines(ref, res, assumption)
-    return lines + topology, summarize(per_axis), open_
+    volume = _volume_lines(ref, res) if ref.ndim == res.ndim == 3 else []
+    return lines + topology + volume, summarize(per_axis), open_
 
 
 def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray:

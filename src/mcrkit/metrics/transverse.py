@@ -276,7 +276,7 @@ def isotropic_statistics(stats: dict[str, Any], along: int, limit_to: int) -> di
     >>> stripes = np.zeros((8, 8), dtype=int); stripes[:, ::2] = 1  # lines along x
     >>> iso = isotropic_statistics(slice_statistics(stripes, None, 1, 2), 0, 2)
     >>> iso["lineal_path"].tolist(), iso["interface"]
-    ([1.0, 1.0, 1.0, 1.0, 1.0, 1.0], 0.0)
+    ([0.5, 0.5, 0.5, 0.5, 0.5, 0.5], 0.0)
     """
     window = np.full((2 * limit_to + 1,) * 2, np.nan)
     inside = disk_mask(limit_to)

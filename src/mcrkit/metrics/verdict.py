@@ -12,7 +12,8 @@ statistic                      passes when the deviation is at most
 correlations, chords, volume   :data:`TOLERANCE` natural spreads
 fraction, interface density,
 optimized descriptors
-Euler density                  :data:`TOLERANCE` natural spreads
+Euler density, surface         :data:`TOLERANCE` natural spreads
+density, feature sizes (3D)
 largest-cluster fraction       :data:`CLUSTER_LINE`, or :data:`TOLERANCE` natural
                                spreads where the original's own spread is wider
                                (near the percolation threshold)
@@ -69,6 +70,8 @@ LABELS = {
     "largest_cluster": "largest cluster / phase",
     "euler_density": "Euler characteristic per voxel",
     "percolation": "percolation along",
+    "surface_density": "surface area per voxel (3D)",
+    "feature_size": "feature size, share >= radius (3D)",
 }
 """Plain-words names of the statistics of the table (descriptors go by their own name)."""
 
@@ -152,7 +155,7 @@ def reason(line: dict[str, Any]) -> str:
                 f"1000 voxels, original {original[0] * 1000:.3g} ("
                 + ("more separate pieces or fewer holes" if more else
                    "fewer separate pieces or more holes") + f"){where}")
-    if statistic in ("volume_fraction", "mean_chord", "interface"):
+    if statistic in ("volume_fraction", "mean_chord", "interface", "surface_density"):
         return (f"{phase}{LABELS[statistic]} {np.nanmean(result):.3g}, original "
                 f"{np.nanmean(original):.3g}{where}")
     return (f"{phase}{LABELS[statistic]} off by {_ratio(line) * TOLERANCE:.1f} natural "
@@ -259,7 +262,7 @@ def judge(lines: list[dict[str, Any]], cannot_judge: list[str] | None = None,
 
 def _value(values: Any, statistic: str) -> str:
     values = np.asarray(values, dtype=float).ravel()
-    if values.size > 2 or statistic in ("s2", "lineal_path", "chord_length"):
+    if values.size > 2 or statistic in ("s2", "lineal_path", "chord_length", "feature_size"):
         return "curve"
     if not np.isfinite(values).any():
         return "-"
