@@ -123,3 +123,27 @@ def test_snapshot_every_sets_the_frames_of_the_animation(tmp_path) -> None:
     # a GIF shows a snapshot equal to the one before as a longer frame
     changes = 1 + sum(not np.array_equal(a, b) for a, b in zip(snapshots, snapshots[1:]))
     assert iio.imread(tmp_path / "a.gif", index=None).shape[0] == changes
+
+
+def test_compare_a_volume_with_a_3d_original(tmp_path) -> None:
+    from mcrkit.generators import gaussian_random_field
+
+    original, other = tmp_path / "truth.npy", tmp_path / "result.npy"
+    np.save(original, gaussian_random_field((16, 16, 16), 1.5, seed=0))
+    np.save(other, gaussian_random_field((16, 16, 16), (4.0, 1.5, 1.5), seed=1))
+    done = runner.invoke(app, ["compare", str(original), str(other), "--limit-to", "3",
+                               "-o", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    rows = {(line["axis"], line["statistic"], line["phase"], line.get("direction"))
+            for line in report["lines"]}
+    for phase in (0, 1):
+        for statistic in ("euler_density", "largest_cluster", "surface_density",
+                          "feature_size"):
+            assert ("3D", statistic, phase, None) in rows
+        assert {("3D", "percolation", phase, d) for d in "xyz"} <= rows
+        for axis in "xyz":  # the 2D statistics per orientation
+            assert (axis, "lineal_path", phase, None) in rows
+    assert "surface area per voxel (3D)" in done.output
+    # elongated along x: its slices' statistics along x are off the truth's
+    assert "verdict: not good" in done.output and "slices normal to" in done.output
