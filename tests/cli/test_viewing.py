@@ -147,3 +147,18 @@ def test_compare_a_volume_with_a_3d_original(tmp_path) -> None:
     assert "surface area per voxel (3D)" in done.output
     # elongated along x: its slices' statistics along x are off the truth's
     assert "verdict: not good" in done.output and "slices normal to" in done.output
+
+
+def test_compare_judges_a_run_under_its_assumption(tmp_path) -> None:
+    from mcrkit.generators import gaussian_random_field
+
+    image = tmp_path / "long.npy"
+    np.save(image, gaussian_random_field((32, 32), (5.0, 2.0), seed=1))
+    mcrkit.match(str(image), add_dimension=8, limit_to=4, max_iter=2, seed=0, device="cpu",
+                 report=False, symmetry="x", run_dir=tmp_path / "run")
+    done = runner.invoke(app, ["compare", str(image), str(tmp_path / "run"), "--limit-to", "4",
+                               "-o", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["assumption"]["axis"] == "x"
+    assert "topology of the slices normal to x" in report["verdict"]["text"]

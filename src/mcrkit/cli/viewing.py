@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -89,6 +89,21 @@ def export(
     typer.echo(f"wrote {where}", err=True)
 
 
+def _assumed_target(result: Path) -> Any:
+    """The target of a run directory whose slice orientations had targets of their own
+    (:mod:`mcrkit.metrics.transverse`), so each is judged against its own; else None."""
+    from mcrkit.io.rundir import RunDirectory
+    from mcrkit.metrics.transverse import TransverseIsotropy
+
+    path = RunDirectory(result).file(RunDirectory.TARGET) if result.is_dir() else None
+    if path is None or not path.is_file():
+        return None
+    from mcrkit.characterization import Characterization
+
+    target = Characterization.load(path)
+    return target if TransverseIsotropy.of(target) is not None else None
+
+
 @app.command()
 def compare(
     original: Annotated[Path, typer.Argument(help="The original microstructure file.",
@@ -117,7 +132,8 @@ def compare(
     try:
         candidate = load_result(result) if result.is_dir() else read_input(result, threshold,
                                                                            phases)
-        report = validation_report(reference, candidate, limit_to=limit_to or 8)
+        report = validation_report(reference, candidate, limit_to=limit_to or 8,
+                                   characterization=_assumed_target(result))
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     typer.echo(format_verdict(report))
