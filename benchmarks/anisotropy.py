@@ -60,9 +60,9 @@ def main() -> None:
     if args.cases:
         chosen = {name: chosen[name] for name in args.cases.split(",")}
     workdir = Path(tempfile.mkdtemp())
-    print("| case | detected | symmetry | seconds | peak MB | rows passed/failed per "
-          "orientation | verdict |")
-    print("|---|---|---|---|---|---|---|")
+    print("| case | detected | symmetry | seconds | iterations (status) | ms/evaluation | "
+          "peak MB | rows passed/failed per orientation | verdict |")
+    print("|---|---|---|---|---|---|---|---|---|")
     try:
         for name, image in chosen.items():
             path = workdir / f"{name}.npy"
@@ -73,12 +73,14 @@ def main() -> None:
                                    "--seed", str(args.seed), "--device", "cpu",
                                    "--symmetry", symmetry], workdir, keep=True)
                 report = json.loads((run["run_dir"] / "report.json").read_text())
+                meta = run["meta"]
                 print(f"| {name} | {detected} | {symmetry} | {run['seconds']:.1f} | "
+                      f"{meta['iterations']} ({meta['status']}) | "
+                      f"{meta['timings']['per_evaluation'] * 1000:.0f} | "
                       f"{run['peak_mb']:.0f} | {orientation_rows(report)} | "
                       f"{report['verdict']['text']} |", flush=True)
                 if symmetry == "auto":
-                    print(f"|   | assumed: {run['meta']['settings']['defaults']!r} |",
-                          flush=True)
+                    print(f"|   | assumed: {meta['settings']['defaults']!r} |", flush=True)
     finally:
         shutil.rmtree(workdir)
 
