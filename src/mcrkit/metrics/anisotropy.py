@@ -21,9 +21,9 @@ anisotropic. The elongation factor is the ratio of the correlation lengths
 autocovariance falls to 1/e) along the two axes, of the phases together
 (each weighted by :math:`\phi (1 - \phi)`).
 
-Windows only see what fits in half the image: an elongation on scales longer
-than that is not measured, and a small image (few correlation lengths across)
-detects only a strong anisotropy.
+Windows only see what fits in half the image: lags are cut to a quarter of the
+image, an elongation on scales longer than that is not measured, and a small
+image (few correlation lengths across) detects only a strong anisotropy.
 """
 
 from __future__ import annotations
@@ -185,7 +185,8 @@ def detect_anisotropy(microstructure: Any, *, limit_to: int = 8) -> Anisotropy:
                          f"{ms.source} has shape {ms.shape}")
     labels = ms.labels
     windows, fraction, overlap = _windows(labels)
-    usable = min(windows[0].shape) > limit_to
+    limit_to = min(limit_to, min(windows[0].shape) // 2)  # lags the windows hold
+    usable = limit_to >= 1
     want = _differences(labels, ms.n_phases, limit_to)
     samples = [_differences(w, ms.n_phases, limit_to) for w in windows] if usable else []
     rows = []

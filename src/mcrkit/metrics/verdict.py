@@ -277,7 +277,8 @@ def _number(value: float | None) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:.3g}"
 
 
-def format_verdict(report: dict[str, Any], *, per_axis: bool = True) -> str:
+def format_verdict(report: dict[str, Any], *, per_axis: bool = True,
+                   assumption: bool = True) -> str:
     """The fidelity table of a report and its one verdict, as text.
 
     Parameters
@@ -287,6 +288,9 @@ def format_verdict(report: dict[str, Any], *, per_axis: bool = True) -> str:
     per_axis : bool, optional
         One row per slicing axis (default), or only the worst axis of each
         statistic and phase (a shorter table, the same verdict).
+    assumption : bool, optional
+        Print the assumption the slice orientations were judged under, if any
+        (:mod:`mcrkit.metrics.transverse`).
 
     Returns
     -------
@@ -313,5 +317,7 @@ def format_verdict(report: dict[str, Any], *, per_axis: bool = True) -> str:
                    f"{_number(line['pass_line']):>9}  {verdict}")
     if marked:
         out.append("  * not optimized by the reconstruction")
+    if assumption and report.get("assumption"):
+        out.append(f"  {report['assumption']['text']}")
     out.append(f"  verdict: {report['verdict']['text']}")
     return "\n".join(out)
