@@ -162,3 +162,4 @@ def test_compare_judges_a_run_under_its_assumption(tmp_path) -> None:
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["assumption"]["axis"] == "x"
     assert "topology of the slices normal to x" in report["verdict"]["text"]
+    assert "assumed transversely isotropic about x" in done.output
