@@ -103,3 +103,12 @@ def test_the_assumption_round_trips() -> None:
     assert dataclasses.replace(assumption, factor=math.nan).to_json()["factor"] is None
     with pytest.raises(ValueError, match="0 \\(x\\) or 1 \\(y\\)"):
         TransverseIsotropy(2)
+
+
+def test_a_descriptor_that_cannot_be_transposed_is_refused_with_the_way_out() -> None:
+    image = gaussian_random_field((16, 16), (1.5, 3.0), seed=0)
+    characterization = mcrkit.characterize(image, {"correlations": {"limit_to": 2}})
+    with pytest.raises(ValueError, match="symmetry='isotropic'"):
+        transverse_target(characterization, image, TransverseIsotropy(1))
+    about_x = transverse_target(characterization, image, TransverseIsotropy(0))
+    assert about_x.provenance["transverse_isotropy"]["not_imposed"] == ["correlations"]

@@ -252,8 +252,16 @@ def transverse_target(characterization: Characterization, labels: np.ndarray,
             if kind == "isotropic":
                 per_axis.append(isotropic_value(descriptor, value, detail, labels,
                                                 characterization.n_phases))
+            elif detail:
+                try:
+                    per_axis.append(descriptor.transpose_value(value))
+                except ValueError as exc:
+                    raise ValueError(
+                        f"{exc}. Transversely isotropic about y, the slices normal to x see "
+                        "the input transposed; choose other descriptors, or impose the input "
+                        "on every slice (symmetry='isotropic', --symmetry isotropic)") from None
             else:
-                per_axis.append(descriptor.transpose_value(value) if detail else value)
+                per_axis.append(value)
         if np.isnan(per_axis[assumption.axis]).all():
             not_imposed.append(name)
         values[name] = np.stack(per_axis)
