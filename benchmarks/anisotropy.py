@@ -13,7 +13,9 @@ lengths 4 and 2 px (elongated along x), and ``composite-half``, the top-left
 64^2 of the shared composite micrograph at half resolution (three phases,
 elongated along y).
 
-Usage: ``python benchmarks/anisotropy.py [--size 64] [--seed 0] [--cases grf-x2,...]``
+Usage: ``python benchmarks/anisotropy.py [--size 64] [--seed 0] [--cases grf-x2,...]
+[--symmetries auto,isotropic] [--max-iter N]`` (``MCRKIT_SHARED_DATA``: the
+shared data folder, if not ``../shared/data`` beside the repository).
 """
 
 from __future__ import annotations
@@ -55,9 +57,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cases", default=None, help="comma-separated case names")
     parser.add_argument("--symmetries", default="auto,isotropic")
+    parser.add_argument("--max-iter", type=int, default=None,
+                        help="iterations of match (default: its own)")
     args = parser.parse_args()
     chosen = cases(args.size)
     if args.cases:
+        missing = sorted(set(args.cases.split(",")) - set(chosen))
+        if missing:
+            parser.error(f"unknown or unavailable cases {missing} (have {sorted(chosen)}; "
+                         "composite-half needs MCRKIT_SHARED_DATA pointing at shared/data)")
         chosen = {name: chosen[name] for name in args.cases.split(",")}
     workdir = Path(tempfile.mkdtemp())
     print("| case | detected | symmetry | seconds | iterations (status) | ms/evaluation | "
@@ -71,7 +79,10 @@ def main() -> None:
             for symmetry in args.symmetries.split(","):
                 run = run_command(["match", str(path), "--add-dimension", str(args.size),
                                    "--seed", str(args.seed), "--device", "cpu",
-                                   "--symmetry", symmetry], workdir, keep=True)
+                                   "--symmetry", symmetry,
+                                   *([] if args.max_iter is None else
+                                     ["--max-iter", str(args.max_iter)])],
+                                  workdir, keep=True)
                 report = json.loads((run["run_dir"] / "report.json").read_text())
                 meta = run["meta"]
                 print(f"| {name} | {detected} | {symmetry} | {run['seconds']:.1f} | "
