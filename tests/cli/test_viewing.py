@@ -145,6 +145,7 @@ def test_compare_a_volume_with_a_3d_original(tmp_path) -> None:
         for axis in "xyz":  # the 2D statistics per orientation
             assert (axis, "lineal_path", phase, None) in rows
     assert "surface area per voxel (3D)" in done.output
+    assert report["volume"] is None  # judged row by row instead
     # elongated along x: its slices' statistics along x are off the truth's
     assert "verdict: not good" in done.output and "slices normal to" in done.output
 

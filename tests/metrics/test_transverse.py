@@ -89,6 +89,10 @@ def test_each_orientation_is_judged_against_its_own_target() -> None:
     assert report["verdict"]["cannot_judge"] == [
         "topology of the slices normal to x (not determined by the 2D input)"]
     assert report["assumption"]["axis"] == "x"
+    summary = report["volume"]["result"]  # listed, not judged: no 3D original
+    assert [row["phase"] for row in summary] == [0, 1]
+    assert summary[1]["volume_fraction"] == pytest.approx(volume.mean())
+    assert set(summary[1]["percolates"]) == {"x", "y", "z"}
     assert not [line for line in report["lines"]
                 if line["axis"] == "x" and line["kind"] == "topology"]
     assert {line["axis"] for line in report["lines"] if line["kind"] == "descriptor"} == \

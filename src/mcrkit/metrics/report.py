@@ -23,6 +23,9 @@ slices pooled):
   :func:`mcrkit.metrics.volume.volume_statistics`): the surface area per voxel
   and the feature-size distribution (opening granulometry).
 
+A volume without a 3D original gets its 3D statistics listed, not judged
+(``volume``: :func:`mcrkit.metrics.volume.volume_summary`).
+
 S2 and the lineal path are compared in their scaled forms so that their lines
 judge the shape of the curves; the volume fraction has a line of its own
 (unscaled, a change of :math:`\phi` moves every component of S2 together and
@@ -123,7 +126,7 @@ from mcrkit.metrics.validation import (
     summarize,
 )
 from mcrkit.metrics.verdict import LABELS, TOLERANCE, judge, pass_line
-from mcrkit.metrics.volume import VOLUME, feature_radii, volume_statistics
+from mcrkit.metrics.volume import VOLUME, feature_radii, volume_statistics, volume_summary
 from mcrkit.microstructure import AXIS_NAMES, Microstructure
 
 __all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "report_failures_warn",
@@ -444,7 +447,9 @@ def validation_report(original: Any = None, result: Any = None, *,
         ``optimized`` and the ``original``/``result`` values with the
         per-component spread ``band``), ``verdict``
         (:func:`mcrkit.metrics.verdict.judge`), ``fidelity``
-        (:func:`mcrkit.metrics.validation.compare`'s raw figures) and ``errors``.
+        (:func:`mcrkit.metrics.validation.compare`'s raw figures), ``errors`` and
+        ``volume`` (a 3D result without a 3D original: its 3D statistics,
+        :func:`mcrkit.metrics.volume.volume_summary`, not judged).
 
     Examples
     --------
@@ -506,6 +511,8 @@ def validation_report(original: Any = None, result: Any = None, *,
         "lines": lines,
         "verdict": judge(lines, cannot_judge),
         "fidelity": fidelity,
+        "volume": {"result": volume_summary(res)} if res.ndim == 3 and (
+            ref is None or ref.ndim == 2) else None,
     }
     return _json_ready(report)
 

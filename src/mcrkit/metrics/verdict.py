@@ -317,6 +317,11 @@ def format_verdict(report: dict[str, Any], *, per_axis: bool = True,
                    f"{_number(line['pass_line']):>9}  {verdict}")
     if marked:
         out.append("  * not optimized by the reconstruction")
+    if report.get("volume"):
+        from mcrkit.metrics.volume import format_volume_summary
+
+        out.append(format_volume_summary(report["volume"]["result"], "3D statistics of the "
+                                         "result (not judged: no 3D original)"))
     if assumption and report.get("assumption"):
         out.append(f"  {report['assumption']['text']}")
     out.append(f"  verdict: {report['verdict']['text']}")
