@@ -282,7 +282,8 @@ def _topology_lines(ref: Microstructure, res: np.ndarray,
     fraction. For percolation it only says whether the windows agree
     (:func:`mcrkit.metrics.verdict.pass_line`), and is not asked for a phase
     that is one cluster in the original (:data:`CONNECTED`) where the original
-    percolates: such a phase must percolate in the result."""
+    percolates and original and result are compared whole: such a phase must
+    percolate in the result."""
     windows, scale = _spread_scale(ref.labels, res.size)
     connected = [largest_cluster_fraction(ref.labels == phase, connectivity=1, periodic=False)
                  >= CONNECTED for phase in range(ref.n_phases)]
@@ -303,12 +304,13 @@ def _topology_lines(ref: Microstructure, res: np.ndarray,
                    "optimized": False}
             stack = np.array([s[statistic, phase] for s in samples])
             if statistic == "percolation":  # one row per direction
-                # a phase that is one cluster in the original (compared as a whole, not
-                # by slices) keeps its spanning: the windows, which may cut its cells,
-                # are not asked
+                # a phase that is one cluster in the original keeps its spanning where
+                # original and result are compared whole (not slices of a volume, which
+                # need not each span): the windows, which may cut its cells, are not asked
+                whole = ref_axis is None and axis is None
                 lines += [{**row, "direction": AXIS_NAMES[a],
                            **_line(statistic, value[i:i + 1], got[statistic, phase][i:i + 1],
-                                   None if connected[phase] and ref_axis is None and value[i]
+                                   None if connected[phase] and whole and value[i]
                                    else stack[:, i:i + 1],
                                    scale)} for i, a in enumerate(in_plane)]
             else:

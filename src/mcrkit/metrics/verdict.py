@@ -21,7 +21,8 @@ percolation along an axis      :data:`PERCOLATION_LINE` (share of the slices tha
                                percolate; for one image or a volume: identical)
                                where all windows of the original agree, or
                                where the phase is one cluster in the original
-                               and percolates; otherwise the original's
+                               and percolates (original and result compared
+                               whole, not by slices); otherwise the original's
                                percolation is not decided at its size and any
                                result passes
 =============================  ==================================================
