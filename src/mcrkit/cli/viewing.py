@@ -14,6 +14,7 @@ from mcrkit.cli.common import (
     Threshold,
     VoxelSize,
     app,
+    check_figures,
     check_new,
     fail,
     parse_voxel_size,
@@ -27,7 +28,8 @@ def view(
         help="Microstructure file, characterization .npz, report.json or run directory.",
         show_default=False)],
     save: Annotated[Path | None, typer.Option(
-        help="Render the figure to this image file instead of opening a window.")] = None,
+        help="Render the figure to this file instead of opening a window: .png (300 dpi) or "
+             ".pdf, .svg, .eps (vector).")] = None,
     kind: Annotated[str | None, typer.Option(
         help="microstructure, characterization, convergence, report or surface (default: "
              "from the input; a run directory shows its convergence).")] = None,
@@ -40,6 +42,7 @@ def view(
     if not path.exists():
         fail(f"{path}: no such file or directory")
     check_new(save, animate, overwrite=overwrite)
+    check_figures(save)
     try:
         if animate is not None:
             from mcrkit.plotting.animation import animate_snapshots
@@ -56,9 +59,24 @@ def view(
     if save is not None:
         typer.echo(f"saved {save}", err=True)
         return
+    if kind != "surface" and not _can_show():
+        fail("there is no display to open a window on (matplotlib draws to files only "
+             "here); save the figure instead, e.g. --save figure.png or --save figure.pdf")
     import matplotlib.pyplot as plt
 
     plt.show()
+
+
+def _can_show() -> bool:
+    """Whether matplotlib's backend opens windows (without a display it falls back to one
+    that draws to files only, and ``show`` would return at once showing nothing)."""
+    import matplotlib
+    import matplotlib.pyplot  # noqa: F401  (resolves the backend)
+    from matplotlib.backends import BackendFilter, backend_registry
+
+    interactive = backend_registry.list_builtin(BackendFilter.INTERACTIVE)
+    backend = matplotlib.get_backend().lower()
+    return backend in interactive or backend.startswith("module://")
 
 
 @app.command()
