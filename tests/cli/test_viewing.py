@@ -121,5 +121,26 @@ def test_snapshot_every_sets_the_frames_of_the_animation(tmp_path) -> None:
     out = runner.invoke(app, ["view", str(tmp_path / "run"), "--animate", str(tmp_path / "a.gif")])
     assert out.exit_code == 0, out.output
     # a GIF shows a snapshot equal to the one before as a longer frame
-    changes = 1 + sum(not np.array_equal(a, b) for a, b in zip(snapshots, snapshots[1:]))
+    changes = 1 + sum(not np.array_equal(a, b)
+                      for a, b in zip(snapshots, snapshots[1:], strict=False))
     assert iio.imread(tmp_path / "a.gif", index=None).shape[0] == changes
+
+
+def test_view_without_a_display_says_so_and_suggests_save(tmp_path, monkeypatch) -> None:
+    import matplotlib
+
+    monkeypatch.setattr(matplotlib, "get_backend", lambda: "agg")  # no display: files only
+    result = runner.invoke(app, ["view", EXAMPLE])
+    assert result.exit_code == 2 and "no display" in result.output
+    assert "--save figure.png" in result.output
+
+
+def test_figure_formats_are_checked_before_any_work(tmp_path) -> None:
+    for args in (["view", EXAMPLE, "--save", str(tmp_path / "m.bmp")],
+                 ["match", EXAMPLE, "-o", str(tmp_path / "run"), "--plot",
+                  str(tmp_path / "m.gif")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and ".pdf, .svg, .eps" in result.output, result.output
+    assert not list(tmp_path.iterdir())  # no run directory, no picture
+    saved = runner.invoke(app, ["view", EXAMPLE, "--save", str(tmp_path / "m.pdf")])
+    assert saved.exit_code == 0 and (tmp_path / "m.pdf").read_bytes().startswith(b"%PDF-")

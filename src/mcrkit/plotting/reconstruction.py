@@ -90,8 +90,9 @@ def plot_reconstruction(labels: Microstructure | np.ndarray, *,
     if history is not None:
         ax = axes[0][-1]
         ax.semilogy(history["iteration"], np.maximum(history["loss"], 1e-30))
-        ax.set_xlabel("iteration")
-        ax.set_ylabel("loss (relaxed field)")
+        ax.set_xlabel("iteration", fontsize=8)
+        ax.set_ylabel("loss (relaxed field)", fontsize=8)
+        ax.tick_params(labelsize=7)
         ax.set_title("convergence", fontsize=9)
     fig.legend(handles=phase_handles(n_phases), loc="outside lower center",
                ncol=min(n_phases, 6), fontsize=8, frameon=False)
