@@ -15,10 +15,16 @@ from mcrkit.plotting.microstructure import plot_cube, plot_microstructure
 from mcrkit.plotting.view import view
 
 
+def colors(image: np.ndarray) -> int:
+    """Number of distinct colours of an RGB(A) image."""
+    packed = image[..., :3].astype(np.uint32) @ np.array([1, 256, 65536], dtype=np.uint32)
+    return len(np.unique(packed))
+
+
 def assert_picture(path, min_size=(300, 300)) -> np.ndarray:
     image = iio.imread(path)
     assert image.shape[0] >= min_size[0] and image.shape[1] >= min_size[1]
-    assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 2  # not blank
+    assert colors(image) > 2  # not blank
     return image
 
 
@@ -46,7 +52,7 @@ def test_three_phase_colors_are_distinct(tmp_path) -> None:
     labels = np.indices((24, 24)).sum(0) % 3
     plot_microstructure(labels, save=tmp_path / "p3.png")
     image = assert_picture(tmp_path / "p3.png")
-    assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) >= 4
+    assert colors(image) >= 4
 
 
 def test_characterization_view(tmp_path, small_run) -> None:
@@ -207,7 +213,7 @@ def test_cross_correlation_map_names_its_pair(tmp_path) -> None:
     labels = np.indices((24, 24)).sum(0) // 3 % 3
     c = mcrkit.characterize(labels, ["two_point_cross"], limit_to=4)
     fig = view(c, save=tmp_path / "cross.png")
-    assert [ax.get_title() for ax in fig.axes[::2]] == [
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == [
         f"Two-point cross-correlation, phases {i} and {j}" for i, j in ((0, 1), (0, 2), (1, 2))]
 
 
