@@ -86,10 +86,10 @@ def finish(fig: Any, save: str | os.PathLike[str] | None, *, format: str | None 
 
     Examples
     --------
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "blank.pdf")
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "blank.pdf"
     >>> _ = finish(new_figure(path, figsize=(1, 1)), path)
-    >>> open(path, "rb").read(5)
+    >>> path.read_bytes()[:5]
     b'%PDF-'
     """
     if save is not None:
