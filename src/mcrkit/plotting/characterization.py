@@ -157,15 +157,15 @@ def _s2_map(ax: Any, value: np.ndarray, names: tuple[str, str], lengths: Lengths
 def _right_triangles(ax: Any, value: np.ndarray, names: tuple[str, str],
                      lengths: Lengths) -> None:
     """The three-point probability S3(0, a e_first, b e_second) of the finest level: the
-    Gram entries of the vectors (a, 0) and (0, b); its edges a = 0 and b = 0 are S2."""
-    from mcrkit.descriptors.correlations import correlation_vectors
+    Gram entries of the vectors (a, 0) and (0, b); its edges a = 0 and b = 0 are S2.
 
+    The value's vectors come first as (i, j) for i, j in [0, L) row by row (the
+    layout of the ``correlations`` descriptor), so (a, 0) is entry a L and (0, b) entry b.
+    """
     gram = value.reshape(-1, *value.shape[-2:])[0]
     limit = math.isqrt(gram.shape[0] // 2) + 1  # K = L^2 + (L - 1)^2
-    vectors = [tuple(v) for v in correlation_vectors(limit).tolist()]
-    along_first = [vectors.index((a, 0)) for a in range(limit)]
-    along_second = [vectors.index((0, b)) for b in range(limit)]
-    triangles = gram[np.ix_(along_first, along_second)]  # [a, b]
+    steps = np.arange(limit)
+    triangles = gram[np.ix_(steps * limit, steps)]  # [a, b]
     sx, sy = lengths.along(0), lengths.along(1)
     image = ax.imshow(triangles.T, origin="lower", cmap="cividis", interpolation="nearest",
                       extent=(-0.5 * sx, (limit - 0.5) * sx, -0.5 * sy, (limit - 0.5) * sy))
