@@ -249,8 +249,10 @@ def _patterns(ax: Any, value: np.ndarray, strides: list[int], lengths: Lengths) 
     ax.set_yscale("log")
     ax.set_xlabel("2 x 2 pattern (black: pixel in the phase)", labelpad=14)
     ax.set_ylabel("frequency")
-    if len(counts) > 1:
-        ax.legend(fontsize=7)
+    if len(counts) > 1:  # above the bars: room on the log scale
+        ax.set_ylim(top=counts.max() * 30)
+        ax.legend(fontsize=7, loc="upper center", ncol=min(len(counts), 4), columnspacing=0.8,
+                  handlelength=1.2)
 
 
 def _draw_pattern(ax: Any, pattern: int) -> None:
