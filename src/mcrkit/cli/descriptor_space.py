@@ -121,7 +121,7 @@ def smooth(
     try:
         result = run(original, method, sigma, periodic=periodic,
                      preserve_volume_fractions=preserve_volume_fractions)
-        path = write_microstructure(output, result)
+        path = reporting_warnings(write_microstructure, output, result)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     before = ", ".join(f"{v:.4f}" for v in original.volume_fractions())

@@ -10,11 +10,13 @@ import typer
 
 from mcrkit.cli.common import (
     Overwrite,
+    Threshold,
     VoxelSize,
     app,
     check_new,
     fail,
     parse_voxel_size,
+    parsed,
     reporting_warnings,
 )
 
@@ -31,12 +33,14 @@ def properties(
         help="Axes of the transport solves, e.g. 'x,z' (default: all).",
         show_default=False)] = None,
     voxel_size: VoxelSize = None,
+    threshold: Threshold = None,
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Write the table as JSON to this file.",
         show_default=False)] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Tortuosity factor, effective diffusivity, percolation and surface area per phase."""
+    from mcrkit.io import parse_threshold
     from mcrkit.workflows.properties import format_properties
     from mcrkit.workflows.properties import properties as measure
 
@@ -49,10 +53,11 @@ def properties(
     except ValueError:
         fail(f"--phases needs phase numbers such as 0,1, got {phases!r}")
     chosen_axes = None if axes is None else [a.strip() for a in axes.split(",") if a.strip()]
+    cut = parsed("--threshold", parse_threshold, threshold)
     try:
         table = reporting_warnings(measure, volume, phases=chosen, axes=chosen_axes,
                                    voxel_size=parse_voxel_size(voxel_size),
-                                   original=original, progress=True)
+                                   original=original, progress=True, threshold=cut)
     except (FileNotFoundError, ValueError, ImportError) as exc:
         fail(str(exc))
     typer.echo(format_properties(table))

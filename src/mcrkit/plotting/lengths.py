@@ -1,11 +1,11 @@
 """Lengths in figures: physical units where the voxel size is known, pixels otherwise.
 
 A :class:`Lengths` holds the voxel size along each axis of what a panel shows
-and the unit its axes are labelled in: the structure's own unit (attribute
-``unit``, where a reader recorded one), micrometres for a voxel size without
-a unit (the unit of ImageJ calibrations and of HDF5 ``element_size_um``), and
-``px`` when the voxel size is not known. :func:`add_scale_bar` draws a scale
-bar on an image in physical units.
+and the unit its axes are labelled in: the structure's own unit
+(:func:`mcrkit.microstructure.length_unit` of its ``unit``), micrometres for a
+voxel size without a unit (the usual unit of ImageJ calibrations and of HDF5
+``element_size_um``), and ``px`` when the voxel size is not known.
+:func:`add_scale_bar` draws a scale bar on an image in physical units.
 """
 
 from __future__ import annotations
@@ -16,28 +16,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_UNIT", "Lengths", "add_scale_bar", "bar_length", "unit_name"]
+from mcrkit.microstructure import length_unit
+
+__all__ = ["DEFAULT_UNIT", "Lengths", "add_scale_bar", "bar_length"]
 
 DEFAULT_UNIT = "µm"
 """Unit of a voxel size given without one."""
-
-_SPELLINGS = {"um": "µm", "micron": "µm", "microns": "µm", "micrometer": "µm",
-              "micrometre": "µm", "\\u00b5m": "µm", "μm": "µm", "nanometer": "nm",
-              "nanometre": "nm", "millimeter": "mm", "millimetre": "mm"}
-
-
-def unit_name(unit: str | None) -> str:
-    """The usual symbol of a length unit (:data:`DEFAULT_UNIT` for none).
-
-    Examples
-    --------
-    >>> unit_name("micron"), unit_name("\\\\u00B5m"), unit_name("nm"), unit_name(None)
-    ('µm', 'µm', 'nm', 'µm')
-    """
-    if not unit or not str(unit).strip():
-        return DEFAULT_UNIT
-    text = str(unit).strip()
-    return _SPELLINGS.get(text.lower(), text)
 
 
 @dataclass(frozen=True)
@@ -78,7 +62,8 @@ class Lengths:
             if len(set(sizes.tolist())) != 1:
                 return cls(None)
             sizes = np.full(ndim, sizes[0])
-        return cls(tuple(float(s) for s in sizes), unit_name(getattr(obj, "unit", None)))
+        unit = length_unit(getattr(obj, "unit", None)) or DEFAULT_UNIT
+        return cls(tuple(float(s) for s in sizes), unit)
 
     @property
     def known(self) -> bool:
