@@ -228,3 +228,14 @@ def test_export_segments_a_gray_image_with_the_same_options(tmp_path) -> None:
         assert np.array_equal(back.labels, phases)
     out = runner.invoke(app, ["export", str(tmp_path / "gray.png"), "-o", str(tmp_path / "x.tif")])
     assert out.exit_code == 2 and "(CLI --threshold)" in out.output
+
+
+def test_figure_formats_are_checked_before_any_work(tmp_path) -> None:
+    for args in (["view", EXAMPLE, "--save", str(tmp_path / "m.bmp")],
+                 ["match", EXAMPLE, "-o", str(tmp_path / "run"), "--plot",
+                  str(tmp_path / "m.gif")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and ".pdf, .svg, .eps" in result.output, result.output
+    assert not list(tmp_path.iterdir())  # no run directory, no picture
+    saved = runner.invoke(app, ["view", EXAMPLE, "--save", str(tmp_path / "m.pdf")])
+    assert saved.exit_code == 0 and (tmp_path / "m.pdf").read_bytes().startswith(b"%PDF-")

@@ -13,6 +13,7 @@ from mcrkit.cli.common import (
     Overwrite,
     Threads,
     app,
+    check_figures,
     check_new,
     fail,
     parsed,
@@ -48,11 +49,13 @@ def characterize(
     device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
     threads: Threads = None,
     plot: Annotated[Path | None, typer.Option(
-        help="Also save a figure of the descriptors to this image file.")] = None,
+        help="Also save a figure of the descriptors to this file: .png (300 dpi) or .pdf, "
+             ".svg, .eps (vector).")] = None,
     overwrite: Overwrite = False,
 ) -> None:
     """Compute descriptors of a microstructure and save them as .npz."""
     check_new(output, plot, overwrite=overwrite)
+    check_figures(plot)
     microstructure = read_input(input, threshold, phases)  # bad input fails before the engine
     from mcrkit.workflows import DEFAULT_DESCRIPTORS
     from mcrkit.workflows import characterize as run

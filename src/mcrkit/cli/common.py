@@ -81,6 +81,18 @@ def check_new(*outputs: Path | None, overwrite: bool) -> None:
              "(nothing was written)")
 
 
+def check_figures(*outputs: Path | None) -> None:
+    """Exit 2, before any work, if a figure would be written in a format figures are not."""
+    from mcrkit.plotting.figures import figure_format
+
+    for path in outputs:
+        if path is not None:
+            try:
+                figure_format(path)
+            except ValueError as exc:
+                fail(f"{exc} (nothing was written)")
+
+
 # ---- parsers ----------------------------------------------------------------------------
 def split_names(text: str | None) -> list[str] | None:
     """Comma-separated descriptor ids, or None when the option was not given."""

@@ -15,6 +15,7 @@ from mcrkit.cli.common import (
     Threads,
     Threshold,
     app,
+    check_figures,
     check_new,
     fail,
     parsed,
@@ -57,7 +58,8 @@ Progress = Annotated[bool, typer.Option("--progress/--quiet",
                                         help="Show a progress bar (--quiet: none).")]
 Force = Annotated[bool, typer.Option(help="Run even if the memory estimate exceeds free memory.")]
 Plot = Annotated[Path | None, typer.Option(
-    help="Save a picture of the result (mid-slices and convergence) to this image file.")]
+    help="Save a picture of the result (mid-slices and convergence) to this file: .png "
+         "(300 dpi) or .pdf, .svg, .eps (vector).")]
 Shape = Annotated[str | None, typer.Option(
     help="Shape of the result, e.g. --shape 64 64 64 (or 64x64x64).", show_default=False)]
 RunDir = Annotated[Path | None, typer.Option(
@@ -100,7 +102,8 @@ def _run_reconstruction(function: Any, *args: Any, plot: Path | None,
     if plot is not None:
         from mcrkit.plotting.reconstruction import plot_reconstruction
 
-        plot_reconstruction(result.labels, original=original, history=result.history,
+        plot_reconstruction(result.microstructure, original=original,
+                            history=result.history,
                             title=f"mcrkit {result.settings['optimizer']}, "
                                   f"{result.iterations} iterations", save=plot)
         typer.echo(f"saved {plot}", err=True)
@@ -142,6 +145,7 @@ def reconstruct(
 ) -> None:
     """Reconstruct a structure whose descriptors match a characterization."""
     check_new(plot, overwrite=overwrite)
+    check_figures(plot)
     budget = {} if max_iter is None else {"max_iter": max_iter}
     if resume is not None:
         from mcrkit.workflows import resume as resume_run
@@ -200,10 +204,11 @@ def match(
     from mcrkit.workflows import match as run
 
     check_new(plot, overwrite=overwrite)
+    check_figures(plot)
 
     original = read_input(input, threshold, phases)
     _run_reconstruction(run, original, add_dimension, parsed("--shape", parse_shape, shape),
-                        plot=plot, original=original.labels, limit_to=limit_to, loss=loss,
+                        plot=plot, original=original, limit_to=limit_to, loss=loss,
                         optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
                         polish=polish, device=device, threads=threads, time_limit=time_limit,
                         progress=progress, force=force, snapshot_every=snapshot_every,

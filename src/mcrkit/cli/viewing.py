@@ -16,6 +16,7 @@ from mcrkit.cli.common import (
     Threshold,
     VoxelSize,
     app,
+    check_figures,
     check_new,
     fail,
     parse_voxel_size,
@@ -54,7 +55,8 @@ def view(
         help="Microstructure file, characterization .npz, report.json or run directory.",
         show_default=False)],
     save: Annotated[Path | None, typer.Option(
-        help="Render the figure to this image file instead of opening a window.")] = None,
+        help="Render the figure to this file instead of opening a window: .png (300 dpi) or "
+             ".pdf, .svg, .eps (vector).")] = None,
     kind: Annotated[str | None, typer.Option(
         help="microstructure, characterization, convergence, report, surface or segmentation "
              "(default: from the input; a run directory shows its convergence; a gray "
@@ -78,6 +80,7 @@ def view(
     if not path.exists():
         fail(f"{path}: no such file or directory")
     check_new(save, animate, overwrite=overwrite)
+    check_figures(save)
     cut = parsed("--threshold", parse_threshold, threshold)
     reason = _no_display(kind) if save is None and animate is None else None
     if reason is not None:

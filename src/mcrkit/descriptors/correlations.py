@@ -198,6 +198,7 @@ class Correlations(Descriptor):
     time.
     """
 
+    display_name = "Two- and three-point correlations"
     name = "correlations"
     aliases = ("Correlations",)
     # On binary fields every product is 0 or 1 and the Gram entries are integer

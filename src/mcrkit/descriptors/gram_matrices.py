@@ -131,6 +131,7 @@ class GramMatrices(Descriptor):
     through the colour encoding (2 to 4 phases).
     """
 
+    display_name = "Gram matrices of convolutional features"
     name = "gram_matrices"
     aliases = ("GramMatrices", "MultiPhaseGramMatrices")
     all_phases = True

@@ -294,6 +294,7 @@ class LinealPath(_LinealPathBase):
     3D structures.
     """
 
+    display_name = "Lineal path"
     name = "lineal_path"
     aliases = ("LinealPath",)
     differentiable: ClassVar[bool] = False
@@ -345,6 +346,7 @@ class LinealPathApprox(_LinealPathBase):
     the gradient is computed, ``limit_to`` running maps of a few images.
     """
 
+    display_name = "Lineal path (smooth approximation)"
     name = "lineal_path_approx"
     aliases = ("LinealPathApproximation",)
     relaxation_of = "lineal_path"

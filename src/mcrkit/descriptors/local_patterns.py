@@ -152,6 +152,7 @@ class LocalPatterns(Descriptor):
     and about as many for the gradient (a few milliseconds at 256^2).
     """
 
+    display_name = "2 x 2 pixel patterns"
     name = "local_patterns"
     aliases = ("LocalPatterns", "QuadHistogram")
 

@@ -57,6 +57,7 @@ class TwoPoint(Descriptor):
     leading axis of 3 holds the slices normal to x, y and z.
     """
 
+    display_name = "Two-point correlation S2"
     name = "two_point"
     aliases = ("FFTCorrelations", "TwoPointCorrelations")
 
@@ -138,6 +139,7 @@ class TwoPointCross(TwoPoint):
     follows from :class:`TwoPoint` and adds no information.
     """
 
+    display_name = "Two-point cross-correlation"
     name = "two_point_cross"
     aliases = ("FFTCrossCorrelations", "CrossCorrelations")
     all_phases = True

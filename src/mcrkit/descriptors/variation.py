@@ -60,6 +60,7 @@ class Variation(Descriptor):
     otherwise; a leading axis of 3 for 3D structures.
     """
 
+    display_name = "Interface density (total variation)"
     name = "variation"
     aliases = ("Variation",)
 

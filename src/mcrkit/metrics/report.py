@@ -89,7 +89,8 @@ than ``limit_to`` wrap around.
 Files
 -----
 :func:`write_report` writes ``report.json`` (this dict) and ``report.png``
-(:func:`mcrkit.plotting.report.plot_report`). Reconstructions write both into
+(:func:`mcrkit.plotting.report.plot_report`; none for a report that compared
+nothing). Reconstructions write both into
 their run directory (``report=True``), and ``mcrkit compare ORIGINAL RESULT``
 writes them where asked.
 """
@@ -515,7 +516,7 @@ def validation_report(original: Any = None, result: Any = None, *,
         lines = _descriptor_lines(characterization, optimized, res, ref) + lines
     compared = {line["statistic"] for line in lines}
     cannot_judge = open_ if ref is not None else [
-        LABELS[key] for key in (*STATISTICS, *TOPOLOGY)
+        LABELS[key].removesuffix(" along") for key in (*STATISTICS, *TOPOLOGY)
         if not compared.intersection(_SEEN_BY.get(key, ()))]
     report = {
         "format": "mcrkit.metrics.report",
@@ -578,7 +579,8 @@ def report_failures_warn(run_dir: str | os.PathLike[str]) -> Iterator[None]:
 
 def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,
                  figure: bool = True) -> list[Path]:
-    """Write ``report.json`` (and ``report.png``) into ``directory``; return the paths."""
+    """Write ``report.json`` (and ``report.png``, unless the report compared nothing: no
+    empty figure) into ``directory``; return the paths."""
     import json
 
     directory = Path(directory)
@@ -587,7 +589,7 @@ def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(report, indent=1) + "\n")
     written = [path]
-    if figure:
+    if figure and report["lines"]:
         from mcrkit.plotting.report import plot_report
 
         with atomic_path(directory / REPORT_FIGURE) as tmp:
