@@ -29,7 +29,7 @@ def ms16():
 def test_limit_to_above_half_the_image_side(cls, ms16):
     cls(limit_to=6).characterize(ms16)  # half of the smallest side (12) is fine
     with pytest.raises(ValueError, match=r"limit_to=7 .*half the smallest image side.*"
-                                         r"limit_to <= 6"):
+                                         r"limit_to=6 or less"):
         cls(limit_to=7).characterize(ms16)
 
 

@@ -11,6 +11,7 @@ from mcrkit.cli.common import (
     LimitTo,
     Overwrite,
     Phases,
+    Quiet,
     Threshold,
     VoxelSize,
     app,
@@ -18,6 +19,7 @@ from mcrkit.cli.common import (
     fail,
     parse_voxel_size,
     read_input,
+    say,
 )
 
 
@@ -35,6 +37,7 @@ def view(
         help="Write the run's snapshots as an animation (.gif, or .mp4 with imageio-ffmpeg).")
     ] = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Show a microstructure, a characterization or a run (interactive, or --save)."""
     if not path.exists():
@@ -45,7 +48,7 @@ def view(
             from mcrkit.plotting.animation import animate_snapshots
 
             animate_snapshots(path, animate)
-            typer.echo(f"saved {animate}", err=True)
+            say(f"saved {animate}")
             if save is None:
                 return
         from mcrkit.plotting.view import view as draw
@@ -54,7 +57,7 @@ def view(
     except (ValueError, ImportError, OSError) as exc:
         fail(str(exc))
     if save is not None:
-        typer.echo(f"saved {save}", err=True)
+        say(f"saved {save}")
         return
     import matplotlib.pyplot as plt
 
@@ -73,6 +76,7 @@ def export(
     voxel_size: VoxelSize = None,
     axis: Annotated[str, typer.Option(help="Slicing axis of PNG slices of a volume.")] = "z",
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Write a result for ParaView/DAMASK (.vti), as TIFF stack, HDF5, .npy or PNG slices."""
     from mcrkit.io.exports import export as write
@@ -86,7 +90,7 @@ def export(
     except (ValueError, OSError) as exc:
         fail(str(exc))
     where = written[0] if len(written) == 1 else f"{len(written)} files in {written[0].parent}"
-    typer.echo(f"wrote {where}", err=True)
+    say(f"wrote {where}")
 
 
 @app.command()
@@ -102,6 +106,7 @@ def compare(
     threshold: Threshold = None,
     phases: Phases = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Judge a result against its original: one table, one verdict (good or not good)."""
     from mcrkit.io.exports import load_result
@@ -122,4 +127,4 @@ def compare(
         fail(str(exc))
     typer.echo(format_verdict(report))
     written = write_report(report, directory)
-    typer.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    say(f"wrote {', '.join(str(p) for p in written)}")

@@ -179,7 +179,7 @@ class Descriptor:
             raise ValueError(
                 f"{self.name}: limit_to={limit_to} is larger than half the smallest image side "
                 f"({min(shape)} pixels in images of shape {tuple(shape)}); choose "
-                f"limit_to <= {min(shape) // 2}"
+                f"limit_to={min(shape) // 2} or less"
             )
 
     def workspace(self, n_channels: int) -> int:

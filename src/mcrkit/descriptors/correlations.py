@@ -218,7 +218,7 @@ class Correlations(Descriptor):
             raise ValueError(
                 f"{self.name}: limit_to={self.limit_to} exceeds the smallest image side "
                 f"({min(shape)} pixels in images of shape {tuple(shape)}); choose "
-                f"limit_to <= {min(shape)} or fewer multigrid levels"
+                f"limit_to={min(shape)} or less, or fewer multigrid levels"
             )
 
     @property
