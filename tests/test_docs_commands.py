@@ -21,7 +21,7 @@ each would cost seconds of start-up), other lines through ``bash``. A
 names the pages use, small stand-ins made from the bundled examples
 (:func:`stand_ins`). Sizes are scaled down by rewriting the command line, never
 by a switch in mcrkit: ``--max-iter N`` becomes ``ceil(N / 100)`` (a run given
-no ``--max-iter`` gets 10), ``--add-dimension N`` and every ``--shape`` value
+no ``--max-iter`` gets 5, an annealing run 1), ``--add-dimension N`` and every ``--shape`` value
 become ``max(17, N // 8)`` (17: room for the default correlation length 8), and
 in SPEC files ``shape`` and ``max_iter`` likewise, ``n_samples`` becomes 1.
 """
@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -123,7 +124,7 @@ def stand_ins(folder: Path) -> None:
     from mcrkit.generators import gaussian_random_field
 
     pymks, alloy = mcrkit.data.load("pymks_ms_64x64_1"), mcrkit.data.load("alloy_resized_s")
-    iio.imwrite(folder / "micrograph.png", _gray(pymks, 0))
+    iio.imwrite(folder / "micrograph.png", _gray(pymks[:36, :36], 0))  # small: quick runs
     iio.imwrite(folder / "img.png", (255 * pymks).astype(np.uint8))
     for name in ("alloy.npy", "alloy_resized_s.npy"):
         np.save(folder / name, alloy)
@@ -138,6 +139,8 @@ def stand_ins(folder: Path) -> None:
         (96, 96), (4.5, 1.5), volume_fraction=0.4, seed=1), 1))
     iio.imwrite(folder / "top.png", _gray(gaussian_random_field(
         (96, 96), 1.5, volume_fraction=0.4, seed=2), 2))
+    for name, labels in (("alloy_a.npz", alloy), ("alloy_b.npz", pymks)):  # docs/cluster.md
+        mcrkit.characterize(labels, ["volume_fractions", "two_point"]).save(folder / name)
     (folder / "src").symlink_to(ROOT / "src")  # README's first line names bundled data by path
 
 
@@ -168,7 +171,7 @@ def scaled(argv: list[str]) -> list[str]:
                 i += 1
         i += 1
     if argv[0] in RUNS and "--max-iter" not in argv and "--resume" not in argv:
-        out += ["--max-iter", "10"]
+        out += ["--max-iter", "1" if "annealing" in argv else "5"]
     return out
 
 
@@ -224,9 +227,16 @@ def _spec_file(block: Block) -> str | None:
     return named[1] if named else None
 
 
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("stand-ins")
+    stand_ins(folder)
+    return folder
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
-def test_commands_of_the_page_run(page, tmp_path, monkeypatch) -> None:
-    stand_ins(tmp_path)
+def test_commands_of_the_page_run(page, files, tmp_path, monkeypatch) -> None:
+    shutil.copytree(files, tmp_path, symlinks=True, dirs_exist_ok=True)
     monkeypatch.chdir(tmp_path)
     variables: dict[str, str] = {}
     ran = 0
@@ -266,7 +276,7 @@ def test_scaling_keeps_the_order_of_iteration_budgets() -> None:
     assert scaled(["reconstruct", "m.npz", "--shape", "256", "128", "64", "--max-iter", "500"]
                   ) == ["reconstruct", "m.npz", "--shape", "32", "17", "17", "--max-iter", "5"]
     assert scaled(["reconstruct", "--resume", "run2", "--max-iter", "800"])[-1] == "8"
-    assert scaled(["match", "a.png", "--add-dimension", "64"])[-3:] == ["17", "--max-iter", "10"]
+    assert scaled(["match", "a.png", "--add-dimension", "64"])[-3:] == ["17", "--max-iter", "5"]
     assert scaled_spec("shape: [64, 64, 64]\nmax_iter: 300\nn_samples: 9\n") == (
         "shape: [17, 17, 17]\nmax_iter: 3\nn_samples: 1\n")
 

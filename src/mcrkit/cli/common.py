@@ -121,12 +121,6 @@ def cli_wording(message: str) -> str:
     return _SETTING.sub(option, message)
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
-    """Print a warning as one ``warning: ...`` line on stderr (no category, no source)."""
-    typer.secho(f"warning: {cli_wording(str(message))}", err=True, fg=typer.colors.YELLOW)
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"mcrkit {__version__}")
@@ -142,8 +136,17 @@ def _main(
     """Microstructure characterization and reconstruction."""
     _QUIET.set(False)
     ctx.with_resource(warnings.catch_warnings())
-    warnings.simplefilter("default")
-    warnings.showwarning = _show_warning
+    warnings.simplefilter("always")
+    shown: set[str] = set()
+
+    def show(message: Warning | str, *_: Any, **__: Any) -> None:
+        """A warning as one ``warning: ...`` line on stderr (no category, no source), once."""
+        text = cli_wording(str(message))
+        if text not in shown:
+            shown.add(text)
+            typer.secho(f"warning: {text}", err=True, fg=typer.colors.YELLOW)
+
+    warnings.showwarning = show
 
 
 # ---- option declarations shared by several commands ------------------------------------

