@@ -16,8 +16,8 @@ How they run: each document's blocks in order, in one new directory, so later
 commands use what earlier ones wrote. ``mcrkit`` lines run in this process
 through the console script's entry point (:func:`mcrkit.cli.main`; a process
 each would cost seconds of start-up), other lines through ``bash``. A
-``yaml``/``json`` block whose first line is a comment naming a file
-(``# study.yaml``) is written to that file. The directory holds, under the
+``yaml``/``json``/``python`` block whose first line is a comment naming a
+file (``# study.yaml``) is written to that file. The directory holds, under the
 names the pages use, small stand-ins made from the bundled examples
 (:func:`stand_ins`). Sizes are scaled down by rewriting the command line, never
 by a switch in mcrkit: ``--max-iter N`` becomes ``ceil(N / 100)`` (a run given
@@ -29,6 +29,7 @@ in SPEC files ``shape`` and ``max_iter`` likewise, ``n_samples`` becomes 1.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shlex
 import shutil
@@ -212,18 +213,20 @@ def run(command: str, variables: dict[str, str], where: str) -> None:
         code, out, err = run_mcrkit(scaled(argv[1:]))
         assert "\r" not in err, f"{where}: `{command}` drew progress with \\r into a pipe"
     else:
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
         done = subprocess.run(["bash", "-c", command], capture_output=True, text=True,
-                              timeout=60)
+                              timeout=120, env={**os.environ, "PATH": path})
         code, out, err = done.returncode, done.stdout, done.stderr
     assert code == 0, (f"{where}: `{command}` failed (exit {code}); mark the block "
                        f"`<!-- not run: reason -->` if it cannot run here\n{out}\n{err}")
 
 
-def _spec_file(block: Block) -> str | None:
-    """The file a yaml/json block stands for, named in its first line (``# study.yaml``)."""
-    if block.lang not in ("yaml", "yml", "json") or not block.lines:
+def _named_file(block: Block) -> str | None:
+    """The file a yaml/json/python block stands for, named in its first line
+    (``# study.yaml``, ``# script.py``)."""
+    if block.lang not in ("yaml", "yml", "json", "python") or not block.lines:
         return None
-    named = re.match(r"#\s*([\w.-]+\.(?:ya?ml|json))\b", block.lines[0].strip())
+    named = re.match(r"#\s*([\w.-]+\.(?:ya?ml|json|py))\b", block.lines[0].strip())
     return named[1] if named else None
 
 
@@ -241,9 +244,10 @@ def test_commands_of_the_page_run(page, files, tmp_path, monkeypatch) -> None:
     variables: dict[str, str] = {}
     ran = 0
     for block in blocks(page):
-        spec = _spec_file(block)
-        if spec is not None:
-            (tmp_path / spec).write_text(scaled_spec("\n".join(block.lines) + "\n"))
+        named = _named_file(block)
+        if named is not None:
+            text = "\n".join(block.lines) + "\n"
+            (tmp_path / named).write_text(text if named.endswith(".py") else scaled_spec(text))
             continue
         lines = commands(block)
         if not lines:
