@@ -229,3 +229,38 @@ def test_str_lists_shapes(characterization, characterization_3d):
     assert len(text.splitlines()) == 1 + len(characterization.names)
     assert "per axis x/y/z" in str(characterization_3d)
     assert "(3, 3)" in str(characterization_3d)
+
+
+def test_the_length_unit_is_kept_through_characterize_save_and_merge(tmp_path):
+    from mcrkit.microstructure import from_array
+
+    stripes = np.tile([0, 0, 1, 1], (8, 2))
+    ms = from_array(stripes, voxel_size=0.5, unit="micron")
+    c = mcrkit.characterize(ms, ["volume_fractions"])
+    assert c.unit == "µm" and c.metadata()["unit"] == "µm"
+    assert Characterization.load(c.save(tmp_path / "c.npz")).unit == "µm"
+    assert mcrkit.merge([c]).unit == "µm"
+    other = mcrkit.characterize(from_array(stripes, voxel_size=0.5, unit="nm"),
+                                ["volume_fractions"])
+    with pytest.raises(ValueError, match="voxel sizes in different units"):
+        mcrkit.merge([c, other])
+
+
+def test_repr_is_short_and_html_holds_the_summary_table(characterization):
+    import re
+
+    text = repr(characterization)
+    assert text.splitlines() == [
+        "Characterization of gray.tif: shape (16, 16), 2 phases, voxel size 0.5 x 0.25",
+        "  descriptors: volume_fractions (2,), two_point (1, 7, 7), lineal_path (2, 2, 4)"]
+    assert "array" not in text
+    page = characterization._repr_html_()
+    cells = dict(re.findall(r"<th[^>]*>([^<]+)</th><td[^>]*>([^<]*)</td>", page))
+    fractions = characterization["volume_fractions"]
+    assert cells["volume fractions"] == f"{fractions[0]:.3f}, {fractions[1]:.3f}"
+    assert cells["structure"] == "shape (16, 16), 2 phases, voxel size 0.5 x 0.25"
+    assert cells["two_point"] == "(1, 7, 7)"
+    assert page.count("<tr>") == 5 + 1 + 3  # summary rows, header, one per descriptor
+    big = mcrkit.characterize(np.random.default_rng(0).integers(0, 2, (96, 96)),
+                              ["two_point", "correlations"], limit_to=16)
+    assert len(repr(big)) < 300 and len(big._repr_html_()) < 3000

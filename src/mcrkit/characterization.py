@@ -65,6 +65,8 @@ class Characterization:
         (e.g. by :func:`mcrkit.merge` or :func:`mcrkit.interpolate`); JSON-ready.
     mcrkit_version : str
         Version of mcrkit that computed the values.
+    unit : str or None
+        Length unit of ``voxel_size`` (e.g. ``"µm"``), if known.
     """
 
     values: dict[str, np.ndarray]
@@ -78,6 +80,7 @@ class Characterization:
     segmentation: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     mcrkit_version: str = __version__
+    unit: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -108,6 +111,41 @@ class Characterization:
         rows = [f"  {name:<20} {tuple(v.shape)}" for name, v in self.values.items()]
         return "\n".join([head, *rows])
 
+    def _geometry(self) -> str:
+        """Shape, phases, voxel size and slicing axes in words."""
+        voxel = "" if self.voxel_size is None else (
+            f", voxel size {' x '.join(f'{v:g}' for v in self.voxel_size)}"
+            f"{'' if self.unit is None else ' ' + self.unit}")
+        axes = ", per axis " + "/".join(self.axes) if self.per_axis else ""
+        return f"shape {self.shape}, {self.n_phases} phases{voxel}{axes}"
+
+    def __repr__(self) -> str:
+        """A few lines for notebooks and consoles: what was characterized and which
+        descriptors it holds (value shapes, never the values)."""
+        import textwrap
+
+        listed = ", ".join(f"{name} {tuple(v.shape)}" for name, v in self.values.items())
+        return "\n".join([f"Characterization of {self.source}: {self._geometry()}",
+                          *textwrap.wrap(f"descriptors: {listed or 'none'}", width=96,
+                                         initial_indent="  ", subsequent_indent="    ")])
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: a table of the structure and one row per descriptor."""
+        from mcrkit.plotting.notebook import html_summary
+
+        about = [("source", self.source), ("structure", self._geometry()),
+                 ("label values", ", ".join(str(v) for v in self.label_values) or "-"),
+                 ("mcrkit", self.mcrkit_version)]
+        fractions = np.asarray(self.values.get("volume_fractions", np.empty(0)))
+        if fractions.size and fractions.size % self.n_phases == 0:  # per axis: their mean
+            mean = fractions.reshape(-1, self.n_phases).mean(axis=0)
+            about.insert(2, ("volume fractions", ", ".join(f"{f:.3f}" for f in mean)))
+        settings = [("", "value shape", "settings")] + [
+            (name, str(tuple(value.shape)),
+             ", ".join(f"{k}={v}" for k, v in self.settings.get(name, {}).items()))
+            for name, value in self.values.items()]
+        return html_summary("Characterization", about, settings)
+
     def descriptor(self, name: str) -> Any:
         """The descriptor object (with its recorded settings) that produced ``name``."""
         from mcrkit.registry import descriptors
@@ -128,6 +166,7 @@ class Characterization:
             "label_values": list(self.label_values),
             "source": self.source,
             "voxel_size": None if self.voxel_size is None else list(self.voxel_size),
+            "unit": self.unit,
             "segmentation": self.segmentation,
             "provenance": self.provenance,
             "descriptors": self.settings,
@@ -213,6 +252,7 @@ class Characterization:
             label_values=tuple(meta.get("label_values", ())),
             source=meta.get("source", str(path)),
             voxel_size=None if voxel is None else tuple(voxel),
+            unit=meta.get("unit"),
             segmentation=meta.get("segmentation", {}),
             provenance=meta.get("provenance", {}),
             mcrkit_version=meta.get("mcrkit_version", "unknown"),

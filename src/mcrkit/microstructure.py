@@ -22,6 +22,7 @@ __all__ = [
     "Microstructure",
     "MicrostructureError",
     "from_array",
+    "length_unit",
 ]
 
 MAX_PHASES = 16
@@ -33,6 +34,28 @@ AXIS_NAMES = ("x", "y", "z")
 
 class MicrostructureError(ValueError):
     """An input cannot be used as a microstructure; the message says why and how to fix it."""
+
+
+_MICROMETRE = frozenset({"um", "µm", "μm", "micron", "microns", "micrometer", "micrometers",
+                         "micrometre", "micrometres", "\\u00b5m"})  # µ as micro or mu sign
+_NO_UNIT = frozenset({"", "pixel", "pixels", "px", "voxel", "voxels"})
+
+
+def length_unit(text: str | None) -> str | None:
+    """The name of a length unit as mcrkit keeps it: micrometre spellings become ``"µm"``,
+    other names are kept as written, and no unit (``None``, ``""``, ``"pixel"``) is None.
+
+    Examples
+    --------
+    >>> [length_unit(u) for u in ("um", "micron", "µm", "nm", "pixel", None)]
+    ['µm', 'µm', 'µm', 'nm', None, None]
+    """
+    if text is None:
+        return None
+    name = str(text).strip()
+    if name.lower() in _NO_UNIT:
+        return None
+    return "µm" if name.lower() in _MICROMETRE else name
 
 
 @dataclass(frozen=True)
@@ -50,6 +73,10 @@ class Microstructure:
         File name (or ``"array"``) the labels were read from, for messages.
     voxel_size : tuple of float or None
         Physical size of one voxel per axis, if known.
+    segmentation : dict
+        How the labels were obtained from a gray image, if they were.
+    unit : str or None
+        Length unit of ``voxel_size`` (e.g. ``"µm"``, see :func:`length_unit`), if known.
     """
 
     labels: np.ndarray
@@ -57,6 +84,7 @@ class Microstructure:
     source: str = "array"
     voxel_size: tuple[float, ...] | None = None
     segmentation: dict[str, Any] = field(default_factory=dict)
+    unit: str | None = None
 
     @property
     def n_phases(self) -> int:
@@ -183,6 +211,7 @@ def from_array(
     source: str = "array",
     voxel_size: tuple[float, ...] | float | None = None,
     segmentation: dict[str, Any] | None = None,
+    unit: str | None = None,
 ) -> Microstructure:
     """Validate a label array and map its distinct values to phases ``0..P-1``.
 
@@ -197,6 +226,8 @@ def from_array(
         Physical voxel size (one value for all axes or one per axis).
     segmentation : dict, optional
         How the labels were obtained from a gray image (recorded as metadata).
+    unit : str, optional
+        Length unit of ``voxel_size`` (``"um"``, ``"nm"``, ...; see :func:`length_unit`).
 
     Returns
     -------
@@ -285,4 +316,5 @@ def from_array(
         source=source,
         voxel_size=voxel_size,
         segmentation=dict(segmentation or {}),
+        unit=length_unit(unit),
     )

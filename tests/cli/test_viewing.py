@@ -122,5 +122,71 @@ def test_snapshot_every_sets_the_frames_of_the_animation(tmp_path) -> None:
     out = runner.invoke(app, ["view", str(tmp_path / "run"), "--animate", str(tmp_path / "a.gif")])
     assert out.exit_code == 0, out.output
     # a GIF shows a snapshot equal to the one before as a longer frame
-    changes = 1 + sum(not np.array_equal(a, b) for a, b in zip(snapshots, snapshots[1:]))
+    pairs = zip(snapshots[:-1], snapshots[1:], strict=True)
+    changes = 1 + sum(not np.array_equal(a, b) for a, b in pairs)
     assert iio.imread(tmp_path / "a.gif", index=None).shape[0] == changes
+
+
+def gray_micrograph(path):
+    """A gray image of two phases (40 and 200) with noise: 200+ gray levels."""
+    import imageio.v3 as iio
+
+    rng = np.random.default_rng(0)
+    phases = np.indices((40, 48)).sum(0) // 6 % 2
+    iio.imwrite(path, np.clip(40 + 160 * phases + rng.normal(0, 12, phases.shape), 0,
+                              255).astype(np.uint8))
+    return phases
+
+
+def test_view_without_a_display_says_so_and_exits_3(tmp_path, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    out = runner.invoke(app, ["view", EXAMPLE])
+    assert out.exit_code == 3
+    assert "nothing can be shown here: there is no display" in out.output
+    assert f"mcrkit view {EXAMPLE} --save FILE.png" in out.output
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")  # a display, but the tests draw on Agg
+    gray_micrograph(tmp_path / "gray.png")
+    out = runner.invoke(app, ["view", str(tmp_path / "gray.png"), "--threshold", "otsu"])
+    assert out.exit_code == 3
+    assert "matplotlib's backend 'agg' writes files and opens no window" in out.output
+    assert "--threshold otsu --save FILE.png" in out.output
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")  # a bad input is reported first
+    out = runner.invoke(app, ["view", str(tmp_path / "bad.npz")])
+    assert out.exit_code == 1 and "cannot be read" in out.output
+
+
+def test_view_shows_a_gray_image_beside_its_segmentation(tmp_path) -> None:
+    gray_micrograph(tmp_path / "gray.png")
+    for options, name in [(["--threshold", "otsu"], "otsu.png"), (["--phases", "2"], "k.png"),
+                          (["--threshold", "120", "--kind", "microstructure"], "m.png")]:
+        out = runner.invoke(app, ["view", str(tmp_path / "gray.png"), *options,
+                                  "--save", str(tmp_path / name)])
+        assert out.exit_code == 0, out.output
+        assert (tmp_path / name).stat().st_size > 10_000
+    out = runner.invoke(app, ["view", str(tmp_path / "gray.png")])
+    assert out.exit_code == 1 and "--threshold otsu or --phases N" in out.output  # view has them
+    for options, message, code in [
+            (["--threshold", "abc"], "--threshold threshold must be a number", 2),
+            (["--threshold", "300"], "puts every pixel in one phase", 1),
+            (["--kind", "segmentation"], "--kind segmentation shows how a gray image is "
+                                         "segmented: give --threshold VALUE", 1)]:
+        out = runner.invoke(app, ["view", str(tmp_path / "gray.png"), *options,
+                                  "--save", str(tmp_path / "x.png")])
+        assert out.exit_code == code and message in out.output, (options, out.output)
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_export_segments_a_gray_image_with_the_same_options(tmp_path) -> None:
+    phases = gray_micrograph(tmp_path / "gray.png")
+    for options in (["--threshold", "otsu"], ["--phases", "2"]):
+        out = runner.invoke(app, ["export", str(tmp_path / "gray.png"), *options,
+                                  "-o", str(tmp_path / f"{options[0][2:]}.tif")])
+        assert out.exit_code == 0, out.output
+        back = mcrkit.read_microstructure(tmp_path / f"{options[0][2:]}.tif")
+        assert np.array_equal(back.labels, phases)
+    out = runner.invoke(app, ["export", str(tmp_path / "gray.png"), "-o", str(tmp_path / "x.tif")])
+    assert out.exit_code == 1 and "--threshold otsu or --phases N" in out.output

@@ -192,3 +192,38 @@ def test_png_slices_never_mix_with_an_earlier_export(tmp_path) -> None:
         export(coded_volume((6, 5, 2)), tmp_path / "cut.png")
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
     assert len(export(coded_volume((6, 5, 2)), tmp_path / "cut.png", axis="x")) == 6
+
+
+def test_the_unit_travels_to_vti_h5_and_back(tmp_path) -> None:
+    import h5py
+
+    volume = coded_volume()
+    for suffix in (".vti", ".h5"):
+        path = export(volume, tmp_path / f"v{suffix}", voxel_size=0.5, unit="micron")[0]
+        back = read_microstructure(path)
+        assert back.voxel_size == (0.5, 0.5, 0.5) and back.unit == "µm", suffix
+    assert read_vti(tmp_path / "v.vti")["unit"] == "µm"
+    with h5py.File(tmp_path / "v.h5") as h5:
+        assert h5["labels"].attrs["unit"] == "µm"
+    assert read_vti(export(volume, tmp_path / "none.vti")[0])["unit"] is None
+
+
+def test_vtk_reads_the_unit_as_a_field_data_string(tmp_path) -> None:
+    vtk = pytest.importorskip("vtk")
+
+    path = export(coded_volume(), tmp_path / "v.vti", voxel_size=0.5, unit="nm")[0]
+    reader = vtk.vtkXMLImageDataReader()
+    reader.SetFileName(str(path))
+    reader.Update()
+    fields = reader.GetOutput().GetFieldData()
+    assert fields.GetAbstractArray("unit").GetValue(0) == "nm"
+    assert fields.GetArray("label_values").GetValue(3) == 150.0
+
+
+def test_a_gray_image_is_exported_segmented(tmp_path) -> None:
+    gray = coded_volume() + np.arange(3)[None, None, :] * 2  # 12 gray levels
+    np.save(tmp_path / "gray.npy", gray)
+    out = export(tmp_path / "gray.npy", tmp_path / "seg.h5", threshold=60)[0]
+    assert np.array_equal(read_microstructure(out).labels, (gray > 60).astype(np.uint8))
+    out = export(tmp_path / "gray.npy", tmp_path / "k.h5", phases=2)[0]
+    assert read_microstructure(out).n_phases == 2

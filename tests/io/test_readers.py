@@ -261,3 +261,18 @@ def test_key_on_single_array_format_refused(tmp_path, labels):
     np.save(path, labels)
     with pytest.raises(MicrostructureError, match=r"':labels' selects nothing"):
         read_microstructure(f"{path}:labels")
+
+
+def test_h5_unit_attribute_and_element_size_um(tmp_path, labels):
+    with h5py.File(tmp_path / "a.h5", "w") as h5:
+        h5.create_dataset("nm", data=labels).attrs.update(voxel_size=[2.0, 2.0], unit="nm")
+        h5.create_dataset("um", data=labels).attrs["element_size_um"] = [0.5, 0.5]
+        h5.create_dataset("plain", data=labels)
+    assert read_microstructure(f"{tmp_path / 'a.h5'}:/nm").unit == "nm"
+    micro = read_microstructure(f"{tmp_path / 'a.h5'}:/um")
+    assert micro.voxel_size == (0.5, 0.5) and micro.unit == "µm"
+    plain = read_microstructure(f"{tmp_path / 'a.h5'}:/plain")
+    assert plain.voxel_size is None and plain.unit is None
+    given = read_microstructure(f"{tmp_path / 'a.h5'}:/plain", voxel_size=3, unit="mm")
+    assert given.voxel_size == (3.0, 3.0) and given.unit == "mm"
+    assert read_microstructure(f"{tmp_path / 'a.h5'}:/plain", unit="mm").unit is None  # no size

@@ -208,3 +208,17 @@ def test_a_match_without_a_run_directory_is_judged_all_the_same() -> None:
     quiet = mcrkit.match(EXAMPLE[:16, :16], limit_to=3, max_iter=3, seed=0, device="cpu",
                          report=False)
     assert quiet.report is None and "verdict" not in str(quiet)
+
+
+def test_a_gray_original_is_segmented_with_the_readers_options(tmp_path) -> None:
+    import imageio.v3 as iio
+
+    labels = EXAMPLE[:32, :32]
+    noise = np.random.default_rng(0).integers(0, 30, labels.shape)
+    iio.imwrite(tmp_path / "gray.png", (60 + 140 * labels + noise).astype(np.uint8))
+    with pytest.raises(ValueError, match="--threshold"):
+        validation_report(tmp_path / "gray.png", labels)
+    for options in ({"threshold": "otsu"}, {"threshold": 128}, {"phases": 2}):
+        report = validation_report(tmp_path / "gray.png", labels, **options)
+        assert report["verdict"]["text"] == "good", options  # the labels themselves
+        assert all(line["deviation"] == 0 for line in report["lines"])

@@ -220,3 +220,22 @@ def test_anisotropic_voxels_keep_their_physical_aspect(tmp_path) -> None:
     assert fig._suptitle.get_text() == "fib.tif: shape (8, 6, 4), voxel size 0.5 x 0.5 x 2"
     plain = plot_microstructure(labels, save=tmp_path / "plain.png")
     assert plain.axes[0].get_aspect() == 1.0
+
+
+def test_a_gray_image_is_shown_beside_its_segmentation(tmp_path, small_run) -> None:
+    gray = np.add.outer(np.arange(40), np.arange(30)) * 3 % 256
+    np.save(tmp_path / "gray.npy", gray)
+    path = tmp_path / "seg.png"
+    fig = view(tmp_path / "gray.npy", threshold="otsu", save=path)
+    assert_picture(path)
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["image", "gray levels", "phases"]
+    assert "otsu threshold" in fig._suptitle.get_text()
+    cut = fig.axes[1].lines[0].get_xdata()[0]
+    assert 0 < cut < 255
+    phases = fig.axes[2].images[0].get_array()
+    assert np.array_equal(phases.T, (gray > cut).astype(np.uint8))  # drawn x right, y up
+    fig = view(gray, phases=3, kind="microstructure", save=tmp_path / "m.png")
+    assert len(fig.legends[0].get_texts()) == 3
+    run_dir, _ = small_run
+    with pytest.raises(ValueError, match="segment a gray image; .* is not one"):
+        view(run_dir, threshold=1, save=tmp_path / "x.png")

@@ -7,10 +7,16 @@ import pytest
 
 import mcrkit
 from mcrkit.microstructure import from_array
-from mcrkit.workflows.defaults import PATTERN_WEIGHT, choose_defaults, feature_sizes
+from mcrkit.workflows.defaults import (
+    PATTERN_WEIGHT,
+    REPAIR_SWEEPS,
+    choose_defaults,
+    feature_sizes,
+)
 
-ALLOY = mcrkit.data.load("alloy_resized_s")
-TINY = ALLOY[:24, :24]
+ALLOY = mcrkit.data.load("alloy_resized_s")  # a grain-boundary network
+PYMKS = mcrkit.data.load("pymks_ms_64x64_1")  # particles in a matrix
+TINY = PYMKS[:24, :24]
 
 
 def test_feature_sizes_are_mean_chords_per_phase() -> None:
@@ -19,23 +25,36 @@ def test_feature_sizes_are_mean_chords_per_phase() -> None:
 
 
 def test_gradient_defaults_add_quads_at_four_strides() -> None:
-    choice = choose_defaults(ALLOY, (64, 64))
+    choice = choose_defaults(PYMKS, (64, 64))
     assert choice.descriptors == ["two_point", "lineal_path", "local_patterns"]
     assert choice.request["two_point"] == {"limit_to": 8}
     assert choice.request["local_patterns"] == {"strides": (1, 2, 3, 4)}
     assert choice.weights == {"local_patterns": PATTERN_WEIGHT}
+    assert "11.5 px in phase 0, 5.3 px in phase 1" in choice.note
+    assert choice.networks == () and choice.polish == 0
+
+
+def test_a_2d_network_is_repaired_and_kept_in_a_polish() -> None:
+    choice = choose_defaults(ALLOY, (64, 64))
+    assert choice.descriptors == ["two_point", "lineal_path"]
+    assert [spec.phase for spec in choice.networks] == [0]
+    assert choice.polish == REPAIR_SWEEPS * 64 * 64
     assert "3.9 px in phase 0, 22.7 px in phase 1" in choice.note
+    assert "a network (phase 0" in choice.note
+    # in 3D the walls are sheets: no repair, quads as for any structure
+    volume = choose_defaults(ALLOY, (64, 64, 64))
+    assert volume.networks == () and "local_patterns" in volume.descriptors
 
 
 def test_strides_stay_inside_thin_volumes_and_windows_follow_limit_to() -> None:
-    choice = choose_defaults(ALLOY, (64, 64, 2), limit_to=4)
+    choice = choose_defaults(PYMKS, (64, 64, 2), limit_to=4)
     assert choice.request["local_patterns"] == {"strides": (1,)}
-    assert choose_defaults(ALLOY, (64, 64, 64)).request["local_patterns"] == {"strides": (1, 2)}
-    three_phases = np.asarray(ALLOY) + (np.arange(64) >= 32)[:, None]
+    assert choose_defaults(PYMKS, (64, 64, 64)).request["local_patterns"] == {"strides": (1, 2)}
+    three_phases = np.asarray(PYMKS) + (np.arange(64) >= 32)[:, None]
     assert choose_defaults(three_phases, (64, 64)).request["local_patterns"] == {"strides": (1, 2)}
     assert choice.request["lineal_path"]["limit_to"] == 4
     assert "window from limit_to" in choice.note
-    annealed = choose_defaults(ALLOY, (64, 64), gradient=False)
+    annealed = choose_defaults(PYMKS, (64, 64), gradient=False)
     assert "local_patterns" not in annealed.descriptors
     assert "no annealing update" in annealed.note
 
@@ -54,6 +73,20 @@ def test_annealing_runs_get_no_quad_term(options) -> None:
     # filterwarnings=error: a term without an annealing update would warn and fail here
     result = mcrkit.match(TINY, limit_to=4, seed=0, device="cpu", report=False, **options)
     assert result.settings["descriptors"] == ["two_point", "lineal_path"]
+
+
+def test_match_joins_a_broken_network() -> None:
+    # a short gradient run leaves the boundary network in pieces; the repair joins them
+    # and the polish keeps them joined (filterwarnings=error: no term without an update)
+    from mcrkit.morphology import cluster_labels
+
+    result = mcrkit.match(ALLOY, max_iter=20, seed=0, device="cpu", report=False)
+    assert [spec["phase"] for spec in result.settings["networks"]] == [0]
+    assert cluster_labels(result.labels == 0, periodic=True)[1] == 1
+    assert abs((result.labels == 0).mean() - (np.asarray(ALLOY) == 0).mean()) < 0.01
+    without = mcrkit.match(ALLOY, max_iter=20, seed=0, device="cpu", report=False, networks=())
+    assert without.settings["networks"] == [] and without.settings["polish"] == 0
+    assert cluster_labels(without.labels == 0, periodic=True)[1] > 1
 
 
 def test_named_descriptors_and_weights_are_kept() -> None:

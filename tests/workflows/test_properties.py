@@ -61,3 +61,12 @@ def test_the_original_sits_beside_the_result() -> None:
 def test_bad_requests_are_named(kwargs, match) -> None:
     with pytest.raises(ValueError, match=match):
         properties(channels(), **kwargs)
+
+
+@needs_solver
+def test_a_gray_volume_is_segmented_with_threshold(tmp_path) -> None:
+    gray = channels() * 150 + np.arange(8)[None, None, :]  # 16 gray levels and more
+    gray[0, 0, 0] = 99
+    np.save(tmp_path / "gray.npy", gray)
+    table = properties(tmp_path / "gray.npy", threshold=100, phases=[1], axes=["x"])
+    assert table["result"]["phases"]["1"]["volume_fraction"] == pytest.approx(4 / 64)

@@ -125,3 +125,14 @@ def test_result_keeps_the_input_kind_and_label_values(tmp_path) -> None:
 def test_bad_options_are_refused(kwargs, message) -> None:
     with pytest.raises(ValueError, match=message):
         smooth(np.tile([0, 1], (8, 4)), **kwargs)
+
+
+def test_a_gray_file_is_segmented_first(tmp_path) -> None:
+    gray = np.kron(np.indices((4, 4)).sum(0) % 2, np.ones((4, 4), dtype=int)) * 150 + 50
+    gray[5, 5] = 210  # noise inside a dark block, a bright pixel after segmentation
+    np.save(tmp_path / "gray.npy", gray + np.arange(16)[None, :])  # 30+ gray levels
+    smoothed = smooth(tmp_path / "gray.npy", "median", 1, threshold="otsu")
+    expected = mcrkit.io.segment(gray, threshold=125)
+    expected.labels[5, 5] = 0
+    np.testing.assert_array_equal(smoothed.labels, expected.labels)
+    assert smoothed.segmentation["method"] == "otsu"

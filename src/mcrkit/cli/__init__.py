@@ -12,6 +12,7 @@ from mcrkit.cli import (  # noqa: F401
     batch,
     characterization,
     descriptor_space,
+    examples,
     gui,
     properties,
     reconstruction,

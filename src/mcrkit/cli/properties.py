@@ -11,12 +11,14 @@ import typer
 from mcrkit.cli.common import (
     Overwrite,
     Quiet,
+    Threshold,
     VoxelSize,
     app,
     check_new,
     fail,
     is_quiet,
     parse_voxel_size,
+    parsed,
     say,
     usage_error,
 )
@@ -34,6 +36,7 @@ def properties(
         help="Axes of the transport solves, e.g. 'x,z' (default: all).",
         show_default=False)] = None,
     voxel_size: VoxelSize = None,
+    threshold: Threshold = None,
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Write the table as JSON to this file.",
         show_default=False)] = None,
@@ -41,6 +44,7 @@ def properties(
     quiet: Quiet = False,
 ) -> None:
     """Tortuosity factor, effective diffusivity, percolation and surface area per phase."""
+    from mcrkit.io import parse_threshold
     from mcrkit.workflows.properties import format_properties
     from mcrkit.workflows.properties import properties as measure
 
@@ -53,10 +57,11 @@ def properties(
     except ValueError:
         usage_error(f"--phases needs phase numbers such as 0,1, got {phases!r}")
     chosen_axes = None if axes is None else [a.strip() for a in axes.split(",") if a.strip()]
+    cut = parsed("--threshold", parse_threshold, threshold)
     try:
         table = measure(volume, phases=chosen, axes=chosen_axes,
                         voxel_size=parse_voxel_size(voxel_size), original=original,
-                        progress=not is_quiet())
+                        progress=not is_quiet(), threshold=cut)
     except (FileNotFoundError, ValueError, ImportError) as exc:
         fail(str(exc))
     typer.echo(format_properties(table))

@@ -12,14 +12,34 @@ truncated. Lengths from ``max_length`` on are collected in the last bin.
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from mcrkit.descriptors.base import Descriptor, check_positive_int
 from mcrkit.morphology.chords import chord_lengths
 
-__all__ = ["ChordLength", "chord_lengths", "chord_length_distribution", "mean_chord_length"]
+if TYPE_CHECKING:
+    from mcrkit.descriptors.incremental import SwapTerm
+
+__all__ = ["ChordLength", "chord_length_counts", "chord_length_distribution", "chord_lengths",
+           "mean_chord_length"]
+
+
+def chord_length_counts(image: np.ndarray, axis: int, *, max_length: int,
+                        periodic: bool = True) -> np.ndarray:
+    """Number of chords ``n[l-1]`` of length ``l = 1..max_length`` along ``axis``.
+
+    Chords of length ``max_length`` or longer fall into the last bin.
+
+    Examples
+    --------
+    >>> chord_length_counts(np.array([[1, 1, 0, 1, 0, 0]]), axis=1, max_length=3).tolist()
+    [1, 1, 0]
+    """
+    check_positive_int("max_length", max_length, "chord_length_counts")
+    lengths = np.minimum(chord_lengths(image, axis, periodic=periodic), max_length)
+    return np.bincount(lengths, minlength=max_length + 1)[1:]
 
 
 def chord_length_distribution(image: np.ndarray, axis: int, *, max_length: int,
@@ -29,9 +49,7 @@ def chord_length_distribution(image: np.ndarray, axis: int, *, max_length: int,
     Chords of length ``max_length`` or longer fall into the last bin; an
     image without chords gives zeros.
     """
-    check_positive_int("max_length", max_length, "chord_length_distribution")
-    lengths = np.minimum(chord_lengths(image, axis, periodic=periodic), max_length)
-    counts = np.bincount(lengths, minlength=max_length + 1)[1:]
+    counts = chord_length_counts(image, axis, max_length=max_length, periodic=periodic)
     return counts / max(counts.sum(), 1)
 
 
@@ -69,13 +87,30 @@ class ChordLength(Descriptor):
     def __post_init__(self) -> None:
         check_positive_int("max_length", self.max_length, self.name)
 
-    def compute_numpy(self, labels: np.ndarray, phases: list[int]) -> np.ndarray:
+    def _counts(self, labels: np.ndarray, phases: list[int]) -> np.ndarray:
         return np.stack([
-            [chord_length_distribution(labels == phase, axis, max_length=self.max_length,
-                                       periodic=self.periodic)
+            [chord_length_counts(labels == phase, axis, max_length=self.max_length,
+                                 periodic=self.periodic)
              for axis in (-2, -1)]
             for phase in phases
         ])
+
+    def compute_numpy(self, labels: np.ndarray, phases: list[int]) -> np.ndarray:
+        counts = self._counts(labels, phases)
+        return counts / np.maximum(counts.sum(axis=-1, keepdims=True), 1)
+
+    def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
+                    target: np.ndarray, pointwise: str) -> SwapTerm | None:
+        from mcrkit.descriptors._chord_length_kernels import chord_length_site
+        from mcrkit.descriptors.incremental import distribution_term
+
+        phases = self.phases(n_phases)
+        channel = np.full(n_phases, -1, dtype=np.int64)
+        channel[phases] = np.arange(len(phases))
+        counts = self._per_axis(labels.reshape(shape), lambda batch: self._counts(batch, phases))
+        return distribution_term(counts, labels, shape, target, pointwise,
+                                 site=chord_length_site, channel=channel,
+                                 channels=len(phases), periodic=self.periodic)
 
     def transpose_value(self, value: np.ndarray) -> np.ndarray:
         return value[..., ::-1, :]

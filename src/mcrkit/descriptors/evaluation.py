@@ -94,5 +94,6 @@ def characterize(
         label_values=ms.label_values,
         source=ms.source,
         voxel_size=ms.voxel_size,
+        unit=ms.unit,
         segmentation=ms.segmentation,
     )

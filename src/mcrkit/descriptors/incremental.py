@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from mcrkit.descriptors.base import Descriptor
 
 __all__ = ["CountTerm", "FixedTerm", "RecomputedTerm", "SwapTerm", "count_term",
-           "residual_sum", "slice_geometry", "slice_norms"]
+           "distribution_term", "residual_sum", "slice_geometry", "slice_norms"]
 
 POINTWISE = {"square": 0, "abs": 1}
 """Pointwise residual functions h and their kernel codes."""
@@ -96,7 +96,8 @@ class CountTerm(SwapTerm):
     counts : ndarray of int
         Current counts, laid out as the descriptor's value.
     norm : ndarray
-        Normalization of each count (value = counts / norm), same shape.
+        Normalization of each count (value = counts / norm), same shape; for a
+        normalized term (``spec``), the sum of the count's block (at least 1).
     target : ndarray
         Target value, same shape.
     pointwise : {"square", "abs"}
@@ -133,7 +134,13 @@ class CountTerm(SwapTerm):
         self.dims, self.geometry, _ = slice_geometry(shape)
 
     def value(self) -> np.ndarray:
-        return (self.arrays[3] / self.norm).reshape(self.shape)
+        from mcrkit.descriptors.swap_kernels import BLOCK, NORMALIZED
+
+        counts, spec = self.arrays[3], self.arrays[0]
+        if not spec[NORMALIZED]:
+            return (counts / self.norm).reshape(self.shape)
+        blocks = counts.reshape(-1, spec[BLOCK])
+        return (blocks / np.maximum(blocks.sum(axis=1, keepdims=True), 1)).reshape(self.shape)
 
     def _run(self, first: np.ndarray, second: np.ndarray, commit: bool) -> np.ndarray:
         from mcrkit.descriptors import swap_kernels
@@ -266,8 +273,35 @@ def count_term(descriptor: Descriptor, labels: np.ndarray, shape: tuple[int, ...
     norm = np.broadcast_to(norm, value.shape)
     counts = np.rint(value * norm).astype(np.int64)
     spec = np.array([channels, block, reach, periodic, distinct, POINTWISE[pointwise],
-                     symmetric])
+                     symmetric, False])
     return CountTerm(counts, norm, target, pointwise, site, spec, table, channel, labels, shape)
+
+
+def distribution_term(counts: np.ndarray, labels: np.ndarray, shape: tuple[int, ...],
+                      target: np.ndarray, pointwise: str, *, site: Callable[..., None],
+                      channel: np.ndarray, channels: int, periodic: bool) -> CountTerm:
+    """A :class:`CountTerm` of distributions: each block of counts along the last axis of
+    ``counts`` divided by its sum (at least 1), so the value is ``counts / counts.sum(-1)``.
+
+    Parameters
+    ----------
+    counts : ndarray of int
+        The descriptor's exact counts, laid out as its value.
+    site : compiled function
+        The descriptor's site kernel (signature :data:`mcrkit.descriptors.swap_kernels.SITE`).
+    channel : ndarray
+        Count channel of each phase (-1: not described).
+    channels : int
+        Number of channels.
+    periodic : bool
+        Periodic boundaries.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    norm = np.broadcast_to(np.maximum(counts.sum(axis=-1, keepdims=True), 1), counts.shape)
+    spec = np.array([channels, counts.shape[-1], 1, periodic, True, POINTWISE[pointwise],
+                     False, True])
+    return CountTerm(counts, norm, target, pointwise, site, spec, np.zeros((1, 1)), channel,
+                     labels, shape)
 
 
 def slice_norms(shape: tuple[int, ...], periodic: bool,

@@ -9,7 +9,10 @@ offsets ``(du, dv)`` move along ``u`` and ``v``.
 
 Descriptors are kept as integer counts ``n_k`` with fixed normalizations
 (value ``n_k / norm_k``; residuals ``r_k = n_k w_k - t_k`` with ``w_k = 1 /
-norm_k``), so updates are exact. A swap of the voxels ``p`` (phase ``a``) and
+norm_k``), so updates are exact. A *normalized* term (a distribution, such as
+the chord lengths) divides each block of counts by the block's sum instead
+(at least 1): ``w_k`` then changes with the counts, and a change of one count
+changes the residuals of its whole block. A swap of the voxels ``p`` (phase ``a``) and
 ``q`` (phase ``b``) is two site changes applied in turn: ``p`` from ``a`` to
 ``b`` on the current labels, then ``q`` from ``b`` to ``a`` with ``p`` already
 changed (a *virtual* label: the label array itself changes only when a swap is
@@ -28,7 +31,7 @@ A term is a tuple of arrays of fixed types (see :func:`term_tuple`), and site
 kernels share one signature, so compiled code (:func:`swap_changes`, the
 annealer's Metropolis chain) runs over any mix of descriptors, built-in or not,
 given the tuple of their site kernels. ``spec`` holds a term's integer
-parameters (indices :data:`CHANNELS` ... :data:`SYMMETRIC`).
+parameters (indices :data:`CHANNELS` ... :data:`NORMALIZED`).
 
 The compiled functions are cached on disk; numba invalidates a cached function
 when its own file changes, not when a function it calls from another module
@@ -47,15 +50,16 @@ import numpy as np
 from numba import types
 from numba.core.errors import NumbaExperimentalFeatureWarning
 
-__all__ = ["BLOCK", "CHANNELS", "DISTINCT", "PERIODIC", "POINTWISE", "REACH", "SITE",
-           "SYMMETRIC", "at", "call_with_sites", "commit", "frame", "label", "label_at",
+__all__ = ["BLOCK", "CHANNELS", "DISTINCT", "NORMALIZED", "PERIODIC", "POINTWISE", "REACH",
+           "SITE", "SYMMETRIC", "at", "call_with_sites", "commit", "frame", "label", "label_at",
            "scratch_arrays", "settle", "swap_change", "swap_changes", "term_tuple",
            "window_rows"]
 
-CHANNELS, BLOCK, REACH, PERIODIC, DISTINCT, POINTWISE, SYMMETRIC = range(7)
+CHANNELS, BLOCK, REACH, PERIODIC, DISTINCT, POINTWISE, SYMMETRIC, NORMALIZED = range(8)
 """Entries of a term's ``spec``: channels, entries per channel block, reach (largest offset),
 periodic, distinct (no two tabulated offsets share a voxel), pointwise code, symmetric
-(K x K blocks whose changes are kept at a <= b)."""
+(K x K blocks whose changes are kept at a <= b), normalized (each block of ``BLOCK`` counts
+divided by its sum)."""
 
 _jit = numba.njit(cache=True, nogil=True)
 
@@ -165,12 +169,57 @@ def _residual_change(res, dd, kind):
 
 
 @_jit
+def _pointwise(x, kind):
+    return x * x if kind == 0 else abs(x)
+
+
+@_jit
+def _inverse_sum(counts, start, size, moved):
+    """1 / max(sum of ``counts[start:start + size]`` + ``moved``, 1)."""
+    total = moved
+    for k in range(start, start + size):
+        total += counts[k]
+    return 1.0 / max(total, 1)
+
+
+@_jit
+def _settle_normalized(term):
+    """:func:`settle` of a normalized term: a block with changes is re-summed in full."""
+    spec, _, _, counts, _, target, res, dc, rec_idx, rec_d = term
+    kind = spec[POINTWISE]
+    size = spec[BLOCK]
+    change = 0.0
+    n = 0
+    for start in range(0, dc.size, size):
+        moved = 0
+        touched = False
+        for k in range(start, start + size):
+            moved += dc[k]
+            touched = touched or dc[k] != 0
+        if not touched:
+            continue
+        inverse = _inverse_sum(counts, start, size, moved)
+        for k in range(start, start + size):
+            d = dc[k]
+            change += _pointwise((counts[k] + d) * inverse - target[k], kind) - _pointwise(
+                res[k], kind)
+            if d != 0:
+                dc[k] = 0
+                rec_idx[n] = k
+                rec_d[n] = d
+                n += 1
+    return change, n
+
+
+@_jit
 def settle(term):
     """Residual-sum change of the scratch count changes; lists them and clears the scratch.
 
     Returns ``(change, n)``: the first ``n`` entries of the term's record arrays hold the
     changed entries and their count changes.
     """
+    if term[0][NORMALIZED]:
+        return _settle_normalized(term)
     spec, _, _, _, inverse, _, res, dc, rec_idx, rec_d = term
     kind = spec[POINTWISE]
     change = 0.0
@@ -209,6 +258,19 @@ def commit(term, n):
     """Apply the ``n`` recorded count changes of an accepted swap."""
     spec, _, _, counts, inverse, target, res, _, rec_idx, rec_d = term
     n_vec = spec[BLOCK]
+    if spec[NORMALIZED]:
+        for i in range(n):
+            counts[rec_idx[i]] += rec_d[i]
+        last = -1
+        for i in range(n):  # recorded in increasing order: a block's entries are adjacent
+            start = rec_idx[i] - rec_idx[i] % n_vec
+            if start != last:
+                last = start
+                w = _inverse_sum(counts, start, n_vec, 0)
+                for k in range(start, start + n_vec):
+                    inverse[k] = w
+                    res[k] = counts[k] * w - target[k]
+        return
     for i in range(n):
         k = rec_idx[i]
         counts[k] += rec_d[i]

@@ -15,11 +15,15 @@ are counted (and the sum is divided by their number instead of :math:`2N`).
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from mcrkit.descriptors.base import Descriptor
+
+if TYPE_CHECKING:
+    from mcrkit.descriptors.incremental import SwapTerm
 
 __all__ = ["Variation", "total_variation"]
 
@@ -77,3 +81,24 @@ class Variation(Descriptor):
 
     def transpose_value(self, value: np.ndarray) -> np.ndarray:
         return value  # sums over both axes alike (no statistics along one axis)
+
+    def incremental(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
+                    target: np.ndarray, pointwise: str) -> SwapTerm | None:
+        from mcrkit.descriptors._variation_kernels import variation_site
+        from mcrkit.descriptors.incremental import count_term, slice_norms
+
+        phases = self.phases(n_phases)
+        channel = np.full(n_phases, -1, dtype=np.int64)
+        channel[phases] = np.arange(len(phases))
+
+        def pairs(image: tuple[int, int]) -> int:
+            height, width = image
+            if self.periodic:
+                return 2 * height * width
+            return max((height - 1) * width + height * (width - 1), 1)
+
+        # the pairs of one image, periodic or not, times the number of slices
+        return count_term(self, labels, shape, n_phases, target, pointwise,
+                          slice_norms(shape, False, pairs), site=variation_site,
+                          table=np.zeros((1, 1)), channel=channel, channels=len(phases),
+                          block=1, reach=1, periodic=self.periodic)

@@ -38,7 +38,9 @@ from typing import Any
 
 import torch
 
+from mcrkit.descriptors.base import one_hot
 from mcrkit.engine.callbacks import Clock, IterationState, as_callbacks
+from mcrkit.engine.field import labels_from_params, params_from_field
 from mcrkit.engine.objective import upsample
 from mcrkit.engine.optimizers.base import Optimizer
 from mcrkit.engine.stages import Stage
@@ -89,10 +91,15 @@ class RunState:
         losses = self.convergence.history["loss"]
         return float(losses[-1]) if losses else math.nan
 
-    def next_stage(self, shape: tuple[int, ...]) -> None:
-        """Move on to the next stage, whose angles live on ``shape``."""
+    def next_stage(self, stage: Stage) -> None:
+        """Move on to the next stage: its grid, and its preparation of the labels."""
         self.level, self.level_iteration, self.optimizer_state = self.level + 1, 0, {}
-        self.theta = upsample(self.theta, shape).contiguous()
+        self.theta = upsample(self.theta, stage.shape).contiguous()
+        if stage.prepare is not None:
+            labels = stage.prepare(labels_from_params(self.theta))
+            field = one_hot(labels, self.theta.shape[0] + 1, dtype=self.theta.dtype,
+                            device=self.theta.device)
+            self.theta = params_from_field(field).contiguous()
 
 
 def optimize(objective: Callable[[torch.Tensor], Any], stages: Sequence[Stage],
@@ -140,7 +147,7 @@ def optimize(objective: Callable[[torch.Tensor], Any], stages: Sequence[Stage],
             cb.on_stage_end(last)
         if state.level + 1 == len(stages):
             break
-        state.next_stage(stages[state.level + 1].shape)
+        state.next_stage(stages[state.level + 1])
     for cb in callbacks:
         cb.on_end(last, status)
     return state, status

@@ -108,7 +108,63 @@ class ReconstructionResult:
         c = self.characterization
         values = c.label_values or tuple(range(c.n_phases))
         return Microstructure(labels=self.labels, label_values=tuple(values),
-                              source=f"reconstruction of {c.source}", voxel_size=c.voxel_size)
+                              source=f"reconstruction of {c.source}", voxel_size=c.voxel_size,
+                              unit=c.unit)
 
     def __str__(self) -> str:
         return format_reconstruction(self)
+
+    def _verdict(self) -> str | None:
+        """The fidelity verdict in one line, when the result was judged."""
+        verdict = (self.report or {}).get("verdict") or {}
+        text = verdict.get("text")
+        if not text:
+            return None
+        import textwrap
+
+        return textwrap.shorten(text, width=86, placeholder=" ...")
+
+    def _run_line(self) -> str:
+        return (f"{self.status} after {self.iterations} iterations, "
+                f"{self.timings.get('total', float('nan')):.1f} s; loss {self.loss:.3e}, "
+                f"undecided {self.undecided:.2%}")
+
+    def __repr__(self) -> str:
+        """A few lines for notebooks and consoles (no arrays): the structure, how the
+        run ended, its descriptor errors and the verdict; ``print(result)`` shows more."""
+        import textwrap
+
+        c = self.characterization
+        errors = ", ".join(f"{name} {value:.2e}" for name, value in self.errors.items())
+        lines = [f"ReconstructionResult {tuple(self.labels.shape)}, {c.n_phases} phases, "
+                 f"of {c.source}", f"  {self._run_line()}",
+                 *textwrap.wrap(f"errors: {errors or 'none'}", width=96, initial_indent="  ",
+                                subsequent_indent="    ")]
+        verdict = self._verdict()
+        if verdict is not None:
+            lines.append(f"  verdict: {verdict}")
+        if self.run_dir is not None:
+            lines.append(f"  saved in {self.run_dir}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: a summary table, the descriptor errors and a thumbnail of the
+        result (a 3D result's middle slice normal to z)."""
+        from mcrkit.plotting.notebook import html_summary, label_png
+
+        c = self.characterization
+        shown = self.labels if self.labels.ndim == 2 else self.labels[
+            :, :, self.labels.shape[2] // 2]
+        fractions = np.bincount(self.labels.ravel(), minlength=c.n_phases) / self.labels.size
+        about = [("target", c.source), ("shape", str(tuple(self.labels.shape))),
+                 ("volume fractions", ", ".join(f"{f:.3f}" for f in fractions)),
+                 ("run", self._run_line()), ("verdict", self._verdict() or "not judged"),
+                 ("seed", str(self.settings.get("seed", "-")))]
+        if self.run_dir is not None:
+            about.append(("saved in", str(self.run_dir)))
+        errors = [("", f"error ({self.settings.get('loss', 'loss')})")] + [
+            (name, f"{value:.3e}") for name, value in self.errors.items()]
+        where = "" if self.labels.ndim == 2 else f", slice z = {self.labels.shape[2] // 2}"
+        return html_summary("ReconstructionResult", about, errors,
+                            png=label_png(shown, c.n_phases, min_pixels=160),
+                            caption=f"x right, y up{where}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +33,24 @@ from mcrkit.engine.settings import RunSettings
 from mcrkit.io.rundir import RunDirectory
 from mcrkit.metrics.validation import compare
 from mcrkit.microstructure import Microstructure
+from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.runtime import threads_limited
 
 __all__ = ["UNDECIDED_BELOW", "Run"]
 
 UNDECIDED_BELOW = 0.9
 """A voxel whose largest phase fraction is below this counts as undecided."""
+
+
+def _network_repair(specs: tuple[NetworkSpec, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """The repair of the polishing stage for the network phases ``specs``."""
+
+    def repair(labels: np.ndarray) -> np.ndarray:
+        from mcrkit.morphology.network_repair import repair_networks  # numba: when it runs
+
+        return repair_networks(labels, specs)
+
+    return repair
 
 
 class Run:
@@ -74,8 +87,9 @@ class Run:
             if optimizer.discrete:
                 raise ValueError("polish anneals the result of a gradient run; an annealing run "
                                  "already ends at its final temperature: drop polish")
-            self.stages.append(Annealing.polish_stage(settings.shape, settings.polish,
-                                                      settings.seed))
+            self.stages.append(Annealing.polish_stage(
+                settings.shape, settings.polish, settings.seed,
+                repair=_network_repair(settings.networks) if settings.networks else None))
         terms = resolve_terms(characterization, settings.shape, settings.descriptors,
                               settings.weights, differentiable=not optimizer.discrete,
                               dtype=self.dtype, device=device)

@@ -29,6 +29,7 @@ import numpy as np
 
 from mcrkit.engine.optimizers.base import Optimizer
 from mcrkit.engine.stages import level_shapes
+from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.registry import optimizers as optimizer_registry
 
 __all__ = ["RunSettings", "check_count", "make_optimizer"]
@@ -90,6 +91,9 @@ class RunSettings:
         Loss id.
     polish : int
         Moves of the polishing stage after a gradient run (0: none).
+    networks : tuple of NetworkSpec
+        Network phases whose topology the polishing stage repairs first and then keeps
+        (:mod:`mcrkit.morphology.network_repair`; needs ``polish``).
     initial : str
         ``"random"`` or ``"given"`` (a start structure was passed).
     noise : float
@@ -119,6 +123,7 @@ class RunSettings:
     optimizer_options: dict[str, Any] = dataclasses.field(default_factory=dict)
     max_iter: int
     polish: int = 0
+    networks: tuple[NetworkSpec, ...] = ()
     seed: int
     initial: str = "random"
     noise: float = 0.05
@@ -147,6 +152,11 @@ class RunSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        set_(self, "networks", tuple(spec if isinstance(spec, NetworkSpec)
+                                     else NetworkSpec.from_json(spec) for spec in self.networks))
+        if self.networks and not self.polish:
+            raise ValueError("a network repair runs in the polishing stage: give polish (moves) "
+                             "with networks")
         if self.initial not in ("random", "given"):
             raise ValueError(f"initial must be 'random' or 'given', got {self.initial!r}")
         if not (math.isfinite(self.noise) and self.noise >= 0):
@@ -177,6 +187,7 @@ class RunSettings:
             out["weights"] = (dict(out["weights"]) if isinstance(out["weights"], Mapping)
                               else list(out["weights"]))
         out["optimizer_options"] = dict(self.optimizer_options)
+        out["networks"] = [spec.to_json() for spec in self.networks]
         return out
 
     @classmethod

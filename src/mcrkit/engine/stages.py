@@ -57,8 +57,13 @@ class Stage:
         Builds the stage's optimizer (afresh for every session of a resumed run).
     max_iter : int
         Iteration budget of the stage.
+    prepare : callable, optional
+        Applied once to the discrete labels when the stage begins (a topology
+        repair before a topology-preserving polish,
+        :func:`~mcrkit.morphology.network_repair.repair_networks`).
     """
 
     shape: tuple[int, ...]
     make_optimizer: Callable[[], Optimizer]
     max_iter: int
+    prepare: Callable[[np.ndarray], np.ndarray] | None = None

@@ -28,16 +28,10 @@ def png_data_url(image: np.ndarray, n_phases: int) -> str:
     >>> png_data_url(np.eye(4, dtype=np.uint8), 2)[:22]
     'data:image/png;base64,'
     """
-    import imageio.v3 as iio
+    from mcrkit.plotting.notebook import label_png
 
-    from mcrkit.plotting.microstructure import phase_colors
-
-    colors = np.round(phase_colors(max(n_phases, 2)) * 255).astype(np.uint8)
-    rgb = colors[np.asarray(image).T[::-1]]
-    scale = max(1, -(-MIN_PIXELS // max(rgb.shape[:2])))
-    rgb = np.repeat(np.repeat(rgb, scale, axis=0), scale, axis=1)
     return "data:image/png;base64," + base64.b64encode(
-        iio.imwrite("<bytes>", rgb, extension=".png")).decode("ascii")
+        label_png(image, n_phases, MIN_PIXELS)).decode("ascii")
 
 
 def slice_images(labels: np.ndarray, positions: Sequence[float] = (0.5, 0.5, 0.5),

@@ -6,11 +6,12 @@
 ``vti``   ``.vti`` (VTK XML)          phases ``0..P-1`` as cell data ``material``
                                       (ParaView; DAMASK's ``Grid.load``), spacing =
                                       voxel size, see :mod:`mcrkit.io.vti`
-``tiff``  ``.tif`` multi-page         label values, pages-first ``(z, x, y)`` (a 2D
-                                      image is one page); voxel size as ImageJ
-                                      z-slice ``spacing``/resolution where known
+``tiff``  ``.tif`` ImageJ hyperstack  label values (8, else 16 bit), pages-first
+                                      ``(z, x, y)`` (a 2D image is one page); voxel
+                                      size and unit as ImageJ calibration where
+                                      known, see :func:`mcrkit.io.write_imagej_tiff`
 ``h5``    ``.h5`` HDF5                dataset ``/labels`` (label values, axes x, y, z)
-                                      with attributes ``voxel_size``,
+                                      with attributes ``voxel_size``, ``unit``,
                                       ``label_values``, ``axes``, ``source``
 ``npy``   ``.npy``                    label values as stored
 ``png``   ``.png`` or a directory     a 2D image; a volume as one PNG per slice
@@ -26,11 +27,12 @@ slices is read back by
 (``.vti`` by :func:`mcrkit.io.vti.read_vti`). The voxel size comes from the
 input's metadata where known (a run directory's target characterization, an
 HDF5 attribute, an ImageJ TIFF's calibration, a ``.vti`` spacing) or from
-``voxel_size``.
+``voxel_size``, and its length unit with it (or from ``unit``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,13 @@ import numpy as np
 from mcrkit.io.atomic import atomic_path
 from mcrkit.io.vti import write_vti
 from mcrkit.io.writers import write_microstructure
-from mcrkit.microstructure import AXIS_NAMES, Microstructure, MicrostructureError, from_array
+from mcrkit.microstructure import (
+    AXIS_NAMES,
+    Microstructure,
+    MicrostructureError,
+    from_array,
+    length_unit,
+)
 
 __all__ = ["EXPORT_FORMATS", "export", "load_result"]
 
@@ -51,10 +59,13 @@ _SUFFIXES = {".vti": "vti", ".tif": "tiff", ".tiff": "tiff", ".h5": "h5", ".hdf5
              ".npy": "npy", ".png": "png"}
 
 
-def load_result(source: Any, *, voxel_size: tuple[float, ...] | float | None = None
-                ) -> Microstructure:
+def load_result(source: Any, *, voxel_size: tuple[float, ...] | float | None = None,
+                unit: str | None = None, threshold: float | str | None = None,
+                phases: int | None = None) -> Microstructure:
     """The microstructure to export: a run directory's result (with its target's label
-    values and voxel size), a file, an array or a Microstructure (``voxel_size`` overrides)."""
+    values, voxel size and unit), a file or an array (segmented with ``threshold`` or
+    ``phases`` when given, as :func:`mcrkit.io.read_microstructure` does) or a
+    Microstructure (``voxel_size`` and ``unit`` override)."""
     from mcrkit.io.inputs import as_microstructure
 
     if isinstance(source, str | os.PathLike) and Path(source).is_dir():
@@ -70,19 +81,19 @@ def load_result(source: Any, *, voxel_size: tuple[float, ...] | float | None = N
         ms = Microstructure(labels=labels.astype(np.uint8),
                             label_values=tuple(target.label_values or range(target.n_phases)),
                             source=f"{run.path}/{RunDirectory.RESULT}",
-                            voxel_size=_full_voxel_size(target.voxel_size, labels.ndim))
+                            voxel_size=_full_voxel_size(target.voxel_size, labels.ndim),
+                            unit=target.unit)
     elif hasattr(source, "microstructure") and hasattr(source, "history"):
         ms = source.microstructure
     else:
-        ms = as_microstructure(source)
+        ms = as_microstructure(source, threshold=threshold, phases=phases)
     if voxel_size is not None:
         checked = from_array(ms.labels, voxel_size=voxel_size, source=ms.source)
-        ms = Microstructure(labels=ms.labels, label_values=ms.label_values, source=ms.source,
-                            voxel_size=checked.voxel_size, segmentation=ms.segmentation)
+        ms = dataclasses.replace(ms, voxel_size=checked.voxel_size)
     elif ms.voxel_size is not None and len(ms.voxel_size) != ms.ndim:
-        ms = Microstructure(labels=ms.labels, label_values=ms.label_values, source=ms.source,
-                            voxel_size=_full_voxel_size(ms.voxel_size, ms.ndim),
-                            segmentation=ms.segmentation)
+        ms = dataclasses.replace(ms, voxel_size=_full_voxel_size(ms.voxel_size, ms.ndim))
+    if unit is not None:
+        ms = dataclasses.replace(ms, unit=length_unit(unit))
     return ms
 
 
@@ -106,9 +117,7 @@ def _scalar_values(ms: Microstructure) -> Microstructure:
     (one RGB triple per phase): label files hold one number per voxel."""
     if np.asarray(ms.label_values).ndim == 1:
         return ms
-    return Microstructure(labels=ms.labels, label_values=tuple(range(ms.n_phases)),
-                          source=ms.source, voxel_size=ms.voxel_size,
-                          segmentation=ms.segmentation)
+    return dataclasses.replace(ms, label_values=tuple(range(ms.n_phases)))
 
 
 def _write_h5(path: Path, ms: Microstructure) -> None:
@@ -123,24 +132,8 @@ def _write_h5(path: Path, ms: Microstructure) -> None:
             dataset.attrs["label_values"] = values
         if ms.voxel_size is not None:
             dataset.attrs["voxel_size"] = np.asarray(ms.voxel_size, dtype=float)
-
-
-def _write_tiff(path: Path, ms: Microstructure) -> None:
-    values = _values(ms)
-    if (ms.voxel_size is None or values.dtype.kind not in "biu" or values.min() < 0
-            or values.max() > 65535):
-        write_microstructure(path, ms)  # ImageJ metadata needs 8/16-bit gray values
-        return
-    import tifffile
-
-    pages = values if ms.ndim == 2 else np.moveaxis(values, -1, 0)
-    pages = pages.astype(np.uint8 if values.max() <= 255 else np.uint16)
-    dx, dy = ms.voxel_size[:2]
-    # axes named, or ImageJ opens a stack as channels and drops the z spacing
-    metadata = {"axes": "ZYX", "spacing": ms.voxel_size[2]} if ms.ndim == 3 else {"axes": "YX"}
-    with atomic_path(path) as tmp:
-        tifffile.imwrite(tmp, np.ascontiguousarray(pages), imagej=True,
-                         resolution=(1 / dy, 1 / dx), metadata=metadata)
+            if ms.unit is not None:
+                dataset.attrs["unit"] = ms.unit
 
 
 def _write_png_slices(path: Path, ms: Microstructure, axis: str) -> list[Path]:
@@ -169,8 +162,9 @@ def _write_png_slices(path: Path, ms: Microstructure, axis: str) -> list[Path]:
 
 
 def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
-           voxel_size: tuple[float, ...] | float | None = None, axis: str = "z",
-           overwrite: bool = False) -> list[Path]:
+           voxel_size: tuple[float, ...] | float | None = None, unit: str | None = None,
+           axis: str = "z", overwrite: bool = False, threshold: float | str | None = None,
+           phases: int | None = None) -> list[Path]:
     """Write a microstructure or a run's result in a format other tools read.
 
     Parameters
@@ -184,10 +178,15 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
         One of :data:`EXPORT_FORMATS`; default: from the suffix of ``path``.
     voxel_size : float or tuple of float, optional
         Physical voxel size; overrides the one the source carries.
+    unit : str, optional
+        Length unit of the voxel size (``"um"``, ``"nm"``, ...); overrides the
+        one the source carries.
     axis : str, optional
         Slicing axis of PNG slices of a volume.
     overwrite : bool, optional
         Replace an existing file ``path`` (default: refuse, so nothing is lost).
+    threshold, phases : optional
+        Segment a gray image first, see :func:`mcrkit.io.read_microstructure`.
 
     Returns
     -------
@@ -200,10 +199,10 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
     >>> from mcrkit.io import read_microstructure
     >>> path = Path(tempfile.mkdtemp()) / "volume.h5"
     >>> volume = np.random.default_rng(0).integers(0, 2, (4, 5, 6)) * 255
-    >>> _ = export(volume, path, voxel_size=0.5)
+    >>> _ = export(volume, path, voxel_size=0.5, unit="um")
     >>> ms = read_microstructure(path)
-    >>> ms.shape, ms.label_values, ms.voxel_size
-    ((4, 5, 6), (0, 255), (0.5, 0.5, 0.5))
+    >>> ms.shape, ms.label_values, ms.voxel_size, ms.unit
+    ((4, 5, 6), (0, 255), (0.5, 0.5, 0.5), 'µm')
     """
     path = Path(path)
     fmt = to.lower().lstrip(".") if to else _SUFFIXES.get(path.suffix.lower())
@@ -219,7 +218,8 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
     if fmt != "png" and path.exists() and not overwrite:
         raise MicrostructureError(f"{path}: exists; choose another file name, or replace it "
                                   "with overwrite=True")
-    ms = load_result(source, voxel_size=voxel_size)
+    ms = load_result(source, voxel_size=voxel_size, unit=unit, threshold=threshold,
+                     phases=phases)
     if fmt == "png":
         return _write_png_slices(path, ms, axis)
     ms = _scalar_values(ms)
@@ -228,8 +228,6 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
         write_vti(path, ms)
     elif fmt == "h5":
         _write_h5(path, ms)
-    elif fmt == "tiff":
-        _write_tiff(path, ms)
     else:
         write_microstructure(path, ms)
     return [path]

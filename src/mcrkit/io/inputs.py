@@ -17,9 +17,19 @@ def as_microstructure(obj: Any, **read_options: Any) -> Microstructure:
     """Turn a path, an array or a :class:`Microstructure` into a :class:`Microstructure`.
 
     Paths are read with :func:`mcrkit.io.read_microstructure` (``read_options``
-    such as ``threshold`` and ``phases`` are passed on); arrays are validated
-    with :func:`from_array`.
+    such as ``threshold`` and ``phases`` are passed on; options that are None
+    are left out); arrays are segmented with them by :func:`mcrkit.io.segment`,
+    or validated with :func:`from_array` without them. A microstructure is
+    returned as it is: it is segmented already.
+
+    Examples
+    --------
+    >>> gray = np.array([[10, 200, 30], [220, 15, 190]])
+    >>> as_microstructure(gray, threshold=100, phases=None).labels
+    array([[0, 1, 0],
+           [1, 0, 1]], dtype=uint8)
     """
+    read_options = {key: value for key, value in read_options.items() if value is not None}
     if isinstance(obj, Microstructure):
         return obj
     if isinstance(obj, str) or hasattr(obj, "__fspath__"):

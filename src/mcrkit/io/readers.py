@@ -33,6 +33,7 @@ varying one is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 import zipfile
@@ -43,9 +44,9 @@ import numpy as np
 
 from mcrkit.io.segmentation import segment
 from mcrkit.io.sizes import check_fits
-from mcrkit.microstructure import Microstructure, MicrostructureError
+from mcrkit.microstructure import Microstructure, MicrostructureError, length_unit
 
-__all__ = ["SUPPORTED_FORMATS", "read_microstructure"]
+__all__ = ["SUPPORTED_FORMATS", "read_image", "read_microstructure"]
 
 SUPPORTED_FORMATS = (
     ".npy, .npz (file.npz:key), .tif/.tiff, .png, .bmp, .jpg/.jpeg, "
@@ -64,6 +65,7 @@ class _Image(NamedTuple):
     data: np.ndarray
     channel_axis: int | None = None
     voxel_size: tuple[float, ...] | None = None
+    unit: str | None = None
 
 
 def read_microstructure(
@@ -72,8 +74,9 @@ def read_microstructure(
     threshold: float | str | None = None,
     phases: int | None = None,
     voxel_size: tuple[float, ...] | float | None = None,
+    unit: str | None = None,
 ) -> Microstructure:
-    """Read a microstructure from a NumPy, TIFF, PNG/BMP/JPEG or HDF5 file.
+    """Read a microstructure from a NumPy, TIFF, PNG/BMP/JPEG, HDF5 or VTK image file.
 
     Parameters
     ----------
@@ -91,11 +94,18 @@ def read_microstructure(
         attribute ``voxel_size`` or ``element_size_um``, per dataset axis; an
         ImageJ TIFF's calibration: pixel height (x), width (y) and the stack's
         ``spacing`` (z); other TIFF resolutions are screen dpi and ignored).
+    unit : str, optional
+        Length unit of the voxel size (``"um"``, ``"nm"``, ...); overrides
+        one stored in the file (an ImageJ TIFF's ``unit``, an HDF5 ``unit``
+        attribute or ``element_size_um``, a ``.vti`` written by mcrkit).
 
     Returns
     -------
     Microstructure
-        ``source`` is ``path`` as given (including a ``:key`` suffix).
+        ``source`` is ``path`` as given (including a ``:key`` suffix);
+        ``voxel_size`` and ``unit`` as given or stored (the unit only with a
+        voxel size), micrometres spelled ``"µm"``
+        (:func:`mcrkit.microstructure.length_unit`).
 
     Raises
     ------
@@ -131,6 +141,41 @@ def read_microstructure(
     selected with ``read_microstructure("run.h5:/results/labels")``.
     """
     source = os.fspath(path)
+    image = _open(source)
+    ms = segment(
+        image.data,
+        threshold=threshold,
+        phases=phases,
+        source=source,
+        voxel_size=voxel_size if voxel_size is not None else _stored_voxel_size(image, source),
+        channel_axis=image.channel_axis,
+    )
+    unit = length_unit(unit if unit is not None else image.unit)
+    if ms.voxel_size is None or unit is None:
+        return ms
+    return dataclasses.replace(ms, unit=unit)
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """The array a file holds before any segmentation: gray levels, or colour channels last.
+
+    Axes as :func:`read_microstructure` returns them (a TIFF stack's pages
+    last); used to show a gray image beside its segmentation.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "gray.npy")
+    >>> np.save(path, np.array([[3, 250], [128, 7]], dtype=np.uint8))
+    >>> read_image(path)
+    array([[  3, 250],
+           [128,   7]], dtype=uint8)
+    """
+    return _open(os.fspath(path)).data
+
+
+def _open(source: str) -> _Image:
+    """Read the file (``file[:key]``) ``source`` names with the reader of its format."""
     file, key = _split_key(source)
     if not file.exists():
         raise FileNotFoundError(f"No such file: '{file}' (resolved to {file.resolve()})")
@@ -142,15 +187,7 @@ def read_microstructure(
             f"{source}: unknown file extension '{file.suffix}'; supported formats: "
             f"{SUPPORTED_FORMATS}"
         )
-    image = _read(reader, file, key, source)
-    return segment(
-        image.data,
-        threshold=threshold,
-        phases=phases,
-        source=source,
-        voxel_size=voxel_size if voxel_size is not None else _stored_voxel_size(image, source),
-        channel_axis=image.channel_axis,
-    )
+    return _read(reader, file, key, source)
 
 
 def _stored_voxel_size(image: _Image, source: str) -> tuple[float, ...] | None:
@@ -262,7 +299,7 @@ def _read_tiff(file: Path, key: str | None, source: str) -> _Image:
 
     with tifffile.TiffFile(file) as tif:
         data, axes = _tiff_pages(tif, source)
-        voxel_size = _imagej_voxel_size(tif, data.ndim - ("S" in axes))
+        voxel_size, unit = _imagej_calibration(tif, data.ndim - ("S" in axes))
     channel_axis = None
     if "S" in axes:
         data = np.moveaxis(data, axes.index("S"), -1)
@@ -271,26 +308,28 @@ def _read_tiff(file: Path, key: str | None, source: str) -> _Image:
         # pages-first (pages, rows, cols[, S]) -> mcrkit (x=rows, y=cols, z=pages[, S])
         data = np.moveaxis(data, 0, 2)
     image = _drop_constant_alpha(data, channel_axis, source)
-    return image._replace(voxel_size=voxel_size)
+    return image._replace(voxel_size=voxel_size, unit=unit)
 
 
-def _imagej_voxel_size(tif: Any, ndim: int) -> tuple[float, ...] | None:
-    """Voxel size ``(x, y[, z])`` of an ImageJ-calibrated TIFF (x = rows: 1 / YResolution,
-    y = columns: 1 / XResolution, z = ``spacing``); None when uncalibrated or not ImageJ."""
+def _imagej_calibration(tif: Any, ndim: int) -> tuple[tuple[float, ...] | None, str | None]:
+    """Voxel size ``(x, y[, z])`` and unit of an ImageJ-calibrated TIFF (x = rows:
+    1 / YResolution, y = columns: 1 / XResolution, z = ``spacing``); None when
+    uncalibrated or not ImageJ."""
     metadata = tif.imagej_metadata
     if not metadata or not tif.pages:
-        return None
+        return None, None
     tags = tif.pages[0].tags
     try:
         rows, cols = (tags[name].value for name in ("YResolution", "XResolution"))
         sizes = [rows[1] / rows[0], cols[1] / cols[0]]
     except (KeyError, TypeError, IndexError, ZeroDivisionError):
-        return None
+        return None, None
     if ndim == 3:
         sizes.append(float(metadata.get("spacing", 1.0)))
-    if all(size == 1.0 for size in sizes):
-        return None  # ImageJ's default: not calibrated
-    return tuple(float(size) for size in sizes)
+    unit = length_unit(metadata.get("unit"))
+    if unit is None and all(size == 1.0 for size in sizes):
+        return None, None  # ImageJ's default: not calibrated
+    return tuple(float(size) for size in sizes), unit
 
 
 def _tiff_pages(tif: Any, source: str) -> tuple[np.ndarray, str]:
@@ -354,7 +393,8 @@ def _read_hdf5(file: Path, key: str | None, source: str) -> _Image:
         name = _hdf5_dataset_name(names, key, file, source)
         dataset = h5[name]
         check_fits(dataset.shape, dataset.dtype, source)
-        return _Image(dataset[()], voxel_size=_hdf5_voxel_size(dataset))
+        return _Image(dataset[()], voxel_size=_hdf5_voxel_size(dataset),
+                      unit=_hdf5_unit(dataset))
 
 
 def _hdf5_datasets(h5: Any) -> list[str]:
@@ -398,6 +438,16 @@ def _hdf5_voxel_size(dataset: Any) -> tuple[float, ...] | None:
     return None
 
 
+def _hdf5_unit(dataset: Any) -> str | None:
+    """Unit from the dataset attribute ``unit``; ``element_size_um`` is in micrometres."""
+    if "unit" in dataset.attrs:
+        unit = dataset.attrs["unit"]
+        return unit.decode() if isinstance(unit, bytes) else str(unit)
+    if "voxel_size" not in dataset.attrs and "element_size_um" in dataset.attrs:
+        return "µm"
+    return None
+
+
 def _read_vti(file: Path, key: str | None, source: str) -> _Image:
     """Read a cell data array (``material`` unless ``key`` names another) of a ``.vti`` file."""
     from mcrkit.io.vti import read_vti
@@ -405,7 +455,7 @@ def _read_vti(file: Path, key: str | None, source: str) -> _Image:
     image = read_vti(file, key or "material")
     labels, values = image["labels"], image["label_values"]
     data = labels if values is None else np.asarray(values)[labels]  # the source's label values
-    return _Image(data, voxel_size=image["spacing"][: labels.ndim])
+    return _Image(data, voxel_size=image["spacing"][: labels.ndim], unit=image["unit"])
 
 
 _READERS = {

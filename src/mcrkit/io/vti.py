@@ -16,7 +16,9 @@ it as a cell scalar). The layout follows the VTK file format specification:
 The format is written here directly rather than through pyevtk: it is a few
 lines of XML, needs no extra dependency and is checked in the tests against
 the specification's layout. ``FieldData`` records the source's label value of
-each phase (``label_values``) so a file read back keeps them.
+each phase (``label_values``) and, when known, the length unit of the spacing
+(``unit``, a VTK string array: ASCII codes, each string ended by 0), so a file
+read back keeps them.
 """
 
 from __future__ import annotations
@@ -73,12 +75,16 @@ def write_vti(path: str | os.PathLike[str], microstructure: Microstructure, *,
     extent = _attribute(v for n in cells for v in (0, n))
     data = np.ascontiguousarray(labels.reshape(cells).ravel(order="F"))
     values = np.asarray(microstructure.label_values)
-    fields = b""
+    arrays = []
     if values.dtype.kind in "biuf":
-        fields = (f'    <FieldData>\n      <DataArray type="Float64" Name="label_values" '
-                  f'NumberOfTuples="{values.size}" format="ascii">'
-                  f"{_attribute(values.astype(float).tolist())}</DataArray>\n"
-                  "    </FieldData>\n").encode()
+        arrays.append(f'      <DataArray type="Float64" Name="label_values" '
+                      f'NumberOfTuples="{values.size}" format="ascii">'
+                      f"{_attribute(values.astype(float).tolist())}</DataArray>\n")
+    if microstructure.unit is not None:
+        codes = _attribute([*microstructure.unit.encode("utf-8"), 0])
+        arrays.append(f'      <DataArray type="String" Name="unit" NumberOfTuples="1" '
+                      f'format="ascii">{codes}</DataArray>\n')
+    fields = f"    <FieldData>\n{''.join(arrays)}    </FieldData>\n".encode() if arrays else b""
     header = (
         '<?xml version="1.0"?>\n'
         '<VTKFile type="ImageData" version="1.0" byte_order="LittleEndian" '
@@ -114,7 +120,7 @@ def read_vti(path: str | os.PathLike[str], name: str = "material") -> dict[str, 
     -------
     dict
         ``labels`` (``(X, Y[, Z])``; one-cell-thick z dropped), ``spacing``,
-        ``origin``, ``label_values`` (or None).
+        ``origin``, ``label_values`` and ``unit`` (each None when not stored).
     """
     path = Path(path)
     raw = path.read_bytes()
@@ -151,9 +157,17 @@ def read_vti(path: str | os.PathLike[str], name: str = "material") -> dict[str, 
     if cells[2] == 1:
         labels = labels[:, :, 0]
     field = root.find(".//FieldData/DataArray[@Name='label_values']")
+    unit = root.find(".//FieldData/DataArray[@Name='unit']")
     return {
         "labels": labels,
         "spacing": tuple(float(v) for v in image.get("Spacing").split()),
         "origin": tuple(float(v) for v in image.get("Origin").split()),
         "label_values": None if field is None else [float(v) for v in field.text.split()],
+        "unit": None if unit is None else _string(unit.text),
     }
+
+
+def _string(codes: str) -> str:
+    """The first string of an ASCII-format VTK string array (character codes, 0-ended)."""
+    data = bytes(int(code) for code in codes.split())
+    return data.split(b"\0")[0].decode("utf-8")

@@ -336,7 +336,8 @@ def validation_report(original: Any = None, result: Any = None, *,
                       characterization: Characterization | None = None,
                       descriptors: list[str] | None = None,
                       errors: dict[str, float] | None = None,
-                      limit_to: int = 8) -> dict[str, Any]:
+                      limit_to: int = 8, threshold: float | str | None = None,
+                      phases: int | None = None) -> dict[str, Any]:
     """The fidelity table of a result and its one verdict (module docstring).
 
     Parameters
@@ -356,6 +357,12 @@ def validation_report(original: Any = None, result: Any = None, *,
         The run's own per-descriptor loss values, recorded as they are.
     limit_to : int, optional
         Largest correlation length of the statistics.
+    threshold : float or "otsu", optional
+        Segment a gray ``original`` (a micrograph file or array) into two
+        phases, as :func:`mcrkit.io.read_microstructure` does; the result is
+        taken as the labels it is.
+    phases : int, optional
+        Segment a gray ``original`` into this many phases.
 
     Returns
     -------
@@ -389,7 +396,8 @@ def validation_report(original: Any = None, result: Any = None, *,
     res = res_ms.labels if res_ms is not None else np.asarray(result)
     if res.ndim not in (2, 3):
         raise ValueError(f"result must be 2D or 3D, got shape {res.shape}")
-    ref = None if original is None else as_microstructure(original)
+    ref = None if original is None else as_microstructure(original, threshold=threshold,
+                                                           phases=phases)
     optimized = list(descriptors or [])
     lines: list[dict[str, Any]] = []
     fidelity = None

@@ -127,7 +127,8 @@ def plot_microstructure(microstructure: Microstructure | np.ndarray, *,
     plt = pyplot(save)
     ms = _as_microstructure(microstructure)
     voxel = "" if ms.voxel_size is None else (
-        f", voxel size {' x '.join(f'{v:g}' for v in ms.voxel_size)}")
+        f", voxel size {' x '.join(f'{v:g}' for v in ms.voxel_size)}"
+        f"{'' if ms.unit is None else ' ' + ms.unit}")
     title = title or f"{_short_source(ms.source)}: shape {ms.shape}{voxel}"
     if ms.ndim == 2:
         fig, ax = plt.subplots(figsize=(4.6, 5.0))

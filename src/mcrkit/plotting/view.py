@@ -9,12 +9,14 @@ given                                      figure (function in ``mcrkit.plotting
 run directory, ``convergence.npz``,        ``plot_convergence``: loss with clickable
 ``ReconstructionResult``                   snapshots
 ``report.json``                            ``plot_report``: the validation report
+image file or array with ``threshold`` or  ``plot_segmentation``: the image, its gray
+``phases``                                 levels with the cut(s), and the phases
 =========================================  ===========================================
 
 ``kind`` overrides the choice: ``"microstructure"`` shows a run's result
-(beside the original a ``match`` run keeps in ``original.npy``),
-``"surface"`` renders a volume's phase boundaries in 3D with pyvista (the
-``viz`` extra).
+(beside the original a ``match`` run keeps in ``original.npy``) or only the
+phases of a segmented image, ``"surface"`` renders a volume's phase
+boundaries in 3D with pyvista (the ``viz`` extra).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import numpy as np
 
 __all__ = ["KINDS", "view"]
 
-KINDS = ("microstructure", "characterization", "convergence", "report", "surface")
+KINDS = ("microstructure", "characterization", "convergence", "report", "surface",
+         "segmentation")
 """Figure kinds :func:`view` draws."""
 
 
@@ -52,6 +55,27 @@ def _read_report(path: Path) -> dict[str, Any]:
     if not isinstance(report, dict) or report.get("format") != "mcrkit.metrics.report":
         raise ValueError(f"{path}: is not a validation report (report.json written by mcrkit)")
     return report
+
+
+def _segmented(obj: Any, kind: str | None, segmentation: dict[str, Any]) -> tuple[str, Any]:
+    """The figure kind and what to draw for an image given with ``threshold``/``phases``."""
+    from mcrkit.io.inputs import as_microstructure
+    from mcrkit.io.readers import read_image
+    from mcrkit.microstructure import Microstructure
+
+    path = Path(obj) if isinstance(obj, str | os.PathLike) else None
+    if isinstance(obj, Microstructure) or hasattr(obj, "history") or (path is not None and (
+            path.is_dir() or path.suffix.lower() == ".json" or _is_characterization_file(path))):
+        what = f"a {type(obj).__name__}" if path is None else f"{path}"
+        raise ValueError(f"threshold and phases segment a gray image; {what} is not one: "
+                         "view it without them")
+    if kind not in (None, "segmentation", "microstructure", "surface"):
+        raise ValueError(f"a segmented image cannot be drawn as kind={kind!r}")
+    ms = as_microstructure(obj, **segmentation)
+    if kind is not None and kind != "segmentation":
+        return kind, ms
+    image = read_image(path) if path is not None else np.asarray(obj)
+    return "segmentation", (image, ms)
 
 
 def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
@@ -93,6 +117,7 @@ def _load(obj: Any, kind: str | None) -> tuple[str, Any]:
 
 
 def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | None = None,
+         threshold: float | str | None = None, phases: int | None = None,
          **options: Any) -> Any:
     """Draw a microstructure, a characterization or a run (see the module docstring).
 
@@ -107,6 +132,12 @@ def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | No
         Render headless to this file (format from the suffix) and close the
         figure; otherwise the figure is interactive (sliders, clickable
         snapshots) until shown with ``matplotlib.pyplot.show()``.
+    threshold : float or "otsu", optional
+        Segment a gray image into two phases (as
+        :func:`mcrkit.io.read_microstructure`) and show the segmentation
+        beside the image (``kind="segmentation"``, the default then).
+    phases : int, optional
+        Segment a gray image into this many phases, shown likewise.
     **options
         Passed to the figure function (e.g. ``title``, ``snapshot``).
 
@@ -125,7 +156,12 @@ def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | No
     """
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown view kind {kind!r}; choose one of {', '.join(KINDS)}")
-    chosen, target = _load(obj, kind)
+    segmentation = {key: value for key, value in {"threshold": threshold, "phases": phases
+                                                  }.items() if value is not None}
+    if kind == "segmentation" and not segmentation:
+        raise ValueError("kind='segmentation' shows how a gray image is segmented: give "
+                         "threshold=VALUE (a gray value or 'otsu') or phases=N")
+    chosen, target = _segmented(obj, kind, segmentation) if segmentation else _load(obj, kind)
     if kind is not None and chosen != kind:
         raise ValueError(f"a {chosen} cannot be drawn as kind={kind!r}")
     if chosen == "characterization":
@@ -144,6 +180,10 @@ def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | No
         from mcrkit.plotting.surface import plot_surface
 
         return plot_surface(target, save=save, **options)
+    if chosen == "segmentation":
+        from mcrkit.plotting.segmentation import plot_segmentation
+
+        return plot_segmentation(*target, save=save, **options)
     from mcrkit.plotting.microstructure import plot_microstructure
 
     if isinstance(obj, str | os.PathLike) and Path(obj).is_dir() and "original" not in options:

@@ -110,6 +110,8 @@ def match(
         choice = choose_defaults(original, target_shape, limit_to=limit_to, gradient=gradient)
         request, descriptors = choice.request, choice.descriptors
         note = choice.note
+        if choice.networks and "networks" not in options:
+            options["networks"], options["polish"] = choice.networks, choice.polish
         if weights is None or isinstance(weights, Mapping):
             if weights:
                 note += f"; weights given: {', '.join(f'{k}={v}' for k, v in weights.items())}"

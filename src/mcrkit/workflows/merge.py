@@ -253,6 +253,18 @@ def _merged_geometry(views: list[Characterization], view_of: tuple[int, ...],
     return tuple(max(e) for e in extents), voxel
 
 
+def _merged_unit(views: list[Characterization]) -> str | None:
+    """The one length unit of the views' voxel sizes (None when none is known)."""
+    units = {view.unit for view in views if view.voxel_size is not None}
+    if len(units) > 1:
+        raise ValueError(
+            f"merge: the views give their voxel sizes in different units "
+            f"({', '.join(sorted(str(u) for u in units))}); convert them to one unit before "
+            "characterizing"
+        )
+    return units.pop() if units else None
+
+
 def merge(
     views: Sequence[CharacterizationLike] | CharacterizationLike,
     orientation: Mapping[str, str] | None = None,
@@ -351,6 +363,7 @@ def merge(
         source="merge of " + ", ".join(f"{s} (normal to {a})"
                                        for s, a in zip(sources, AXIS_NAMES, strict=True)),
         voxel_size=voxel_size,
+        unit=None if voxel_size is None else _merged_unit(views),
     )
     report = check_realizability(merged, tolerance=tolerance)
     merged.provenance = {"merge": {

@@ -48,7 +48,8 @@ StructureLike = str | os.PathLike[str] | Microstructure | np.ndarray
 def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
                axes: Sequence[int | str] | None = None,
                voxel_size: float | Sequence[float] | None = None,
-               original: StructureLike | None = None, progress: bool = False) -> dict[str, Any]:
+               original: StructureLike | None = None, progress: bool = False,
+               threshold: float | str | None = None) -> dict[str, Any]:
     """Transport, connectivity and surface area of each phase (see the module docstring).
 
     Parameters
@@ -67,6 +68,11 @@ def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
         A structure of the same dimension measured beside ``volume``.
     progress : bool, optional
         A progress bar on stderr over the transport solves.
+    threshold : float or "otsu", optional
+        Segment gray images (``volume`` and ``original``) into two phases, see
+        :func:`mcrkit.io.read_microstructure`. (``phases`` here picks the
+        phases to measure: segment into more than two phases with
+        ``mcrkit.read_microstructure(path, phases=N)`` first.)
 
     Returns
     -------
@@ -83,9 +89,9 @@ def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
     >>> round(channel["tortuosity_factor"]["x"], 4), channel["tortuosity_factor"]["y"]
     (1.0, None)
     """
-    structures = {"result": load_result(volume)}
+    structures = {"result": load_result(volume, threshold=threshold)}
     if original is not None:
-        structures["original"] = load_result(original)
+        structures["original"] = load_result(original, threshold=threshold)
         if structures["original"].ndim != structures["result"].ndim:
             raise ValueError(
                 f"properties: the original {structures['original'].source} is "

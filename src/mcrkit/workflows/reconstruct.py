@@ -29,6 +29,7 @@ from mcrkit.engine.start import initial_state
 from mcrkit.io.inputs import as_microstructure
 from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 from mcrkit.microstructure import Microstructure
+from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.runtime import resolve_device
 
@@ -120,6 +121,7 @@ def reconstruct(
     checkpoint_every: float = 60.0,
     force: bool = False,
     polish: bool | int = False,
+    networks: Sequence[NetworkSpec] = (),
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
@@ -193,6 +195,10 @@ def reconstruct(
         (:data:`~mcrkit.engine.optimizers.annealing.POLISH_OPTIONS`) for this many moves
         (True: four per voxel);
         the history continues with a stage of its own.
+    networks : sequence of NetworkSpec, optional
+        Network phases (:func:`mcrkit.morphology.networks.find_networks` of the
+        original) that the polishing stage first repairs (joins, closes) and then
+        keeps with topology-preserving swaps; ``match`` sets them for a 2D network.
     report : bool, optional
         Write ``report.json`` and ``report.png`` (:mod:`mcrkit.metrics.report`: the
         optimized descriptors of the result against the target, and with
@@ -234,7 +240,8 @@ def reconstruct(
         seed=seed, initial="random" if initial is None else "given", noise=noise,
         multigrid=multigrid, device=dev.type, snapshot_every=snapshot_every,
         checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None)
-    settings = settings.replace(polish=_polish_moves(polish, settings.shape))
+    settings = settings.replace(polish=_polish_moves(polish, settings.shape),
+                                networks=tuple(networks))
     run = Run(settings, characterization, dev,
               None if original is None else as_microstructure(original))
     run.check(force)

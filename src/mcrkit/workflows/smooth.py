@@ -23,6 +23,7 @@ each to the free voxels where its score leads the remaining phases' most.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 
@@ -106,6 +107,8 @@ def smooth(
     *,
     periodic: bool = True,
     preserve_volume_fractions: bool = False,
+    threshold: float | str | None = None,
+    phases: int | None = None,
 ) -> Microstructure | np.ndarray:
     """Smooth the phase regions of a 2D or 3D microstructure.
 
@@ -123,13 +126,17 @@ def smooth(
         Wrap around the boundaries (default) or mirror at them.
     preserve_volume_fractions : bool, optional
         Keep every phase's voxel count exactly.
+    threshold : float or "otsu", optional
+        Segment a gray image into two phases first, see :func:`mcrkit.io.segment`.
+    phases : int, optional
+        Segment a gray image into this many phases first.
 
     Returns
     -------
     Microstructure or ndarray
         The same kind as the input: an array with the input's label values
         and dtype for an array, else a :class:`Microstructure` with the
-        input's label values, source and voxel size.
+        input's label values, source, voxel size and unit.
 
     Examples
     --------
@@ -144,7 +151,7 @@ def smooth(
             f"smooth: method must be one of {', '.join(SMOOTHING_METHODS)}, got {method!r}"
         )
     given_array = not isinstance(microstructure, Microstructure | str | os.PathLike)
-    ms = as_microstructure(microstructure)
+    ms = as_microstructure(microstructure, threshold=threshold, phases=phases)
     strengths = _strengths(strength, method, ms.ndim)
     scores = _scores(ms.labels, ms.n_phases, method, strengths, periodic)
     if preserve_volume_fractions:
@@ -154,5 +161,4 @@ def smooth(
     if given_array:
         original = np.asarray(microstructure)
         return np.asarray(ms.label_values, dtype=original.dtype)[labels]
-    return Microstructure(labels=labels, label_values=ms.label_values, source=ms.source,
-                          voxel_size=ms.voxel_size, segmentation=ms.segmentation)
+    return dataclasses.replace(ms, labels=labels)

@@ -36,6 +36,7 @@ import dataclasses
 import json
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -54,7 +55,7 @@ from mcrkit.engine.objective import Objective, upsample
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer
 from mcrkit.engine.stages import Stage
 
-__all__ = ["POLISH_OPTIONS", "Annealing", "exact_descriptor"]
+__all__ = ["POLISH_OPTIONS", "REPAIR_OPTIONS", "Annealing", "exact_descriptor"]
 
 MAX_SWAPS_PER_ITERATION = 2**16
 CALIBRATION_MOVES = 512
@@ -67,6 +68,12 @@ POLISH_OPTIONS: dict[str, Any] = {"initial_acceptance": 0.02, "final_ratio": 1e-
                                   "patience": 0}
 """Settings of :meth:`Annealing.polish_stage`: a low start temperature (an uphill move of
 the gradient result is accepted with probability 0.02), cooling a thousandfold."""
+
+
+REPAIR_OPTIONS: dict[str, Any] = {**POLISH_OPTIONS, "initial_acceptance": 0.1,
+                                  "preserve_topology": True}
+"""Settings of a polish after a topology repair: every swap keeps the repaired topology,
+and an uphill move of the start is accepted with probability 0.1."""
 
 
 def exact_descriptor(descriptor: Descriptor) -> Descriptor:
@@ -137,7 +144,8 @@ class _Swaps:
     """Voxels grouped by phase, for drawing candidate swaps and applying accepted ones."""
 
     def __init__(self, labels: np.ndarray, shape: tuple[int, ...], n_phases: int,
-                 interface: bool, periodic: bool, members: np.ndarray | None = None) -> None:
+                 interface: bool, periodic: bool, topology: bool = False,
+                 members: np.ndarray | None = None) -> None:
         self.labels = labels
         self.dims = slice_geometry(shape)[0]
         self.sizes = np.bincount(labels, minlength=n_phases).astype(np.int64)
@@ -151,6 +159,16 @@ class _Swaps:
         self.where[self.members] = np.arange(self.members.size)
         self.interface = interface
         self.periodic = periodic
+        self.topology = topology
+
+    def allowed(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Which candidate swaps keep every phase's topology (all, unless ``topology``)."""
+        out = np.ones(first.size, dtype=bool)
+        if self.topology:
+            from mcrkit.morphology.simple_points import swaps_keep_topology  # numba
+
+            swaps_keep_topology(self.labels, self.dims, first, second, self.periodic, out)
+        return out
 
     def propose(self, rng: np.random.Generator, k: int) -> tuple[np.ndarray, np.ndarray]:
         uniforms = rng.random(k * (2 * INTERFACE_TRIES + 2))
@@ -210,8 +228,9 @@ class _Chain:
                    tuple(t.arrays for t in counted),
                    e.weights[e.counted], e.sizes[e.counted], e.loss.mean, e.loss.root,
                    e.fixed(), totals, s.members, s.where, s.starts, s.sizes, s.interface,
-                   s.periodic, INTERFACE_TRIES, self.rng.random(n * (2 * INTERFACE_TRIES + 3)),
-                   n, self.t_start, self.t_end / self.t_start, done + start, self.budget, stats)
+                   s.periodic, INTERFACE_TRIES, s.topology,
+                   self.rng.random(n * (2 * INTERFACE_TRIES + 3)), n, self.t_start,
+                   self.t_end / self.t_start, done + start, self.budget, stats)
             accepted += int(stats[0])
         for term, total in zip(counted, totals, strict=True):
             term.total = float(total)
@@ -227,6 +246,7 @@ class _Chain:
             batch = min(moves - evaluated, max(4, min(MAX_BATCH, round(1.0 / self.rate))))
             first, second = s.propose(self.rng, batch)
             change = e.candidates(first, second) - value
+            change[~s.allowed(first, second)] = np.inf
             draws = self.rng.random(batch)
             with np.errstate(over="ignore"):
                 hits = np.flatnonzero((change <= 0) | (draws < np.exp(-change / temperature)))
@@ -270,6 +290,10 @@ class Annealing(Optimizer):
     swaps_per_iteration : int, optional
         Evaluated moves per iteration (default: the number of voxels, at most
         65 536).
+    preserve_topology : bool
+        Reject every swap that would change the clusters or holes (3D: tunnels,
+        cavities) of a phase (:mod:`mcrkit.morphology.simple_points`): the start's
+        connectivity is kept exactly while the statistics are matched.
     seed : int, optional
         Seed of the move sequence (the reconstruction's seed unless given).
     """
@@ -292,6 +316,7 @@ class Annealing(Optimizer):
     patience: int = 20
     interface: bool = True
     swaps_per_iteration: int | None = None
+    preserve_topology: bool = False
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -327,13 +352,21 @@ class Annealing(Optimizer):
         return super().stages(shape, multigrid=1, max_iter=max_iter)
 
     @classmethod
-    def polish_stage(cls, shape: tuple[int, ...], moves: int, seed: int) -> Stage:
+    def polish_stage(cls, shape: tuple[int, ...], moves: int, seed: int, *,
+                     repair: Callable[[np.ndarray], np.ndarray] | None = None) -> Stage:
         """The stage that anneals a gradient result for ``moves`` moves at low temperature
-        (:data:`POLISH_OPTIONS`), in iterations of at most one move per voxel."""
+        (:data:`POLISH_OPTIONS`), in iterations of at most one move per voxel.
+
+        With ``repair`` (labels -> labels, e.g.
+        :func:`~mcrkit.morphology.network_repair.repair_networks`) the stage first repairs
+        the result's topology and then keeps it (``preserve_topology``), starting warmer
+        (:data:`REPAIR_OPTIONS`) to smooth what the repair drew.
+        """
         iterations = math.ceil(moves / min(math.prod(shape), MAX_SWAPS_PER_ITERATION))
         block = math.ceil(moves / iterations)  # the moves asked for, rounded up < iterations
-        polisher = cls(**POLISH_OPTIONS, seed=seed, swaps_per_iteration=block)
-        return Stage(tuple(shape), polisher.fresh, iterations)
+        options = POLISH_OPTIONS if repair is None else REPAIR_OPTIONS
+        polisher = cls(**options, seed=seed, swaps_per_iteration=block)
+        return Stage(tuple(shape), polisher.fresh, iterations, prepare=repair)
 
     def state_dict(self) -> dict[str, Any]:
         if self._snapshot is None:  # not run yet: what was loaded, if anything
@@ -358,7 +391,7 @@ class Annealing(Optimizer):
         periodic = all(getattr(term.descriptor, "periodic", True) for term in objective.terms)
         saved = self._state
         swaps = _Swaps(labels, shape, objective.n_phases, self.interface, periodic,
-                       members=saved["members"].numpy() if saved else None)
+                       self.preserve_topology, members=saved["members"].numpy() if saved else None)
         rng = np.random.default_rng(self.seed)
         if saved:
             rng.bit_generator.state = json.loads(saved["rng"])
@@ -403,6 +436,7 @@ class Annealing(Optimizer):
         """Start temperature at which a mean uphill move is accepted with the set probability."""
         first, second = swaps.propose(rng, CALIBRATION_MOVES)
         change = energy.candidates(first, second) - energy.value
+        change = change[swaps.allowed(first, second)]
         uphill = change[change > 0]
         scale = float(uphill.mean()) if uphill.size else max(energy.value, 1e-12) * 1e-6
         return -scale / math.log(self.initial_acceptance)

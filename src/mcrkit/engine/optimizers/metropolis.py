@@ -3,7 +3,8 @@
 :func:`anneal` runs blocks of moves: it draws a candidate swap of two voxels of
 different phases (:func:`propose_swaps`), asks every term for the change of its
 residual sum (each term through its descriptor's site kernel, see
-:mod:`mcrkit.descriptors.swap_kernels`), and accepts the swap with the
+:mod:`mcrkit.descriptors.swap_kernels`; fixed or, for distributions, block-wise
+normalizations), and accepts the swap with the
 Metropolis probability at the scheduled temperature. Labels are a flat array of
 a 3D grid ``dims`` (a 2D image is ``(X, Y, 1)``).
 """
@@ -24,6 +25,7 @@ from mcrkit.descriptors.swap_kernels import (
     scratch_arrays,
     swap_change,
 )
+from mcrkit.morphology.simple_points import swap_keeps_topology
 
 __all__ = ["anneal", "propose_swaps"]
 
@@ -41,8 +43,8 @@ def _energy(totals, weights, sizes, mean, root):
 
 @_jit
 def _anneal(lab, dims, geo, sites, terms, weights, sizes, mean, root, fixed, totals, members,
-            where, starts, phase_sizes, interface, periodic, tries, uniforms, n_moves, t_start,
-            t_ratio, done, budget, counts_out):
+            where, starts, phase_sizes, interface, periodic, tries, topology, uniforms, n_moves,
+            t_start, t_ratio, done, budget, counts_out):
     """The compiled chain of :func:`anneal`."""
     scratch = scratch_arrays(terms)
     n_terms = len(terms)
@@ -60,6 +62,8 @@ def _anneal(lab, dims, geo, sites, terms, weights, sizes, mean, root, fixed, tot
                       uniforms[m * per:m * per + per - 1], interface, periodic, tries,
                       first, second)
         p, q = first[0], second[0]
+        if topology and not swap_keeps_topology(lab, dims, p, q, periodic):
+            continue
         for t in range(n_terms):
             change, n = swap_change(lab, dims, geo, sites[t], terms[t], p, q, scratch)
             trial[t] = totals[t] + change
@@ -88,7 +92,7 @@ def anneal(lab: np.ndarray, dims: np.ndarray, geo: np.ndarray, sites: tuple, ter
     ``sites[t]`` is the site kernel of ``terms[t]``, the arrays of a term (see
     :mod:`mcrkit.descriptors.swap_kernels`); ``chain`` holds, in this order, ``weights, sizes,
     mean, root, fixed, totals, members, where, starts, phase_sizes, interface, periodic, tries,
-    uniforms, n_moves, t_start, t_ratio, done, budget, counts_out``.
+    topology, uniforms, n_moves, t_start, t_ratio, done, budget, counts_out``.
 
     The temperature of move ``m`` is ``t_start * t_ratio ** ((done + m) / budget)``;
     ``totals`` (the terms' residual sums) and the structure are updated for every accepted
@@ -96,7 +100,9 @@ def anneal(lab: np.ndarray, dims: np.ndarray, geo: np.ndarray, sites: tuple, ter
     ``fixed`` plus the weighted loss of the terms (``mean``: divide sums by the entry counts
     ``sizes``; ``root``: take the square root). ``uniforms`` holds ``n_moves * (2 tries + 3)``
     random numbers in [0, 1); ``members``, ``where``, ``starts`` and ``phase_sizes`` are the
-    voxels grouped by phase as for :func:`propose_swaps`.
+    voxels grouped by phase as for :func:`propose_swaps`. With ``topology`` a swap that would
+    change the clusters or holes of a phase is rejected without evaluating it
+    (:func:`~mcrkit.morphology.simple_points.swap_keeps_topology`).
     """
     return call_with_sites(_anneal, lab, dims, geo, sites, terms, *chain)
 
