@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mcrkit.cli.common import Quiet, app, fail, is_quiet, say, usage_error
+from mcrkit.cli.common import Quiet, app, cli_wording, fail, is_quiet, say, usage_error
 
 SLURM = "SLURM (with --cluster slurm)"
 
@@ -121,7 +121,8 @@ def batch(
         raise typer.Exit(code=130) from None
     for row in result.rows:
         for warning in row["warnings"]:
-            typer.secho(f"warning: {row['job']}: {warning}", err=True, fg=typer.colors.YELLOW)
+            typer.secho(f"warning: {row['job']}: {cli_wording(warning)}", err=True,
+                        fg=typer.colors.YELLOW)
     typer.echo(str(result))
     if result.failed:
         raise typer.Exit(code=1)
