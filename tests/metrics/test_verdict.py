@@ -180,3 +180,21 @@ def test_the_table_shows_every_row_and_the_worst_axis_table_one_per_statistic() 
     groups = {(ln["kind"], ln["statistic"], ln["phase"], ln.get("direction"))
               for ln in report["lines"]}
     assert len(short) == len(groups) + 3 and "(worst axis)" in short[0]
+
+
+def test_a_connected_phase_must_keep_spanning_whatever_its_windows_show() -> None:
+    # the alloy's boundary network is one cluster and spans the image, but some of its
+    # half-size windows do not: its percolation is still required of the result
+    from mcrkit import data
+
+    alloy = data.load("alloy_resized_s")
+    cut = alloy.copy()
+    cut[:, 30:33] = 1          # a band without boundaries: no path along y in the image
+    report = validation_report(alloy, cut)
+    rows = {(line["statistic"], line["phase"], line.get("direction")): line
+            for line in report["lines"] if line["statistic"] == "percolation"}
+    assert rows["percolation", 0, "y"]["spread"] is None       # not asked of the windows
+    assert rows["percolation", 0, "y"]["passed"] is False
+    assert ("percolation", 0) in failing(report)
+    # the grains are separate pieces: their percolation stays judged by the windows
+    assert rows["percolation", 1, "y"]["spread"] is not None

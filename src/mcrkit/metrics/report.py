@@ -115,6 +115,7 @@ from mcrkit.metrics.validation import (
 )
 from mcrkit.metrics.verdict import LABELS, TOLERANCE, judge, pass_line
 from mcrkit.microstructure import AXIS_NAMES, Microstructure
+from mcrkit.morphology.connectivity import largest_cluster_fraction
 
 __all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "report_failures_warn",
            "validation_report", "write_report"]
@@ -233,14 +234,25 @@ def _topology_pairs(original_ndim: int,
     return axis_pairs(original_ndim, result_ndim)
 
 
+CONNECTED = 0.9
+"""Share of a phase in its largest face-connected cluster (the original cut at its edges)
+from which the original's percolation along an axis is required of the result, whatever
+its windows show. Face connectivity, so that thin walls joined only at corners, which
+percolate or not by chance, stay judged by the windows."""
+
+
 def _topology_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
     """Report lines of the largest-cluster fraction, Euler density and percolation.
 
     The spread is estimated as for every statistic (module docstring): right
     for the additive Euler characteristic, an approximation for the cluster
     fraction. For percolation it only says whether the windows agree
-    (:func:`mcrkit.metrics.verdict.pass_line`)."""
+    (:func:`mcrkit.metrics.verdict.pass_line`), and is not asked for a phase
+    that is one cluster in the original (:data:`CONNECTED`) where the original
+    percolates: such a phase must percolate in the result."""
     windows, scale = _spread_scale(ref.labels, res.size)
+    connected = [largest_cluster_fraction(ref.labels == phase, connectivity=1, periodic=False)
+                 >= CONNECTED for phase in range(ref.n_phases)]
     lines = []
     for name, ref_axis, axis in _topology_pairs(ref.ndim, res.ndim):
         want = _topology(ref.labels, ref_axis, ref.n_phases, periodic=True)
@@ -252,9 +264,14 @@ def _topology_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]
                    "optimized": False}
             stack = np.array([s[statistic, phase] for s in samples])
             if statistic == "percolation":  # one row per direction
+                # a phase that is one cluster in the original (compared as a whole, not
+                # by slices) keeps its spanning: the windows, which may cut its cells,
+                # are not asked
                 lines += [{**row, "direction": AXIS_NAMES[a],
                            **_line(statistic, value[i:i + 1], got[statistic, phase][i:i + 1],
-                                   stack[:, i:i + 1], scale)} for i, a in enumerate(in_plane)]
+                                   None if connected[phase] and ref_axis is None and value[i]
+                                   else stack[:, i:i + 1],
+                                   scale)} for i, a in enumerate(in_plane)]
             else:
                 lines.append({**row, **_line(statistic, value, got[statistic, phase], stack,
                                              scale)})

@@ -18,9 +18,11 @@ largest-cluster fraction       :data:`CLUSTER_LINE`, or :data:`TOLERANCE` natura
                                (near the percolation threshold)
 percolation along an axis      :data:`PERCOLATION_LINE` (share of the slices that
                                percolate; for one image or a volume: identical)
-                               where all windows of the original agree; where
-                               they disagree the original's percolation is not
-                               decided at its size and any result passes
+                               where all windows of the original agree, or
+                               where the phase is one cluster in the original
+                               and percolates; otherwise the original's
+                               percolation is not decided at its size and any
+                               result passes
 =============================  ==================================================
 
 :func:`judge` gives the verdict: ``"good"`` only when every row passes,

@@ -185,10 +185,11 @@ def _bridge(labels: np.ndarray, phase: int, start: np.ndarray, end: np.ndarray,
     return changed
 
 
-def _piece_links(mask: np.ndarray, pieces: np.ndarray, n: int,
-                 max_length: float) -> list[tuple[float, int, int, np.ndarray, np.ndarray]]:
+def _piece_links(mask: np.ndarray, pieces: np.ndarray, n: int, max_length: float,
+                 periodic: bool) -> list[tuple[float, int, int, np.ndarray, np.ndarray]]:
     """For each cluster, the shortest link to another cluster within ``max_length``:
-    ``(length, piece, other, start, end)`` with unwrapped pixel coordinates."""
+    ``(length, piece, other, start, end)`` with unwrapped pixel coordinates (``periodic``:
+    links may cross the image's edges)."""
     from scipy.spatial import cKDTree
 
     shape = np.array(mask.shape)
@@ -199,7 +200,7 @@ def _piece_links(mask: np.ndarray, pieces: np.ndarray, n: int,
         mine = owner == piece
         if mine.all():
             break
-        tree = cKDTree(points[~mine], boxsize=shape)
+        tree = cKDTree(points[~mine], boxsize=shape if periodic else None)
         distance, nearest = tree.query(points[mine], distance_upper_bound=max_length)
         best = int(np.argmin(distance))
         if not np.isfinite(distance[best]):
@@ -212,18 +213,22 @@ def _piece_links(mask: np.ndarray, pieces: np.ndarray, n: int,
     return sorted(links, key=lambda link: link[0])
 
 
-def _join_pieces(labels: np.ndarray, phase: int, width: int, max_length: float) -> int:
+def _join_pieces(labels: np.ndarray, phase: int, width: int, max_length: float,
+                 periodic: bool) -> int:
     """Join the clusters of ``phase`` into one by the shortest bridges (rounds of each
-    cluster's shortest link, a spanning forest); returns the pixels added."""
+    cluster's shortest link, a spanning forest); returns the pixels added. Without
+    ``periodic`` the clusters are those of the image cut open at its edges, so that the
+    network spans the image and not only the torus."""
     added = 0
     while True:
         mask = labels == phase
-        pieces, n = cluster_labels(mask, periodic=True)
+        pieces, n = cluster_labels(mask, periodic=periodic)
         if n <= 1:
             return added
         joined = DisjointSet(range(1, n + 1))
         before = added
-        for _, piece, other, start, end in _piece_links(mask, pieces, n, max_length):
+        for _, piece, other, start, end in _piece_links(mask, pieces, n, max_length,
+                                                        periodic):
             if joined.merge(piece, other):
                 added += _bridge(labels, phase, start, end, width)
         if added == before:
@@ -310,7 +315,8 @@ def close_network(labels: np.ndarray, phase: int, *, width: int, max_length: flo
     """Join the fragments of a network phase of a 2D image and close its loose ends.
 
     Cells smaller than ``min_cell`` are filled, the fragments are joined by the
-    shortest bridges into one cluster; then loose ends of the skeleton are
+    shortest bridges into one cluster (also within the image cut open at its
+    edges, so that the network spans it); then loose ends of the skeleton are
     extended along their direction until they meet the phase (the bridge across
     the largest cell first) until the network encloses ``cells`` cells (clusters
     of the other phases), and the dead ends left are eroded back to their
@@ -351,13 +357,14 @@ def close_network(labels: np.ndarray, phase: int, *, width: int, max_length: flo
     5
     >>> repaired, added = close_network(image, 0, width=2, max_length=10, cells=6)
     >>> cluster_labels(repaired == 1, periodic=False)[1], added
-    (6, 12)
+    (6, 11)
     """
     labels = np.array(labels, copy=True)
     if labels.ndim != 2:
         raise ValueError(f"close_network works on 2D images; got {labels.ndim} dimensions")
     added = _fill_cells(labels, phase, min_cell)
-    added += _join_pieces(labels, phase, width, max_length)
+    added += _join_pieces(labels, phase, width, max_length, periodic=True)
+    added += _join_pieces(labels, phase, width, max_length, periodic=False)
     added += _close_loops(labels, phase, width, max_length, cells)
     added -= _prune_ends(labels, phase, width, max_length)
     return labels, added
