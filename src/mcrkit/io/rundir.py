@@ -89,13 +89,13 @@ class RunDirectory:
         if holds_run and not overwrite:
             raise RunDirectoryError(
                 f"{run.path}: already holds a reconstruction run; choose another output "
-                f"directory, continue it with --resume {run.path} (resume=...), or replace it "
-                "with --overwrite (overwrite=True)"
+                f"directory, continue it with mcrkit.resume('{run.path}'), or replace it with "
+                "overwrite=True"
             )
         if not overwrite and run.path.is_dir() and any(run.path.iterdir()):
             raise RunDirectoryError(
                 f"{run.path}: is not empty; choose a new or empty output directory, or write "
-                "into it with --overwrite (overwrite=True)"
+                "into it with overwrite=True"
             )
         if holds_run:
             run.remove_files(directory=False)
@@ -110,8 +110,7 @@ class RunDirectory:
         if not run.file(cls.RUN).exists() and run.file(cls.TARGET).exists():
             raise RunDirectoryError(
                 f"{run.path}: the run was stopped while starting, before it recorded its "
-                f"settings, and computed nothing; start it again with -o {run.path} --overwrite "
-                "(overwrite=True)"
+                "settings, and computed nothing; start it again into it with overwrite=True"
             )
         for name in (cls.RUN, cls.TARGET):
             if not run.file(name).exists():

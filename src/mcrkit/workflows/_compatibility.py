@@ -26,7 +26,8 @@ def as_characterization(obj: CharacterizationLike) -> Characterization:
     )
 
 
-def check_compatible(characterizations: Sequence[Characterization], operation: str) -> None:
+def check_compatible(characterizations: Sequence[Characterization], operation: str,
+                     files: Sequence[str | None] | None = None) -> None:
     """Raise a ValueError unless the characterizations hold values of the same layout.
 
     They must describe the same number of phases with the same descriptors,
@@ -39,7 +40,11 @@ def check_compatible(characterizations: Sequence[Characterization], operation: s
         Two or more.
     operation : str
         Name of the calling operation, for messages.
+    files : sequence of str or None, optional
+        The file each characterization was read from (None: given as an object), for
+        advice that names it.
     """
+    named = dict(zip(map(id, characterizations), files or [], strict=False))
     first, *others = characterizations
     for other in others:
         pair = f"{first.source} and {other.source}"
@@ -51,10 +56,11 @@ def check_compatible(characterizations: Sequence[Characterization], operation: s
             )
         if first.per_axis != other.per_axis:
             per_axis, plain = (first, other) if first.per_axis else (other, first)
+            file = named.get(id(plain))
             raise ValueError(
-                f"{operation}: {per_axis.source} holds per-axis (3D) values but {plain.source} "
-                f"does not; make it per-axis first with mcrkit.merge([c]) (CLI: mcrkit merge "
-                f"{plain.source} -o FILE)"
+                f"{operation}: {named.get(id(per_axis)) or per_axis.source} holds per-axis (3D) "
+                f"values but {file or plain.source} does not; make it per-axis first with "
+                + (f"mcrkit.merge(['{file}'])" if file else "mcrkit.merge([c])")
             )
         if set(first.names) != set(other.names):
             raise ValueError(

@@ -78,7 +78,8 @@ def interpolate(c_from: CharacterizationLike, c_to: CharacterizationLike,
             f"n_steps must be an integer >= 2 (both ends are included), got {n_steps!r}"
         )
     ends = [as_characterization(c_from), as_characterization(c_to)]
-    check_compatible(ends, "interpolate")
+    check_compatible(ends, "interpolate", [None if isinstance(c, Characterization) else str(c)
+                                           for c in (c_from, c_to)])
     start, stop = ends
     out = []
     for k in range(steps):

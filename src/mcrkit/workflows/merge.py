@@ -389,7 +389,7 @@ def merge(
                 f"{conflicts}. No 3D structure has both statistics along one direction. Check "
                 "each view's orientation (e.g. orientation={'x': 'zy'} puts the rows of the "
                 "view on slices normal to x along z), use views of one material, or pass "
-                "allow_inconsistent=True (CLI: --allow-inconsistent) to reconstruct a "
+                "allow_inconsistent=True to reconstruct a "
                 "compromise"
             )
         warnings.warn(f"{conflicts}; merged anyway (allow_inconsistent=True)", UserWarning,

