@@ -238,7 +238,7 @@ def test_figure_formats_are_checked_before_any_work(tmp_path) -> None:
                  ["match", EXAMPLE, "-o", str(tmp_path / "run"), "--plot",
                   str(tmp_path / "m.gif")]):
         result = runner.invoke(app, args)
-        assert result.exit_code == 2 and ".pdf, .svg, .eps" in result.output, result.output
+        assert result.exit_code == 1 and ".pdf, .svg, .eps" in result.output, result.output
     assert not list(tmp_path.iterdir())  # no run directory, no picture
     saved = runner.invoke(app, ["view", EXAMPLE, "--save", str(tmp_path / "m.pdf")])
     assert saved.exit_code == 0 and (tmp_path / "m.pdf").read_bytes().startswith(b"%PDF-")
