@@ -233,9 +233,10 @@ def test_topology_preserving_annealing_keeps_every_cluster_and_hole(descriptors)
     start[8:16, 8:16] = 0
     start.ravel()[np.flatnonzero(start.ravel() == 0)[:int(0.4 * 576) - int(start.sum())]] = 1
 
-    def topology(labels):
-        return [(euler_characteristic(labels == k), cluster_labels(labels == k)[1])
-                for k in (0, 1)]
+    def topology(labels):  # on the torus, and cut open at the edges
+        return [(euler_characteristic(labels == k), cluster_labels(labels == k)[1],
+                 euler_characteristic(labels == k, periodic=False),
+                 cluster_labels(labels == k, periodic=False)[1]) for k in (0, 1)]
 
     characterization = mcrkit.characterize(target, descriptors, limit_to=4)
     options = {"preserve_topology": True, "initial_acceptance": 0.3, "patience": 0}
