@@ -3,7 +3,8 @@
 Run ``python benchmarks/torture.py`` (``--help`` for options). It builds every
 crafted input itself, in a temporary folder, and checks for each case:
 
-- the exit status (2: a refusal; a few cases must succeed);
+- the exit status (1: a refused file or value; 2: a wrong command line, the cases in
+  :data:`USAGE_ERRORS`; a few cases must succeed);
 - no traceback on stdout or stderr;
 - a message naming the file, the value or the fix (the case's ``says``);
 - nothing left behind: the case's folder holds the same names afterwards, and
@@ -68,7 +69,7 @@ class Case:
     args: tuple[str, ...]
     says: tuple[str, ...] = ()
     build: Callable[[Path, Path], None] | None = None
-    status: int = 2
+    status: int = 1
     benchmark_only: bool = False
     """Left out of the tests: slow, or the same reader under another command."""
     kept: tuple[str, ...] = ()
@@ -703,6 +704,24 @@ BATCH_RECORDS = ("batch", "batch/batch.json", "batch/summary.csv")
 """What a batch whose jobs all failed keeps: its record and summary table."""
 
 
+USAGE_ERRORS = {
+    "batch/option-scheduler-and-cluster", "characterize/characterize-descriptors-empty",
+    "characterize/characterize-no-output", "characterize/characterize-option-format",
+    "characterize/characterize-option-unlisted", "characterize/characterize-threshold-text",
+    "compare/compare-threshold-text", "examples/examples-output-without-name",
+    "export/export-voxel-text", "interpolate/interpolate-steps-text", "match/match-option-format",
+    "match/match-shape-four", "match/match-shape-fraction", "match/match-shape-text",
+    "match/match-weights-text", "merge/merge-no-views", "merge/merge-orientation-format",
+    "properties/properties-phase-text", "properties/properties-voxel-text",
+    "reconstruct/reconstruct-no-shape", "reconstruct/reconstruct-nothing",
+    "reconstruct/reconstruct-option-format", "reconstruct/reconstruct-shape-four",
+    "reconstruct/reconstruct-shape-fraction", "reconstruct/reconstruct-shape-text",
+    "reconstruct/reconstruct-weights-text", "smooth/smooth-strength-text",
+}
+"""Cases whose command line itself is wrong (exit 2: text for a number, a missing argument,
+a malformed option); every other refusal is of a file or value (exit 1)."""
+
+
 def all_cases() -> list[Case]:
     """Every case, named ``command/what``."""
     cases: list[Case] = []
@@ -718,10 +737,11 @@ def all_cases() -> list[Case]:
                 in_tests = target in list(grid)[:tested] or target == others[k % len(others)]
                 says = (given.split(":")[0], *(("NaN",) if kind == "values-nan" else ()))
                 cases.append(Case(f"{target}/{kind}", args, says, build,
-                                  0 if drawn else 2, benchmark_only=not in_tests))
+                                  0 if drawn else 1, benchmark_only=not in_tests))
     for name, args, says in OPTION_CASES:
         build = _unfinished_run if "{F}/run" in args[1:3] else _common_files
-        cases.append(Case(f"{args[0]}/{name}", args, says, build))
+        cases.append(Case(f"{args[0]}/{name}", args, says, build,
+                          2 if f"{args[0]}/{name}" in USAGE_ERRORS else 1))
     for name, damage, options, says in RESUME_CASES:
         cases.append(Case(f"resume/{name}", (*RESUME, *options), says,
                           _damaged_run(damage or (lambda run: None))))
@@ -737,7 +757,7 @@ def all_cases() -> list[Case]:
         failed_job = name in JOB_FAILURES
         cases.append(Case(f"batch/{name}", ("batch", f"{{F}}/{file}", "-o", "{F}/batch",
                                             "--quiet", *options), says, build,
-                          1 if failed_job else 2,
+                          2 if f"batch/{name}" in USAGE_ERRORS else 1,
                           kept=BATCH_RECORDS if failed_job else ()))
     cases.append(Case("batch/output-file", ("batch", "{F}/spec.yaml", "-o", "{F}/afile",
                                             "--quiet"), ("afile",),

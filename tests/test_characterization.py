@@ -154,7 +154,8 @@ def test_load_npz_without_metadata_points_to_characterize(tmp_path):
     path = tmp_path / "plain.npz"
     np.savez(path, labels=np.eye(3))
     with pytest.raises(
-        CharacterizationFileError, match="no mcrkit metadata.*`mcrkit characterize`"
+        CharacterizationFileError,
+        match="no mcrkit metadata; a characterization file is written by mcrkit's characterize"
     ):
         Characterization.load(path)
 

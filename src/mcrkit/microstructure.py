@@ -292,8 +292,8 @@ def from_array(
         count = f"more than {_COUNTED_VALUES}" if len(values) > _COUNTED_VALUES else len(values)
         raise MicrostructureError(
             f"{source}: has {count} distinct values, more than the {MAX_PHASES} phases "
-            "mcrkit supports. If it is a grayscale image, segment it: threshold=VALUE or "
-            "'otsu' (CLI --threshold), or phases=N (CLI --phases N)"
+            "mcrkit supports. If it is a grayscale image, segment it: threshold=VALUE, "
+            "threshold='otsu' or phases=N"
         )
     if voxel_size is not None:
         try:

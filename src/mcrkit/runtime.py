@@ -1,4 +1,5 @@
-"""Where and how computations run: devices, thread limits and the memory a process can get.
+"""Where and how computations run: devices, thread limits, the memory a process can get,
+and how progress is shown.
 
 PyTorch is imported inside the functions that need it, so that readers can ask
 :func:`available_memory` without loading it.
@@ -24,6 +25,7 @@ import contextlib
 import math
 import numbers
 import os
+import sys
 import warnings
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
@@ -33,8 +35,8 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = ["available_memory", "cgroup_cpu_limit", "default_threads", "format_bytes",
-           "quiet_waiting", "recorded_warnings", "resolve_device", "threads_limited",
-           "usable_cpus"]
+           "progress_bar", "quiet_waiting", "recorded_warnings", "resolve_device",
+           "threads_limited", "usable_cpus"]
 
 WAIT_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
 """The OpenMP setting that makes waiting threads sleep rather than spin."""
@@ -276,3 +278,54 @@ def recorded_warnings() -> Iterator[list[str]]:
             yield messages
         finally:
             messages.extend(dict.fromkeys(str(w.message) for w in caught))
+
+
+LINE_INTERVAL = 10.0
+"""Least seconds between two progress lines where stderr is not a terminal."""
+
+
+class _Lines:
+    """A stream for tqdm that writes each redraw as one plain line (no carriage return)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        line = text.replace("\r", "").rstrip()
+        if line:
+            self.stream.write(line + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(**options: Any) -> Any:
+    """A tqdm progress bar on stderr (``options`` are tqdm's).
+
+    On a terminal it redraws one line in place. Where stderr is not a terminal
+    (a pipe, a log file, a batch job's output) it writes plain lines instead,
+    at most one every :data:`LINE_INTERVAL` seconds and one at the end, so logs
+    hold no carriage returns. In a notebook tqdm's widget is used.
+
+    Examples
+    --------
+    >>> import io
+    >>> log = io.StringIO()
+    >>> with contextlib.redirect_stderr(log):
+    ...     with progress_bar(total=3, desc="work", bar_format="{desc} {n}/{total}") as bar:
+    ...         bar.update(3)
+    >>> print(log.getvalue(), end="")
+    work 0/3
+    work 3/3
+    """
+    from tqdm import autonotebook, std
+    from tqdm.auto import tqdm
+
+    stream = options.pop("file", None) or sys.stderr
+    in_notebook = autonotebook.tqdm is not std.tqdm
+    if not in_notebook and not (hasattr(stream, "isatty") and stream.isatty()):
+        stream = _Lines(stream)
+        options["mininterval"] = max(options.get("mininterval", 0.0), LINE_INTERVAL)
+    return tqdm(file=stream, **options)
+

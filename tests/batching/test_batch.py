@@ -493,17 +493,17 @@ def test_dry_run_lists_jobs_with_what_a_run_would_do(target, tmp_path):
     assert "add 'seed: N' to the SPEC" in result.stderr
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--scheduler", "tcp://x:1", "--cluster", "slurm"], "either --scheduler"),
-    (["--job-script"], "--job-script shows the job script of --cluster slurm"),
-    (["--cluster", "pbs"], "cluster must be 'local' or 'slurm'"),
-    (["--workers", "0"], "workers must be a positive integer, got 0"),
-    (["--threads-per-worker", "0"], "threads_per_worker must be a positive integer, got 0"),
+@pytest.mark.parametrize(("args", "message", "code"), [
+    (["--scheduler", "tcp://x:1", "--cluster", "slurm"], "either --scheduler", 2),
+    (["--job-script"], "--job-script shows the job script of --cluster slurm", 2),
+    (["--cluster", "pbs"], "cluster must be 'local' or 'slurm'", 1),
+    (["--workers", "0"], "workers must be a positive integer, got 0", 1),
+    (["--threads-per-worker", "0"], "threads_per_worker must be a positive integer, got 0", 1),
 ])
-def test_cli_refuses_contradictory_options(target, tmp_path, args, message):
+def test_cli_refuses_contradictory_options(target, tmp_path, args, message, code):
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"characterization": str(target), "shape": SHAPE}))
     result = CliRunner().invoke(app, ["batch", str(spec), "-o", str(tmp_path / "o"), *args])
-    assert result.exit_code == 2
+    assert result.exit_code == code
     assert message in result.output
     assert not (tmp_path / "o").exists()  # refused before the output directory is made

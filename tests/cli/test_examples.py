@@ -31,7 +31,7 @@ def test_examples_copies_one_out_and_never_replaces_a_file(tmp_path, suffix) -> 
     assert np.array_equal(back.labels, mcrkit.data.load("alloy_resized_s"))
     out.write_bytes(b"mine")
     again = runner.invoke(app, ["examples", "pymks_ms_64x64_1", "-o", str(out)])
-    assert again.exit_code == 2 and "exists; choose another name" in again.output
+    assert again.exit_code == 1 and "exists; choose another name" in again.output
     assert out.read_bytes() == b"mine"
     replaced = runner.invoke(app, ["examples", "pymks_ms_64x64_1", "-o", str(out),
                                    "--overwrite"])
@@ -45,17 +45,19 @@ def test_examples_name_alone_shows_where_it_is(tmp_path) -> None:
     assert str(mcrkit.data.path("pymks_ms_64x64_1")) in done.stdout
 
 
-@pytest.mark.parametrize(("args", "message"), [
+@pytest.mark.parametrize(("args", "message", "code"), [
     (["examples", "alloy"], "no bundled example 'alloy' (did you mean 'alloy_resized_s'?); "
-                            "available: alloy_resized_s, pymks_ms_64x64_1"),
-    (["examples", "-o", "x.npy"], "-o needs an example NAME"),
-    (["examples", "alloy_resized_s", "-o", "x.jpg"], "unknown file extension '.jpg'"),
+                            "available: alloy_resized_s, copolymer_resized_s, pymks_ms_64x64_1",
+     1),
+    (["examples", "-o", "x.npy"], "-o needs an example NAME", 2),
+    (["examples", "alloy_resized_s", "-o", "x.jpg"], "unknown file extension '.jpg'", 1),
 ])
-def test_examples_bad_requests_exit_2_and_write_nothing(tmp_path, monkeypatch, args,
-                                                        message) -> None:
+def test_examples_bad_requests_exit_with_a_message_and_write_nothing(tmp_path, monkeypatch,
+                                                                     args, message,
+                                                                     code) -> None:
     monkeypatch.chdir(tmp_path)
     done = runner.invoke(app, args)
-    assert done.exit_code == 2 and message in done.output
+    assert done.exit_code == code and message in done.output
     assert not list(tmp_path.iterdir())
 
 
@@ -64,6 +66,7 @@ def test_load_returns_the_labels_and_names_the_examples_for_an_unknown_one() -> 
     assert labels.shape == (64, 64) and set(np.unique(labels)) == {0, 1}
     assert np.array_equal(labels, np.load(mcrkit.data.path("pymks_ms_64x64_1")))
     with pytest.raises(ValueError, match="no bundled example 'pymks'.*available: "
-                                         "alloy_resized_s, pymks_ms_64x64_1"):
+                                         "alloy_resized_s, copolymer_resized_s, "
+                                         "pymks_ms_64x64_1"):
         mcrkit.data.load("pymks")
     assert set(mcrkit.data.describe()) == set(mcrkit.data.names())

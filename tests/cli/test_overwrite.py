@@ -61,7 +61,7 @@ def test_an_existing_output_is_replaced_only_with_overwrite(tmp_path, inputs, co
     kept.write_bytes(SENTINEL)
     argv = [arg.format(**inputs) for arg in args] + [str(output)]
     refused = invoke(argv)
-    assert refused.exit_code == 2, refused.output
+    assert refused.exit_code == 1, refused.output
     assert "--overwrite" in refused.output and str(output) in refused.output
     assert "Traceback" not in refused.output
     assert kept.read_bytes() == SENTINEL

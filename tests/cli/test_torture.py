@@ -54,8 +54,8 @@ def test_the_judge_sees_tracebacks_partial_outputs_and_silence(tmp_path) -> None
     case = torture.Case("x/y", ("x",), ("needle",))
     ro = tmp_path / "ro"
     ro.mkdir()
-    assert torture.judge(case, 2, "error: the needle is missing", set(), set(), ro) == {}
-    found = torture.judge(case, 1, "Traceback (most recent call last):", {"a"}, {"a", "b"}, ro)
+    assert torture.judge(case, 1, "error: the needle is missing", set(), set(), ro) == {}
+    found = torture.judge(case, 2, "Traceback (most recent call last):", {"a"}, {"a", "b"}, ro)
     assert set(found) == {"traceback", "partial", "status", "message"}
     assert found["partial"] == ["b"]
 

@@ -59,24 +59,25 @@ def test_compare_self_and_shuffled(tmp_path) -> None:
     assert (tmp_path / "sh" / "report.png").stat().st_size > 10_000
     before = (tmp_path / "sh" / "report.json").read_bytes()
     again = runner.invoke(app, ["compare", EXAMPLE, EXAMPLE, "-o", str(tmp_path / "sh")])
-    assert again.exit_code == 2 and "already holds report.json and report.png" in again.output
+    assert again.exit_code == 1 and "already holds report.json and report.png" in again.output
     assert (tmp_path / "sh" / "report.json").read_bytes() == before  # never overwritten
 
 
-def test_bad_inputs_exit_2_with_a_message(tmp_path) -> None:
+def test_bad_inputs_exit_with_a_message(tmp_path) -> None:
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     (tmp_path / "bad.json").write_text("{}")
-    for args, message in [
-        (["view", str(tmp_path / "none.npy")], "no such file"),
-        (["view", str(tmp_path / "bad.npz")], "cannot be read"),
-        (["view", str(tmp_path / "bad.json")], "not a validation report"),
-        (["view", EXAMPLE, "--kind", "nope", "--save", str(tmp_path / "x.png")], "unknown view"),
-        (["export", EXAMPLE, "-o", str(tmp_path / "x.abc")], "--to"),
-        (["export", EXAMPLE, "-o", str(tmp_path / "x.vti"), "--voxel-size", "a"], "numbers"),
-        (["compare", EXAMPLE, str(tmp_path / "none.npy")], "No such file"),
+    for args, message, code in [
+        (["view", str(tmp_path / "none.npy")], "no such file", 1),
+        (["view", str(tmp_path / "bad.npz")], "cannot be read", 1),
+        (["view", str(tmp_path / "bad.json")], "not a validation report", 1),
+        (["view", EXAMPLE, "--kind", "nope", "--save", str(tmp_path / "x.png")], "unknown view",
+         1),
+        (["export", EXAMPLE, "-o", str(tmp_path / "x.abc")], "--to FORMAT", 1),
+        (["export", EXAMPLE, "-o", str(tmp_path / "x.vti"), "--voxel-size", "a"], "numbers", 2),
+        (["compare", EXAMPLE, str(tmp_path / "none.npy")], "No such file", 1),
     ]:
         result = runner.invoke(app, args)
-        assert result.exit_code == 2, (args, result.output)
+        assert result.exit_code == code, (args, result.output)
         assert message in result.output, (args, result.output)
 
 
@@ -103,7 +104,7 @@ def test_compare_matches_phases_by_label_value(tmp_path) -> None:
     np.save(tmp_path / "four.npy", np.arange(32 * 32).reshape(32, 32) % 4)
     out = runner.invoke(app, ["compare", str(tmp_path / "original.npy"),
                               str(tmp_path / "four.npy"), "-o", str(tmp_path / "r4")])
-    assert out.exit_code == 2 and "cannot be matched phase by phase" in out.output
+    assert out.exit_code == 1 and "cannot be matched phase by phase" in out.output
 
 
 def test_snapshot_every_sets_the_frames_of_the_animation(tmp_path) -> None:
@@ -124,6 +125,47 @@ def test_snapshot_every_sets_the_frames_of_the_animation(tmp_path) -> None:
     pairs = zip(snapshots[:-1], snapshots[1:], strict=True)
     changes = 1 + sum(not np.array_equal(a, b) for a, b in pairs)
     assert iio.imread(tmp_path / "a.gif", index=None).shape[0] == changes
+
+
+def test_compare_a_volume_with_a_3d_original(tmp_path) -> None:
+    from mcrkit.generators import gaussian_random_field
+
+    original, other = tmp_path / "truth.npy", tmp_path / "result.npy"
+    np.save(original, gaussian_random_field((16, 16, 16), 1.5, seed=0))
+    np.save(other, gaussian_random_field((16, 16, 16), (4.0, 1.5, 1.5), seed=1))
+    done = runner.invoke(app, ["compare", str(original), str(other), "--limit-to", "3",
+                               "-o", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    rows = {(line["axis"], line["statistic"], line["phase"], line.get("direction"))
+            for line in report["lines"]}
+    for phase in (0, 1):
+        for statistic in ("euler_density", "largest_cluster", "surface_density",
+                          "feature_size"):
+            assert ("3D", statistic, phase, None) in rows
+        assert {("3D", "percolation", phase, d) for d in "xyz"} <= rows
+        for axis in "xyz":  # the 2D statistics per orientation
+            assert (axis, "lineal_path", phase, None) in rows
+    assert "surface area per voxel (3D)" in done.output
+    assert report["volume"] is None  # judged row by row instead
+    # elongated along x: its slices' statistics along x are off the truth's
+    assert "verdict: not good" in done.output and "slices normal to" in done.output
+
+
+def test_compare_judges_a_run_under_its_assumption(tmp_path) -> None:
+    from mcrkit.generators import gaussian_random_field
+
+    image = tmp_path / "long.npy"
+    np.save(image, gaussian_random_field((32, 32), (5.0, 2.0), seed=1))
+    mcrkit.match(str(image), add_dimension=8, limit_to=4, max_iter=2, seed=0, device="cpu",
+                 report=False, symmetry="x", run_dir=tmp_path / "run")
+    done = runner.invoke(app, ["compare", str(image), str(tmp_path / "run"), "--limit-to", "4",
+                               "-o", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["assumption"]["axis"] == "x"
+    assert "topology of the slices normal to x" in report["verdict"]["text"]
+    assert "assumed transversely isotropic about x" in done.output
 
 
 def gray_micrograph(path):
@@ -155,7 +197,7 @@ def test_view_without_a_display_says_so_and_exits_3(tmp_path, monkeypatch) -> No
     assert "--threshold otsu --save FILE.png" in out.output
     (tmp_path / "bad.npz").write_bytes(b"not a zip")  # a bad input is reported first
     out = runner.invoke(app, ["view", str(tmp_path / "bad.npz")])
-    assert out.exit_code == 2 and "cannot be read" in out.output
+    assert out.exit_code == 1 and "cannot be read" in out.output
 
 
 def test_view_shows_a_gray_image_beside_its_segmentation(tmp_path) -> None:
@@ -167,13 +209,15 @@ def test_view_shows_a_gray_image_beside_its_segmentation(tmp_path) -> None:
         assert out.exit_code == 0, out.output
         assert (tmp_path / name).stat().st_size > 10_000
     out = runner.invoke(app, ["view", str(tmp_path / "gray.png")])
-    assert out.exit_code == 2 and "(CLI --threshold)" in out.output  # advice view can follow
-    for options, message in [(["--threshold", "abc"], "--threshold threshold must be a number"),
-                             (["--threshold", "300"], "puts every pixel in one phase"),
-                             (["--kind", "segmentation"], "give threshold")]:
+    assert out.exit_code == 1 and "--threshold otsu or --phases N" in out.output  # view has them
+    for options, message, code in [
+            (["--threshold", "abc"], "--threshold threshold must be a number", 2),
+            (["--threshold", "300"], "puts every pixel in one phase", 1),
+            (["--kind", "segmentation"], "--kind segmentation shows how a gray image is "
+                                         "segmented: give --threshold VALUE", 1)]:
         out = runner.invoke(app, ["view", str(tmp_path / "gray.png"), *options,
                                   "--save", str(tmp_path / "x.png")])
-        assert out.exit_code == 2 and message in out.output, (options, out.output)
+        assert out.exit_code == code and message in out.output, (options, out.output)
     assert not (tmp_path / "x.png").exists()
 
 
@@ -186,4 +230,15 @@ def test_export_segments_a_gray_image_with_the_same_options(tmp_path) -> None:
         back = mcrkit.read_microstructure(tmp_path / f"{options[0][2:]}.tif")
         assert np.array_equal(back.labels, phases)
     out = runner.invoke(app, ["export", str(tmp_path / "gray.png"), "-o", str(tmp_path / "x.tif")])
-    assert out.exit_code == 2 and "(CLI --threshold)" in out.output
+    assert out.exit_code == 1 and "--threshold otsu or --phases N" in out.output
+
+
+def test_figure_formats_are_checked_before_any_work(tmp_path) -> None:
+    for args in (["view", EXAMPLE, "--save", str(tmp_path / "m.bmp")],
+                 ["match", EXAMPLE, "-o", str(tmp_path / "run"), "--plot",
+                  str(tmp_path / "m.gif")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and ".pdf, .svg, .eps" in result.output, result.output
+    assert not list(tmp_path.iterdir())  # no run directory, no picture
+    saved = runner.invoke(app, ["view", EXAMPLE, "--save", str(tmp_path / "m.pdf")])
+    assert saved.exit_code == 0 and (tmp_path / "m.pdf").read_bytes().startswith(b"%PDF-")

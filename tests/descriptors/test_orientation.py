@@ -13,6 +13,7 @@ from mcrkit.descriptors import (
     Descriptor,
     LinealPath,
     LinealPathApprox,
+    LocalPatterns,
     TwoPoint,
     TwoPointCross,
     Variation,
@@ -30,7 +31,8 @@ TRANSPOSABLE = [VolumeFractions(), Variation(), TwoPoint(limit_to=3),
                 TwoPoint(limit_to=3, periodic=False), TwoPointCross(limit_to=3),
                 LinealPath(limit_to=4), LinealPath(limit_to=4, periodic=False),
                 LinealPath(limit_to=4, directions=((2, 1), (1, 2), (-1, 0), (0, 1))),
-                LinealPathApprox(limit_to=4), ChordLength(max_length=5)]
+                LinealPathApprox(limit_to=4), ChordLength(max_length=5),
+                LocalPatterns(strides=(1, 3)), LocalPatterns(strides=(2,), periodic=False)]
 
 
 @pytest.mark.parametrize("descriptor", TRANSPOSABLE, ids=repr)

@@ -15,7 +15,7 @@ from mcrkit.descriptors.two_point import TwoPoint
 from mcrkit.descriptors.variation import Variation
 from mcrkit.descriptors.volume_fractions import VolumeFractions
 from mcrkit.engine.optimizers import Annealing
-from mcrkit.registry import optimizers
+from mcrkit.registry import MCRpyNameWarning, optimizers
 
 DESCRIPTORS = {
     "two_point": lambda periodic: TwoPoint(limit_to=3, periodic=periodic),
@@ -212,8 +212,10 @@ def test_bad_settings_are_refused(options, message) -> None:
                            device="cpu", **options)
 
 
-def test_annealing_is_registered_with_the_reference_alias() -> None:
-    assert optimizers.get("SimulatedAnnealing") is Annealing
+def test_annealing_is_registered_and_mcrpys_name_warns() -> None:
+    assert optimizers.get("sa") is Annealing
+    with pytest.warns(MCRpyNameWarning, match="zero_tolerance"):
+        assert optimizers.get("SimulatedAnnealing") is Annealing
     assert Annealing.discrete and Annealing.resumable
 
 
@@ -231,9 +233,10 @@ def test_topology_preserving_annealing_keeps_every_cluster_and_hole(descriptors)
     start[8:16, 8:16] = 0
     start.ravel()[np.flatnonzero(start.ravel() == 0)[:int(0.4 * 576) - int(start.sum())]] = 1
 
-    def topology(labels):
-        return [(euler_characteristic(labels == k), cluster_labels(labels == k)[1])
-                for k in (0, 1)]
+    def topology(labels):  # on the torus, and cut open at the edges
+        return [(euler_characteristic(labels == k), cluster_labels(labels == k)[1],
+                 euler_characteristic(labels == k, periodic=False),
+                 cluster_labels(labels == k, periodic=False)[1]) for k in (0, 1)]
 
     characterization = mcrkit.characterize(target, descriptors, limit_to=4)
     options = {"preserve_topology": True, "initial_acceptance": 0.3, "patience": 0}

@@ -38,9 +38,20 @@ def test_a_bad_value_is_refused_before_the_run_directory(tmp_path, three_phases,
     assert not run_dir.exists()
 
 
-def test_a_target_that_is_not_finite_is_refused(three_phases) -> None:
-    values = {name: np.full_like(v, np.nan) for name, v in three_phases.values.items()}
+def _all_nan(value: np.ndarray) -> np.ndarray:
+    return np.full_like(value, np.nan, dtype=float)
+
+
+def _one_infinite(value: np.ndarray) -> np.ndarray:
+    value = np.array(value, dtype=float)
+    value.flat[0] = np.inf
+    return value
+
+
+@pytest.mark.parametrize("damage", [_all_nan, _one_infinite])
+def test_a_target_that_imposes_nothing_or_is_infinite_is_refused(three_phases, damage) -> None:
+    values = {name: damage(v) for name, v in three_phases.values.items()}
     broken = mcrkit.Characterization(values, three_phases.settings, three_phases.shape,
                                      three_phases.n_phases)
-    with pytest.raises(ValueError, match="two_point .* holds NaN"):
+    with pytest.raises(ValueError, match="two_point .* holds NaN in every entry or infinite"):
         mcrkit.reconstruct(broken, (16, 16), max_iter=1, seed=0, device="cpu")

@@ -126,7 +126,7 @@ def test_an_existing_file_is_kept_unless_overwrite_is_asked(tmp_path) -> None:
 
 
 def test_bad_export_requests_name_the_fix(tmp_path) -> None:
-    with pytest.raises(MicrostructureError, match="give to= one of vti, tiff"):
+    with pytest.raises(MicrostructureError, match="give to=FORMAT, FORMAT one of vti, tiff"):
         export(coded_volume(), tmp_path / "v.xyz")
     with pytest.raises(MicrostructureError, match="needs a file name ending in .vti"):
         export(coded_volume(), tmp_path / "v.h5", to="vti")

@@ -126,12 +126,12 @@ def test_every_reader_checks_the_declared_size(tmp_path, monkeypatch, suffix):
         read_microstructure(str(path))
 
 
-def test_cli_refuses_with_exit_2_and_writes_nothing(tmp_path):
+def test_cli_refuses_with_exit_1_and_writes_nothing(tmp_path):
     path = tmp_path / "huge.npy"
     path.write_bytes(npy_header(HUGE))
     out = tmp_path / "char.npz"
     result = CliRunner().invoke(app, ["characterize", str(path), "-o", str(out)])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "huge.npy" in result.output and "931.3 GiB" in result.output
     assert "Traceback" not in result.output
     assert not out.exists()

@@ -26,7 +26,13 @@ def test_surface_renders_off_screen(tmp_path) -> None:
     plotter = view(gaussian_random_field((16, 16, 16), 2.0, seed=0), kind="surface", save=path)
     assert plotter.legend is not None  # names the phase drawn
     image = iio.imread(path)
-    assert image.shape[0] > 200 and len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 8
+    assert image.shape[:2] == (1500, 1800)  # 6 x 5 inches at 300 dpi, recorded in the file
+    packed = image[..., :3].astype(np.uint32) @ np.array([1, 256, 65536], dtype=np.uint32)
+    assert len(np.unique(packed)) > 8  # not blank
+    from PIL import Image
+
+    with Image.open(path) as written:
+        assert written.info["dpi"] == pytest.approx((300, 300), abs=0.01)
 
 
 def test_surface_needs_a_volume() -> None:

@@ -15,10 +15,16 @@ from mcrkit.plotting.microstructure import plot_cube, plot_microstructure
 from mcrkit.plotting.view import view
 
 
+def colors(image: np.ndarray) -> int:
+    """Number of distinct colours of an RGB(A) image."""
+    packed = image[..., :3].astype(np.uint32) @ np.array([1, 256, 65536], dtype=np.uint32)
+    return len(np.unique(packed))
+
+
 def assert_picture(path, min_size=(300, 300)) -> np.ndarray:
     image = iio.imread(path)
     assert image.shape[0] >= min_size[0] and image.shape[1] >= min_size[1]
-    assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) > 2  # not blank
+    assert colors(image) > 2  # not blank
     return image
 
 
@@ -46,7 +52,7 @@ def test_three_phase_colors_are_distinct(tmp_path) -> None:
     labels = np.indices((24, 24)).sum(0) % 3
     plot_microstructure(labels, save=tmp_path / "p3.png")
     image = assert_picture(tmp_path / "p3.png")
-    assert len(np.unique(image.reshape(-1, image.shape[-1]), axis=0)) >= 4
+    assert colors(image) >= 4
 
 
 def test_characterization_view(tmp_path, small_run) -> None:
@@ -67,7 +73,7 @@ def test_convergence_view_marks_snapshots_and_levels(tmp_path, small_run) -> Non
     # the same figure from the result object in memory
     same = view(result, save=tmp_path / "conv2.png")
     assert same.axes[1].get_title() == fig.axes[1].get_title()
-    assert (fig.axes[1].get_xlabel(), fig.axes[1].get_ylabel()) == ("x", "y")
+    assert (fig.axes[1].get_xlabel(), fig.axes[1].get_ylabel()) == ("x (px)", "y (px)")
 
 
 def test_interactive_convergence_keys_and_clicks(small_run) -> None:
@@ -166,24 +172,28 @@ def test_characterization_maps_are_drawn_like_the_structure(tmp_path) -> None:
     c = mcrkit.characterize(labels, ["two_point", "lineal_path", "chord_length"], limit_to=6)
     fig = view(c, save=tmp_path / "c.png")
     s2_ax, lp_ax, chord_ax = (next(ax for ax in fig.axes if ax.get_title().startswith(name))
-                              for name in ("two_point", "lineal_path", "chord_length"))
+                              for name in ("Two-point correlation S2", "Lineal path",
+                                           "Chord length distribution"))
     image = s2_ax.images[0]
     data = np.asarray(image.get_array())
-    assert image.origin == "lower" and s2_ax.get_xlabel() == "r_x (px)"
+    assert image.origin == "lower" and s2_ax.get_xlabel() == "$r_x$ (px)"
     assert data[6, 6 + 5] > 2 * data[6 + 5, 6]  # row = r_y, column = r_x
-    assert all("phase 1" in ax.get_title() for ax in (s2_ax, lp_ax, chord_ax))
-    phi = labels.mean()
-    assert lp_ax.lines[0].get_ydata()[0] == pytest.approx(phi)  # L(0) of phase 1
-    assert [t.get_text() for t in chord_ax.get_legend().get_texts()] == ["along x", "along y"]
+    assert "phase 1" in s2_ax.get_title()
+    phi = labels.mean()  # the lineal path of both phases (colours C0, C1): L(0) = fractions
+    starts = {line.get_color(): line.get_ydata()[0] for line in lp_ax.lines}
+    assert starts == pytest.approx({"C0": 1 - phi, "C1": phi})
+    assert [t.get_text() for t in chord_ax.get_legend().get_texts()] == [
+        "phase 1", "along x", "along y"]
 
 
 def test_characterization_of_a_volume_names_in_plane_axes(tmp_path) -> None:
     labels = _stripes_along_x((24, 20, 16))
     c = mcrkit.characterize(labels, ["two_point", "chord_length"], limit_to=4)
     fig = view(c, save=tmp_path / "c3.png")
-    s2 = [ax for ax in fig.axes if ax.get_title().startswith("two_point")]
+    s2 = [ax for ax in fig.axes if ax.get_title().startswith("Two-point correlation S2")]
     assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in s2] == [
-        ("r_y (px)", "r_z (px)"), ("r_x (px)", "r_z (px)"), ("r_x (px)", "r_y (px)")]
+        ("$r_y$ (px)", "$r_z$ (px)"), ("$r_x$ (px)", "$r_z$ (px)"),
+        ("$r_x$ (px)", "$r_y$ (px)")]
     normal_to_z = np.asarray(s2[2].images[0].get_array())
     assert normal_to_z[4, 4 + 3] > 2 * normal_to_z[4 + 3, 4]  # x to the right
 
@@ -203,7 +213,8 @@ def test_cross_correlation_map_names_its_pair(tmp_path) -> None:
     labels = np.indices((24, 24)).sum(0) // 3 % 3
     c = mcrkit.characterize(labels, ["two_point_cross"], limit_to=4)
     fig = view(c, save=tmp_path / "cross.png")
-    assert fig.axes[0].get_title() == "two_point_cross, phases 1 and 2"
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == [
+        f"Two-point cross-correlation, phases {i} and {j}" for i, j in ((0, 1), (0, 2), (1, 2))]
 
 
 def test_anisotropic_voxels_keep_their_physical_aspect(tmp_path) -> None:
@@ -213,13 +224,18 @@ def test_anisotropic_voxels_keep_their_physical_aspect(tmp_path) -> None:
     ms = Microstructure(labels, (0, 1), source="fib.tif", voxel_size=(0.5, 0.5, 2.0))
     fig = plot_microstructure(ms, save=tmp_path / "fib.png")
     normal_to_x, normal_to_y, normal_to_z = fig.axes[:3]
-    assert normal_to_x.get_aspect() == 4.0  # y right (0.5), z up (2.0)
-    assert normal_to_y.get_aspect() == 4.0 and normal_to_z.get_aspect() == 1.0
+    # drawn in micrometres at equal data aspect: y right (6 x 0.5), z up (4 x 2.0)
+    assert normal_to_x.images[0].get_extent() == [0, 3.0, 0, 8.0]
+    assert normal_to_y.images[0].get_extent() == [0, 4.0, 0, 8.0]
+    assert all(ax.get_aspect() == 1.0 for ax in (normal_to_x, normal_to_y, normal_to_z))
+    assert (normal_to_x.get_xlabel(), normal_to_x.get_ylabel()) == ("y (µm)", "z (µm)")
     box = fig.axes[3].get_box_aspect()
     assert box[2] / box[0] == pytest.approx(4 * 2.0 / (8 * 0.5))
-    assert fig._suptitle.get_text() == "fib.tif: shape (8, 6, 4), voxel size 0.5 x 0.5 x 2"
+    assert fig._suptitle.get_text() == (
+        "fib.tif: shape (8, 6, 4), voxel size 0.5 x 0.5 x 2 µm")
     plain = plot_microstructure(labels, save=tmp_path / "plain.png")
-    assert plain.axes[0].get_aspect() == 1.0
+    assert plain.axes[0].images[0].get_extent() == [0, 6, 0, 4]
+    assert plain.axes[0].get_xlabel() == "y (px)"
 
 
 def test_a_gray_image_is_shown_beside_its_segmentation(tmp_path, small_run) -> None:

@@ -97,3 +97,35 @@ def test_named_descriptors_and_weights_are_kept() -> None:
                             seed=0, device="cpu", report=False)
     assert weighted.settings["weights"] == [1.0, 1.0, 2.5]
     assert weighted.settings["defaults"].endswith("weights given: local_patterns=2.5")
+
+
+def test_symmetry_of_a_3d_volume_from_a_2d_input() -> None:
+    from mcrkit.generators import gaussian_random_field
+    from mcrkit.workflows.defaults import choose_symmetry
+
+    long_along_y = gaussian_random_field((64, 64), (2.0, 5.0), volume_fraction=0.4, seed=1)
+    assumption, note = choose_symmetry(long_along_y)
+    assert assumption.axis == 1 and "transversely isotropic about y" in note
+    assert choose_symmetry(ALLOY)[0] is None  # at 64^2 its axes agree within their spread
+    assert "isotropic input" in choose_symmetry(ALLOY)[1]
+    assert choose_symmetry(ALLOY, symmetry="x")[0].axis == 0
+    with pytest.raises(ValueError, match="symmetry must be one of auto, isotropic, x, y"):
+        choose_symmetry(ALLOY, symmetry="z")
+
+
+def test_match_adds_a_dimension_under_the_assumption_it_prints() -> None:
+    from mcrkit.generators import gaussian_random_field
+
+    image = gaussian_random_field((64, 64), (5.0, 2.0), volume_fraction=0.4, seed=1)
+    result = mcrkit.match(image[:32, :32], add_dimension=8, limit_to=4, max_iter=2, seed=0,
+                          device="cpu", report=False, symmetry="x")
+    assert result.characterization.provenance["transverse_isotropy"]["axis"] == "x"
+    assert np.isnan(result.characterization["local_patterns"][0]).all()
+    text = str(result)
+    assert "assumed transversely isotropic about x" in text
+    assert "not imposed on the slices normal to x" in text and "local_patterns" in text
+    isotropic = mcrkit.match(TINY, add_dimension=8, descriptors=["two_point"], limit_to=4,
+                             max_iter=1, seed=0, device="cpu", report=False,
+                             symmetry="isotropic")
+    assert not isotropic.characterization.per_axis
+    assert 'isotropy assumed (symmetry="isotropic")' in str(isotropic)

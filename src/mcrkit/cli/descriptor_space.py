@@ -11,6 +11,7 @@ from mcrkit.cli.common import (
     InputFile,
     Overwrite,
     Phases,
+    Quiet,
     Threshold,
     app,
     check_new,
@@ -18,7 +19,7 @@ from mcrkit.cli.common import (
     fail,
     parsed,
     read_input,
-    reporting_warnings,
+    say,
 )
 from mcrkit.cli.options import parse_orientation, parse_strength
 
@@ -41,6 +42,7 @@ def merge(
         help="Largest RMSE between two views' statistics along their shared direction.")
     ] = 0.05,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Merge 2D views into one per-axis characterization for 3D reconstruction."""
     from mcrkit.workflows import merge as run
@@ -50,17 +52,17 @@ def merge(
     check_new(output, overwrite=overwrite)
     check_writable(output)
     try:
-        merged = reporting_warnings(run, [str(view) for view in views], orientation_map,
-                                     allow_inconsistent=allow_inconsistent, tolerance=tolerance)
+        merged = run([str(view) for view in views], orientation_map,
+                     allow_inconsistent=allow_inconsistent, tolerance=tolerance)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     details = merged.provenance["merge"]
     for view in details["views"]:
         used = ", ".join(f"normal to {axis}: rows along {order[0]}, columns along {order[1]}"
                          for axis, order in view["slices"].items())
-        typer.echo(f"{view['name']}: {used}", err=True)
-    typer.echo(format_realizability(details["realizability"]), err=True)
-    typer.echo(f"saved {merged.save(output)}", err=True)
+        typer.echo(f"{view['name']}: {used}")
+    typer.echo(format_realizability(details["realizability"]))
+    say(f"saved {merged.save(output)}")
 
 
 @app.command()
@@ -75,6 +77,7 @@ def interpolate(
     n_steps: Annotated[int, typer.Option(
         "--steps", "--n-steps", help="Number of characterizations, both ends included.")] = 5,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Write characterizations on the straight line between two, ends included."""
     from mcrkit.workflows import interpolate as run
@@ -82,14 +85,14 @@ def interpolate(
     check_writable(directories=(output,))
     check_new(output, overwrite=overwrite)
     try:
-        steps = reporting_warnings(run, str(c_from), str(c_to), n_steps)
+        steps = run(str(c_from), str(c_to), n_steps)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     output.mkdir(parents=True, exist_ok=True)
     width = max(2, len(str(len(steps) - 1)))
     for k, step in enumerate(steps):
         path = step.save(output / f"step_{k:0{width}d}.npz")
-        typer.echo(f"saved {path} (t = {step.provenance['interpolate']['t']:.4g})", err=True)
+        say(f"saved {path} (t = {step.provenance['interpolate']['t']:.4g})")
 
 
 @app.command()
@@ -111,6 +114,7 @@ def smooth(
     threshold: Threshold = None,
     phases: Phases = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Smooth the phase regions of a microstructure (every voxel keeps exactly one phase)."""
     from mcrkit.io import write_microstructure
@@ -123,12 +127,12 @@ def smooth(
     try:
         result = run(original, method, sigma, periodic=periodic,
                      preserve_volume_fractions=preserve_volume_fractions)
-        path = reporting_warnings(write_microstructure, output, result)
+        path = write_microstructure(output, result)
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     before = ", ".join(f"{v:.4f}" for v in original.volume_fractions())
     after = ", ".join(f"{v:.4f}" for v in result.volume_fractions())
-    typer.echo(f"volume fractions {before} -> {after}", err=True)
-    typer.echo(f"saved {path}", err=True)
+    typer.echo(f"volume fractions {before} -> {after}")
+    say(f"saved {path}")
 
 

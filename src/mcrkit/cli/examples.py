@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from mcrkit.cli.common import Overwrite, app, check_new, check_writable, fail
+from mcrkit.cli.common import (
+    Overwrite,
+    Quiet,
+    app,
+    check_new,
+    check_writable,
+    fail,
+    say,
+    usage_error,
+)
 
 
 @app.command()
@@ -19,13 +28,14 @@ def examples(
         "-o", "--output", help="Write the example here: .npy as bundled, or .tif/.png.",
         show_default=False)] = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """List the bundled example microstructures, or copy one out to a file."""
     from mcrkit import data
 
     if name is None:
         if output is not None:
-            fail("-o needs an example NAME; `mcrkit examples` lists them")
+            usage_error("-o needs an example NAME; `mcrkit examples` lists them")
         lines = data.describe()
         width = max(len(key) for key in lines)
         for key, line in lines.items():
@@ -37,7 +47,7 @@ def examples(
         fail(str(exc))
     if output is None:
         typer.echo(f"{name}  {data.describe()[name]}\n{source}")
-        typer.echo(f"copy it out with: mcrkit examples {name} -o {name}.npy", err=True)
+        say(f"copy it out with: mcrkit examples {name} -o {name}.npy")
         return
     from mcrkit.io import read_microstructure, write_microstructure
     from mcrkit.io.writers import WRITABLE_FORMATS
@@ -55,4 +65,4 @@ def examples(
         shutil.copyfile(source, output)
     else:
         write_microstructure(output, read_microstructure(source))
-    typer.echo(f"wrote {output}", err=True)
+    say(f"wrote {output}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mcrkit.cli.common import app, fail
+from mcrkit.cli.common import Quiet, app, fail
 
 
 @app.command()
@@ -19,6 +19,7 @@ def gui(
     output: Annotated[Path, typer.Option(
         "-o", "--output", help="Directory for the result directories of the jobs.")
     ] = Path("mcrkit-runs"),
+    quiet: Quiet = False,
 ) -> None:
     """Serve the web interface (open the printed address in a browser); Ctrl-C stops it."""
     try:

@@ -10,15 +10,18 @@ import typer
 
 from mcrkit.cli.common import (
     Overwrite,
+    Quiet,
     Threshold,
     VoxelSize,
     app,
     check_new,
     check_writable,
     fail,
+    is_quiet,
     parse_voxel_size,
     parsed,
-    reporting_warnings,
+    say,
+    usage_error,
 )
 
 
@@ -39,6 +42,7 @@ def properties(
         "-o", "--output", help="Write the table as JSON to this file.",
         show_default=False)] = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Tortuosity factor, effective diffusivity, percolation and surface area per phase."""
     from mcrkit.io import parse_threshold
@@ -53,16 +57,16 @@ def properties(
     try:
         chosen = None if phases is None else [int(p) for p in phases.split(",") if p.strip()]
     except ValueError:
-        fail(f"--phases needs phase numbers such as 0,1, got {phases!r}")
+        usage_error(f"--phases needs phase numbers such as 0,1, got {phases!r}")
     chosen_axes = None if axes is None else [a.strip() for a in axes.split(",") if a.strip()]
     cut = parsed("--threshold", parse_threshold, threshold)
     try:
-        table = reporting_warnings(measure, volume, phases=chosen, axes=chosen_axes,
-                                   voxel_size=parse_voxel_size(voxel_size),
-                                   original=original, progress=True, threshold=cut)
+        table = measure(volume, phases=chosen, axes=chosen_axes,
+                        voxel_size=parse_voxel_size(voxel_size), original=original,
+                        progress=not is_quiet(), threshold=cut)
     except (FileNotFoundError, ValueError, ImportError) as exc:
         fail(str(exc))
     typer.echo(format_properties(table))
     if output is not None:
         output.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
-        typer.echo(f"wrote {output}", err=True)
+        say(f"wrote {output}")

@@ -12,16 +12,20 @@ from mcrkit.cli.common import (
     LimitTo,
     Overwrite,
     Phases,
+    Quiet,
     Threads,
     Threshold,
     app,
-    check_figure,
+    check_figures,
     check_new,
     check_writable,
     fail,
+    is_quiet,
     parsed,
     read_input,
+    say,
     split_names,
+    usage_error,
 )
 from mcrkit.cli.options import parse_assignments, parse_shape, parse_weights
 
@@ -55,11 +59,10 @@ SnapshotEvery = Annotated[int, typer.Option(
 CheckpointEvery = Annotated[float, typer.Option(
     help="Seconds between checkpoints (0: after every iteration); the start and an "
          "interruption are always saved, so --resume works from the first iteration.")]
-Progress = Annotated[bool, typer.Option("--progress/--quiet",
-                                        help="Show a progress bar (--quiet: none).")]
 Force = Annotated[bool, typer.Option(help="Run even if the memory estimate exceeds free memory.")]
 Plot = Annotated[Path | None, typer.Option(
-    help="Save a picture of the result (mid-slices and convergence) to this image file.")]
+    help="Save a picture of the result (mid-slices and convergence) to this file: .png "
+         "(300 dpi) or .pdf, .svg, .eps (vector).")]
 Shape = Annotated[str | None, typer.Option(
     help="Shape of the result, e.g. --shape 64 64 64 (or 64x64x64).", show_default=False)]
 RunDir = Annotated[Path | None, typer.Option(
@@ -98,14 +101,15 @@ def _run_reconstruction(function: Any, *args: Any, plot: Path | None,
         result = function(*args, **kwargs)
     except (FileNotFoundError, ValueError, MemoryError, RunDirectoryError) as exc:
         fail(str(exc))
-    typer.echo(str(result), err=True)
+    typer.echo(str(result))
     if plot is not None:
         from mcrkit.plotting.reconstruction import plot_reconstruction
 
-        plot_reconstruction(result.labels, original=original, history=result.history,
+        plot_reconstruction(result.microstructure, original=original,
+                            history=result.history,
                             title=f"mcrkit {result.settings['optimizer']}, "
                                   f"{result.iterations} iterations", save=plot)
-        typer.echo(f"saved {plot}", err=True)
+        say(f"saved {plot}")
     if result.status == "interrupted":
         where = f" with: mcrkit reconstruct --resume {result.run_dir}" if result.run_dir else ""
         typer.echo(f"interrupted; the state is saved, continue{where}", err=True)
@@ -137,30 +141,30 @@ def reconstruct(
     time_limit: TimeLimit = None,
     snapshot_every: SnapshotEvery = 50,
     checkpoint_every: CheckpointEvery = 60.0,
-    progress: Progress = True,
     force: Force = False,
     plot: Plot = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Reconstruct a structure whose descriptors match a characterization."""
     check_new(plot, overwrite=overwrite)
-    check_figure(plot)
+    check_figures(plot)
     check_writable(directories=(output,))
     budget = {} if max_iter is None else {"max_iter": max_iter}
     if resume is not None:
         from mcrkit.workflows import resume as resume_run
 
         _run_reconstruction(resume_run, resume, plot=plot, device=device, threads=threads,
-                            time_limit=time_limit, progress=progress, force=force, **budget)
+                            time_limit=time_limit, progress=not is_quiet(), force=force, **budget)
         return
     if characterization is None or shape is None:
-        fail("give a characterization file and --shape (or --resume RUN_DIR)")
+        usage_error("give a characterization file and --shape (or --resume RUN_DIR)")
     from mcrkit.workflows import reconstruct as run
 
     _run_reconstruction(run, str(characterization), parsed("--shape", parse_shape, shape),
                         plot=plot, loss=loss, optimizer=optimizer, seed=seed,
                         multigrid=multigrid, polish=polish, device=device, threads=threads,
-                        time_limit=time_limit, progress=progress, force=force,
+                        time_limit=time_limit, progress=not is_quiet(), force=force,
                         snapshot_every=snapshot_every, checkpoint_every=checkpoint_every,
                         overwrite=overwrite,
                         run_dir=output or _default_run_dir(characterization.stem),
@@ -173,6 +177,10 @@ def match(
     output: RunDir = None,
     add_dimension: Annotated[int | None, typer.Option(
         help="Reconstruct a 3D volume from a 2D input, this many voxels deep.")] = None,
+    symmetry: Annotated[str, typer.Option(
+        help="For a 3D volume from a 2D input: auto (transversely isotropic about the long "
+             "axis if the input is anisotropic, else isotropic), isotropic (the input on "
+             "every slice), x or y (transversely isotropic about that axis).")] = "auto",
     shape: Shape = None,
     descriptors: Descriptors = None,
     weights: Weights = None,
@@ -191,23 +199,25 @@ def match(
     time_limit: TimeLimit = None,
     snapshot_every: SnapshotEvery = 50,
     checkpoint_every: CheckpointEvery = 60.0,
-    progress: Progress = True,
     force: Force = False,
     plot: Plot = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Characterize a microstructure and reconstruct a statistically equivalent one."""
     from mcrkit.workflows import match as run
 
     check_new(plot, overwrite=overwrite)
-    check_figure(plot)
+    check_figures(plot)
     check_writable(directories=(output,))
+
     original = read_input(input, threshold, phases)
     _run_reconstruction(run, original, add_dimension, parsed("--shape", parse_shape, shape),
-                        plot=plot, original=original.labels, limit_to=limit_to, loss=loss,
+                        plot=plot, original=original, limit_to=limit_to, loss=loss,
                         optimizer=optimizer, max_iter=max_iter, seed=seed, multigrid=multigrid,
                         polish=polish, device=device, threads=threads, time_limit=time_limit,
-                        progress=progress, force=force, snapshot_every=snapshot_every,
+                        progress=not is_quiet(), force=force, snapshot_every=snapshot_every,
                         checkpoint_every=checkpoint_every, overwrite=overwrite,
+                        symmetry=symmetry,
                         run_dir=output or _default_run_dir(input.stem.split(":")[0]),
                         **_objective_settings(descriptors, weights, optimizer_options))

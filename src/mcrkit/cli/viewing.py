@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,17 +13,18 @@ from mcrkit.cli.common import (
     LimitTo,
     Overwrite,
     Phases,
+    Quiet,
     Threshold,
     VoxelSize,
     app,
-    check_figure,
+    check_figures,
     check_new,
     check_writable,
     fail,
     parse_voxel_size,
     parsed,
     read_input,
-    reporting_warnings,
+    say,
 )
 
 EXIT_NO_DISPLAY = 3
@@ -56,7 +57,8 @@ def view(
         help="Microstructure file, characterization .npz, report.json or run directory.",
         show_default=False)],
     save: Annotated[Path | None, typer.Option(
-        help="Render the figure to this image file instead of opening a window.")] = None,
+        help="Render the figure to this file instead of opening a window: .png (300 dpi) or "
+             ".pdf, .svg, .eps (vector).")] = None,
     kind: Annotated[str | None, typer.Option(
         help="microstructure, characterization, convergence, report, surface or segmentation "
              "(default: from the input; a run directory shows its convergence; a gray "
@@ -67,20 +69,21 @@ def view(
     threshold: Threshold = None,
     phases: Phases = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Show a microstructure, a characterization or a run (interactive, or --save).
 
     With --threshold or --phases, a gray image is shown beside its segmentation.
     Without --save or --animate a window opens; where none can (no display, or a
     file-only matplotlib backend) the input is checked, nothing is shown, and the
-    exit status is 3 (2: a bad input or option).
+    exit status is 3 (1: a bad input; 2: a wrong command line).
     """
     from mcrkit.io import parse_threshold
 
     if not path.exists():
         fail(f"{path}: no such file or directory")
     check_new(save, animate, overwrite=overwrite)
-    check_figure(save)
+    check_figures(save)
     check_writable(animate)
     cut = parsed("--threshold", parse_threshold, threshold)
     reason = _no_display(kind) if save is None and animate is None else None
@@ -93,7 +96,7 @@ def view(
             from mcrkit.plotting.animation import animate_snapshots
 
             animate_snapshots(path, animate)
-            typer.echo(f"saved {animate}", err=True)
+            say(f"saved {animate}")
             if save is None:
                 return
         from mcrkit.plotting.view import view as draw
@@ -110,7 +113,7 @@ def view(
                     err=True, fg=typer.colors.RED)
         raise typer.Exit(code=EXIT_NO_DISPLAY)
     if save is not None:
-        typer.echo(f"saved {save}", err=True)
+        say(f"saved {save}")
         return
     import matplotlib.pyplot as plt
 
@@ -134,6 +137,7 @@ def export(
     threshold: Threshold = None,
     phases: Phases = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Write a result for ParaView/DAMASK (.vti), as ImageJ TIFF, HDF5, .npy or PNG slices."""
     from mcrkit.io import parse_threshold
@@ -148,14 +152,28 @@ def export(
         check_writable(directories=(output,))
     cut = parsed("--threshold", parse_threshold, threshold)
     try:
-        written = reporting_warnings(write, source, output, to=to,
-                                     voxel_size=parse_voxel_size(voxel_size), unit=unit,
-                                     axis=axis, overwrite=overwrite, threshold=cut,
-                                     phases=phases)
+        written = write(source, output, to=to, voxel_size=parse_voxel_size(voxel_size),
+                        unit=unit, axis=axis, overwrite=overwrite, threshold=cut,
+                        phases=phases)
     except (ValueError, OSError) as exc:
         fail(str(exc))
     where = written[0] if len(written) == 1 else f"{len(written)} files in {written[0].parent}"
-    typer.echo(f"wrote {where}", err=True)
+    say(f"wrote {where}")
+
+
+def _assumed_target(result: Path) -> Any:
+    """The target of a run directory whose slice orientations had targets of their own
+    (:mod:`mcrkit.metrics.transverse`), so each is judged against its own; else None."""
+    from mcrkit.io.rundir import RunDirectory
+    from mcrkit.metrics.transverse import TransverseIsotropy
+
+    path = RunDirectory(result).file(RunDirectory.TARGET) if result.is_dir() else None
+    if path is None or not path.is_file():
+        return None
+    from mcrkit.characterization import Characterization
+
+    target = Characterization.load(path)
+    return target if TransverseIsotropy.of(target) is not None else None
 
 
 @app.command()
@@ -171,6 +189,7 @@ def compare(
     threshold: Threshold = None,
     phases: Phases = None,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
 ) -> None:
     """Judge a result against its original: one table, one verdict (good or not good)."""
     from mcrkit.io.exports import load_result
@@ -192,9 +211,10 @@ def compare(
         candidate = load_result(result) if result.is_dir() else read_input(result, threshold,
                                                                            phases)
         report = validation_report(reference, candidate,
-                                   limit_to=8 if limit_to is None else limit_to)
+                                   limit_to=8 if limit_to is None else limit_to,
+                                   characterization=_assumed_target(result))
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     typer.echo(format_verdict(report))
     written = write_report(report, directory)
-    typer.echo(f"wrote {', '.join(str(p) for p in written)}", err=True)
+    say(f"wrote {', '.join(str(p) for p in written)}")

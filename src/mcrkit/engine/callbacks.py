@@ -118,17 +118,19 @@ def as_callbacks(callbacks: Any) -> list[Callback]:
 
 
 class ProgressBar(Callback):
-    """A tqdm progress bar on stderr: iteration, level, loss and time left."""
+    """A progress bar on stderr (:func:`mcrkit.runtime.progress_bar`): iteration, level, loss
+    and time left."""
 
     def __init__(self, description: str = "reconstruct") -> None:
         self.description = description
         self._bar: Any = None
 
     def on_start(self, state: IterationState) -> None:
-        from tqdm.auto import tqdm
+        from mcrkit.runtime import progress_bar
 
-        self._bar = tqdm(total=state.total_iterations, initial=state.iteration,
-                         desc=self.description, unit="it", dynamic_ncols=True, leave=True)
+        self._bar = progress_bar(total=state.total_iterations, initial=state.iteration,
+                                 desc=self.description, unit="it", dynamic_ncols=True,
+                                 leave=True)
 
     def __call__(self, state: IterationState) -> bool | None:
         if self._bar is not None:

@@ -64,6 +64,6 @@ def check_memory(estimate: int, device: torch.device) -> None:
         raise MemoryError(
             f"this reconstruction needs about {format_bytes(estimate)} but only "
             f"{format_bytes(free)} is free on {device}; reconstruct a smaller shape, use fewer "
-            "or cheaper descriptors (e.g. a smaller limit_to), or pass force=True (--force) to "
+            "or cheaper descriptors (e.g. a smaller limit_to), or pass force=True to "
             "try anyway"
         )

@@ -57,12 +57,17 @@ class Term:
         Weight of this term.
     source : str
         Characterization entry the target was taken from.
+    imposed : Tensor or None
+        Which entries of the target are imposed (None: all). A characterization
+        leaves an entry free with NaN (e.g. a slice orientation a 2D input does
+        not describe, :mod:`mcrkit.metrics.transverse`); it is left out of the loss.
     """
 
     descriptor: Descriptor
     target: torch.Tensor
     weight: float
     source: str
+    imposed: torch.Tensor | None = None
 
     @property
     def name(self) -> str:
@@ -119,7 +124,9 @@ class Objective:
                     f"{tuple(term.target.shape)}; was the characterization made with other "
                     "settings or another number of phases?"
                 )
-            out[term.name] = self.loss(value - term.target)
+            difference = value - term.target
+            out[term.name] = self.loss(difference if term.imposed is None else
+                                       difference[term.imposed])
         return out
 
     def total(self, parts: Mapping[str, torch.Tensor]) -> torch.Tensor:
@@ -150,8 +157,10 @@ class Objective:
         for term in self.terms:
             value = term.descriptor.label_value(
                 labels, self.n_phases, dtype=term.descriptor.exact_dtype or torch.float64)
-            target = term.target.detach().cpu().double().numpy()
-            errors[term.name] = float(self.loss(torch.from_numpy(value - target)))
+            difference = torch.from_numpy(value - term.target.detach().cpu().double().numpy())
+            if term.imposed is not None:
+                difference = difference[term.imposed.cpu()]
+            errors[term.name] = float(self.loss(difference))
         return errors
 
 
@@ -162,7 +171,7 @@ def _target(characterization: Characterization, source: str, ndim: int) -> np.nd
             raise ValueError(
                 f"the characterization of {characterization.source} holds per-axis values of a "
                 "3D structure, which do not prescribe a 2D reconstruction; characterize it with "
-                "isotropic=True (--isotropic) or reconstruct in 3D"
+                "isotropic=True or reconstruct in 3D"
             )
         return value
     return np.broadcast_to(value, (3, *value.shape)) if ndim == 3 else value
@@ -250,7 +259,8 @@ def resolve_terms(characterization: Characterization, shape: tuple[int, ...],
     ------
     ValueError
         For a descriptor the characterization lacks, a weight count mismatch,
-        or a ``limit_to`` too large for the slices of ``shape``.
+        a ``limit_to`` too large for the slices of ``shape``, or a target that
+        imposes nothing (NaN, i.e. free, in every entry) or holds infinite values.
     """
     specs = [d.name if isinstance(d, Descriptor) else d for d in descriptors]
     classes = [_differentiable_class(d if isinstance(d, str) else d.name, differentiable)
@@ -278,12 +288,16 @@ def resolve_terms(characterization: Characterization, shape: tuple[int, ...],
         target = torch.as_tensor(np.ascontiguousarray(_target(characterization, source,
                                                               len(shape))),
                                  dtype=dtype, device=device)
-        if not bool(torch.isfinite(target).all()):
+        imposed = torch.isfinite(target)
+        if not bool(imposed.any()) or bool(torch.isinf(target).any()):
             raise ValueError(
                 f"the target {source} (characterization of {characterization.source}) holds "
-                "NaN or infinite values, which no structure matches; characterize again, or "
-                f"leave {source} out of the descriptors")
-        terms.append(Term(descriptor, target, weight, source))
+                "NaN in every entry or infinite values, which no structure matches; characterize "
+                f"again, or leave {source} out of the descriptors")
+        if bool(imposed.all()):
+            terms.append(Term(descriptor, target, weight, source))
+        else:
+            terms.append(Term(descriptor, torch.nan_to_num(target), weight, source, imposed))
     return terms
 
 

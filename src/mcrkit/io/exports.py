@@ -212,15 +212,15 @@ def export(source: Any, path: str | os.PathLike[str], *, to: str | None = None,
                                   f"{', '.join(EXPORT_FORMATS)}")
     if fmt not in EXPORT_FORMATS:
         raise MicrostructureError(
-            f"{path}: cannot tell the export format from '{path.suffix}'; give to= one of "
-            f"{', '.join(EXPORT_FORMATS)} (CLI --to)")
+            f"{path}: cannot tell the export format from '{path.suffix}'; give to=FORMAT, "
+            f"FORMAT one of {', '.join(EXPORT_FORMATS)}")
     suffixes = [suffix for suffix, name in _SUFFIXES.items() if name == fmt]
     if fmt != "png" and path.suffix.lower() not in suffixes:
         raise MicrostructureError(f"{path}: a {fmt} export needs a file name ending in "
                                   f"{' or '.join(suffixes)}")
     if fmt != "png" and path.exists() and not overwrite:
         raise MicrostructureError(f"{path}: exists; choose another file name, or replace it "
-                                  "with overwrite=True (CLI --overwrite)")
+                                  "with overwrite=True")
     ms = load_result(source, voxel_size=voxel_size, unit=unit, threshold=threshold,
                      phases=phases)
     if fmt == "png":

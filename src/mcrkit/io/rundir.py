@@ -96,13 +96,13 @@ class RunDirectory:
         if holds_run and not overwrite:
             raise RunDirectoryError(
                 f"{run.path}: already holds a reconstruction run; choose another output "
-                f"directory, continue it with --resume {run.path} (resume=...), or replace it "
-                "with --overwrite (overwrite=True)"
+                f"directory, continue it with mcrkit.resume('{run.path}'), or replace it with "
+                "overwrite=True"
             )
         if not overwrite and run.path.is_dir() and any(run.path.iterdir()):
             raise RunDirectoryError(
                 f"{run.path}: is not empty; choose a new or empty output directory, or write "
-                "into it with --overwrite (overwrite=True)"
+                "into it with overwrite=True"
             )
         if holds_run:
             run.remove_files(directory=False)
@@ -117,8 +117,8 @@ class RunDirectory:
         if run.stopped_while_starting():
             raise RunDirectoryError(
                 f"{run.path}: the run was stopped while starting, before it recorded its "
-                f"settings, and computed nothing; start it again with -o {run.path} (its files "
-                "are replaced; --overwrite or overwrite=True is not needed)"
+                "settings, and computed nothing; start it again into it (its files are "
+                "replaced; overwrite=True is not needed)"
             )
         for name in (cls.RUN, cls.TARGET):
             if not run.file(name).exists():
@@ -238,7 +238,7 @@ class RunDirectory:
         iteration)."""
         path = self.file(self.CHECKPOINT)
         damaged = (f"{path}: the checkpoint is damaged or was not written by mcrkit; start the "
-                   f"run again with -o {self.path} --overwrite")
+                   "run again into its directory with overwrite=True")
         try:
             checkpoint = torch.load(path, map_location="cpu", weights_only=True)
         except (OSError, RuntimeError, ValueError, EOFError, pickle.UnpicklingError) as exc:
@@ -249,7 +249,7 @@ class RunDirectory:
             raise
         except (ValueError, TypeError) as exc:
             raise RunDirectoryError(f"{self.file(self.CONVERGENCE)}: {exc}; start the run "
-                                    f"again with -o {self.path} --overwrite") from None
+                                    "again into its directory with overwrite=True") from None
         try:
             fields = dict(
                 theta=checkpoint["theta"],

@@ -18,7 +18,13 @@ slices pooled):
   largest-cluster fraction, the Euler characteristic per voxel and
   percolation along each axis, on the structure as it is when original and
   result have the same dimension (``"2d"``, ``"3D"``), else on the volume's
-  slices.
+  slices,
+- for a volume against a 3D original (``"3D"``,
+  :func:`mcrkit.metrics.volume.volume_statistics`): the surface area per voxel
+  and the feature-size distribution (opening granulometry).
+
+A volume without a 3D original gets its 3D statistics listed, not judged
+(``volume``: :func:`mcrkit.metrics.volume.volume_summary`).
 
 S2 and the lineal path are compared in their scaled forms so that their lines
 judge the shape of the curves; the volume fraction has a line of its own
@@ -83,7 +89,8 @@ than ``limit_to`` wrap around.
 Files
 -----
 :func:`write_report` writes ``report.json`` (this dict) and ``report.png``
-(:func:`mcrkit.plotting.report.plot_report`). Reconstructions write both into
+(:func:`mcrkit.plotting.report.plot_report`; none for a report that compared
+nothing). Reconstructions write both into
 their run directory (``report=True``), and ``mcrkit compare ORIGINAL RESULT``
 writes them where asked.
 """
@@ -106,6 +113,12 @@ from mcrkit.characterization import Characterization
 from mcrkit.io.atomic import atomic_path
 from mcrkit.io.inputs import as_microstructure
 from mcrkit.metrics.topology import TOPOLOGY, topology_statistics
+from mcrkit.metrics.transverse import (
+    PROVENANCE_KEY,
+    TransverseIsotropy,
+    isotropic_statistics,
+    transverse_target,
+)
 from mcrkit.metrics.validation import (
     axis_pairs,
     fidelity_row,
@@ -114,6 +127,7 @@ from mcrkit.metrics.validation import (
     summarize,
 )
 from mcrkit.metrics.verdict import LABELS, TOLERANCE, judge, pass_line
+from mcrkit.metrics.volume import VOLUME, feature_radii, volume_statistics, volume_summary
 from mcrkit.microstructure import AXIS_NAMES, Microstructure
 from mcrkit.morphology.connectivity import largest_cluster_fraction
 
@@ -164,11 +178,15 @@ def _spread_scale(original: np.ndarray, result_size: int) -> tuple[list[np.ndarr
 
 
 def _all_statistics(labels: np.ndarray, axis: int | None, n_phases: int,
-                    limit_to: int) -> dict[tuple[str, int | None], Any]:
-    """``(statistic, phase)`` -> value; the interface density belongs to no phase."""
+                    limit_to: int, along: int | None = None) -> dict[tuple[str, int | None], Any]:
+    """``(statistic, phase)`` -> value; the interface density belongs to no phase. With
+    ``along`` (a 2D image): those of an isotropic image with the statistics of ``labels``
+    along that axis (:func:`mcrkit.metrics.transverse.isotropic_statistics`)."""
     out: dict[tuple[str, int | None], Any] = {}
     for phase in range(n_phases):
         stats = slice_statistics(labels, axis, phase, limit_to)
+        if along is not None:
+            stats = isotropic_statistics(stats, along, limit_to)
         out["_raw", phase] = stats
         phi = stats["volume_fraction"]
         with np.errstate(divide="ignore", invalid="ignore"):  # a phase absent: NaN
@@ -241,54 +259,103 @@ its windows show. Face connectivity, so that thin walls joined only at corners, 
 percolate or not by chance, stay judged by the windows."""
 
 
-def _topology_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
-    """Report lines of the largest-cluster fraction, Euler density and percolation.
+def _target_of(labels: np.ndarray, axis: int | None,
+               assumption: TransverseIsotropy | None) -> tuple[np.ndarray, int | None]:
+    """What the slices of a 3D result normal to ``axis`` are compared with, from a 2D
+    original's ``labels`` (or one of its windows): the image as it is, transposed, or
+    (``along`` not None) the isotropic target from its statistics along that axis."""
+    if assumption is None or axis is None or labels.ndim != 2:
+        return labels, None
+    kind, detail = assumption.slice_target(axis)
+    if kind == "isotropic":
+        return labels, detail
+    return (labels.T if detail else labels), None
+
+
+def _topology_lines(ref: Microstructure, res: np.ndarray,
+                    assumption: TransverseIsotropy | None = None,
+                    ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Report lines of the largest-cluster fraction, Euler density and percolation, and
+    what could not be judged (slices whose topology the assumption leaves open).
 
     The spread is estimated as for every statistic (module docstring): right
     for the additive Euler characteristic, an approximation for the cluster
     fraction. For percolation it only says whether the windows agree
     (:func:`mcrkit.metrics.verdict.pass_line`), and is not asked for a phase
     that is one cluster in the original (:data:`CONNECTED`) where the original
-    percolates: such a phase must percolate in the result."""
+    percolates and original and result are compared whole: such a phase must
+    percolate in the result."""
     windows, scale = _spread_scale(ref.labels, res.size)
     connected = [largest_cluster_fraction(ref.labels == phase, connectivity=1, periodic=False)
                  >= CONNECTED for phase in range(ref.n_phases)]
-    lines = []
+    lines, open_ = [], []
     for name, ref_axis, axis in _topology_pairs(ref.ndim, res.ndim):
-        want = _topology(ref.labels, ref_axis, ref.n_phases, periodic=True)
+        reference, along = _target_of(ref.labels, axis, assumption)
+        if along is not None:
+            open_.append(f"topology of the slices normal to {name} (not determined by the "
+                         "2D input)")
+            continue
+        want = _topology(reference, ref_axis, ref.n_phases, periodic=True)
         got = _topology(res, axis, ref.n_phases, periodic=True)
-        samples = [_topology(w, ref_axis, ref.n_phases, periodic=False) for w in windows]
+        samples = [_topology(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
+                             periodic=False) for w in windows]
         in_plane = [a for a in range(res.ndim) if a != axis]
         for (statistic, phase), value in want.items():
             row = {"kind": "topology", "axis": name, "statistic": statistic, "phase": phase,
                    "optimized": False}
             stack = np.array([s[statistic, phase] for s in samples])
             if statistic == "percolation":  # one row per direction
-                # a phase that is one cluster in the original (compared as a whole, not
-                # by slices) keeps its spanning: the windows, which may cut its cells,
-                # are not asked
+                # a phase that is one cluster in the original keeps its spanning where
+                # original and result are compared whole (not slices of a volume, which
+                # need not each span): the windows, which may cut its cells, are not asked
+                whole = ref_axis is None and axis is None
                 lines += [{**row, "direction": AXIS_NAMES[a],
                            **_line(statistic, value[i:i + 1], got[statistic, phase][i:i + 1],
-                                   None if connected[phase] and ref_axis is None and value[i]
+                                   None if connected[phase] and whole and value[i]
                                    else stack[:, i:i + 1],
                                    scale)} for i, a in enumerate(in_plane)]
             else:
                 lines.append({**row, **_line(statistic, value, got[statistic, phase], stack,
                                              scale)})
+    return lines, open_
+
+
+def _volume_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
+    """Report lines of the 3D surface density and feature sizes of a volume against a 3D
+    original (:mod:`mcrkit.metrics.volume`), with the spread of the original's windows."""
+    windows, scale = _spread_scale(ref.labels, res.size)
+    lines = []
+    for phase in range(ref.n_phases):
+        radii = feature_radii(ref.labels, phase) if (ref.labels == phase).any() else ()
+        want = volume_statistics(ref.labels, phase, radii=radii)
+        got = volume_statistics(res, phase, radii=radii)
+        samples = [volume_statistics(w, phase, radii=radii, periodic=False) for w in windows]
+        for key in VOLUME:
+            value = np.atleast_1d(np.asarray(want[key], dtype=float))
+            if not value.size:
+                continue
+            stack = np.array([np.atleast_1d(s[key]) for s in samples])
+            lines.append({"kind": "volume", "axis": "3D", "statistic": key, "phase": phase,
+                          "optimized": False,
+                          **_line(key, value, np.atleast_1d(np.asarray(got[key], dtype=float)),
+                                  stack, scale)})
     return lines
 
 
 def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
-                     optimized: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Report lines of the statistics and topology, and
-    :func:`mcrkit.metrics.validation.compare`'s dict."""
+                     optimized: list[str], assumption: TransverseIsotropy | None = None,
+                     ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
+    """Report lines of the statistics and topology,
+    :func:`mcrkit.metrics.validation.compare`'s dict and what could not be judged."""
     windows, scale = _spread_scale(ref.labels, res.size)
     lines, per_axis = [], {}
     reference_isolated = isolated_fraction(ref.labels)
     for name, ref_axis, axis in axis_pairs(ref.ndim, res.ndim):
-        want = _all_statistics(ref.labels, ref_axis, ref.n_phases, limit_to)
+        reference, along = _target_of(ref.labels, axis, assumption)
+        want = _all_statistics(reference, ref_axis, ref.n_phases, limit_to, along)
         got = _all_statistics(res, axis, ref.n_phases, limit_to)
-        samples = [_all_statistics(w, ref_axis, ref.n_phases, limit_to) for w in windows]
+        samples = [_all_statistics(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
+                                   limit_to, along) for w in windows]
         for key, value in want.items():
             if key[0] == "_raw":
                 continue
@@ -301,7 +368,9 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
         per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
         per_axis[name]["isolated_fraction"] = isolated_fraction(res)
         per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
-    return lines + _topology_lines(ref, res), summarize(per_axis)
+    topology, open_ = _topology_lines(ref, res, assumption)
+    volume = _volume_lines(ref, res) if ref.ndim == res.ndim == 3 else []
+    return lines + topology + volume, summarize(per_axis), open_
 
 
 def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray:
@@ -311,7 +380,9 @@ def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray
 def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarray,
                       original: Microstructure | None) -> list[dict[str, Any]]:
     """Report lines of the optimized descriptors: exact value on ``res`` against the target,
-    with the spread from the original's windows (without an original: the result's)."""
+    with the spread from the original's windows (without an original: the result's; for a
+    target of :func:`~mcrkit.metrics.transverse.transverse_target`, the windows' own such
+    targets). An orientation without a target for a descriptor has no line."""
     from mcrkit.descriptors.evaluation import characterize
     from mcrkit.registry import descriptors as registry
 
@@ -329,9 +400,13 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
     source = res if original is None else original.labels
     windows, scale = _spread_scale(source, res.size)
     isotropic = not target.per_axis and source.ndim == 3
+    assumption = TransverseIsotropy.of(target) if source.ndim == 2 else None
     try:
         samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
                    for w in windows]
+        if assumption is not None:
+            samples = [transverse_target(s, w, assumption)
+                       for s, w in zip(samples, windows, strict=True)]
     except ValueError:  # windows smaller than the descriptors' limit_to: no spread
         samples = None
     lines = []
@@ -341,7 +416,7 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
             value = _per_axis(got[descriptor], got.per_axis, axis).ravel()
             stack = None if samples is None else np.array(
                 [_per_axis(s[descriptor], s.per_axis, ref_axis).ravel() for s in samples])
-            if want.shape == value.shape:
+            if want.shape == value.shape and not np.isnan(want).all():
                 lines.append({"kind": "descriptor", "axis": name, "statistic": descriptor,
                               "phase": None,
                               "optimized": True,
@@ -360,7 +435,13 @@ def validation_report(original: Any = None, result: Any = None, *,
     Parameters
     ----------
     original : Microstructure, array or path, optional
-        The original structure (2D or 3D). Without it only the optimized
+        The original structure (2D or 3D). A 3D result of a 2D original is
+        compared orientation by orientation with the target that orientation was
+        given: the original itself, or under a
+        :class:`~mcrkit.metrics.transverse.TransverseIsotropy` recorded in
+        ``characterization`` the original transposed or the isotropic target of
+        the slices normal to its long axis (their topology is not judged: a 2D
+        input does not determine it). Without it only the optimized
         descriptors are compared, against ``characterization``, with the
         spread of the result's own windows, and the verdict lists what it
         cannot judge.
@@ -393,7 +474,9 @@ def validation_report(original: Any = None, result: Any = None, *,
         ``optimized`` and the ``original``/``result`` values with the
         per-component spread ``band``), ``verdict``
         (:func:`mcrkit.metrics.verdict.judge`), ``fidelity``
-        (:func:`mcrkit.metrics.validation.compare`'s raw figures) and ``errors``.
+        (:func:`mcrkit.metrics.validation.compare`'s raw figures), ``errors`` and
+        ``volume`` (a 3D result without a 3D original: its 3D statistics,
+        :func:`mcrkit.metrics.volume.volume_summary`, not judged).
 
     Examples
     --------
@@ -424,12 +507,16 @@ def validation_report(original: Any = None, result: Any = None, *,
         if res.max() >= ref.n_phases:
             raise ValueError(f"the result has phase {int(res.max())} but the original "
                              f"{ref.source} has only {ref.n_phases} phases")
-        lines, fidelity = _statistic_lines(ref, res, limit_to, optimized)
+    assumption = TransverseIsotropy.of(characterization) if ref is not None and \
+        ref.ndim == 2 and res.ndim == 3 else None
+    open_: list[str] = []
+    if ref is not None:
+        lines, fidelity, open_ = _statistic_lines(ref, res, limit_to, optimized, assumption)
     if characterization is not None and optimized:
         lines = _descriptor_lines(characterization, optimized, res, ref) + lines
     compared = {line["statistic"] for line in lines}
-    cannot_judge = [] if ref is not None else [
-        LABELS[key] for key in (*STATISTICS, *TOPOLOGY)
+    cannot_judge = open_ if ref is not None else [
+        LABELS[key].removesuffix(" along") for key in (*STATISTICS, *TOPOLOGY)
         if not compared.intersection(_SEEN_BY.get(key, ()))]
     report = {
         "format": "mcrkit.metrics.report",
@@ -440,6 +527,10 @@ def validation_report(original: Any = None, result: Any = None, *,
         "result": {"source": "array" if res_ms is None else res_ms.source,
                    "shape": list(res.shape)},
         "target": None if characterization is None else characterization.source,
+        "assumption": None if assumption is None else {
+            **assumption.to_json(),
+            "text": assumption.describe(characterization.provenance[PROVENANCE_KEY].get(
+                "not_imposed", []))},
         "spread_from": "result" if ref is None else "original",
         "limit_to": int(limit_to),
         "tolerance": TOLERANCE,
@@ -448,6 +539,8 @@ def validation_report(original: Any = None, result: Any = None, *,
         "lines": lines,
         "verdict": judge(lines, cannot_judge),
         "fidelity": fidelity,
+        "volume": {"result": volume_summary(res)} if res.ndim == 3 and (
+            ref is None or ref.ndim == 2) else None,
     }
     return _json_ready(report)
 
@@ -486,7 +579,8 @@ def report_failures_warn(run_dir: str | os.PathLike[str]) -> Iterator[None]:
 
 def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,
                  figure: bool = True) -> list[Path]:
-    """Write ``report.json`` (and ``report.png``) into ``directory``; return the paths."""
+    """Write ``report.json`` (and ``report.png``, unless the report compared nothing: no
+    empty figure) into ``directory``; return the paths."""
     import json
 
     directory = Path(directory)
@@ -495,7 +589,7 @@ def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(report, indent=1) + "\n")
     written = [path]
-    if figure:
+    if figure and report["lines"]:
         from mcrkit.plotting.report import plot_report
 
         with atomic_path(directory / REPORT_FIGURE) as tmp:

@@ -38,7 +38,8 @@ def format_reconstruction(result: Any) -> str:
     if result.settings.get("defaults"):
         lines.append(f"  defaults: {result.settings['defaults']}")
     if result.report is not None:
-        lines.append(format_verdict(result.report, per_axis=False))
+        lines.append(format_verdict(result.report, per_axis=False,  # said with the defaults
+                                    assumption=not result.settings.get("defaults")))
     if result.run_dir is not None:
         lines.append(f"  saved in {result.run_dir}")
     return "\n".join(lines)

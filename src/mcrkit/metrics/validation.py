@@ -82,7 +82,8 @@ def slice_statistics(labels: np.ndarray, axis: int | None, phase: int,
         r = 0..limit_to, concatenated), ``chord_length`` (fraction of chords of
         length <= l, l = 1..2 limit_to, both in-plane axes), ``mean_chord``
         (both in-plane axes; 0 without chords), ``interface`` (fraction of unlike in-plane face
-        neighbour pairs, all phases) and ``volume_fraction``.
+        neighbour pairs, all phases; ``interface_axes``: per in-plane axis) and
+        ``volume_fraction``.
     """
     slices = _as_slices(labels, axis)
     mask = slices == phase
@@ -102,6 +103,7 @@ def slice_statistics(labels: np.ndarray, axis: int | None, phase: int,
         "chord_length": np.concatenate(cdf),
         "mean_chord": np.array([c.mean() if c.size else 0.0 for c in chords]),
         "interface": float(np.mean(unlike)),
+        "interface_axes": np.array(unlike, dtype=float),
         "volume_fraction": float(mask.mean()),
     }
 

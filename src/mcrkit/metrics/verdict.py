@@ -12,7 +12,8 @@ statistic                      passes when the deviation is at most
 correlations, chords, volume   :data:`TOLERANCE` natural spreads
 fraction, interface density,
 optimized descriptors
-Euler density                  :data:`TOLERANCE` natural spreads
+Euler density, surface         :data:`TOLERANCE` natural spreads
+density, feature sizes (3D)
 largest-cluster fraction       :data:`CLUSTER_LINE`, or :data:`TOLERANCE` natural
                                spreads where the original's own spread is wider
                                (near the percolation threshold)
@@ -20,7 +21,8 @@ percolation along an axis      :data:`PERCOLATION_LINE` (share of the slices tha
                                percolate; for one image or a volume: identical)
                                where all windows of the original agree, or
                                where the phase is one cluster in the original
-                               and percolates; otherwise the original's
+                               and percolates (original and result compared
+                               whole, not by slices); otherwise the original's
                                percolation is not decided at its size and any
                                result passes
 =============================  ==================================================
@@ -71,6 +73,8 @@ LABELS = {
     "largest_cluster": "largest cluster / phase",
     "euler_density": "Euler characteristic per voxel",
     "percolation": "percolation along",
+    "surface_density": "surface area per voxel (3D)",
+    "feature_size": "feature size, share >= radius (3D)",
 }
 """Plain-words names of the statistics of the table (descriptors go by their own name)."""
 
@@ -154,7 +158,7 @@ def reason(line: dict[str, Any]) -> str:
                 f"1000 voxels, original {original[0] * 1000:.3g} ("
                 + ("more separate pieces or fewer holes" if more else
                    "fewer separate pieces or more holes") + f"){where}")
-    if statistic in ("volume_fraction", "mean_chord", "interface"):
+    if statistic in ("volume_fraction", "mean_chord", "interface", "surface_density"):
         return (f"{phase}{LABELS[statistic]} {np.nanmean(result):.3g}, original "
                 f"{np.nanmean(original):.3g}{where}")
     return (f"{phase}{LABELS[statistic]} off by {_ratio(line) * TOLERANCE:.1f} natural "
@@ -261,7 +265,7 @@ def judge(lines: list[dict[str, Any]], cannot_judge: list[str] | None = None,
 
 def _value(values: Any, statistic: str) -> str:
     values = np.asarray(values, dtype=float).ravel()
-    if values.size > 2 or statistic in ("s2", "lineal_path", "chord_length"):
+    if values.size > 2 or statistic in ("s2", "lineal_path", "chord_length", "feature_size"):
         return "curve"
     if not np.isfinite(values).any():
         return "-"
@@ -276,7 +280,8 @@ def _number(value: float | None) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:.3g}"
 
 
-def format_verdict(report: dict[str, Any], *, per_axis: bool = True) -> str:
+def format_verdict(report: dict[str, Any], *, per_axis: bool = True,
+                   assumption: bool = True) -> str:
     """The fidelity table of a report and its one verdict, as text.
 
     Parameters
@@ -286,6 +291,9 @@ def format_verdict(report: dict[str, Any], *, per_axis: bool = True) -> str:
     per_axis : bool, optional
         One row per slicing axis (default), or only the worst axis of each
         statistic and phase (a shorter table, the same verdict).
+    assumption : bool, optional
+        Print the assumption the slice orientations were judged under, if any
+        (:mod:`mcrkit.metrics.transverse`).
 
     Returns
     -------
@@ -312,5 +320,12 @@ def format_verdict(report: dict[str, Any], *, per_axis: bool = True) -> str:
                    f"{_number(line['pass_line']):>9}  {verdict}")
     if marked:
         out.append("  * not optimized by the reconstruction")
+    if report.get("volume"):
+        from mcrkit.metrics.volume import format_volume_summary
+
+        out.append(format_volume_summary(report["volume"]["result"], "3D statistics of the "
+                                         "result (not judged: no 3D original)"))
+    if assumption and report.get("assumption"):
+        out.append(f"  {report['assumption']['text']}")
     out.append(f"  verdict: {report['verdict']['text']}")
     return "\n".join(out)

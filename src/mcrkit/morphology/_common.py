@@ -45,10 +45,16 @@ def check_axis(axis: int, ndim: int, owner: str) -> int:
 
 
 def spacing(voxel_size: float | Sequence[float], ndim: int, owner: str) -> np.ndarray:
-    """Voxel size per axis as a float array of length ``ndim``."""
+    """Voxel size per axis as a float array of length ``ndim`` (one value: every axis).
+
+    Examples
+    --------
+    >>> spacing((0.5,), 3, "example").tolist()
+    [0.5, 0.5, 0.5]
+    """
     size = np.asarray(voxel_size, dtype=np.float64)
-    if size.ndim == 0:
-        size = np.full(ndim, float(size))
+    if size.ndim == 0 or size.shape == (1,):
+        size = np.full(ndim, float(size.reshape(-1)[0]))
     if size.shape != (ndim,) or not np.all(np.isfinite(size)) or np.any(size <= 0):
         raise ValueError(f"{owner}: voxel_size must be one positive number or one per axis "
                          f"({ndim} values), got {voxel_size!r}")

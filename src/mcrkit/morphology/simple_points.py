@@ -194,11 +194,16 @@ def change_keeps_topology(lab, dims, p, new, periodic, vpos, vlab):
 @_jit
 def swap_keeps_topology(lab, dims, p, q, periodic):
     """Whether exchanging the phases of voxels ``p`` and ``q`` keeps every phase's topology
-    (``p`` changes first, then ``q`` seeing ``p`` changed)."""
+    (``p`` changes first, then ``q`` seeing ``p`` changed). On a ``periodic`` image both
+    topologies are kept: the torus's and that of the image cut open at its edges (which
+    decides what spans the image)."""
     a = lab[p]
     b = lab[q]
-    return (change_keeps_topology(lab, dims, p, b, periodic, -1, -1)
-            and change_keeps_topology(lab, dims, q, a, periodic, p, b))
+    if not (change_keeps_topology(lab, dims, p, b, False, -1, -1)
+            and change_keeps_topology(lab, dims, q, a, False, p, b)):
+        return False
+    return not periodic or (change_keeps_topology(lab, dims, p, b, True, -1, -1)
+                            and change_keeps_topology(lab, dims, q, a, True, p, b))
 
 
 @_jit

@@ -20,7 +20,12 @@ report
     ``plot_report``: the validation report figure.
 surface
     ``plot_surface``: 3D phase surfaces with pyvista (``viz`` extra).
+figures
+    What every figure shares: file formats, resolution, saving.
+lengths
+    Axes in the unit of the voxel size where it is known, scale bars.
 
 Every function takes ``save=path`` to render headless to a file and returns
-the figure.
+the figure. The suffix chooses the format: ``.png`` (``.tif``, ``.jpg``) at
+300 dpi, or ``.pdf``, ``.svg``, ``.eps`` as vector graphics.
 """

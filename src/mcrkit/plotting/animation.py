@@ -66,7 +66,7 @@ def animate_snapshots(run: Any, path: str | os.PathLike[str], *, fps: float = 4.
     record = load_convergence(run)
     if not record.has_snapshots:
         raise ValueError("the run holds no snapshots to animate; reconstruct with "
-                         "snapshot_every > 0 (CLI: the default keeps one every 50 iterations)")
+                         "snapshot_every=50 (a structure every 50 iterations)")
     path = Path(path)
     colors = phase_colors(record.n_phases)
     width = record.snapshots[0].shape[0] * (3 if record.snapshots[0].ndim == 3 else 1)

@@ -31,7 +31,8 @@ import numpy as np
 
 from mcrkit.io.convergence import Convergence
 from mcrkit.plotting.figures import finish, pyplot
-from mcrkit.plotting.microstructure import show_labels
+from mcrkit.plotting.lengths import Lengths
+from mcrkit.plotting.microstructure import phase_handles, show_labels
 
 __all__ = ["ConvergenceRecord", "load_convergence", "plot_convergence"]
 
@@ -39,11 +40,12 @@ __all__ = ["ConvergenceRecord", "load_convergence", "plot_convergence"]
 @dataclass
 class ConvergenceRecord:
     """A run's :class:`~mcrkit.io.convergence.Convergence` with what the plots show beside
-    it: a title and the number of phases."""
+    it: a title, the number of phases and the lengths of the target's voxels."""
 
     convergence: Convergence
     title: str = "reconstruction"
     n_phases: int = 2
+    lengths: Lengths = Lengths(None)
 
     @property
     def history(self) -> dict[str, np.ndarray]:
@@ -80,7 +82,7 @@ def load_convergence(source: Any) -> ConvergenceRecord:
         return source
     from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 
-    title, n_phases = "reconstruction", None
+    title, n_phases, target = "reconstruction", None, None
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         run = RunDirectory(path.parent if path.name == RunDirectory.CONVERGENCE else path)
@@ -92,19 +94,32 @@ def load_convergence(source: Any) -> ConvergenceRecord:
         if run.file(RunDirectory.RUN).is_file():
             meta = run.read_metadata()
             n_phases = meta.get("target", {}).get("n_phases")
-            title = f"run {run.path.name}: {meta.get('status', '?')}"
+            title = f"run {run.path.name}: {_STATUS.get(meta.get('status'), 'status unknown')}"
+        if run.file(RunDirectory.TARGET).is_file():
+            from mcrkit.characterization import Characterization
+
+            target = Characterization.load(run.file(RunDirectory.TARGET))
     elif isinstance(source, Convergence):
         convergence = source
     elif isinstance(source, Mapping):
         convergence = Convergence.from_arrays(source)
     else:
         convergence = source.convergence
-        if getattr(source, "characterization", None) is not None:
-            n_phases = source.characterization.n_phases
+        target = getattr(source, "characterization", None)
+        if target is not None:
+            n_phases = target.n_phases
     if n_phases is None:
         n_phases = max((int(s.labels.max()) + 1 for s in convergence.snapshots
                         if s.labels.size), default=2)
-    return ConvergenceRecord(convergence, title=title, n_phases=max(int(n_phases), 2))
+    lengths = Lengths(None) if target is None else Lengths.of(target, 3)
+    return ConvergenceRecord(convergence, title=title, n_phases=max(int(n_phases), 2),
+                             lengths=lengths)
+
+
+_STATUS = {"converged": "converged", "max_iter": "stopped at the iteration limit",
+           "stopped": "stopped (on request or at the time limit)",
+           "interrupted": "interrupted", "running": "running"}
+"""A run's status (``run.json``) in words."""
 
 
 def _draw_loss(ax: Any, record: ConvergenceRecord) -> Any:
@@ -125,9 +140,14 @@ def _draw_loss(ax: Any, record: ConvergenceRecord) -> Any:
         markers, = ax.plot(record.snapshot_iterations, y, "o", ms=6, mfc="none", color="C3",
                            picker=True, pickradius=6, label="snapshot (click)")
     ax.set_xlabel("iteration")
-    ax.set_ylabel("loss")
+    ax.set_ylabel("loss (relaxed field)")
     ax.legend(fontsize=7, loc="upper right")
     return markers
+
+
+_BELOW = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.13), "ncol": 4, "fontsize": 7,
+          "frameon": False}
+"""Where the phase legend of a snapshot goes: under its axes."""
 
 
 class _SnapshotPanel:
@@ -135,6 +155,7 @@ class _SnapshotPanel:
 
     def __init__(self, fig: Any, ax: Any, record: ConvergenceRecord, loss_ax: Any) -> None:
         self.fig, self.ax, self.record, self.loss_ax = fig, ax, record, loss_ax
+        self.colorbar = None
         self.index = len(record.snapshot_iterations) - 1
         self.mode = -1  # -1: labels; p < P: indicator of phase p; P + p: field of phase p
         snap = record.snapshots[0] if record.has_snapshots else None
@@ -144,27 +165,37 @@ class _SnapshotPanel:
         self.draw()
 
     def draw(self) -> None:
+        from matplotlib.colors import Normalize
+
+        if self.colorbar is not None:  # before its image goes
+            self.colorbar.remove()
+            self.colorbar = None
         self.ax.clear()
         snap = self.record.snapshots[self.index]
         image = snap[:, :, self.position] if snap.ndim == 3 else snap
         n_phases = self.record.n_phases
+        lengths = self.record.lengths.in_plane(2 if snap.ndim == 3 else None)
+        field = None
         if self.mode >= n_phases:
             phase = self.mode - n_phases
             fractions = self.record.fields[self.index][phase]
             fractions = fractions[:, :, self.position] if fractions.ndim == 3 else fractions
-            self.ax.imshow(fractions.T / 255, origin="lower", cmap="viridis", vmin=0, vmax=1,
-                           interpolation="nearest")
-            self.ax.set_xticks([])
-            self.ax.set_yticks([])
-            what = f"phase {phase} fraction in the relaxed field (0 to 1)"
+            show_labels(self.ax, image, n_phases, lengths)  # axes, units and scale bar
+            field = self.ax.images[0]
+            field.set(data=fractions.T / 255, cmap="viridis", norm=Normalize(0, 1))
+            what = f"phase {phase} fraction in the relaxed field"
         elif self.mode >= 0:
-            show_labels(self.ax, (image == self.mode).astype(np.uint8), 2)
+            show_labels(self.ax, (image == self.mode).astype(np.uint8), 2, lengths)
             what = f"phase {self.mode} indicator"
+            self.ax.legend(handles=phase_handles(2, ["other phases", f"phase {self.mode}"]),
+                           **_BELOW)
         else:
-            show_labels(self.ax, image, n_phases)
+            show_labels(self.ax, image, n_phases, lengths)
             what = "labels"
-        self.ax.set_xlabel("x")
-        self.ax.set_ylabel("y")
+            self.ax.legend(handles=phase_handles(n_phases), **_BELOW)
+        if field is not None:
+            self.colorbar = self.fig.colorbar(field, ax=self.ax, shrink=0.85,
+                                              label="phase fraction (0 to 1)")
         where = f", slice z = {self.position}" if self.depth else ""
         iteration = int(self.record.snapshot_iterations[self.index])
         self.ax.set_title(f"snapshot at iteration {iteration}: {what}{where}", fontsize=9)
@@ -237,4 +268,4 @@ def plot_convergence(run: Any, *, snapshot: int = -1,
             fig.canvas.mpl_connect("key_press_event", panel.key)
             fig.canvas.mpl_connect("scroll_event", panel.scroll)
             fig.mcrkit_widgets = panel
-    return finish(fig, save, dpi=110)
+    return finish(fig, save)

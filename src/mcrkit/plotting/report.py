@@ -1,4 +1,15 @@
-"""The validation report figure: the fidelity table against its pass lines, the verdict, curves."""
+"""The validation report figure: the fidelity table against its pass lines, the verdict, curves.
+
+The title is the report's one verdict (:func:`mcrkit.metrics.verdict.judge`),
+word for word as ``match``, ``compare`` and the GUI print it, in green (good),
+red (a statistic fails) or orange (nothing fails, but not everything could be
+judged). Below it, left, the table: one row per statistic and phase, one
+column per slicing axis, each cell the deviation in units of its pass line
+with a colour key (green passes, red fails, grey cannot be judged). Right,
+with an original: S2, the lineal path and the chord length distribution of
+every phase, original with its spread band and result per axis; without
+one, what the report compared the result with and what it cannot judge.
+"""
 
 from __future__ import annotations
 
@@ -9,76 +20,137 @@ from typing import Any
 
 import numpy as np
 
-from mcrkit.plotting.figures import new_figure
+from mcrkit.plotting.figures import finish, new_figure
 
-__all__ = ["plot_report"]
+__all__ = ["plot_report", "row_name"]
 
-_CURVES = (("s2", "(S2 - phi^2) / (phi - phi^2)", "|r| (px)"),
-           ("lineal_path", "lineal path / phi", "r (px)"),
-           ("chord_length", "chord length CDF", "l (px)"))
+_STATISTICS = {
+    "volume_fraction": "volume fraction",
+    "s2": "$S_2$ scaled autocovariance",
+    "lineal_path": "lineal path $L/\\phi$",
+    "chord_length": "chord length distribution",
+    "mean_chord": "mean chord length",
+    "interface": "interface density",
+    "largest_cluster": "largest-cluster fraction",
+    "euler_density": "Euler characteristic density",
+    "percolation": "percolation",
+}
+"""Names of the report's statistics in the figure (descriptors: their display names)."""
+
+_CURVES = (("s2", "$(S_2 - \\phi^2) / (\\phi - \\phi^2)$", "distance $|\\mathbf{r}|$ (px)"),
+           ("lineal_path", "$L(r) / \\phi$", "segment length $r$ (px)"),
+           ("chord_length", "fraction of chords $\\leq \\ell$", "chord length $\\ell$ (px)"))
 _AXIS_COLORS = {"2d": "C0", "x": "C0", "y": "C1", "z": "C2"}
+_COLUMNS = {"2d": "2D", "3D": "volume", "x": "slices\nnormal to x", "y": "slices\nnormal to y",
+            "z": "slices\nnormal to z"}
+_BOUNDS = (0.0, 0.5, 1.0, 2.0, 10.0, 20.0)
+"""Bins of deviation / pass line in the table's colour key (the last: above 10)."""
+_COLORS = ("#1a9850", "#a6d96a", "#fdae61", "#d73027", "#a50026")
+_NOT_JUDGED = "0.85"
+_LABEL_SIZE = 7.5
 
 
-def _row_name(line: dict[str, Any], marked: bool = True) -> str:
+def row_name(line: dict[str, Any]) -> str:
+    """The name of a row of the fidelity table in the figure.
+
+    Examples
+    --------
+    >>> row_name({"kind": "statistic", "statistic": "s2", "phase": 0})
+    '$S_2$ scaled autocovariance, phase 0'
+    >>> row_name({"kind": "topology", "statistic": "percolation", "phase": 1, "direction": "x"})
+    'percolation along x, phase 1'
+    >>> row_name({"kind": "descriptor", "statistic": "two_point", "phase": None})
+    'Two-point correlation S2 vs target'
+    """
     if line["kind"] == "descriptor":
-        return f"{line['statistic']} vs target"
-    phase = "" if line["phase"] is None else f" p{line['phase']}"
-    direction = f" {line['direction']}" if line.get("direction") else ""
-    mark = "" if line["optimized"] or not marked else " *"
-    return f"{line['statistic']}{direction}{phase}{mark}"
+        from mcrkit.plotting.characterization import descriptor_title
+
+        return f"{descriptor_title(line['statistic'])} vs target"
+    name = _STATISTICS.get(line["statistic"], line["statistic"].replace("_", " "))
+    if line.get("direction"):
+        name = f"{name} along {line['direction']}"
+    return name if line["phase"] is None else f"{name}, phase {line['phase']}"
 
 
-def _ratio_table(report: dict[str, Any]) -> tuple[list[str], list[str], np.ndarray]:
-    """Rows (statistic, phase), columns (axes) and deviation / pass line (NaN: not judged)."""
-    marked = bool(report["optimized_descriptors"])
-    rows = list(dict.fromkeys(_row_name(line, marked) for line in report["lines"]))
+def _table(report: dict[str, Any]) -> tuple[list[str], list[bool], list[str], np.ndarray]:
+    """Row names, whether each row was optimized, columns (axes) and deviation / pass line
+    of every cell (NaN: not judged; inf: a phase gone; -1: no such row on that axis, e.g.
+    percolation along x on slices normal to x)."""
+    groups = list(dict.fromkeys((line["kind"], line["statistic"], line["phase"])
+                                for line in report["lines"]))
+    ordered = sorted(report["lines"], key=lambda line: (
+        groups.index((line["kind"], line["statistic"], line["phase"])),
+        line.get("direction") or ""))  # percolation along x, y, z together
+    names = list(dict.fromkeys(row_name(line) for line in ordered))
+    optimized = dict.fromkeys(names, False)
     axes = list(dict.fromkeys(line["axis"] for line in report["lines"]))
-    table = np.full((len(rows), len(axes)), np.nan)
+    table = np.full((len(names), len(axes)), -1.0)
     for line in report["lines"]:
+        row = names.index(row_name(line))
+        optimized[names[row]] |= bool(line["optimized"])
+        ratio = np.nan
         if line["passed"] is not None:
-            gone = line["deviation"] is None or line["pass_line"] is None  # a phase gone
-            table[rows.index(_row_name(line, marked)), axes.index(line["axis"])] = (
-                np.inf if gone else line["deviation"] / max(line["pass_line"], 1e-300))
-    return rows, axes, table
+            gone = line["deviation"] is None or line["pass_line"] is None
+            ratio = np.inf if gone else line["deviation"] / max(line["pass_line"], 1e-300)
+        table[row, axes.index(line["axis"])] = ratio
+    return names, [optimized[n] for n in names], axes, table
 
 
-def _draw_table(ax: Any, report: dict[str, Any]) -> None:
+def _text_width(text: str, size: float) -> float:
+    """Rough width in inches of ``text`` at ``size`` points (mathtext markup not counted)."""
+    shown = text
+    for markup in ("$", "\\phi", "_", "{", "}"):
+        shown = shown.replace(markup, "" if markup != "\\phi" else "f")
+    return 0.56 * size / 72 * len(shown)
+
+
+def _draw_table(fig: Any, box: tuple[float, ...], key_box: tuple[float, ...],
+                report: dict[str, Any]) -> str:
+    """Draw the table and its colour key; return the note that explains its marks."""
     from matplotlib.colors import BoundaryNorm, ListedColormap
+    from matplotlib.patches import Rectangle
 
-    rows, axes, table = _ratio_table(report)
-    # greens pass, reds fail; grey: cannot be judged
-    cmap = ListedColormap(["#1a9850", "#a6d96a", "#fdae61", "#d73027", "#a50026"],
-                          bad="0.85")
-    norm = BoundaryNorm(np.array([0, 0.5, np.nextafter(1, 2), 2, 10, np.inf]), cmap.N)
-    ax.imshow(np.ma.masked_invalid(table), cmap=cmap, norm=norm, aspect="auto")
+    names, optimized, axes, table = _table(report)
+    ax = fig.add_axes(box)
+    cmap = ListedColormap(_COLORS, bad=_NOT_JUDGED)
+    norm = BoundaryNorm(np.array(_BOUNDS), cmap.N)
+    shown = np.ma.masked_invalid(np.minimum(table, _BOUNDS[-2] * 1.5))
+    image = ax.imshow(np.ma.masked_where(table < 0, shown), cmap=cmap, norm=norm,
+                      aspect="auto", interpolation="nearest")
     for (i, j), ratio in np.ndenumerate(table):
-        text = "-" if np.isnan(ratio) else f"{ratio:.2g}"
+        if ratio < 0:  # no such row on this axis: a blank cell
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="white", lw=0))
+            continue
+        text = "–" if np.isnan(ratio) else "gone" if np.isinf(ratio) else f"{ratio:.2g}"
         ax.text(j, i, text, ha="center", va="center", fontsize=7,
                 weight="bold" if ratio > 1 else "normal")
-    ax.set_xticks(range(len(axes)), [f"axis {a}" if a not in ("2d", "3D") else a.upper()
-                                     for a in axes], fontsize=8)
-    ax.set_yticks(range(len(rows)), rows, fontsize=7)
-    ax.set_title("deviation / pass line (passes if <= 1; - not judged; * not optimized)",
-                 fontsize=8)
+    ax.set_xticks(range(len(axes)), [_COLUMNS.get(a, a) for a in axes], fontsize=7)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(names)), names, fontsize=_LABEL_SIZE)
+    marked = bool(report["optimized_descriptors"]) and not all(optimized)
+    if marked:
+        for label, seen in zip(ax.get_yticklabels(), optimized, strict=True):
+            if not seen:
+                label.set(color="0.4", style="italic")
+    ax.tick_params(length=0)
+    colorbar = fig.colorbar(image, cax=fig.add_axes(key_box), spacing="uniform")
+    colorbar.set_ticks([(a + b) / 2 for a, b in zip(_BOUNDS, _BOUNDS[1:], strict=False)],
+                       labels=["≤ 0.5", "0.5–1", "1–2", "2–10", "> 10"])
+    colorbar.ax.tick_params(labelsize=7)
+    colorbar.set_label("deviation / pass line (≤ 1 passes)", fontsize=7)
+    notes = ["grey –: cannot be judged"] if np.isnan(table).any() else []
+    notes += ["blank: no such statistic on these slices"] if (table < 0).any() else []
+    notes += ["grey italic rows: not optimized by the reconstruction"] if marked else []
+    return "; ".join(notes)
 
 
-def _draw_cannot_judge(ax: Any, report: dict[str, Any]) -> None:
-    """The statistics that the report could not judge (a result without its original)."""
-    missing = report["verdict"]["cannot_judge"]
-    text = ("cannot judge without the original:\n" + "\n".join(f"  {m}" for m in missing)
-            if missing else "every statistic was judged")
-    ax.text(0.02, 0.98, text, va="top", ha="left", fontsize=8, transform=ax.transAxes)
-    ax.set_axis_off()
-
-
-def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, title: str,
-                xlabel: str) -> None:
-    lines = [line for line in report["lines"]
-             if line["kind"] == "statistic" and line["statistic"] == statistic]
-    phase = max(line["phase"] for line in lines)
+def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, phase: int,
+                ylabel: str | None, xlabel: str, legend: bool) -> None:
+    lines = [line for line in report["lines"] if line["kind"] == "statistic"
+             and line["statistic"] == statistic and line["phase"] == phase]
     limit = report["limit_to"]
     per_axis = len(report["original"]["shape"]) == 3 and len(report["result"]["shape"]) == 3
-    for line in (line for line in lines if line["phase"] == phase):
+    for line in lines:
         original, result = (np.asarray(line[k], dtype=float) for k in ("original", "result"))
         band = np.asarray(line["band"] if line.get("band") is not None
                           else np.full(original.shape, np.nan), dtype=float)
@@ -97,19 +169,38 @@ def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, title: str,
             original, result, band = original[:half], result[:half], band[:half]
         color = _AXIS_COLORS[line["axis"]]
         band = report["tolerance"] * band
+        where = _COLUMNS.get(line["axis"], line["axis"]).replace("\n", " ")
         if per_axis:  # a volume's original differs from axis to axis
             ax.fill_between(x, original - band, original + band, color=color, alpha=0.15,
                             lw=0)
-            ax.plot(x, original, "--", lw=1, color=color, label=f"original ({line['axis']})")
+            ax.plot(x, original, "--", lw=1, color=color, label=f"original ({where})")
         elif line["axis"] in ("2d", "x"):
             ax.fill_between(x, original - band, original + band, color="0.85",
-                            label=f"original +- {report['tolerance']:g} spread")
+                            label=f"original ± {report['tolerance']:g} spreads")
             ax.plot(x, original, "k-", lw=1, label="original")
-        ax.plot(x, result, ".-", ms=3, lw=0.6, color=color, label=f"result ({line['axis']})")
-    ax.set_title(f"{title}, phase {phase}", fontsize=8)
+        ax.plot(x, result, ".-", ms=3, lw=0.7, color=color,
+                label="result" if line["axis"] == "2d" else f"result ({where})")
+    ax.set_title(f"{_STATISTICS[statistic]}, phase {phase}", fontsize=8)
     ax.set_xlabel(xlabel, fontsize=7)
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=6)
+    if ylabel:
+        ax.set_ylabel(ylabel, fontsize=7)
+    ax.tick_params(labelsize=6.5)
+    if legend:
+        ax.legend(fontsize=6, loc="best")
+
+
+def _draw_unjudged(ax: Any, report: dict[str, Any]) -> None:
+    """What a report without an original compared, and what it cannot judge."""
+    lines = ["Compared with the target characterization:",
+             "the descriptors the reconstruction optimized,",
+             "with the natural spread of the result's own windows."]
+    missing = report["verdict"]["cannot_judge"]
+    if missing:
+        lines += ["", "Cannot judge without the original structure:",
+                  *(f"  • {m}" for m in missing)]
+    ax.text(0.0, 1.0, "\n".join(lines), va="top", ha="left", fontsize=8,
+            transform=ax.transAxes, linespacing=1.4)
+    ax.set_axis_off()
 
 
 def _verdict_color(verdict: dict[str, Any]) -> str:
@@ -121,45 +212,74 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
                 format: str | None = None) -> Any:
     """Draw a :func:`mcrkit.metrics.report.validation_report` under its verdict.
 
-    Left: every row's deviation in units of its pass line (green passes, red
-    fails, grey cannot be judged). Right: S2, the lineal path and the chord
-    length CDF of the last phase, original with its spread band and result
-    per axis (a 3D original per axis too, dashed, its bands shaded in the
-    axis' colour); without an original, the statistics it cannot judge. The
-    title is the verdict (:func:`mcrkit.metrics.verdict.judge`).
+    See the module docstring for what is drawn. The layout is computed once
+    from the table's size and the length of its row names (no layout engine,
+    which would draw the figure twice).
 
     Parameters
     ----------
     report : dict
-        The report (as returned or as read from ``report.json``).
+        The report (as returned or as read from ``report.json``), with at least
+        one row.
     save : path, optional
         Write the figure to this file and close it.
     format : str, optional
-        Image format when the file name has no usable suffix (e.g. ``"png"``).
+        Figure format when the file name has no usable suffix (e.g. ``"png"``).
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        For a report without rows: it has nothing to draw.
     """
+    if not report["lines"]:
+        raise ValueError("the report has no rows to draw: it compared nothing (give the "
+                         "original structure, or the target characterization and the "
+                         "descriptors the reconstruction optimized)")
     has_curves = report["original"] is not None
-    rows = len({_row_name(line) for line in report["lines"]})
-    height = max(5.2, 1.6 + 0.12 * rows)
+    names, _, axes, _ = _table(report)
+    phases = sorted({line["phase"] for line in report["lines"]
+                     if line["kind"] == "statistic" and line["statistic"] == "s2"})
+    # geometry in inches
+    label_w = max(_text_width(name, _LABEL_SIZE) for name in names) + 0.15
+    table_w = max(1.0, 0.75 * len(axes))
+    right_w = 2.55 * max(len(phases), 1) if has_curves else 3.6
+    width = 0.15 + label_w + table_w + 0.1 + 0.12 + 0.75 + 0.55 + right_w + 0.1
     source = Path(str(report["original"]["source"] if has_curves else report["target"])).name
-    title = textwrap.wrap(f"{source}: {report['verdict']['text']}", 140)
-    fig = new_figure(save, figsize=(11.5, height))
-    # fixed margins: a layout engine would draw the figure twice
-    grid = fig.add_gridspec(3, 2, width_ratios=[1.1, 1], left=0.2, right=0.98,
-                            top=1 - (0.35 + 0.17 * len(title)) / height, bottom=0.4 / height,
-                            wspace=0.12, hspace=0.55)
-    if report["lines"]:
-        _draw_table(fig.add_subplot(grid[:, 0]), report)
+    against = "the original" if has_curves else "the target characterization"
+    named = "" if source in ("array", "None") else f" {source}"
+    title = textwrap.wrap(f"Result vs {against}{named}: {report['verdict']['text']}",
+                          int(width * 72 / 9 / 0.55))
+    title_h = 0.2 + 0.19 * len(title)
+    table_h = 0.24 * len(names)
+    height = title_h + max(table_h + 1.0, 5.6 if has_curves else 2.4)
+    fig = new_figure(save, figsize=(width, height))
+
+    def box(left: float, bottom: float, w: float, h: float) -> tuple[float, ...]:
+        return left / width, bottom / height, w / width, h / height
+
+    top = height - title_h - 0.45  # the column names above the table
+    table_left = 0.15 + label_w
+    key_h = min(max(table_h, 1.4), 2.5)
+    note = _draw_table(fig, box(table_left, top - table_h, table_w, table_h),
+                       box(table_left + table_w + 0.1, top - key_h, 0.12, key_h), report)
+    if note:
+        fig.text(0.15 / width, (top - table_h - 0.12) / height, textwrap.fill(note, 75),
+                 fontsize=7, va="top", ha="left")
+    right = table_left + table_w + 0.1 + 0.12 + 0.75 + 0.55
     if has_curves:
-        for row, (statistic, title_, xlabel) in enumerate(_CURVES):
-            _draw_curve(fig.add_subplot(grid[row, 1]), report, statistic, title_, xlabel)
+        grid = fig.add_gridspec(3, len(phases), left=right / width,
+                                right=1 - 0.1 / width, top=(height - title_h - 0.2) / height,
+                                bottom=0.45 / height, wspace=0.3, hspace=0.62)
+        for row, (statistic, ylabel, xlabel) in enumerate(_CURVES):
+            for col, phase in enumerate(phases):
+                _draw_curve(fig.add_subplot(grid[row, col]), report, statistic, phase,
+                            ylabel if col == 0 else None, xlabel, legend=row == col == 0)
     else:
-        _draw_cannot_judge(fig.add_subplot(grid[:, 1]), report)
-    fig.suptitle("\n".join(title), fontsize=9,
+        _draw_unjudged(fig.add_axes(box(right, 0.3, right_w, height - title_h - 0.5)), report)
+    fig.suptitle("\n".join(title), fontsize=9, y=1 - 0.1 / height, va="top",
                  color=_verdict_color(report["verdict"]))
-    if save is not None:
-        fig.savefig(save, dpi=100, format=format)  # 6-8 pt text stays legible
-    return fig
+    return finish(fig, save, format=format)

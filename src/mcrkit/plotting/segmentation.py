@@ -10,6 +10,7 @@ import numpy as np
 from mcrkit.io.segmentation import LUMINANCE_WEIGHTS
 from mcrkit.microstructure import Microstructure
 from mcrkit.plotting.figures import finish, new_figure
+from mcrkit.plotting.lengths import Lengths
 from mcrkit.plotting.microstructure import _legend, _short_source, show_labels
 
 __all__ = ["plot_segmentation"]
@@ -70,31 +71,33 @@ def plot_segmentation(image: np.ndarray, microstructure: Microstructure, *,
     if ms.ndim == 3:
         middle = ms.shape[2] // 2
         image, labels = image[:, :, middle], labels[:, :, middle]
-    fig = new_figure(save, figsize=(11.5, 4.4))
-    left, middle_ax, right = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 0.8, 1]})
+    lengths = Lengths.of(ms, ms.ndim).in_plane(2 if ms.ndim == 3 else None)
+    fig = new_figure(save, figsize=(11.5, 4.6), layout="constrained")
+    left, middle_ax, right = fig.subplots(1, 3, width_ratios=[1, 0.8, 1])
     shown = np.swapaxes(image, 0, 1)  # x to the right, y up, as every figure
+    extent = (0, labels.shape[0] * lengths.along(0), 0, labels.shape[1] * lengths.along(1))
     if colour:
         left.imshow(shown / max(float(shown.max()), 1.0), origin="lower",
-                    interpolation="nearest")
+                    interpolation="nearest", extent=extent)
     else:
-        drawn = left.imshow(shown, origin="lower", cmap="gray", interpolation="nearest")
-        fig.colorbar(drawn, ax=left, fraction=0.046, pad=0.02)
+        drawn = left.imshow(shown, origin="lower", cmap="gray", interpolation="nearest",
+                            extent=extent)
+        fig.colorbar(drawn, ax=left, shrink=0.85, label="gray level")
     gray = image if not colour else image[..., :3] @ np.array(LUMINANCE_WEIGHTS)
-    middle_ax.hist(np.ravel(gray), bins=64, color="0.5", histtype="stepfilled")
-    for cut in _cuts(ms):
-        middle_ax.axvline(cut, color="C3", linewidth=1.5)
+    middle_ax.hist(np.ravel(gray), bins=64, color="0.5", histtype="stepfilled",
+                   label="pixels of the image")
+    for i, cut in enumerate(_cuts(ms)):
+        middle_ax.axvline(cut, color="C3", linewidth=1.5, label="cut" if i == 0 else None)
     middle_ax.set_xlabel("gray level" + (" (luminance)" if colour else ""))
     middle_ax.set_ylabel("pixels")
-    show_labels(right, labels, ms.n_phases)
+    middle_ax.legend(fontsize=8)
+    show_labels(right, labels, ms.n_phases, lengths)
+    left.set_xlabel(lengths.label("x"), fontsize=8)
+    left.set_ylabel(lengths.label("y"), fontsize=8)
+    left.tick_params(labelsize=7)
     for ax, name in ((left, "image"), (middle_ax, "gray levels"), (right, "phases")):
         ax.set_title(name, fontsize=10)
-    for ax in (left, right):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_xlabel("x")
-        ax.set_ylabel("y")
     where = f", slice z = {ms.shape[2] // 2}" if ms.ndim == 3 else ""
     fig.suptitle(title or f"{_short_source(ms.source)}: {_method(ms)}{where}", fontsize=10)
-    fig.subplots_adjust(left=0.04, right=0.98, bottom=0.2, top=0.86, wspace=0.5)
     _legend(fig, ms)
-    return finish(fig, save, dpi=110)
+    return finish(fig, save)

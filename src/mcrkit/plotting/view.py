@@ -168,8 +168,7 @@ def view(obj: Any, *, kind: str | None = None, save: str | os.PathLike[str] | No
                                                   }.items() if value is not None}
     if kind == "segmentation" and not segmentation:
         raise ValueError("kind='segmentation' shows how a gray image is segmented: give "
-                         "threshold (a gray value or 'otsu') or phases (CLI --threshold, "
-                         "--phases)")
+                         "threshold=VALUE (a gray value or 'otsu') or phases=N")
     chosen, target = _segmented(obj, kind, segmentation) if segmentation else _load(obj, kind)
     if kind is not None and chosen != kind:
         raise ValueError(f"a {chosen} cannot be drawn as kind={kind!r}")

@@ -27,7 +27,7 @@ def as_characterization(obj: CharacterizationLike) -> Characterization:
 
 
 def check_compatible(characterizations: Sequence[Characterization], operation: str,
-                     names: Sequence[str] | None = None) -> None:
+                     files: Sequence[str | None] | None = None) -> None:
     """Raise a ValueError unless the characterizations hold values of the same layout.
 
     They must describe the same number of phases with the same descriptors,
@@ -40,13 +40,13 @@ def check_compatible(characterizations: Sequence[Characterization], operation: s
         Two or more.
     operation : str
         Name of the calling operation, for messages.
-    names : sequence of str, optional
-        How messages name each (default: its source); the file a characterization was
-        read from is the name its user knows.
+    files : sequence of str or None, optional
+        The file each characterization was read from (None: given as an object): messages
+        name it by its file, the name its user knows, else by its source.
     """
-    names = [c.source for c in characterizations] if names is None else list(names)
+    named = dict(zip(map(id, characterizations), files or [], strict=False))
+    shown = {id(c): named.get(id(c)) or c.source for c in characterizations}
     first, *others = characterizations
-    shown = {id(c): name for c, name in zip(characterizations, names, strict=True)}
     for other in others:
         one, two = shown[id(first)], shown[id(other)]
         pair = f"{one} and {two}"
@@ -57,11 +57,12 @@ def check_compatible(characterizations: Sequence[Characterization], operation: s
                 "combined"
             )
         if first.per_axis != other.per_axis:
-            per_axis, plain = (one, two) if first.per_axis else (two, one)
+            per_axis, plain = (first, other) if first.per_axis else (other, first)
+            file = named.get(id(plain))
             raise ValueError(
-                f"{operation}: {per_axis} holds per-axis (3D) values but {plain} "
-                f"does not; make it per-axis first with mcrkit.merge([c]) (CLI: mcrkit merge "
-                f"{plain} -o FILE)"
+                f"{operation}: {shown[id(per_axis)]} holds per-axis (3D) values but "
+                f"{shown[id(plain)]} does not; make it per-axis first with "
+                + (f"mcrkit.merge(['{file}'])" if file else "mcrkit.merge([c])")
             )
         if set(first.names) != set(other.names):
             raise ValueError(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-import os
 
 import numpy as np
 
@@ -85,15 +84,14 @@ def interpolate(c_from: CharacterizationLike, c_to: CharacterizationLike,
             f"got {n_steps!r}"
         )
     ends = [as_characterization(c_from), as_characterization(c_to)]
-    shown = [str(given) if isinstance(given, str | os.PathLike) else end.source
-             for given, end in zip((c_from, c_to), ends, strict=True)]
-    check_compatible(ends, "interpolate", shown)
-    for where, end in zip(shown, ends, strict=True):
+    files = [None if isinstance(c, Characterization) else str(c) for c in (c_from, c_to)]
+    check_compatible(ends, "interpolate", files)
+    for file, end in zip(files, ends, strict=True):
         for name in end.names:
             if not np.all(np.isfinite(end[name])):
-                raise ValueError(f"interpolate: {name} of {where} holds NaN or infinite values, "
-                                 "which lie on no line; characterize again, or interpolate "
-                                 "characterizations without it")
+                raise ValueError(f"interpolate: {name} of {file or end.source} holds NaN or "
+                                 "infinite values, which lie on no line; characterize again, or "
+                                 "interpolate characterizations without it")
     start, stop = ends
     out = []
     for k in range(steps):

@@ -14,7 +14,7 @@ from mcrkit.io.inputs import as_microstructure
 from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
-from mcrkit.workflows.defaults import choose_defaults
+from mcrkit.workflows.defaults import choose_defaults, choose_symmetry
 from mcrkit.workflows.reconstruct import (
     RECONSTRUCTION_DESCRIPTORS,
     ReconstructionResult,
@@ -47,6 +47,7 @@ def match(
     periodic: bool | None = None,
     threshold: float | str | None = None,
     phases: int | None = None,
+    symmetry: str = "auto",
     **options: Any,
 ) -> ReconstructionResult:
     """Reconstruct a structure statistically equivalent to ``microstructure``.
@@ -73,6 +74,13 @@ def match(
         Descriptor settings for the characterization (see :func:`mcrkit.characterize`).
     threshold, phases
         Segmentation of a gray image.
+    symmetry : {"auto", "isotropic", "x", "y"}, optional
+        For a 3D volume from a 2D original, what the third direction looks like
+        (:func:`~mcrkit.workflows.defaults.choose_symmetry`): by default an
+        anisotropic original is taken as transversely isotropic about its long
+        axis, and each slice orientation gets the target it can be given
+        (:mod:`mcrkit.metrics.transverse`); the line saying so is printed and
+        recorded with the defaults.
     **options
         Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
         ``optimizer``, ``max_iter``, ``seed``, ``device``, ``run_dir``, ...);
@@ -108,6 +116,7 @@ def match(
         shape = (*original.shape, add_dimension)
     target_shape = tuple(original.shape if shape is None else shape)
     request = _characterization_request(descriptors)
+    notes = []
     if descriptors is None:
         gradient = not (optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
                         or options.get("polish"))
@@ -120,12 +129,25 @@ def match(
             if weights:
                 note += f"; weights given: {', '.join(f'{k}={v}' for k, v in weights.items())}"
             weights = {**choice.weights, **(weights or {})}
-        options["note"] = note
+        notes.append(note)
+    assumption = None
+    if original.ndim == 2 and len(target_shape) == 3:
+        assumption, assumed = choose_symmetry(original, symmetry=symmetry, limit_to=limit_to)
     characterization = characterize(
         original, request, limit_to=limit_to, periodic=periodic,
         isotropic=original.ndim == 3 and len(target_shape) == 2,
         device="cpu" if options.get("device", "auto") == "auto" else options["device"],
         threads=options.get("threads"),
     )
+    if assumption is not None:
+        from mcrkit.metrics.transverse import transverse_target
+
+        characterization = transverse_target(characterization, original.labels, assumption)
+        assumed += assumption.left_open(
+            characterization.provenance["transverse_isotropy"]["not_imposed"])
+    if original.ndim == 2 and len(target_shape) == 3:
+        notes.append(assumed)
+    if notes:
+        options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,
                        **options)

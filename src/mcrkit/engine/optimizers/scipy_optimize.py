@@ -115,7 +115,7 @@ class LBFGSB(ScipyOptimizer):
     """
 
     name = "lbfgsb"
-    aliases = ("L-BFGS-B", "lbfgs_scipy")
+    aliases = ("L-BFGS-B", "LBFGSB", "lbfgs_scipy")
     method = "L-BFGS-B"
 
     history_size: int = 10
