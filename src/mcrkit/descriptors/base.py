@@ -342,7 +342,11 @@ class Descriptor:
             for multigrid descriptors). 3D: one value per slicing axis
             stacked along a new leading axis of length 3 (x, y, z normals).
         """
-        images = field[self.phases(field.shape[0])]
+        phases = self.phases(field.shape[0])
+        if phases == list(range(phases[0], phases[-1] + 1)):  # a view: no copy of the field
+            images = field[phases[0]:phases[-1] + 1]
+        else:
+            images = field[phases]
         return self._per_axis(images, self._compute_images)
 
     def evaluate_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
@@ -420,15 +424,21 @@ class Descriptor:
         per_image = self.workspace(len(phases)) * height * width * item
         total = None
         for part in chunks(batch, per_image, min(WORKSPACE_BYTES, LABEL_WORKSPACE_BYTES)):
-            block = torch.as_tensor(np.ascontiguousarray(labels[part]), device=phases.device)
-            images = (block[:, None] == phases[:, None, None]).to(dtype)
-            value = self._compute_images(images).double() * (images.shape[0] / batch)
+            value = self._compute_images(_indicators(labels[part], phases, dtype)).double()
+            value = value * (len(range(batch)[part]) / batch)
             total = value if total is None else total + value
         return total.cpu().numpy()
 
     def _compute_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
         self.check_image_shape(labels.shape[-2:])
         return self.compute_numpy(labels, self.phases(n_phases))
+
+
+def _indicators(labels: np.ndarray, phases: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Indicator images ``(B, C, H, W)`` of ``phases`` in label images ``(B, H, W)``, in
+    ``dtype`` on the device of ``phases``."""
+    block = torch.as_tensor(np.ascontiguousarray(labels), device=phases.device)
+    return (block[:, None] == phases[:, None, None]).to(dtype)
 
 
 def _image_shapes(shape: tuple[int, ...]) -> list[tuple[int, int]]:

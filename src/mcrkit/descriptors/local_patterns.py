@@ -170,6 +170,11 @@ class LocalPatterns(Descriptor):
                 f"(images of shape {tuple(shape)}); choose strides below {min(shape)}"
             )
 
+    def workspace(self, n_channels: int) -> int:
+        # Per stride three shifted copies and eleven products, all kept for the gradient, and
+        # the images' gradient with its temporaries.
+        return n_channels * (14 * len(self.strides) + 4)
+
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         # Means of the products over every subset S of the quad's pixels (bit 3 - k for
         # pixel k, as in the pattern numbers), then h_q = sum over S containing q of
