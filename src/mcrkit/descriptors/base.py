@@ -65,7 +65,7 @@ __all__ = ["Descriptor", "check_positive_int", "chunks", "group_budget", "one_ho
 WORKSPACE_BYTES = 256 * 2**20
 """Memory budget for the intermediate arrays of one chunk of images."""
 
-LABEL_WORKSPACE_BYTES = 64 * 2**20
+LABEL_WORKSPACE_BYTES = 16 * 2**20
 """Memory budget for one chunk of images made from discrete labels (:meth:`Descriptor.label_value`,
 which keeps no graph): the indicator images are made a chunk at a time, so that the exact
 value of a volume needs little memory beyond its labels."""
