@@ -11,7 +11,7 @@ noise, volume fraction about 0.3) with ``mcrkit characterize``'s default
 descriptors. ``reconstruct N`` characterizes the bundled 64^2 alloy with the
 descriptors :func:`mcrkit.workflows.defaults.choose_defaults` picks for an
 N^3 (or N^2) result and runs that many L-BFGS iterations of the reconstruction
-(no report). Each prints one line: the case, the seconds, the peak resident
+(no report; ``--descriptors`` keeps only some of them). Each prints one line: the case, the seconds, the peak resident
 memory of the process (``ru_maxrss``, as ``/usr/bin/time -v`` reports it), the
 memory of the interpreter with mcrkit and PyTorch loaded before any array, and
 for reconstructions the estimate the run recorded (:mod:`mcrkit.engine.memory`).
@@ -53,7 +53,8 @@ def characterize_case(n: int, threads: int) -> str:
             f"{base:.0f} MiB)")
 
 
-def reconstruct_case(n: int, ndim: int, max_iter: int, threads: int) -> str:
+def reconstruct_case(n: int, ndim: int, max_iter: int, threads: int,
+                     only: list[str] | None = None) -> str:
     import mcrkit
     from mcrkit.workflows import characterize, reconstruct
     from mcrkit.workflows.defaults import choose_defaults
@@ -62,9 +63,11 @@ def reconstruct_case(n: int, ndim: int, max_iter: int, threads: int) -> str:
     shape = (n,) * ndim
     choice = choose_defaults(original, shape)
     target = characterize(original, choice.request, threads=threads)
+    names = only or choice.descriptors
+    weights = {name: w for name, w in choice.weights.items() if name in names}
     base = _peak_mib()
     start = time.perf_counter()
-    result = reconstruct(target, shape, choice.descriptors, choice.weights, max_iter=max_iter,
+    result = reconstruct(target, shape, names, weights, max_iter=max_iter,
                          seed=0, device="cpu", threads=threads, report=False, force=True)
     seconds = time.perf_counter() - start
     estimate = result.settings["memory_estimate"] / 2**20
@@ -80,11 +83,13 @@ def main() -> None:
     parser.add_argument("--ndim", type=int, default=3, choices=[2, 3])
     parser.add_argument("--max-iter", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--descriptors", help="only these of the defaults (comma-separated)")
     args = parser.parse_args()
     if args.case == "characterize":
         print(characterize_case(args.n, args.threads))
     else:
-        print(reconstruct_case(args.n, args.ndim, args.max_iter, args.threads))
+        only = args.descriptors.split(",") if args.descriptors else None
+        print(reconstruct_case(args.n, args.ndim, args.max_iter, args.threads, only))
 
 
 if __name__ == "__main__":
