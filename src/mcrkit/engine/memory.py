@@ -54,7 +54,7 @@ def run_bytes(terms: Sequence[Term], shape: tuple[int, ...], n_phases: int,
     >>> from mcrkit.engine.optimizers import LBFGS
     >>> term = Term(TwoPoint(limit_to=4), torch.zeros(3, 1, 9, 9), 1.0, "two_point")
     >>> run_bytes([term], (64, 64, 64), 2, LBFGS()) / 64**3   # bytes per voxel
-    184.0
+    216.0
     """
     voxels = math.prod(shape)
     item = torch.empty((), dtype=dtype).element_size()
