@@ -11,7 +11,8 @@ noise, volume fraction about 0.3) with ``mcrkit characterize``'s default
 descriptors. ``reconstruct N`` characterizes the bundled 64^2 alloy with the
 descriptors :func:`mcrkit.workflows.defaults.choose_defaults` picks for an
 N^3 (or N^2) result and runs that many L-BFGS iterations of the reconstruction
-(no report; ``--descriptors`` keeps only some of them). Each prints one line: the case, the seconds, the peak resident
+(no report; ``--descriptors`` keeps only some of them; ``--workspace 16`` gives a 128^3
+run the chunks of a 512^3 one). Each prints one line: the case, the seconds, the peak resident
 memory of the process (``ru_maxrss``, as ``/usr/bin/time -v`` reports it), the
 memory of the interpreter with mcrkit and PyTorch loaded before any array, and
 for reconstructions the estimate the run recorded (:mod:`mcrkit.engine.memory`).
@@ -54,7 +55,7 @@ def characterize_case(n: int, threads: int) -> str:
 
 
 def reconstruct_case(n: int, ndim: int, max_iter: int, threads: int,
-                     only: list[str] | None = None) -> str:
+                     only: list[str] | None = None, workspace: int | None = None) -> str:
     import mcrkit
     from mcrkit.workflows import characterize, reconstruct
     from mcrkit.workflows.defaults import choose_defaults
@@ -63,6 +64,10 @@ def reconstruct_case(n: int, ndim: int, max_iter: int, threads: int,
     shape = (n,) * ndim
     choice = choose_defaults(original, shape)
     target = characterize(original, choice.request, threads=threads)
+    if workspace is not None:  # chunks of a larger shape: the budget scaled to this one
+        from mcrkit.descriptors import base as descriptor_base
+
+        descriptor_base.WORKSPACE_BYTES = workspace * 2**20
     names = only or choice.descriptors
     weights = {name: w for name, w in choice.weights.items() if name in names}
     base = _peak_mib()
@@ -84,12 +89,14 @@ def main() -> None:
     parser.add_argument("--max-iter", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--descriptors", help="only these of the defaults (comma-separated)")
+    parser.add_argument("--workspace", type=int, help="chunk budget in MiB (default 256)")
     args = parser.parse_args()
     if args.case == "characterize":
         print(characterize_case(args.n, args.threads))
     else:
         only = args.descriptors.split(",") if args.descriptors else None
-        print(reconstruct_case(args.n, args.ndim, args.max_iter, args.threads, only))
+        print(reconstruct_case(args.n, args.ndim, args.max_iter, args.threads, only,
+                               args.workspace))
 
 
 if __name__ == "__main__":

@@ -33,10 +33,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["MemoryLimits", "available_memory", "cgroup_cpu_limit", "default_threads", "format_bytes",
-           "memory_limits", "quiet_waiting", "recorded_warnings", "resolve_device",
-           "threads_limited",
-           "usable_cpus"]
+__all__ = ["MemoryLimits", "available_memory", "cgroup_cpu_limit", "default_threads",
+           "format_bytes", "memory_limits", "quiet_waiting", "recorded_warnings", "resolve_device",
+           "threads_limited", "usable_cpus"]
 
 WAIT_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
 """The OpenMP setting that makes waiting threads sleep rather than spin."""

@@ -51,13 +51,13 @@ def test_estimate_adds_optimizer_field_and_the_descriptor_graphs():
     shape = (32, 32, 32)
     voxels = 32**3
     # one chunk per axis: the graphs of all slices (4 floats per pixel) are kept
-    expected = (2 * 10 + 6) * 4 * voxels + memory.FIELD_COPIES * 2 * 4 * voxels \
-        + 3 * 4 * 4 * voxels
+    graphs = int(memory.KEPT_SHARE * 32 * 4 * 4 * 32 * 32) * 3
+    expected = (2 * 10 + 6) * 4 * voxels + memory.FIELD_COPIES * 2 * 4 * voxels + graphs
     assert memory.run_bytes([_term()], shape, 2, LBFGS()) == expected
     assert memory.estimate_peak_bytes([_term()], shape, 2, LBFGS(), held=100) == expected + 100
     # a second descriptor adds its graphs
     two = memory.run_bytes([_term(), _term(2)], shape, 2, LBFGS())
-    assert two == expected + 3 * 4 * 4 * voxels
+    assert two == expected + graphs
 
 
 def test_chunked_descriptors_count_one_recomputed_chunk(monkeypatch):

@@ -172,8 +172,7 @@ class LocalPatterns(Descriptor):
 
     def workspace(self, n_channels: int) -> int:
         # Per stride three shifted copies and the products the gradient needs (about ten maps
-        # in all, measured), and
-        # the images' gradient with its temporaries.
+        # in all, measured), and the images' gradient with its temporaries.
         return n_channels * (10 * len(self.strides) + 4)
 
     def compute(self, images: torch.Tensor) -> torch.Tensor:

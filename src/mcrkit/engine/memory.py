@@ -13,7 +13,9 @@ PyTorch, the characterization) plus what the run adds at its largest:
   recomputed at a time (checkpointing): the largest such chunk counts once.
 
 The coefficients were fitted to peaks measured with ``benchmarks/memory.py``
-(``ru_maxrss``) on 2D and 3D shapes from 64^3 to 256^3. ``force=True`` skips
+(``ru_maxrss``, full L-BFGS history added) on 64^3, 96^3 and 128^3; for larger shapes,
+where every descriptor is chunked, on 128^3 with the chunk budget scaled down to give the
+chunks of 512^3. ``force=True`` skips
 the check.
 """
 
@@ -25,7 +27,7 @@ from collections.abc import Sequence
 
 import torch
 
-from mcrkit.descriptors.base import WORKSPACE_BYTES, chunks
+from mcrkit.descriptors.base import chunks
 from mcrkit.engine.objective import Term
 from mcrkit.engine.optimizers.base import Optimizer
 from mcrkit.runtime import MemoryLimits, format_bytes, memory_limits
@@ -36,6 +38,10 @@ __all__ = ["available_bytes", "check_memory", "estimate_peak_bytes", "format_byt
 PROCESS_BYTES = 300 * 2**20
 """Python, PyTorch and mcrkit loaded, before any array (used where the resident memory of
 the process cannot be read)."""
+
+KEPT_SHARE = 0.8
+"""Share of the workspace of the slices whose graphs are kept that is alive at the peak
+(the backward pass's temporaries exist for one descriptor at a time); measured."""
 
 FIELD_COPIES = 8
 """Field-sized tensors (``P`` values per voxel) alive in one evaluation besides the
@@ -80,7 +86,7 @@ def _descriptor_bytes(term: Term, shape: tuple[int, ...], n_phases: int,
         per_image = descriptor.workspace(channels) * height * width * item
         parts = chunks(count, per_image)
         if len(parts) == 1:
-            kept += count * per_image
+            kept += int(KEPT_SHARE * count * per_image)
         else:
             chunk = max(chunk, min(count, parts[0].stop) * per_image)
     return kept, chunk
