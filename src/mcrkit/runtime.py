@@ -22,6 +22,7 @@ the GUI's server or a browser beside the run):
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import numbers
 import os
@@ -34,8 +35,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["available_memory", "cgroup_cpu_limit", "default_threads", "format_bytes",
-           "progress_bar", "quiet_waiting", "recorded_warnings", "resolve_device",
+__all__ = ["MemoryLimits", "available_memory", "cgroup_cpu_limit", "default_threads",
+           "format_bytes", "memory_limits", "progress_bar", "quiet_waiting", "recorded_warnings",
+           "resolve_device",
            "threads_limited", "usable_cpus"]
 
 WAIT_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
@@ -62,6 +64,83 @@ def available_memory() -> int | None:
     return max(0, min(limits)) if limits else None
 
 
+@dataclasses.dataclass(frozen=True)
+class MemoryLimits:
+    """The memory this process can get, in bytes (None: unknown).
+
+    Attributes
+    ----------
+    ceiling : int or None
+        The most the process can ever hold: the least of the physical memory
+        (``MemTotal``), its control group's limit (cgroup v2 ``memory.max``, v1
+        ``limit_in_bytes``) and its address-space limit (``RLIMIT_AS``, less the
+        address space it reserves without using).
+    ceiling_source : str
+        Which of these sets the ceiling, for messages.
+    free : int or None
+        What it can still get now besides what it holds: the system's
+        ``MemAvailable`` and what the control group still allows. It changes
+        from moment to moment with the other processes.
+    held : int or None
+        What it holds now (resident memory).
+    """
+
+    ceiling: int | None
+    ceiling_source: str
+    free: int | None
+    held: int | None
+
+    @property
+    def reachable(self) -> int | None:
+        """What the process could hold now: what it holds and what is free."""
+        if self.free is None:
+            return None
+        return (self.held or 0) + self.free
+
+    def describe(self) -> str:
+        """The figures in words, e.g. 'this process can hold at most 23.4 GiB (physical
+        memory); 20.1 GiB is free now besides the 0.3 GiB it holds'."""
+        parts = []
+        if self.ceiling is not None:
+            parts.append(f"this process can hold at most {format_bytes(self.ceiling)} "
+                         f"({self.ceiling_source})")
+        if self.free is not None:
+            parts.append(f"{format_bytes(self.free)} is free now besides the "
+                         f"{format_bytes(self.held or 0)} it holds")
+        return "; ".join(parts) or "the memory available is unknown"
+
+
+def memory_limits() -> MemoryLimits:
+    """What memory this process can get: its ceiling and what is free now (see
+    :class:`MemoryLimits`).
+
+    Examples
+    --------
+    >>> limits = memory_limits()
+    >>> limits.ceiling is None or limits.ceiling > 0
+    True
+    """
+    info = _meminfo()
+    status = _own_status()
+    held = status.get("VmRSS")
+    ceilings = []
+    if "MemTotal" in info:
+        ceilings.append((info["MemTotal"], "physical memory"))
+    limit, usage = _cgroup_memory()
+    if limit is not None:
+        ceilings.append((limit, "the limit of its control group"))
+    address_space = _address_space_limit()
+    if address_space is not None and "VmSize" in status:
+        # the address space reserved but not resident counts against the limit too
+        unused = status["VmSize"] - status.get("VmRSS", 0)
+        ceilings.append((max(0, address_space - unused), "its address-space limit, ulimit -v"))
+    ceiling, source = min(ceilings) if ceilings else (None, "unknown")
+    frees = [size for size in (info.get("MemAvailable", _free_pages()),
+                               None if limit is None or usage is None else limit - usage)
+             if size is not None]
+    return MemoryLimits(ceiling, source, max(0, min(frees)) if frees else None, held)
+
+
 def format_bytes(n: float) -> str:
     """Human-readable size, e.g. ``'1.5 GiB'``.
 
@@ -79,32 +158,69 @@ def format_bytes(n: float) -> str:
 
 def _system_available() -> int | None:
     """``MemAvailable`` of the system (free pages where /proc is missing)."""
-    try:
+    return _meminfo().get("MemAvailable", _free_pages())
+
+
+def _meminfo() -> dict[str, int]:
+    """``MemTotal`` and ``MemAvailable`` of ``/proc/meminfo`` in bytes (those it has)."""
+    found = {}
+    with contextlib.suppress(OSError, ValueError, IndexError):
         with open("/proc/meminfo") as fh:
             for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+                name = line.split(":")[0]
+                if name in ("MemTotal", "MemAvailable"):
+                    found[name] = int(line.split()[1]) * 1024
+    return found
+
+
+def _own_status() -> dict[str, int]:
+    """``VmRSS`` and ``VmSize`` of this process in bytes (empty where /proc is missing)."""
+    found = {}
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            name = line.split(":")[0]
+            if name in ("VmRSS", "VmSize"):
+                found[name] = int(line.split()[1]) * 1024
+    return found
+
+
+def _free_pages() -> int | None:
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
 
 
-def _cgroup_available() -> int | None:
-    """What the process's control group still allows (None without a limit)."""
+def _address_space_limit() -> int | None:
+    """The soft ``RLIMIT_AS`` of this process (None: unlimited or unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
+def _cgroup_memory() -> tuple[int | None, int | None]:
+    """The memory limit of the process's control group and its usage (None, None without
+    a limit)."""
     for limit, usage in (("memory.max", "memory.current"),
                          ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes")):
         try:
             maximum = (_CGROUP / limit).read_text().strip()
             current = (_CGROUP / usage).read_text().strip()
             if maximum == "max" or int(maximum) >= 2**60:  # v1 writes a huge number for none
-                return None
-            return int(maximum) - int(current)
+                return None, None
+            return int(maximum), int(current)
         except (OSError, ValueError):
             continue
-    return None
+    return None, None
+
+
+def _cgroup_available() -> int | None:
+    """What the process's control group still allows (None without a limit)."""
+    limit, usage = _cgroup_memory()
+    return None if limit is None or usage is None else limit - usage
 
 
 def quiet_waiting(environ: MutableMapping[str, str] | None = None) -> bool:

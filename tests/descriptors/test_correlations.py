@@ -153,3 +153,13 @@ def test_groups_of_images_give_the_one_group_value_and_gradient(monkeypatch, per
     grouped_value, grouped_gradient = value_and_gradient()
     np.testing.assert_allclose(grouped_value, value, atol=1e-12)
     np.testing.assert_allclose(grouped_gradient, gradient, atol=1e-12)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_blocks_of_rows_give_the_exact_gram(monkeypatch, binary, periodic):
+    # An image whose shifted copies exceed the group budget (a 512^2 slice: 126 MiB) is
+    # taken a block of rows at a time; with a 1-byte budget every row is its own block.
+    monkeypatch.setattr(base, "CPU_GROUP_BYTES", 1)
+    vectors = correlation_vectors(3).tolist()
+    value = Correlations(limit_to=3, periodic=periodic).characterize(from_array(binary))
+    np.testing.assert_allclose(value[0, 0], s3(binary, vectors, periodic=periodic), atol=1e-6)

@@ -1,5 +1,7 @@
 """Tests for mcrkit.descriptors.lineal_path: exact L(r) and its differentiable relaxations."""
 
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -235,3 +237,17 @@ def test_groups_of_images_give_the_one_group_value_and_gradient(monkeypatch, met
     grouped_value, grouped_gradient = value_and_gradient()
     np.testing.assert_allclose(grouped_value, value, atol=1e-12)
     np.testing.assert_allclose(grouped_gradient, gradient, atol=1e-12)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_groups_of_slices_give_the_value_of_all_slices_at_once(monkeypatch, periodic):
+    module = importlib.import_module("mcrkit.descriptors.lineal_path")  # not the function
+    rng = np.random.default_rng(1234)
+    labels = rng.integers(0, 3, size=(5, 6, 7))
+    descriptor = LinealPath(limit_to=2, periodic=periodic)
+    expected = [np.mean([[lineal_path(np.moveaxis(labels, axis, 0)[i] == phase, limit_to=2,
+                                      periodic=periodic) for phase in range(3)]
+                         for i in range(labels.shape[axis])], axis=0) for axis in range(3)]
+    monkeypatch.setattr(module, "NUMPY_GROUP_BYTES", 1)  # one slice per group
+    np.testing.assert_allclose(descriptor.characterize(from_array(labels)), expected,
+                               atol=1e-12)

@@ -55,3 +55,29 @@ def test_registered_with_alias_and_validates() -> None:
     assert optimizers.get("LBFGS") is LBFGS
     with pytest.raises(ValueError, match="history_size must be >= 1"):
         LBFGS(history_size=0)
+
+
+def test_bfloat16_pairs_above_the_threshold_still_minimize(monkeypatch) -> None:
+    from mcrkit.engine.optimizers import lbfgs
+
+    x0 = torch.tensor([-1.2, 1.0, -0.5, 0.8])
+    monkeypatch.setattr(lbfgs, "LOW_PRECISION_ABOVE", 3)  # 4 entries: above
+    optimizer = LBFGS()
+    x = optimizer.minimize(_rosenbrock, x0, max_iter=500, on_iteration=lambda i, x, v: False)
+    assert {t.dtype for t in optimizer._s + optimizer._y} == {torch.bfloat16}
+    torch.testing.assert_close(x, torch.ones(4), atol=1e-3, rtol=0)
+    # below the threshold (or with float32 asked for) the pairs keep the iterate's dtype
+    monkeypatch.setattr(lbfgs, "LOW_PRECISION_ABOVE", 4)
+    kept = LBFGS()
+    kept.minimize(_rosenbrock, x0, max_iter=5, on_iteration=lambda i, x, v: False)
+    assert {t.dtype for t in kept._s + kept._y} == {torch.float32}
+    assert LBFGS(history_dtype="float32")._pair_dtype(10**9, torch.float32) == torch.float32
+
+
+def test_state_bytes_halve_the_pairs_in_bfloat16() -> None:
+    small, large = 4 * 2**20, 4 * 2**26  # float32 iterates of 2**20 and 2**26 entries
+    assert LBFGS().state_bytes(small) == (2 * 10 + 6) * small
+    assert LBFGS().state_bytes(large) == (10 + 6) * large
+    assert LBFGS(history_dtype="float32").state_bytes(large) == (2 * 10 + 6) * large
+    with pytest.raises(ValueError, match="history_dtype"):
+        LBFGS(history_dtype="float16")

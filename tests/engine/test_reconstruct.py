@@ -12,6 +12,7 @@ import mcrkit
 from mcrkit.engine.field import field_from_params
 from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 from mcrkit.metrics.validation import compare
+from mcrkit.runtime import MemoryLimits
 
 EXAMPLE = mcrkit.data.load("pymks_ms_64x64_1")
 SMALL = EXAMPLE[:32, :32]
@@ -228,7 +229,8 @@ def test_per_axis_characterization_cannot_prescribe_a_2d_result() -> None:
 
 
 def test_memory_estimate_refuses_runs_that_do_not_fit(monkeypatch, small_characterization):
-    monkeypatch.setattr("mcrkit.engine.memory.available_bytes", lambda device: 1000)
+    limits = MemoryLimits(ceiling=1000, ceiling_source="a test", free=1000, held=0)
+    monkeypatch.setattr("mcrkit.engine.memory.available_bytes", lambda device: limits)
     with pytest.raises(MemoryError, match="force=True"):
         _run(small_characterization, max_iter=1)
     assert _run(small_characterization, max_iter=1, force=True).iterations == 1

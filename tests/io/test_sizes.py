@@ -15,6 +15,7 @@ from mcrkit.cli import app
 from mcrkit.io import read_microstructure
 from mcrkit.io.vti import write_vti
 from mcrkit.microstructure import MicrostructureError, from_array
+from mcrkit.runtime import MemoryLimits
 
 HUGE = (10**6, 10**6)  # 931 GiB of uint8, more than any test machine has
 
@@ -121,7 +122,8 @@ def test_every_reader_checks_the_declared_size(tmp_path, monkeypatch, suffix):
     else:
         write_vti(path, from_array(labels))
     assert read_microstructure(str(path)).shape == (64, 64)
-    monkeypatch.setattr("mcrkit.io.sizes.available_memory", lambda: 4096)
+    tight = MemoryLimits(ceiling=4096, ceiling_source="a test", free=4096, held=0)
+    monkeypatch.setattr("mcrkit.io.sizes.memory_limits", lambda: tight)
     with pytest.raises(MicrostructureError, match=r"64 x 64 .*only 4\.0 KiB of memory"):
         read_microstructure(str(path))
 

@@ -65,6 +65,11 @@ __all__ = ["Descriptor", "check_positive_int", "chunks", "group_budget", "one_ho
 WORKSPACE_BYTES = 256 * 2**20
 """Memory budget for the intermediate arrays of one chunk of images."""
 
+LABEL_WORKSPACE_BYTES = 16 * 2**20
+"""Memory budget for one chunk of images made from discrete labels (:meth:`Descriptor.label_value`,
+which keeps no graph): the indicator images are made a chunk at a time, so that the exact
+value of a volume needs little memory beyond its labels."""
+
 CPU_GROUP_BYTES = 8 * 2**20
 """Budget for the intermediates of one group of images inside a descriptor's computation
 on a CPU: about a cache, so that they are reused while cached (see :func:`group_budget`)."""
@@ -355,7 +360,11 @@ class Descriptor:
             for multigrid descriptors). 3D: one value per slicing axis
             stacked along a new leading axis of length 3 (x, y, z normals).
         """
-        images = field[self.phases(field.shape[0])]
+        phases = self.phases(field.shape[0])
+        if phases == list(range(phases[0], phases[-1] + 1)):  # a view: no copy of the field
+            images = field[phases[0]:phases[-1] + 1]
+        else:
+            images = field[phases]
         return self._per_axis(images, self._compute_images)
 
     def evaluate_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
@@ -378,10 +387,10 @@ class Descriptor:
         :meth:`evaluate`; differentiable descriptors compute it in ``dtype`` on ``device``."""
         if not self.differentiable:
             return np.asarray(self.evaluate_labels(labels, n_phases), dtype=np.float64)
-        field = one_hot(labels, n_phases, dtype=dtype, device=device)
+        phases = torch.as_tensor(self.phases(n_phases), device=device)
         with torch.no_grad():
-            value = self.evaluate(field)
-        return value.cpu().numpy().astype(np.float64)
+            return self._per_axis(np.asarray(labels),
+                                  lambda batch: self._label_mean(batch, phases, dtype))
 
     # ---- internals --------------------------------------------------------------------
     def _per_axis(self, data: Any, batch_fn: Any) -> Any:
@@ -423,9 +432,31 @@ class Descriptor:
             total = value if total is None else total + value
         return total
 
+    def _label_mean(self, labels: np.ndarray, phases: torch.Tensor,
+                    dtype: torch.dtype) -> np.ndarray:
+        """Value of a batch of label images ``(B, H, W)`` as a float64 ndarray: the indicator
+        images of ``phases`` are made (in ``dtype`` on the device of ``phases``) and evaluated
+        a chunk at a time, and the chunks' means are averaged in float64."""
+        batch, height, width = labels.shape
+        item = torch.empty((), dtype=dtype).element_size()
+        per_image = self.workspace(len(phases)) * height * width * item
+        total = None
+        for part in chunks(batch, per_image, min(WORKSPACE_BYTES, LABEL_WORKSPACE_BYTES)):
+            value = self._compute_images(_indicators(labels[part], phases, dtype)).double()
+            value = value * (len(range(batch)[part]) / batch)
+            total = value if total is None else total + value
+        return total.cpu().numpy()
+
     def _compute_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
         self.check_image_shape(labels.shape[-2:])
         return self.compute_numpy(labels, self.phases(n_phases))
+
+
+def _indicators(labels: np.ndarray, phases: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Indicator images ``(B, C, H, W)`` of ``phases`` in label images ``(B, H, W)``, in
+    ``dtype`` on the device of ``phases``."""
+    block = torch.as_tensor(np.ascontiguousarray(labels), device=phases.device)
+    return (block[:, None] == phases[:, None, None]).to(dtype)
 
 
 def _image_shapes(shape: tuple[int, ...]) -> list[tuple[int, int]]:

@@ -132,12 +132,17 @@ class _WindowGram(torch.autograd.Function):
         # On binary fields the entries are integer counts: each group's product is exact in
         # float32 (far below 2**24 pixels) and the float64 sum over groups stays exact.
         gram = padded.new_zeros(padded.shape[1], n_vectors, n_vectors, dtype=torch.float64)
-        for part in base.chunks(padded.shape[0], windows[0].numel() * padded.element_size(),
-                                base.group_budget(padded.device)):
-            products = torch.mul(windows[part], images[part, :, None, None],
-                                 out=windows[part].new_empty(windows[part].shape))
-            products = products.flatten(2, 3).flatten(-2)[:, :, first:]
-            gram += torch.matmul(products, products.mT).sum(0)
+        budget = base.group_budget(padded.device)
+        row_bytes = windows[0, ..., 0, :].numel() * padded.element_size()
+        for part in base.chunks(padded.shape[0], row_bytes * shape[0], budget):
+            # an image whose shifted copies exceed the budget is taken a block of rows at a time
+            for rows in base.chunks(shape[0], row_bytes * len(range(padded.shape[0])[part]),
+                                    budget):
+                block = windows[part, ..., rows, :]
+                products = torch.mul(block, images[part, :, None, None, rows],
+                                     out=block.new_empty(block.shape))
+                products = products.flatten(2, 3).flatten(-2)[:, :, first:]
+                gram += torch.matmul(products, products.mT).sum(0)
         ctx.save_for_backward(padded)
         ctx.limit_to, ctx.shape = limit_to, shape
         return gram.to(padded.dtype)

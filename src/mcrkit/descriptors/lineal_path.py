@@ -53,6 +53,10 @@ __all__ = ["LinealPath", "LinealPathApprox", "lineal_path", "line_offsets"]
 DEFAULT_DIRECTIONS = ((1, 0), (0, 1), (1, 1), (1, -1))
 """Along x, along y, and the two diagonals."""
 
+NUMPY_GROUP_BYTES = 16 * 2**20
+"""Budget of the boolean maps (the indicator, the running AND and one shifted copy, a byte
+per pixel each) of one group of images in the exact (NumPy) lineal path."""
+
 
 def line_offsets(direction: tuple[int, int], length: int) -> np.ndarray:
     """Pixel offsets ``(length+1, 2)`` of the discrete segment along ``direction``.
@@ -126,20 +130,35 @@ def lineal_path(image: np.ndarray, *, limit_to: int = 8,
     array([[0.75, 0.5 , 0.25]])
     """
     check_positive_int("limit_to", limit_to, "lineal_path")
-    a = np.asarray(image).astype(bool)
+    a = np.asarray(image)
     if a.ndim < 2:
         raise ValueError(f"lineal_path: expected a 2D image, got shape {a.shape}")
     dirs = _check_directions(directions, "lineal_path")
-    n_images = int(np.prod(a.shape[:-2]))
-    out = np.empty((len(dirs), limit_to + 1))
-    for d, direction in enumerate(dirs):
-        run = a.copy()
-        for k, offset in enumerate(line_offsets(direction, limit_to)):
-            if k:
-                run &= _shift_numpy(a, offset, periodic)
-            norm = a.size if periodic else n_images * _inside_count(a.shape[-2:], offset)
-            out[d, k] = np.count_nonzero(run) / max(norm, 1)
-    return out
+    return _lineal_path_of(a, lambda block: block.astype(bool), limit_to, dirs, periodic)
+
+
+def _lineal_path_of(images: np.ndarray, indicator: Any, limit_to: int,
+                    dirs: tuple[tuple[int, int], ...], periodic: bool) -> np.ndarray:
+    """Exact L(r) ``(len(dirs), limit_to + 1)`` of the boolean maps ``indicator(group)`` of
+    images ``(..., M, N)``, averaged over the images; the segments are counted a group of
+    images at a time, so the extra memory stays below :data:`NUMPY_GROUP_BYTES`."""
+    batch = images.reshape(-1, *images.shape[-2:])
+    counts = np.zeros((len(dirs), limit_to + 1), dtype=np.int64)
+    lines = [line_offsets(direction, limit_to) for direction in dirs]
+    for part in base.chunks(len(batch), 3 * batch[0].size, NUMPY_GROUP_BYTES):
+        a = indicator(batch[part])
+        for line, line_counts in zip(lines, counts, strict=True):
+            run = a.copy()
+            for k, offset in enumerate(line):
+                if k:
+                    run &= _shift_numpy(a, offset, periodic)
+                line_counts[k] += np.count_nonzero(run)
+    if periodic:
+        norms = np.full(counts.shape, batch.size)
+    else:
+        norms = np.array([[len(batch) * _inside_count(batch.shape[-2:], offset)
+                           for offset in line] for line in lines])
+    return counts / np.maximum(norms, 1)
 
 
 def _shift_numpy(a: np.ndarray, offset: np.ndarray, periodic: bool) -> np.ndarray:
@@ -305,8 +324,8 @@ class LinealPath(_LinealPathBase):
 
     def compute_numpy(self, labels: np.ndarray, phases: list[int]) -> np.ndarray:
         return np.stack([
-            lineal_path(labels == phase, limit_to=self.limit_to, directions=self.directions,
-                        periodic=self.periodic)
+            _lineal_path_of(labels, lambda block, phase=phase: block == phase, self.limit_to,
+                            self.directions, self.periodic)
             for phase in phases
         ])
 

@@ -189,6 +189,11 @@ class LocalPatterns(Descriptor):
         """
         return np.asarray(value)[..., _TRANSPOSED]
 
+    def workspace(self, n_channels: int) -> int:
+        # Per stride three shifted copies and the products the gradient needs (about ten maps
+        # in all, measured), and the images' gradient with its temporaries.
+        return n_channels * (10 * len(self.strides) + 4)
+
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         # Means of the products over every subset S of the quad's pixels (bit 3 - k for
         # pixel k, as in the pattern numbers), then h_q = sum over S containing q of

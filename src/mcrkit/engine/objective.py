@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.utils.checkpoint import checkpoint
 
 from mcrkit.characterization import Characterization
 from mcrkit.descriptors.base import Descriptor
@@ -145,7 +146,10 @@ class Objective:
         """Scaled objective and its gradient for angles on the full or a coarser grid."""
         theta = theta.detach().requires_grad_(True)
         with torch.enable_grad():
-            field = field_from_params(upsample(theta, self.shape))
+            # recomputed in the backward pass, after the descriptors' graphs are freed: the
+            # field's own graph (about five field-sized tensors) is not kept beside them
+            field = checkpoint(field_from_params, upsample(theta, self.shape),
+                               use_reentrant=False)
             value = self.scaled(self.total(self.parts(field)))
             (grad,) = torch.autograd.grad(value, theta)
         self.evaluations += 1

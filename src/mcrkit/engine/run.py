@@ -102,7 +102,8 @@ class Run:
         """Record the memory estimate; refuse a run that cannot fit unless ``force``."""
         estimate = estimate_peak_bytes(self.objective.terms, self.settings.shape,
                                        self.characterization.n_phases, self._optimizer,
-                                       self.dtype)
+                                       self.dtype,
+                                       held=0 if self.device.type == "cuda" else None)
         self.settings = self.settings.replace(memory_estimate=estimate)
         if not force:
             check_memory(estimate, self.device)

@@ -4,7 +4,15 @@ Nocedal & Wright, *Numerical Optimization* (2006), Algorithm 7.4 (two-loop
 recursion) with a strong Wolfe line search (first trial step 1); a pair
 ``(s, y)`` enters the memory only when its curvature ``s.y`` is positive, so
 the implicit Hessian approximation stays positive definite. Memory cost:
-``2 * history_size + 3`` tensors of the size of ``x``.
+``2 * history_size`` pairs in the history's dtype and about six tensors of the size of
+``x`` (the iterate, its gradient, the direction and the line search's points).
+
+The pairs of large problems are kept in bfloat16 (``history_dtype="auto"``), half the
+memory of float32: at 512^3 the float32 history alone takes 10.7 GB, the largest part of a
+run. Every dot product and update of the two-loop recursion is computed in the iterate's
+dtype from the stored pairs, and a pair enters the memory only if its stored form has
+positive curvature, so the directions are exactly those of L-BFGS with the rounded pairs:
+descent directions, as with float32 pairs.
 """
 
 from __future__ import annotations
@@ -17,7 +25,18 @@ import torch
 from mcrkit.engine.optimizers.base import IterationCallback, Optimizer, ValueAndGradient
 from mcrkit.engine.optimizers.line_search import strong_wolfe
 
-__all__ = ["LBFGS"]
+__all__ = ["LBFGS", "LOW_PRECISION_ABOVE"]
+
+LOW_PRECISION_ABOVE = 2**25
+"""Iterates with more entries than this keep the pairs in bfloat16 with
+``history_dtype="auto"`` (a two-phase 322^3 volume; 256^3 stays in float32)."""
+
+ITERATE_COPIES = 6
+"""Tensors of the iterate's size L-BFGS holds besides the pairs while it evaluates: the
+iterate, its gradient, the direction, and the gradients of two line-search points and the
+point being evaluated."""
+
+_HISTORY_DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
 
 @dataclasses.dataclass(kw_only=True)
@@ -36,6 +55,9 @@ class LBFGS(Optimizer):
         Objective evaluations one line search may spend.
     tolerance_grad : float
         Stop when the largest gradient entry falls below this value.
+    history_dtype : {"auto", "float32", "bfloat16"}
+        dtype of the stored pairs; ``"auto"``: bfloat16 for iterates of more than
+        :data:`LOW_PRECISION_ABOVE` entries, else the iterate's dtype.
     """
 
     name = "lbfgs"
@@ -47,16 +69,31 @@ class LBFGS(Optimizer):
     armijo: float = 1e-4
     max_evaluations: int = 25
     tolerance_grad: float = 1e-7
+    history_dtype: str = "auto"
 
     def __post_init__(self) -> None:
         if self.history_size < 1:
             raise ValueError(f"lbfgs: history_size must be >= 1, got {self.history_size}")
+        if self.history_dtype not in ("auto", *_HISTORY_DTYPES):
+            raise ValueError(f"lbfgs: history_dtype must be 'auto', 'float32' or 'bfloat16', "
+                             f"got {self.history_dtype!r}")
         self._s: list[torch.Tensor] = []
         self._y: list[torch.Tensor] = []
         self._evaluations = 0
 
     def state_bytes(self, x_bytes: int) -> int:
-        return (2 * self.history_size + 4) * x_bytes
+        """The pairs (in the dtype chosen for an iterate of ``x_bytes`` float32 bytes) and the
+        iterate, gradient, direction and the line search's points (6 copies)."""
+        # the run's iterate is float32: x_bytes // 4 entries
+        pair = x_bytes // 2 if self._pair_dtype(x_bytes // 4, torch.float32) == torch.bfloat16 \
+            else x_bytes
+        return 2 * self.history_size * pair + ITERATE_COPIES * x_bytes
+
+    def _pair_dtype(self, entries: int, dtype: torch.dtype) -> torch.dtype:
+        """dtype of the stored pairs for an iterate of ``entries`` entries in ``dtype``."""
+        if self.history_dtype == "auto":
+            return torch.bfloat16 if entries > LOW_PRECISION_ABOVE else dtype
+        return _HISTORY_DTYPES[self.history_dtype]
 
     def _direction(self, grad: torch.Tensor) -> torch.Tensor:
         if not self._s:
@@ -64,21 +101,26 @@ class LBFGS(Optimizer):
         q = grad.clone()
         alphas = []
         for s, y in zip(reversed(self._s), reversed(self._y), strict=True):
+            s, y = s.to(q.dtype), y.to(q.dtype)
             rho = 1.0 / torch.dot(y.flatten(), s.flatten())
             alpha = rho * torch.dot(s.flatten(), q.flatten())
             q.sub_(alpha * y)
             alphas.append((rho, alpha))
-        s, y = self._s[-1], self._y[-1]
+        s, y = self._s[-1].to(q.dtype), self._y[-1].to(q.dtype)
         q.mul_(torch.dot(s.flatten(), y.flatten()) / torch.dot(y.flatten(), y.flatten()))
         for (s, y), (rho, alpha) in zip(zip(self._s, self._y, strict=True), reversed(alphas),
                                         strict=True):
-            beta = rho * torch.dot(y.flatten(), q.flatten())
-            q.add_(s * (alpha - beta))
+            beta = rho * torch.dot(y.to(q.dtype).flatten(), q.flatten())
+            q.add_(s.to(q.dtype) * (alpha - beta))
         return -q
 
     def _remember(self, s: torch.Tensor, y: torch.Tensor) -> None:
-        curvature = torch.dot(s.flatten(), y.flatten())
-        if curvature > 1e-10 * torch.dot(y.flatten(), y.flatten()):
+        work = s.dtype
+        stored = self._pair_dtype(s.numel(), work)
+        s, y = s.to(stored), y.to(stored)
+        wide_s, wide_y = s.to(work).flatten(), y.to(work).flatten()
+        curvature = torch.dot(wide_s, wide_y)
+        if curvature > 1e-10 * torch.dot(wide_y, wide_y):
             self._s.append(s)
             self._y.append(y)
             if len(self._s) > self.history_size:

@@ -2,7 +2,9 @@
 
 Nocedal & Wright, *Numerical Optimization* (2006), Algorithms 3.5 (bracketing)
 and 3.6 (zoom), with safeguarded cubic interpolation inside the bracket. Works
-on tensors of any shape and device; only scalars leave the device.
+on tensors of any shape and device; only scalars leave the device. The points tried keep
+their step and gradient, not their position (``x + step * direction`` is recomputed for the
+accepted one), which saves up to three iterate-sized tensors of a large problem.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ class _Point:
     step: float
     value: float
     slope: float
-    x: torch.Tensor
     value_t: torch.Tensor
     grad: torch.Tensor
 
@@ -79,21 +80,21 @@ def strong_wolfe(fn: ValueAndGradient, x: torch.Tensor, value: torch.Tensor, gra
     """
     slope0 = float(torch.dot(grad.flatten(), direction.flatten()))
     f0 = float(value)
-    start = _Point(0.0, f0, slope0, x, value, grad)
+    start = _Point(0.0, f0, slope0, value, grad)
     evaluations = 0
 
     def probe(t: float) -> _Point:
         nonlocal evaluations
         evaluations += 1
-        point = x + t * direction
-        v, g = fn(point)
-        return _Point(t, float(v), float(torch.dot(g.flatten(), direction.flatten())), point, v, g)
+        v, g = fn(x + t * direction)
+        return _Point(t, float(v), float(torch.dot(g.flatten(), direction.flatten())), v, g)
 
     def armijo(p: _Point) -> bool:
         return math.isfinite(p.value) and p.value <= f0 + c1 * p.step * slope0
 
     def result(p: _Point) -> LineSearchResult:
-        return LineSearchResult(p.step, p.x, p.value_t, p.grad, evaluations)
+        reached = x if p.step == 0.0 else x + p.step * direction  # as evaluated
+        return LineSearchResult(p.step, reached, p.value_t, p.grad, evaluations)
 
     def zoom(lo: _Point, hi: _Point) -> LineSearchResult:
         while evaluations < max_evaluations:
