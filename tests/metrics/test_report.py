@@ -217,7 +217,7 @@ def test_a_gray_original_is_segmented_with_the_readers_options(tmp_path) -> None
     labels = EXAMPLE[:32, :32]
     noise = np.random.default_rng(0).integers(0, 30, labels.shape)
     iio.imwrite(tmp_path / "gray.png", (60 + 140 * labels + noise).astype(np.uint8))
-    with pytest.raises(ValueError, match="--threshold"):
+    with pytest.raises(ValueError, match="threshold="):
         validation_report(tmp_path / "gray.png", labels)
     for options in ({"threshold": "otsu"}, {"threshold": 128}, {"phases": 2}):
         report = validation_report(tmp_path / "gray.png", labels, **options)
