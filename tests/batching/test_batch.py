@@ -315,7 +315,7 @@ def test_a_failing_job_keeps_the_warnings_it_gave(tmp_path):
                                           "limit_to": 4})
     row = jobs.run_job(job, str(tmp_path / "out"))
     assert row["status"] == "failed"
-    assert row["error"].startswith("ValueError: two_point: limit_to=4 is larger than half")
+    assert row["error"].startswith("ValueError: two_point: images of shape (16, 1) are too thin")
     assert row["warnings"] == [f"{thin}: shape (16, 16, 1) has a singleton axis and is treated "
                                "as 3D; for a 2D microstructure pass a.squeeze()"]
 
