@@ -129,3 +129,21 @@ def test_match_adds_a_dimension_under_the_assumption_it_prints() -> None:
                              symmetry="isotropic")
     assert not isotropic.characterization.per_axis
     assert 'isotropy assumed (symmetry="isotropic")' in str(isotropic)
+
+
+def test_the_command_line_repairs_a_network_too(tmp_path) -> None:
+    # the CLI passes polish=False when --polish is not given: the repair's polish is used
+    import json
+
+    from typer.testing import CliRunner
+
+    from mcrkit.cli import app
+
+    np.save(tmp_path / "alloy.npy", ALLOY)
+    out = CliRunner().invoke(app, ["match", str(tmp_path / "alloy.npy"), "-o",
+                                   str(tmp_path / "run"), "--max-iter", "5", "--seed", "0",
+                                   "--device", "cpu", "-q"])
+    assert out.exit_code == 0, out.output
+    settings = json.loads((tmp_path / "run" / "run.json").read_text())["settings"]
+    assert [spec["phase"] for spec in settings["networks"]] == [0]
+    assert settings["polish"] == REPAIR_SWEEPS * ALLOY.size

@@ -82,7 +82,7 @@ SYMMETRIES = ("auto", "isotropic", "x", "y")
 """Values of ``symmetry``: detect; the input on every slice; transversely isotropic about x
 or y."""
 
-REPAIR_SWEEPS = 8
+REPAIR_SWEEPS = 16
 """Moves per pixel of the topology-preserving polish after a network repair."""
 
 PATTERN_WEIGHT = 10.0
@@ -138,7 +138,8 @@ def feature_sizes(original: Microstructure | np.ndarray) -> list[float]:
 
 
 def choose_defaults(original: Microstructure | np.ndarray, shape: tuple[int, ...], *,
-                    limit_to: int | None = None, gradient: bool = True) -> DefaultChoice:
+                    limit_to: int | None = None, gradient: bool = True,
+                    repair: bool | None = None) -> DefaultChoice:
     """Default descriptors for reconstructing ``original`` at ``shape``.
 
     Parameters
@@ -151,7 +152,11 @@ def choose_defaults(original: Microstructure | np.ndarray, shape: tuple[int, ...
         Correlation window given by the user (default :data:`DEFAULT_WINDOW`).
     gradient : bool, optional
         Whether a gradient optimizer runs without an annealing stage; only then
-        is ``local_patterns`` added, or a network repaired.
+        is ``local_patterns`` added.
+    repair : bool, optional
+        Whether a network phase may be repaired in a polishing stage after a
+        gradient run (default: ``gradient``; ``match`` also repairs when the user
+        gives the polish).
 
     Returns
     -------
@@ -167,7 +172,7 @@ def choose_defaults(original: Microstructure | np.ndarray, shape: tuple[int, ...
     {'strides': (1, 2, 3, 4)}
     >>> network = choose_defaults(mcrkit.data.load("alloy_resized_s"), (64, 64))
     >>> network.descriptors, [spec.phase for spec in network.networks], network.polish
-    (['two_point', 'lineal_path'], [0], 32768)
+    (['two_point', 'lineal_path'], [0], 65536)
     """
     original = as_microstructure(original)
     window = DEFAULT_WINDOW if limit_to is None else int(limit_to)
@@ -187,7 +192,8 @@ def choose_defaults(original: Microstructure | np.ndarray, shape: tuple[int, ...
     cheap = len(shape) == 2 and original.n_phases == 2
     strides = tuple(s for s in (PATTERN_STRIDES if cheap else PATTERN_STRIDES_COSTLY)
                     if s < smallest)
-    networks = tuple(find_networks(original.labels)) if gradient and len(shape) == 2 else ()
+    repair = gradient if repair is None else repair
+    networks = tuple(find_networks(original.labels)) if repair and len(shape) == 2 else ()
     if networks:
         moves = REPAIR_SWEEPS * math.prod(shape)
         walls = "; ".join(f"phase {spec.phase}: walls {spec.width} px, "
@@ -195,8 +201,8 @@ def choose_defaults(original: Microstructure | np.ndarray, shape: tuple[int, ...
                           for spec in networks)
         note += (f"; a network ({walls}): after the gradient run its fragments are joined "
                  f"and its loose ends closed, then it is annealed keeping that topology "
-                 f"({REPAIR_SWEEPS} moves per pixel; no local_patterns term, which has no "
-                 "annealing update)")
+                 f"(polish: {REPAIR_SWEEPS} moves per pixel unless given; no local_patterns "
+                 "term, which has no annealing update)")
         return DefaultChoice(request, descriptors, weights, note, networks, moves)
     if gradient and strides:
         request["local_patterns"] = {"strides": strides}

@@ -118,13 +118,16 @@ def match(
     request = _characterization_request(descriptors)
     notes = []
     if descriptors is None:
-        gradient = not (optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
-                        or options.get("polish"))
-        choice = choose_defaults(original, target_shape, limit_to=limit_to, gradient=gradient)
+        discrete = optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
+        gradient = not (discrete or options.get("polish"))
+        choice = choose_defaults(original, target_shape, limit_to=limit_to, gradient=gradient,
+                                 repair=not discrete)
         request, descriptors = choice.request, choice.descriptors
         note = choice.note
         if choice.networks and "networks" not in options:
-            options["networks"], options["polish"] = choice.networks, choice.polish
+            options["networks"] = choice.networks
+            if not options.get("polish"):  # the user's polish, if given, is kept
+                options["polish"] = choice.polish
         if weights is None or isinstance(weights, Mapping):
             if weights:
                 note += f"; weights given: {', '.join(f'{k}={v}' for k, v in weights.items())}"
