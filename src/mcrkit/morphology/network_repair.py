@@ -25,7 +25,7 @@ from scipy.cluster.hierarchy import DisjointSet
 
 from mcrkit.morphology.connectivity import cluster_labels
 from mcrkit.morphology.networks import NetworkSpec, periodic_skeleton
-from mcrkit.morphology.simple_points import _grid, change_keeps_topology
+from mcrkit.morphology.simple_points import change_keeps_topology, label_grid
 
 __all__ = ["close_network", "crossings", "loose_ends", "repair_networks", "restore_area"]
 
@@ -386,7 +386,7 @@ def _change(lab, dims, order, into, count):
 
 def _apply(labels: np.ndarray, order: np.ndarray, into: np.ndarray, count: int) -> int:
     """:func:`_change` on a label image in place."""
-    lab, dims = _grid(labels)
+    lab, dims = label_grid(labels)
     changed = _change(lab, dims, order.astype(np.int64), into.ravel().astype(np.int64),
                       int(count))
     labels[...] = lab.reshape(labels.shape)

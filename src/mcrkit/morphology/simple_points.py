@@ -32,10 +32,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from mcrkit.morphology._common import check_mask
-
-__all__ = ["change_keeps_topology", "is_simple", "simple_points", "swap_keeps_topology",
-           "swaps_keep_topology"]
+__all__ = ["change_keeps_topology", "is_simple", "label_grid", "simple_points",
+           "swap_keeps_topology", "swaps_keep_topology"]
 
 _jit = numba.njit(cache=True, nogil=True)
 
@@ -213,8 +211,23 @@ def swaps_keep_topology(lab, dims, first, second, periodic, out):
         out[k] = swap_keeps_topology(lab, dims, first[k], second[k], periodic)
 
 
-def _grid(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flat int64 labels and the 3D grid of a 2D or 3D label image."""
+def label_grid(image: np.ndarray, owner: str = "label_grid") -> tuple[np.ndarray, np.ndarray]:
+    """Flat int64 labels and the 3D grid ``dims`` of a 2D or 3D label image (a 2D image is
+    ``(X, Y, 1)``), the layout of the compiled tests; a ValueError naming ``owner`` for
+    anything but non-negative integer labels in 2D or 3D.
+
+    Examples
+    --------
+    >>> lab, dims = label_grid(np.zeros((4, 5), dtype=np.uint8))
+    >>> lab.size, dims.tolist()
+    (20, [4, 5, 1])
+    """
+    image = np.asarray(image)
+    if image.ndim not in (2, 3):
+        raise ValueError(f"{owner}: expected a 2D or 3D label image, got shape {image.shape}")
+    if image.size and (not np.issubdtype(image.dtype, np.integer) or image.min() < 0):
+        raise ValueError(f"{owner}: labels must be non-negative integers (phase numbers), got "
+                         f"dtype {image.dtype}")
     dims = np.array(image.shape + (1,) * (3 - image.ndim), dtype=np.int64)
     return np.ascontiguousarray(image, dtype=np.int64).ravel(), dims
 
@@ -246,8 +259,7 @@ def is_simple(image: np.ndarray, index: tuple[int, ...], new: int, *,
     False
     """
     image = np.asarray(image)
-    check_mask(image > -1, "is_simple")
-    lab, dims = _grid(image)
+    lab, dims = label_grid(image, "is_simple")
     p = int(np.ravel_multi_index(index, image.shape))
     return bool(change_keeps_topology(lab, dims, p, int(new), periodic, -1, -1))
 
@@ -291,8 +303,7 @@ def simple_points(image: np.ndarray, phase: int, *, periodic: bool = True) -> np
            [0, 0, 0, 0, 0, 0]])
     """
     image = np.asarray(image)
-    check_mask(image > -1, "simple_points")
-    lab, dims = _grid(image)
+    lab, dims = label_grid(image, "simple_points")
     out = np.zeros(lab.size, dtype=bool)
     _simple_mask(lab, dims, int(phase), periodic, out)
     return out.reshape(image.shape)
