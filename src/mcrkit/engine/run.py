@@ -95,8 +95,12 @@ class Run:
                               dtype=self.dtype, device=device)
         self.objective = Objective(terms, make_loss(settings.loss), characterization.n_phases,
                                    settings.shape)
+        if settings.cleanup and len(settings.cleanup) != characterization.n_phases:
+            raise ValueError(f"cleanup needs one feature size per phase "
+                             f"({characterization.n_phases}), got {list(settings.cleanup)}")
         self.settings = settings.replace(weights=[t.weight for t in terms])
         self._optimizer = optimizer
+        self.cleaned: dict[str, Any] | None = None
 
     def check(self, force: bool = False) -> None:
         """Record the memory estimate; refuse a run that cannot fit unless ``force``."""
@@ -160,6 +164,8 @@ class Run:
             labels = labels_from_params(full)
             undecided = float((field_from_params(full).amax(dim=0) < UNDECIDED_BELOW)
                               .float().mean())
+        if self.settings.cleanup:
+            labels = self._clean(labels)
         errors = self.objective.discrete_errors(labels)
         weights = {t.name: t.weight for t in self.objective.terms}
         timings = {
@@ -191,6 +197,16 @@ class Run:
             if self.directory is not None:
                 self._save_metadata(result)
         return result
+
+    def _clean(self, labels: np.ndarray) -> np.ndarray:
+        """The result without the specks and cavities below ``settings.cleanup``; what was
+        removed is kept in :attr:`cleaned` (and ``run.json``)."""
+        from mcrkit.morphology.cleanup import remove_small_features
+
+        done = remove_small_features(labels, self.settings.cleanup)
+        self.cleaned = {"specks": list(done.specks), "cavities": list(done.cavities),
+                        "changed_voxels": done.changed}
+        return done.labels
 
     def limit_to(self) -> int:
         """Correlation length of the fidelity statistics: 8, or less if the target's is."""
@@ -229,6 +245,8 @@ class Run:
             "evaluations": result.evaluations,
             "undecided": result.undecided,
         }
+        if self.cleaned is not None:
+            extra["cleanup"] = self.cleaned
         if self.original is not None:
             extra["original"] = self.original.source
         if result.comparison is not None:

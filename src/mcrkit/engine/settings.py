@@ -94,6 +94,10 @@ class RunSettings:
     networks : tuple of NetworkSpec
         Network phases whose topology the polishing stage repairs first and then keeps
         (:mod:`mcrkit.morphology.network_repair`; needs ``polish``).
+    cleanup : tuple of float
+        Smallest feature (voxels) of each phase: clusters and cavities of the discrete
+        result smaller than this are removed at the end
+        (:func:`mcrkit.morphology.cleanup.remove_small_features`; empty: none).
     initial : str
         ``"random"`` or ``"given"`` (a start structure was passed).
     noise : float
@@ -124,6 +128,7 @@ class RunSettings:
     max_iter: int
     polish: int = 0
     networks: tuple[NetworkSpec, ...] = ()
+    cleanup: tuple[float, ...] = ()
     seed: int
     initial: str = "random"
     noise: float = 0.05
@@ -157,6 +162,10 @@ class RunSettings:
         if self.networks and not self.polish:
             raise ValueError("a network repair runs in the polishing stage: give polish (moves) "
                              "with networks")
+        set_(self, "cleanup", tuple(float(size) for size in self.cleanup))
+        if not all(math.isfinite(size) and size >= 0 for size in self.cleanup):
+            raise ValueError(f"cleanup must hold one non-negative feature size (voxels) per "
+                             f"phase, got {self.cleanup!r}")
         if self.initial not in ("random", "given"):
             raise ValueError(f"initial must be 'random' or 'given', got {self.initial!r}")
         if not (math.isfinite(self.noise) and self.noise >= 0):
@@ -188,6 +197,7 @@ class RunSettings:
                               else list(out["weights"]))
         out["optimizer_options"] = dict(self.optimizer_options)
         out["networks"] = [spec.to_json() for spec in self.networks]
+        out["cleanup"] = list(self.cleanup)
         return out
 
     @classmethod

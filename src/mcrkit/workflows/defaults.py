@@ -61,9 +61,9 @@ from mcrkit.morphology.networks import NetworkSpec, find_networks
 if TYPE_CHECKING:
     from mcrkit.metrics.transverse import TransverseIsotropy
 
-__all__ = ["DEFAULT_WINDOW", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY", "PATTERN_WEIGHT",
-           "SYMMETRIES", "DefaultChoice",
-           "choose_defaults", "choose_symmetry", "feature_sizes"]
+__all__ = ["CLEANUP_RADIUS", "DEFAULT_WINDOW", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY",
+           "PATTERN_WEIGHT", "SYMMETRIES", "DefaultChoice",
+           "choose_defaults", "choose_symmetry", "cleanup_sizes", "feature_sizes"]
 
 DEFAULT_WINDOW = 8
 """Correlation window (pixels) of ``two_point`` and ``lineal_path`` unless ``limit_to`` is given."""
@@ -81,6 +81,10 @@ times as long as without quads."""
 SYMMETRIES = ("auto", "isotropic", "x", "y")
 """Values of ``symmetry``: detect; the input on every slice; transversely isotropic about x
 or y."""
+
+CLEANUP_RADIUS = 1.0
+"""A 3D result's clusters (cavities) smaller than a ball of this many times the median
+opening radius of the phase (of the enclosed phases) in the 2D input are removed (filled)."""
 
 REPAIR_SWEEPS = 16
 """Moves per pixel of the topology-preserving polish after a network repair."""
@@ -107,6 +111,9 @@ class DefaultChoice:
         Network phases to repair and keep in a polishing stage (2D gradient runs).
     polish : int
         Moves of that polishing stage (0: none).
+    cleanup : tuple of float
+        Smallest feature (voxels) per phase of a 3D result from a 2D original
+        (:func:`cleanup_sizes`; empty: no cleanup).
     """
 
     request: dict[str, dict[str, Any]]
@@ -115,6 +122,7 @@ class DefaultChoice:
     note: str = ""
     networks: tuple[NetworkSpec, ...] = ()
     polish: int = 0
+    cleanup: tuple[float, ...] = ()
 
 
 def feature_sizes(original: Microstructure | np.ndarray) -> list[float]:
@@ -135,6 +143,29 @@ def feature_sizes(original: Microstructure | np.ndarray) -> list[float]:
         sizes.append(float(np.nanmean(per_axis)) if np.isfinite(per_axis).any()
                      else float("nan"))
     return sizes
+
+
+def cleanup_sizes(original: Microstructure | np.ndarray) -> tuple[float, ...]:
+    """Smallest feature (voxels) of each phase that a volume reconstructed from the 2D
+    ``original`` keeps: a ball of :data:`CLEANUP_RADIUS` times the phase's median opening
+    radius in the original (:func:`mcrkit.morphology.feature_size_distribution`).
+
+    Examples
+    --------
+    >>> from mcrkit.microstructure import from_array
+    >>> stripes = np.kron(np.arange(8) % 2, np.ones((32, 5), dtype=int))  # 5 px wide
+    >>> [round(size) for size in cleanup_sizes(from_array(stripes))]   # balls of radius 2
+    [34, 34]
+    """
+    from mcrkit.morphology import feature_size_distribution
+
+    original = as_microstructure(original)
+    sizes = []
+    for phase in range(original.n_phases):
+        radius = feature_size_distribution(original.labels == phase).median_radius
+        radius = CLEANUP_RADIUS * (radius if math.isfinite(radius) else 0.0)
+        sizes.append(4.0 / 3.0 * math.pi * radius**3)
+    return tuple(sizes)
 
 
 def choose_defaults(original: Microstructure | np.ndarray, shape: tuple[int, ...], *,
@@ -213,7 +244,14 @@ def choose_defaults(original: Microstructure | np.ndarray, shape: tuple[int, ...
                  "of every phase at each scale")
     elif not gradient:
         note += "; no local_patterns term: it has no annealing update"
-    return DefaultChoice(request, descriptors, weights, note)
+    cleanup: tuple[float, ...] = ()
+    if original.ndim == 2 and len(shape) == 3:
+        cleanup = cleanup_sizes(original)
+        note += ("; at the end, clusters and cavities of the volume smaller than a ball of "
+                 "the input's median feature radius are removed ("
+                 + ", ".join(f"< {size:.0f} voxels in phase {phase}"
+                             for phase, size in enumerate(cleanup)) + ")")
+    return DefaultChoice(request, descriptors, weights, note, cleanup=cleanup)
 
 
 def choose_symmetry(original: Microstructure | np.ndarray, *, symmetry: str = "auto",

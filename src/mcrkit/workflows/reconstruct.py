@@ -122,6 +122,7 @@ def reconstruct(
     force: bool = False,
     polish: bool | int = False,
     networks: Sequence[NetworkSpec] = (),
+    cleanup: Sequence[float] = (),
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
@@ -199,6 +200,11 @@ def reconstruct(
         Network phases (:func:`mcrkit.morphology.networks.find_networks` of the
         original) that the polishing stage first repairs (joins, closes) and then
         keeps with topology-preserving swaps; ``match`` sets them for a 2D network.
+    cleanup : sequence of float, optional
+        Smallest feature (voxels) of each phase: at the end, the result's clusters
+        and cavities smaller than this are removed
+        (:func:`mcrkit.morphology.cleanup.remove_small_features`); ``match`` sets
+        it for a 3D volume from a 2D original.
     report : bool, optional
         Write ``report.json`` and ``report.png`` (:mod:`mcrkit.metrics.report`: the
         optimized descriptors of the result against the target, and with
@@ -242,7 +248,7 @@ def reconstruct(
         multigrid=multigrid, device=dev.type, snapshot_every=snapshot_every,
         checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None)
     settings = settings.replace(polish=_polish_moves(polish, settings.shape),
-                                networks=tuple(networks))
+                                networks=tuple(networks), cleanup=tuple(cleanup))
     run = Run(settings, characterization, dev,
               None if original is None else as_microstructure(original))
     run.check(force)
