@@ -24,7 +24,12 @@ slices pooled):
   and the feature-size distribution (opening granulometry).
 
 A volume without a 3D original gets its 3D statistics listed, not judged
-(``volume``: :func:`mcrkit.metrics.volume.volume_summary`).
+(``volume``: :func:`mcrkit.metrics.volume.volume_summary`), and the verdict
+says so (:data:`SLICES_ONLY`): the 2D sections of a structure fix its volume
+fraction, surface density and integral of mean curvature (the sections' Euler
+characteristic) but not its 3D Euler characteristic (clusters - tunnels +
+cavities) nor its 3D connectivity, so a verdict on the slices of a volume
+certifies no 3D topology.
 
 S2 and the lineal path are compared in their scaled forms so that their lines
 judge the shape of the curves; the volume fraction has a line of its own
@@ -131,8 +136,13 @@ from mcrkit.metrics.volume import VOLUME, feature_radii, volume_statistics, volu
 from mcrkit.microstructure import AXIS_NAMES, Microstructure
 from mcrkit.morphology.connectivity import largest_cluster_fraction
 
-__all__ = ["REPORT_FIGURE", "REPORT_FILE", "TOLERANCE", "report_failures_warn",
+__all__ = ["REPORT_FIGURE", "REPORT_FILE", "SLICES_ONLY", "TOLERANCE", "report_failures_warn",
            "validation_report", "write_report"]
+
+SLICES_ONLY = ("judged on the volume's slices against the 2D original; its 3D topology "
+               "(Euler characteristic, clusters, percolation, listed as 3D statistics) is not "
+               "judged: a 2D original does not determine it")
+"""Said by the verdict on a volume made from a 2D original."""
 
 REPORT_FILE = "report.json"
 REPORT_FIGURE = "report.png"
@@ -537,12 +547,23 @@ def validation_report(original: Any = None, result: Any = None, *,
         "optimized_descriptors": optimized,
         "errors": dict(errors or {}),
         "lines": lines,
-        "verdict": judge(lines, cannot_judge),
+        "verdict": _verdict(lines, cannot_judge, slices_only=ref is not None and
+                            ref.ndim == 2 and res.ndim == 3),
         "fidelity": fidelity,
         "volume": {"result": volume_summary(res)} if res.ndim == 3 and (
             ref is None or ref.ndim == 2) else None,
     }
     return _json_ready(report)
+
+
+def _verdict(lines: list[dict[str, Any]], cannot_judge: list[str], *,
+             slices_only: bool) -> dict[str, Any]:
+    """The verdict of :func:`~mcrkit.metrics.verdict.judge`; on a volume made from a 2D
+    original it says what it did not judge (:data:`SLICES_ONLY`)."""
+    verdict = judge(lines, cannot_judge)
+    if slices_only:
+        verdict["text"] += f" ({SLICES_ONLY})"
+    return verdict
 
 
 def _on_original_phases(result: Microstructure, original: Microstructure) -> np.ndarray:

@@ -137,7 +137,8 @@ def remove_small_features(labels: np.ndarray, min_size: float | Sequence[float],
         raise ValueError(f"remove_small_features: min_size must be one non-negative number or "
                          f"one per phase (at least {present}), got {min_size!r}")
     out = labels.copy()
-    budget = MAX_SHARE * np.bincount(labels.ravel(), minlength=n_phases) / PASSES
+    # each pass removes specks and fills cavities: half of a pass's share each
+    budget = MAX_SHARE * np.bincount(labels.ravel(), minlength=n_phases) / (2 * PASSES)
     specks, cavities = [0] * n_phases, [0] * n_phases
     for _ in range(PASSES):  # a removal can leave a new small piece next to it
         before = out.copy()
@@ -151,7 +152,9 @@ def remove_small_features(labels: np.ndarray, min_size: float | Sequence[float],
             enclosed = np.delete(sizes, phase).min(initial=np.inf)
             if 1 < enclosed < np.inf:
                 pockets, n = cluster_labels(out != phase, connectivity=1, periodic=periodic)
-                small = _small(pockets, n, enclosed, budget[phase])
+                # the pockets' voxels leave the other phases: within their budgets too
+                small = _small(pockets, n, enclosed,
+                               min(budget[phase], np.delete(budget, phase).min()))
                 out[np.isin(pockets, small)] = phase
                 cavities[phase] += int(small.size)
         if np.array_equal(out, before):
