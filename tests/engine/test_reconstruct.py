@@ -53,6 +53,23 @@ def test_2d_characterization_prescribes_every_slice_of_a_3d_result(small_charact
     assert report["worst"]["volume_fraction_error"] < 0.02
 
 
+def test_cleanup_removes_the_small_pieces_of_the_discrete_result(small_characterization,
+                                                                 tmp_path) -> None:
+    from mcrkit.morphology.cleanup import remove_small_features
+
+    noise = (np.random.default_rng(0).random((16, 16, 16)) < 0.3).astype(np.uint8)
+    plain = _run(small_characterization, (16, 16, 16), max_iter=1, initial=noise)
+    cleaned = _run(small_characterization, (16, 16, 16), max_iter=1, initial=noise,
+                   cleanup=(0, 20), run_dir=tmp_path / "run", report=False)
+    expected = remove_small_features(plain.labels, (0, 20))
+    assert expected.changed > 0 and np.array_equal(cleaned.labels, expected.labels)
+    saved = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert saved["settings"]["cleanup"] == [0.0, 20.0]
+    assert saved["cleanup"] == {"specks": list(expected.specks),
+                                "cavities": list(expected.cavities),
+                                "changed_voxels": expected.changed}
+
+
 def test_three_phases_keep_fractions_on_the_simplex_and_reproduce_volume_fractions():
     rng = np.random.default_rng(3)
     labels = np.zeros((24, 24), dtype=np.uint8)
@@ -212,6 +229,7 @@ def test_match_adds_a_dimension_and_compares() -> None:
         ({"max_iter": 0}, "max_iter must be a positive integer"),
         ({"seed": -1}, "seed must be"),
         ({"descriptors": ["chord_length"]}, "not differentiable"),
+        ({"cleanup": (1.0, 2.0, 3.0)}, "cleanup needs one feature size per phase \\(2\\)"),
     ],
 )
 def test_bad_input_gets_a_clear_error(kwargs, message, small_characterization, tmp_path):

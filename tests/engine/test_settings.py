@@ -16,6 +16,7 @@ BASE = {"shape": (32, 24, 16), "descriptors": ("two_point", "lineal_path"),
 def test_json_round_trip_keeps_every_field() -> None:
     settings = RunSettings(**BASE, weights={"two_point": 2.0}, loss="rms",
                            optimizer_options={"history_size": 5}, polish=100, initial="given",
+                           cleanup=(12.5, 0.0),
                            noise=0.1, multigrid=2, device="cpu", snapshot_every=3,
                            checkpoint_every=0.5, time_limit=9.0, memory_estimate=2**20)
     document = json.loads(json.dumps(settings.to_json()))
@@ -58,6 +59,7 @@ def test_an_int_shape_and_numpy_integers_become_plain_ints() -> None:
         ({"noise": float("nan")}, "noise must be a non-negative number"),
         ({"checkpoint_every": -1.0}, "checkpoint_every must be non-negative"),
         ({"time_limit": 0}, "time_limit must be positive seconds"),
+        ({"cleanup": (4.0, -1.0)}, "cleanup must hold one non-negative feature size"),
     ],
 )
 def test_bad_values_are_refused_with_the_setting_named(change, message) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 import mcrkit
 from mcrkit.generators import gaussian_random_field
-from mcrkit.metrics.report import validation_report
+from mcrkit.metrics.report import SLICES_ONLY, validation_report
 from mcrkit.metrics.validation import compare
 from mcrkit.metrics.verdict import format_verdict
 
@@ -102,6 +102,8 @@ def test_match_writes_the_report_and_prints_the_same_fidelity(tmp_path) -> None:
     assert metadata["verdict"] == report["verdict"] == json.loads(json.dumps(
         result.report["verdict"]))
     assert f"  verdict: {report['verdict']['text']}" in str(result)  # the one verdict printed
+    assert report["verdict"]["text"].endswith(f"({SLICES_ONLY})")  # no 3D topology certified
+    assert len(metadata["settings"]["cleanup"]) == 2 and "changed_voxels" in metadata["cleanup"]
     assert "overall" not in str(result) and "natural spread (x" not in str(result)
     descriptors = [ln for ln in report["lines"] if ln["kind"] == "descriptor"]
     assert {(ln["axis"], ln["statistic"]) for ln in descriptors} == {

@@ -46,6 +46,15 @@ def test_a_2d_network_is_repaired_and_kept_in_a_polish() -> None:
     assert volume.networks == () and "local_patterns" in volume.descriptors
 
 
+def test_a_volume_from_a_2d_input_is_cleaned_below_the_input_features() -> None:
+    stripes = np.kron(np.arange(8) % 2, np.ones((32, 9), dtype=int))  # 9 px wide: radius 4
+    volume = choose_defaults(stripes, (32, 72, 16))
+    assert volume.cleanup == pytest.approx((4 / 3 * np.pi * 4**3,) * 2)
+    assert "smaller than a ball of the input's median feature radius" in volume.note
+    assert choose_defaults(stripes, (32, 72)).cleanup == ()
+    assert choose_defaults(np.dstack([stripes] * 4), (32, 72, 4)).cleanup == ()
+
+
 def test_strides_stay_inside_thin_volumes_and_windows_follow_limit_to() -> None:
     choice = choose_defaults(PYMKS, (64, 64, 2), limit_to=4)
     assert choice.request["local_patterns"] == {"strides": (1,)}
