@@ -66,7 +66,6 @@ def test_cleanup_removes_the_small_pieces_of_the_discrete_result(small_character
     saved = json.loads((tmp_path / "run" / "run.json").read_text())
     assert saved["settings"]["cleanup"] == [0.0, 20.0]
     assert saved["cleanup"] == {"specks": list(expected.specks),
-                                "cavities": list(expected.cavities),
                                 "changed_voxels": expected.changed}
 
 

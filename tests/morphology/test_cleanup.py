@@ -51,7 +51,22 @@ def test_a_pocket_of_two_phases_is_filled_when_smaller_than_both_phases_features
     assert only_2[7, 7, 7] == 0 and only_2[7, 7, 8] == 1
     cleaned = remove_small_features(labels, (3, 0, 3))
     assert (cleaned.labels[7, 7, 7:9] == 1).all() and cleaned.changed == 2
-    assert (cleaned.labels[0] == 2).all()
+    filled = remove_small_features(labels, (3, 0, 3), fill_cavities=True)
+    assert np.array_equal(filled.labels, cleaned.labels)
+
+
+def test_a_cavity_touching_its_phase_only_at_an_edge_is_filled_on_request() -> None:
+    labels = np.full((16, 16, 16), 2, dtype=np.uint8)
+    labels[4:12] = 1                 # a slab of phase 1 between phases 2 and 0
+    labels[12:] = 0
+    labels[3, 8, 8] = 1              # a bump, so that ...
+    labels[4, 8, 8] = 2              # ... this voxel meets phase 2 only along an edge:
+    assert euler_characteristic(labels == 1) == 0 + 1  # a cavity of phase 1, no speck of 2
+    kept = remove_small_features(labels, (2, 0, 2))
+    assert kept.changed == 0 and kept.cavities == (0, 0, 0)
+    filled = remove_small_features(labels, (2, 0, 2), fill_cavities=True)
+    assert filled.cavities == (0, 1, 0) and filled.changed == 1
+    assert euler_characteristic(filled.labels == 1) == 0
 
 
 def test_periodic_clusters_continue_across_the_faces() -> None:

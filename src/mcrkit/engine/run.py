@@ -204,8 +204,7 @@ class Run:
         from mcrkit.morphology.cleanup import remove_small_features
 
         done = remove_small_features(labels, self.settings.cleanup)
-        self.cleaned = {"specks": list(done.specks), "cavities": list(done.cavities),
-                        "changed_voxels": done.changed}
+        self.cleaned = {"specks": list(done.specks), "changed_voxels": done.changed}
         return done.labels
 
     def limit_to(self) -> int:

@@ -6,16 +6,17 @@ enclosed in it (cavities). Each adds one to the phase's Euler characteristic
 (:math:`\chi` = clusters - tunnels + cavities in 3D, clusters - holes in 2D)
 without changing its correlations much. :func:`remove_small_features`
 removes the clusters of every phase that hold fewer voxels than that phase's
-smallest admissible feature and fills the cavities of fewer voxels than that
-with the phase around them.
+smallest admissible feature (with two phases this also fills the other
+phase's small cavities) and, on request, fills the cavities of fewer voxels
+than the enclosed phases' smallest feature with the phase around them.
 
 Connectivity follows :func:`~mcrkit.morphology.euler_characteristic`: a
 phase's clusters are full-connected (26 neighbours in 3D, 8 in 2D), its
 cavities are the face-connected (6 / 4) clusters of the other phases that
 do not reach the rest of them. A removed speck takes the phase most of its
 face neighbours have; a filled cavity takes the phase that encloses it.
-The volume fractions change by the voxels moved (reported), which a
-following polish can restore.
+The volume fractions change by the voxels moved (reported; at most
+:data:`MAX_SHARE` of a phase).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def _absorb(labels: np.ndarray, clusters: np.ndarray, small: np.ndarray, phase: 
 
 
 def remove_small_features(labels: np.ndarray, min_size: float | Sequence[float], *,
-                          periodic: bool = True) -> Cleanup:
+                          fill_cavities: bool = False, periodic: bool = True) -> Cleanup:
     """Remove the specks and fill the cavities of each phase smaller than ``min_size``.
 
     Parameters
@@ -102,9 +103,13 @@ def remove_small_features(labels: np.ndarray, min_size: float | Sequence[float],
         Phases ``0..P-1``.
     min_size : float or sequence of float
         Smallest feature (voxels) of each phase, or one value for all: a
-        cluster of the phase with fewer voxels is removed; a cavity (a pocket
-        of the other phases) with fewer voxels than the smallest feature of
-        every other phase is filled.
+        cluster of the phase with fewer voxels is removed.
+    fill_cavities : bool, optional
+        Also fill a cavity of each phase (a face-connected pocket of the other
+        phases) with fewer voxels than the smallest feature of every other
+        phase. With two phases a cavity of one is a speck of the other; with
+        more it can hold several phases. Off by default: a phase that coats
+        another (a binder around particles) has real small cavities.
     periodic : bool, optional
         Clusters continue across the box's faces (default).
 
@@ -137,8 +142,9 @@ def remove_small_features(labels: np.ndarray, min_size: float | Sequence[float],
         raise ValueError(f"remove_small_features: min_size must be one non-negative number or "
                          f"one per phase (at least {present}), got {min_size!r}")
     out = labels.copy()
-    # each pass removes specks and fills cavities: half of a pass's share each
-    budget = MAX_SHARE * np.bincount(labels.ravel(), minlength=n_phases) / (2 * PASSES)
+    # each pass removes specks (and fills cavities): a share of each step
+    steps = PASSES * (2 if fill_cavities else 1)
+    budget = MAX_SHARE * np.bincount(labels.ravel(), minlength=n_phases) / steps
     specks, cavities = [0] * n_phases, [0] * n_phases
     for _ in range(PASSES):  # a removal can leave a new small piece next to it
         before = out.copy()
@@ -148,7 +154,7 @@ def remove_small_features(labels: np.ndarray, min_size: float | Sequence[float],
                 small = _small(clusters, n, sizes[phase], budget[phase])
                 _absorb(out, clusters, small, phase, n_phases, periodic)
                 specks[phase] += int(small.size)
-        for phase in range(n_phases):
+        for phase in range(n_phases) if fill_cavities else ():
             enclosed = np.delete(sizes, phase).min(initial=np.inf)
             if 1 < enclosed < np.inf:
                 pockets, n = cluster_labels(out != phase, connectivity=1, periodic=periodic)
