@@ -28,6 +28,9 @@ Characteristic lengths (:mod:`~mcrkit.morphology.lengths`)
 Feature sizes (:mod:`~mcrkit.morphology.feature_size`)
     :func:`opening_radius_map`, :func:`feature_size_distribution` (returns
     :class:`FeatureSizes`): opening granulometry with Euclidean balls
+Cleanup (:mod:`~mcrkit.morphology.cleanup`)
+    :func:`remove_small_features` (returns :class:`Cleanup`): the clusters of each phase
+    smaller than its smallest feature removed (and, on request, small cavities filled)
 Transport (:mod:`~mcrkit.morphology.transport`)
     :func:`tortuosity` (returns :class:`Transport`): tortuosity factor and effective
     diffusivity of one phase along one axis (the optional extra ``mcrkit[transport]``)
@@ -39,6 +42,7 @@ from mcrkit.morphology.chords import (
     chord_length_sample,
     chord_statistics,
 )
+from mcrkit.morphology.cleanup import Cleanup, remove_small_features
 from mcrkit.morphology.cluster_function import two_point_cluster_function
 from mcrkit.morphology.connectivity import (
     Percolation,
@@ -64,6 +68,7 @@ from mcrkit.morphology.transport import Transport, tortuosity
 
 __all__ = [
     "ChordStatistics",
+    "Cleanup",
     "FeatureSizes",
     "Percolation",
     "Transport",
@@ -81,6 +86,7 @@ __all__ = [
     "morphology",
     "opening_radius_map",
     "percolation",
+    "remove_small_features",
     "repeat_lengths",
     "scaled_autocovariance",
     "surface_density",
