@@ -199,7 +199,7 @@ class Run:
         return result
 
     def _clean(self, labels: np.ndarray) -> np.ndarray:
-        """The result without the specks and cavities below ``settings.cleanup``; what was
+        """The result without the clusters smaller than ``settings.cleanup``; what was
         removed is kept in :attr:`cleaned` (and ``run.json``)."""
         from mcrkit.morphology.cleanup import remove_small_features
 

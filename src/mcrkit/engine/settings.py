@@ -95,8 +95,8 @@ class RunSettings:
         Network phases whose topology the polishing stage repairs first and then keeps
         (:mod:`mcrkit.morphology.network_repair`; needs ``polish``).
     cleanup : tuple of float
-        Smallest feature (voxels) of each phase: clusters and cavities of the discrete
-        result smaller than this are removed at the end
+        Smallest feature (voxels) of each phase: clusters of the discrete result
+        smaller than this are removed at the end
         (:func:`mcrkit.morphology.cleanup.remove_small_features`; empty: none).
     initial : str
         ``"random"`` or ``"given"`` (a start structure was passed).

@@ -98,8 +98,8 @@ SYMMETRIES = ("auto", "isotropic", "x", "y")
 or y."""
 
 CLEANUP_RADIUS = 1.0
-"""A 3D result's clusters (cavities) smaller than a ball of this many times the median
-opening radius of the phase (of the enclosed phases) in the 2D input are removed (filled)."""
+"""A 3D result's clusters smaller than a ball of this many times the median opening radius
+of their phase in the 2D input are removed."""
 
 REPAIR_SWEEPS = 16
 """Moves per pixel of the topology-preserving polish after a network repair."""
@@ -262,7 +262,7 @@ def choose_defaults(original: Microstructure | np.ndarray, shape: tuple[int, ...
     cleanup: tuple[float, ...] = ()
     if original.ndim == 2 and len(shape) == 3:
         cleanup = cleanup_sizes(original)
-        note += ("; at the end, clusters and cavities of the volume smaller than a ball of "
+        note += ("; at the end, clusters of the volume smaller than a ball of "
                  "the input's median feature radius are removed ("
                  + ", ".join(f"< {size:.0f} voxels in phase {phase}"
                              for phase, size in enumerate(cleanup)) + ")")

@@ -202,7 +202,7 @@ def reconstruct(
         keeps with topology-preserving swaps; ``match`` sets them for a 2D network.
     cleanup : sequence of float, optional
         Smallest feature (voxels) of each phase: at the end, the result's clusters
-        and cavities smaller than this are removed
+        smaller than this are removed
         (:func:`mcrkit.morphology.cleanup.remove_small_features`); ``match`` sets
         it for a 3D volume from a 2D original.
     report : bool, optional
