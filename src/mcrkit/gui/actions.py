@@ -41,7 +41,7 @@ from mcrkit.gui.results import ORIGINAL, PROPERTIES, describe
 from mcrkit.gui.uploads import Upload
 
 __all__ = ["ACTIONS", "INPUT_KINDS", "comparison_job", "export_formats", "export_result",
-           "make_job", "new_directory", "resume_job"]
+           "input_name", "make_job", "new_directory", "resume_job"]
 
 ACTIONS = ("characterize", "reconstruct", "match", "merge", "interpolate", "smooth",
            "properties", "compare", "export", "view")
@@ -93,12 +93,13 @@ def _figure(obj: Any, path: Path) -> Path:
     return path
 
 
-def _read(upload: Upload, arguments: dict[str, Any]) -> Any:
+def _read(upload: Upload, arguments: dict[str, Any],
+          options: tuple[str, ...] = ("threshold", "phases")) -> Any:
     """The upload as a Microstructure named by its file name, segmented as the form says
-    (the segmentation options are taken out of ``arguments``)."""
+    (the segmentation ``options`` are taken out of ``arguments``)."""
     from mcrkit.io import read_microstructure
 
-    segmentation = {k: arguments.pop(k) for k in ("threshold", "phases") if k in arguments}
+    segmentation = {k: arguments.pop(k) for k in options if k in arguments}
     return dataclasses.replace(read_microstructure(upload.path, **segmentation),
                                source=upload.name)
 
@@ -179,7 +180,7 @@ def _properties(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outc
     from mcrkit.workflows import properties
 
     threshold = arguments.get("threshold")
-    volume = _read(upload, arguments)
+    volume = _read(upload, arguments, ("threshold",))  # phases: those to measure
     if "original" in arguments:
         path = Path(arguments["original"])
         arguments["original"] = dataclasses.replace(
@@ -322,7 +323,14 @@ def resume_job(run_dir: Path) -> Job:
 def comparison_job(original: Upload, result: Path, output: Path) -> Job:
     """A job judging the structure ``result`` against ``original`` (the compare action
     with its defaults), e.g. for two saved results."""
-    return make_job("compare", original, {"result": str(result)}, output)
+    job = make_job("compare", original, {"result": str(result)}, output)
+    job.title = f"compare {input_name(result)} with {original.name}"
+    return job
+
+
+def input_name(path: Path) -> str:
+    """How a result is named as an input: a run's result by its run directory."""
+    return f"{path.parent.name}.npy" if path.name == "reconstruction.npy" else path.name
 
 
 def export_formats(outcome: Outcome) -> tuple[str, ...]:

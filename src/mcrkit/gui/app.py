@@ -26,7 +26,14 @@ from typing import Any
 from nicegui import app, events, run, ui
 
 from mcrkit._version import __version__
-from mcrkit.gui.actions import ACTIONS, INPUT_KINDS, comparison_job, make_job, resume_job
+from mcrkit.gui.actions import (
+    ACTIONS,
+    INPUT_KINDS,
+    comparison_job,
+    input_name,
+    make_job,
+    resume_job,
+)
 from mcrkit.gui.forms import FORMS, SESSION_KINDS, FormError, to_arguments
 from mcrkit.gui.jobs import Job, JobQueue, Outcome
 from mcrkit.gui.pictures import Preview, preview
@@ -52,6 +59,7 @@ REFRESH_SECONDS = 0.5
 _CSS = """
 .q-tab { padding: 0 6px; min-width: 0 }
 .q-tabs__content { flex-wrap: wrap }
+.q-tabs__content .q-tab { flex: 0 0 auto }
 .q-uploader__subtitle { display: none }
 .q-uploader__list { min-height: 0; padding: 0 }
 """
@@ -92,11 +100,6 @@ class Server:
         """Stop the jobs and delete the uploads (results stay in the output directory)."""
         self.queue.shutdown(timeout=30)
         shutil.rmtree(self.temporary, ignore_errors=True)
-
-
-def _input_name(path: Path) -> str:
-    """How a result offered as an input is named: a run's result by its run directory."""
-    return f"{path.parent.name}.npy" if path.name == "reconstruction.npy" else path.name
 
 
 class Page:
@@ -230,7 +233,8 @@ class Page:
             for title, url in shown.pictures:
                 with ui.column().classes("items-center gap-0"):
                     ui.label(title).classes("text-xs text-gray-600")
-                    ui.image(url).classes("w-48 h-48").props("fit=contain no-spinner")
+                    ui.image(url).classes("w-48 h-48").props(
+                        "fit=contain no-spinner no-transition")
         self.preview_note.set_text(shown.note)
         self.fractions.set_text("volume fractions: " + ", ".join(
             f"phase {p}: {f:.4f}" for p, f in enumerate(shown.fractions))
@@ -251,7 +255,7 @@ class Page:
     def _actions(self) -> None:
         with ui.card().classes("w-full"):
             with ui.tabs(on_change=self._tab_changed).classes("w-full").props(
-                    "dense no-caps") as tabs:
+                    "dense no-caps align=left") as tabs:
                 for action in ACTIONS:
                     ui.tab(action).props(f'data-testid="tab-{action}"')
             with ui.tab_panels(tabs, value=ACTIONS[0]).classes("w-full"):
@@ -385,7 +389,7 @@ class Page:
             ui.notify(f"{' and '.join(missing)}: holds no structure to compare; tick results "
                       "of match, reconstruct or smooth", type="negative", position="top")
             return
-        original = inspect_file(structures[0], _input_name(structures[0]))
+        original = inspect_file(structures[0], input_name(structures[0]))
         self._submit(comparison_job(original, structures[1], self.server.output))
 
     # ---- jobs -------------------------------------------------------------------------
@@ -426,7 +430,7 @@ class Page:
         known = {u.path for u in self.session.files.uploads}
         for path in outcome.products:
             if path not in known:
-                self.session.files.uploads.append(inspect_file(path, _input_name(path)))
+                self.session.files.uploads.append(inspect_file(path, input_name(path)))
         self._list_inputs()
 
     def _download(self, path: Path) -> None:

@@ -132,7 +132,7 @@ def describe(folder: Path, message: str = "") -> Outcome:
     >>> np.save(folder / "ms-smoothed.npy", labels); np.save(folder / ORIGINAL, 1 - labels)
     >>> outcome = describe(folder)
     >>> [p.name for p in outcome.products], outcome.tables[0].rows
-    [['ms-smoothed.npy'], [['0', '0.25', '0.75'], ['1', '0.75', '0.25']]]
+    (['ms-smoothed.npy'], [['0', '0.25', '0.75'], ['1', '0.75', '0.25']])
     """
     files = _files(folder)
     status = _run_status(folder)

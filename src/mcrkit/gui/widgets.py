@@ -116,11 +116,27 @@ def show_table(table: Table, testid: str) -> None:
     """A :class:`~mcrkit.gui.jobs.Table` as a compact table with its title."""
     ui.label(table.title).classes("text-sm font-medium mt-2")
     columns = [{"name": str(k), "label": name, "field": str(k),
-                "align": "left" if k == 0 else "right"} for k, name in enumerate(table.columns)]
+                "align": "right" if all(_numeric(row[k]) for row in table.rows) else "left"}
+               for k, name in enumerate(table.columns)]
     rows = [{str(k): cell for k, cell in enumerate(row)} for row in table.rows]
     ui.table(columns=columns, rows=rows).props(
         f'dense flat bordered hide-bottom :pagination="{{rowsPerPage: 0}}" '
-        f'data-testid="{testid}"').classes("w-full")
+        f'data-testid="{testid}"').classes("max-w-full")
+
+
+def _numeric(cell: str) -> bool:
+    """Whether a table cell is a number (or a percentage, or ``-`` for none).
+
+    Examples
+    --------
+    >>> [_numeric(c) for c in ("0.25", "-", "98%", "-3.9e-03", "curve", "phase 0")]
+    [True, True, True, True, False, False]
+    """
+    try:
+        float(cell.rstrip("%"))
+    except ValueError:
+        return cell == "-"
+    return True
 
 
 class JobPanel:
@@ -314,10 +330,10 @@ def _enlargeable(path: Path, testid: str) -> None:
             ui.button("Close", icon="close", on_click=dialog.close).props(
                 f'flat data-testid="{testid}-close"')
         ui.image(str(path)).classes("w-full max-w-[1800px]").props(
-            f'fit=contain no-spinner data-testid="{testid}-large"')
+            f'fit=contain no-spinner no-transition data-testid="{testid}-large"')
     ui.label("click the figure to enlarge it").classes("text-xs text-gray-600")
     ui.image(str(path)).classes("w-full cursor-zoom-in").props(
-        f'fit=contain no-spinner data-testid="{testid}"').on("click", dialog.open)
+        f'fit=contain no-spinner no-transition data-testid="{testid}"').on("click", dialog.open)
 
 
 _STATUS_COLORS = {"queued": "grey", "running": "primary", "done": "positive",
