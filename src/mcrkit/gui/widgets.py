@@ -160,7 +160,8 @@ class JobPanel:
         self._resume = resume
         with ui.card().classes("w-full") as self.card:
             with ui.row().classes("items-center w-full"):
-                self.title = ui.label("").classes("text-lg font-medium")
+                self.title = ui.label("").classes("text-lg font-medium").props(
+                    'data-testid="job-title"')
                 self.status = ui.badge("").props('data-testid="job-status"')
                 ui.space()
                 self.resume = ui.button("Resume", icon="play_arrow", color="primary",
