@@ -177,8 +177,8 @@ def _choose(page, testid: str, option: str) -> None:
 
 
 def _tick(page, name: str) -> None:
-    page.get_by_test_id("results").get_by_role("row").filter(has_text=name).get_by_role(
-        "checkbox").click()
+    page.get_by_test_id("results").get_by_role("row").filter(
+        has=page.get_by_text(name, exact=True)).get_by_role("checkbox").click()
 
 
 def _job_shown(page, title: str, *statuses: str) -> str:
@@ -307,12 +307,12 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     assert _status_becomes(page, "cancelled", "failed") == "cancelled"
     page.get_by_test_id("resume").wait_for()  # and may continue again
     page.screenshot(path=str(shots / "gui_resumed_and_stopped.png"))
-    assert len(list(runs.iterdir())) == 2
+    [stopped_run] = [folder for folder in runs.iterdir() if folder != run_dir]
 
     # a new browser session: the saved runs are listed, opened, used and compared
     later = browser_page()
     later.goto(url)
-    for folder in runs.iterdir():
+    for folder in (run_dir, stopped_run):
         later.get_by_test_id("results").get_by_text(folder.name).wait_for()
     _tick(later, run_dir.name)
     later.get_by_test_id("open-result").click()
@@ -337,7 +337,6 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     from mcrkit.io import read_microstructure
 
     assert np.array_equal(read_microstructure(tmp_path / "exported.tif").labels, labels)
-    stopped_run = next(folder for folder in runs.iterdir() if folder != run_dir)
     later.get_by_test_id("refresh-results").click()
     _tick(later, stopped_run.name)
     later.get_by_test_id("ticked").filter(has_text="(original)").wait_for()

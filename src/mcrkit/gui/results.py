@@ -152,7 +152,7 @@ def describe(folder: Path, message: str = "") -> Outcome:
     if report is not None:
         outcome.verdict = report["verdict"]["text"]
         if report.get("assumption"):
-            lines.append(report["assumption"]["text"])
+            lines.append(report["assumption"]["text"].strip())
         outcome.tables.append(_fidelity(report))
     for path in files:
         if path.suffix == ".npz" and status is None:

@@ -112,9 +112,23 @@ class StructureViewer:
                 image.set_source(pictures[k][1])
 
 
+LONG_TABLE = 12
+"""Tables with more rows than this are shown folded (their title says what they hold)."""
+
+
 def show_table(table: Table, testid: str) -> None:
-    """A :class:`~mcrkit.gui.jobs.Table` as a compact table with its title."""
-    ui.label(table.title).classes("text-sm font-medium mt-2")
+    """A :class:`~mcrkit.gui.jobs.Table` as a compact table with its title (folded, to be
+    unfolded by a click, when it is long)."""
+    if len(table.rows) > LONG_TABLE:
+        with ui.expansion(f"{table.title} ({len(table.rows)} rows: click to show)").classes(
+                "w-full text-sm font-medium").props(f'dense data-testid="{testid}-fold"'):
+            _table(table, testid)
+    else:
+        ui.label(table.title).classes("text-sm font-medium mt-2")
+        _table(table, testid)
+
+
+def _table(table: Table, testid: str) -> None:
     columns = [{"name": str(k), "label": name, "field": str(k),
                 "align": "right" if all(_numeric(row[k]) for row in table.rows) else "left"}
                for k, name in enumerate(table.columns)]
@@ -324,17 +338,19 @@ class JobPanel:
 
 def _enlargeable(path: Path, testid: str) -> None:
     """A figure as wide as the panel; a click opens it at full size in a dialog."""
-    with ui.dialog().props("maximized") as dialog, ui.card().classes("w-full items-center"):
+    with ui.dialog().props('maximized transition-show="none" transition-hide="none"') as dialog, \
+            ui.card().classes("w-full items-center"):
         with ui.row().classes("w-full items-center"):
             ui.label(path.name).classes("text-lg")
             ui.space()
             ui.button("Close", icon="close", on_click=dialog.close).props(
                 f'flat data-testid="{testid}-close"')
         ui.image(str(path)).classes("w-full max-w-[1800px]").props(
-            f'fit=contain no-spinner no-transition data-testid="{testid}-large"')
+            f'fit=contain no-spinner no-transition loading=eager data-testid="{testid}-large"')
     ui.label("click the figure to enlarge it").classes("text-xs text-gray-600")
     ui.image(str(path)).classes("w-full cursor-zoom-in").props(
-        f'fit=contain no-spinner no-transition data-testid="{testid}"').on("click", dialog.open)
+        f'fit=contain no-spinner no-transition loading=eager data-testid="{testid}"').on(
+        "click", dialog.open)
 
 
 _STATUS_COLORS = {"queued": "grey", "running": "primary", "done": "positive",
