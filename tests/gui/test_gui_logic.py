@@ -306,14 +306,14 @@ def test_cancelling_a_running_reconstruction_keeps_its_result(characterization_u
     stopped = json.loads((run / "run.json").read_text())["iterations"]
     again = JobQueue()
     resumed = again.submit(resume_job(run))  # the same directory, from its checkpoint
-    _wait(lambda: resumed.view()[0].iteration > stopped + 2)
+    _wait(lambda: resumed.view()[0].iteration > stopped)
     assert resumed.view()[0].total == 500
     resumed.cancel()
     _wait(lambda: not resumed.active)
     again.shutdown(timeout=30)
     assert resumed.status == "cancelled" and resumed.outcome.resume == run, resumed.message
     record = json.loads((run / "run.json").read_text())
-    assert stopped + 2 < record["iterations"] < 500 and record["status"] == "stopped"
+    assert stopped < record["iterations"] < 500 and record["status"] == "stopped"
     assert [p.name for p in (folder / "runs").iterdir()] == [run.name]
 
 
@@ -351,6 +351,18 @@ def test_saved_results_are_listed_and_read_back_as_the_job_showed_them(tmp_path)
     assert opened.figures[0].name == "report.png"
     assert str(session.directory) not in (run / "run.json").read_text()  # named by file name
     assert "ms.npy" in report["original"]["source"]
+
+
+def test_a_report_without_rows_is_not_shown_as_a_figure(tmp_path) -> None:
+    verdict = {"text": "cannot judge"}
+    (tmp_path / "report.json").write_text(json.dumps({"verdict": verdict, "lines": [],
+                                                      "tolerance": 3.0}))
+    for name in ("report.png", "convergence.png"):
+        (tmp_path / name).write_bytes(b"")
+    outcome = describe(tmp_path)
+    assert [p.name for p in outcome.figures] == ["convergence.png"]
+    assert outcome.verdict == "cannot judge"
+    assert {p.name for p in outcome.files} == {"report.json", "report.png", "convergence.png"}
 
 
 def test_properties_of_straight_channels(tmp_path) -> None:
