@@ -199,7 +199,8 @@ def _run(folder: Path, status: str, outcome: Outcome) -> list[str]:
     else:
         lines.append(f"The run {_ENDS.get(status, status)}.")
     if settings.get("defaults"):
-        lines.append(f"Defaults: {settings['defaults']}")
+        lines.append("Defaults: " + " ".join(
+            part.strip() for part in str(settings["defaults"]).splitlines()))
     if run.get("errors"):
         outcome.tables.append(Table(
             "Descriptor errors of the discrete result", ["descriptor",
