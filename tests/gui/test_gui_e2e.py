@@ -15,6 +15,7 @@ only ends a wait for something that never comes.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import socket
@@ -60,13 +61,21 @@ def browser_page():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(accept_downloads=True,
-                                      viewport={"width": 1500, "height": 1100})
-        context.set_default_timeout(PATIENCE_MS)
+        contexts = []
+
+        def new_session():
+            """A page in a new browser context: a browser session of its own (new cookie)."""
+            context = browser.new_context(accept_downloads=True,
+                                          viewport={"width": 1500, "height": 1100})
+            context.set_default_timeout(PATIENCE_MS)
+            contexts.append(context)
+            return context.new_page()
+
         try:
-            yield context.new_page()
+            yield new_session
         finally:
-            context.close()
+            for context in contexts:
+                context.close()
             browser.close()
 
 
@@ -149,8 +158,37 @@ def _progress_after(page, iteration: int) -> tuple[int, str]:
     return int(line.split()[1].split("/")[0]), line
 
 
+def _gray_image(tmp_path: Path) -> tuple[Path, np.ndarray]:
+    """A small gray micrograph (two gray bands, none at 128) and its phases above 128."""
+    import imageio.v3 as iio
+
+    labels = np.load(_input_file(tmp_path))[:24, :24]
+    gray = np.where(labels == 1, 200, 40) + np.random.default_rng(1).integers(0, 20, labels.shape)
+    path = tmp_path / "micrograph.png"
+    iio.imwrite(path, np.ascontiguousarray(gray.T[::-1]).astype(np.uint8))  # as read: x, y
+    from mcrkit.io import read_image
+
+    return path, read_image(path) > 128
+
+
+def _choose(page, testid: str, option: str) -> None:
+    page.get_by_test_id(testid).click()
+    page.get_by_role("option").filter(has_text=option).first.click()
+
+
+def _tick(page, name: str) -> None:
+    page.get_by_test_id("results").get_by_role("row").filter(
+        has=page.get_by_text(name, exact=True)).get_by_role("checkbox").click()
+
+
+def _job_shown(page, title: str, *statuses: str) -> str:
+    """Waits until the panel shows the job titled ``title`` in one of ``statuses``."""
+    page.get_by_test_id("job-title").filter(has_text=title).wait_for()
+    return _status_becomes(page, *statuses)
+
+
 def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path) -> None:
-    page = browser_page
+    page = browser_page()
     url, runs = server
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
@@ -163,26 +201,57 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     text = _upload(page, bad)
     assert "upload refused" in text and "unknown file extension '.txt'" in text, text
     assert "Traceback" not in page.content()
+    assert "0.00%" not in page.get_by_test_id("upload").inner_text()  # no idle size counter
     page.screenshot(path=str(shots / "gui_bad_upload.png"))
+
+    # a gray image: previewed beside its segmentation, with the volume fractions as numbers
+    micrograph, bright = _gray_image(tmp_path)
+    assert "gray image" in _upload(page, micrograph)
+    page.get_by_test_id("preview-note").filter(has_text="Otsu").wait_for()
+    page.get_by_test_id("characterize-threshold").fill("128")
+    page.get_by_test_id("preview-note").filter(has_text="threshold 128").wait_for()
+    assert page.get_by_test_id("preview").get_by_role("img").count() == 2
+    fractions = page.get_by_test_id("fractions").inner_text()
+    assert fractions == (f"volume fractions: phase 0: {1 - bright.mean():.4f}, "
+                         f"phase 1: {bright.mean():.4f}"), fractions
+    page.screenshot(path=str(shots / "gui_segmentation_preview.png"))
 
     text = _upload(page, _input_file(tmp_path))  # the next upload still works
     assert "microstructure: 2D 64 x 64, 2 phases" in text, text
+    image = np.load(_input_file(tmp_path))
+    page.get_by_test_id("fractions").filter(
+        has_text=f"phase 1: {np.mean(image == 1):.4f}").wait_for()
 
     page.get_by_test_id("tab-match").click()
+    assert "auto" in page.get_by_test_id("match-symmetry").inner_text()  # as --symmetry
+    assert page.get_by_text("iterations per level").is_visible()  # labels in words
     page.get_by_test_id("match-shape").fill("32 by 32")  # q-input: the id is on <input>
     page.get_by_test_id("run-match").click()
     page.get_by_test_id("message-match").filter(
-        has_text="shape: needs two or three whole numbers such as 64 64 64, got '32 by 32'"
-    ).wait_for()
+        has_text="shape of the result: needs two or three whole numbers such as 64 64 64, got "
+                 "'32 by 32'").wait_for()
+    page.get_by_role("alert").filter(has_text="shape of the result").first.wait_for()  # at hand
+    page.screenshot(path=str(shots / "gui_field_error.png"))
     page.get_by_test_id("match-shape").fill("32 32 32")
     page.get_by_test_id("match-max_iter").fill("20")  # a count, never a time, ends this run
     page.get_by_test_id("match-seed").fill("3")
     page.get_by_test_id("run-match").click()
-    status = _status_becomes(page, "done", "failed", "cancelled")
+    status = _job_shown(page, "1. match", "done", "failed", "cancelled")
     message = page.get_by_test_id("job-message").inner_text()
     assert status == "done", f"{status}: {message}"
-    assert page.get_by_test_id("slice-2").is_visible()  # the result's orthoslices
-    page.screenshot(path=str(shots / "gui_done.png"))
+    [run_dir] = list(runs.iterdir())
+    report = json.loads((run_dir / "report.json").read_text())
+    assert page.get_by_test_id("verdict").inner_text() == f"verdict: {report['verdict']['text']}"
+    assert page.get_by_test_id("result-slice-2").is_visible()  # the result's orthoslices
+    assert page.get_by_test_id("original-slice-0").is_visible()  # beside the original
+    assert page.get_by_text("Volume fractions", exact=True).is_visible()  # a table
+    assert "/tmp" not in message and "mcrkit-gui-" not in page.content()  # no upload paths
+    page.screenshot(path=str(shots / "gui_done.png"), full_page=True)
+    page.get_by_test_id("figure-0").click()  # the report, enlarged
+    page.get_by_test_id("figure-0-large").wait_for()
+    page.screenshot(path=str(shots / "gui_figure_enlarged.png"))
+    page.get_by_test_id("figure-0-close").click()
+    page.get_by_test_id("figure-0-large").wait_for(state="hidden")
 
     with page.expect_download() as download_info:
         page.get_by_test_id("download-reconstruction.npy").click()
@@ -197,14 +266,13 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     from mcrkit.io.vti import read_vti
 
     assert np.array_equal(read_vti(tmp_path / "downloaded.vti")["labels"], labels)
-    [run_dir] = list(runs.iterdir())
     assert np.array_equal(np.load(run_dir / "reconstruction.npy"), labels)
 
     for name in ("run.json", "report.json", "report.png", "convergence.npz"):
         assert page.get_by_test_id(f"download-{name}").is_visible(), name
 
     # a run until cancelled: its progress is watched, the server answers meanwhile, a job
-    # submitted behind it waits in the queue, and both can be cancelled
+    # submitted behind it waits in the queue, and both can be cancelled; the run resumes
     page.get_by_test_id("match-max_iter").fill("10000")
     page.get_by_test_id("run-match").click()
     page.get_by_text("2. match pymks_ms_64x64_1.npy (running").wait_for()
@@ -229,8 +297,53 @@ def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path
     status.filter(has_text="cancelled").wait_for()
     stopped = page.get_by_test_id("job-message").inner_text()
     assert stopped.startswith("stopped on request after")
-    assert second <= int(stopped.split()[4]) < 10000, stopped
+    stopped_at = int(stopped.split()[4])
+    assert second <= stopped_at < 10000, stopped
     page.screenshot(path=str(shots / "gui_cancelled.png"))
+    page.get_by_test_id("resume").click()  # continues the run in its directory
+    _job_shown(page, "4. resume", "running")  # job numbers count every session
+    _progress_after(page, stopped_at)
+    page.get_by_test_id("cancel").click()
+    assert _status_becomes(page, "cancelled", "failed") == "cancelled"
+    page.get_by_test_id("resume").wait_for()  # and may continue again
+    page.screenshot(path=str(shots / "gui_resumed_and_stopped.png"))
+    [stopped_run] = [folder for folder in runs.iterdir() if folder != run_dir]
+
+    # a new browser session: the saved runs are listed, opened, used and compared
+    later = browser_page()
+    later.goto(url)
+    for folder in (run_dir, stopped_run):
+        later.get_by_test_id("results").get_by_text(folder.name).wait_for()
+    _tick(later, run_dir.name)
+    later.get_by_test_id("open-result").click()
+    _job_shown(later, f"open {run_dir.name}", "done")
+    assert later.get_by_test_id("verdict").inner_text() == (
+        f"verdict: {report['verdict']['text']}")
+    later.screenshot(path=str(shots / "gui_opened.png"))
+    _choose(later, "input", f"{run_dir.name}.npy")  # the run's result is an input
+    later.get_by_test_id("tab-properties").click()
+    later.get_by_test_id("properties-phases").fill("1")
+    later.get_by_test_id("properties-axes").fill("x")
+    later.get_by_test_id("run-properties").click()
+    assert _job_shown(later, ". properties", "done", "failed") == "done"
+    later.get_by_text("tortuosity factor along x").wait_for()
+    later.screenshot(path=str(shots / "gui_properties.png"), full_page=True)
+    later.get_by_test_id("tab-export").click()
+    later.get_by_test_id("run-export").click()
+    assert _job_shown(later, ". export", "done", "failed") == "done"
+    with later.expect_download() as download_info:
+        later.get_by_test_id(f"download-{run_dir.name}.tif").click()
+    download_info.value.save_as(tmp_path / "exported.tif")
+    from mcrkit.io import read_microstructure
+
+    assert np.array_equal(read_microstructure(tmp_path / "exported.tif").labels, labels)
+    later.get_by_test_id("refresh-results").click()
+    _tick(later, stopped_run.name)
+    later.get_by_test_id("ticked").filter(has_text="(original)").wait_for()
+    later.get_by_test_id("compare-results").click()
+    assert _job_shown(later, ". compare", "done", "failed") == "done"
+    assert later.get_by_test_id("verdict").inner_text().startswith("verdict: ")
+    later.screenshot(path=str(shots / "gui_compared.png"), full_page=True)
 
     hosts = {urlsplit(u).hostname for u in requests if urlsplit(u).scheme in ("http", "https",
                                                                              "ws", "wss")}

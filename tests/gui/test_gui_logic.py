@@ -18,15 +18,23 @@ import pytest
 pytest.importorskip("nicegui", reason="the gui extra is not installed (pip install -e '.[gui]')")
 
 from mcrkit.gui import uploads as uploads_module  # noqa: E402
-from mcrkit.gui.actions import make_job  # noqa: E402
-from mcrkit.gui.forms import FORMS, FormError, library_function, to_arguments  # noqa: E402
+from mcrkit.gui.actions import comparison_job, make_job, resume_job  # noqa: E402
+from mcrkit.gui.forms import (  # noqa: E402
+    EXPORT_FORMAT,
+    FORMS,
+    FormError,
+    library_function,
+    to_arguments,
+)
 from mcrkit.gui.jobs import Job, JobQueue, Outcome, Progress  # noqa: E402
-from mcrkit.gui.pictures import slice_images  # noqa: E402
+from mcrkit.gui.pictures import preview, slice_images  # noqa: E402
+from mcrkit.gui.results import describe, list_results  # noqa: E402
 from mcrkit.gui.uploads import SessionFiles, UploadError  # noqa: E402
 
 CLI_COMMANDS = {"characterize": "characterization", "reconstruct": "reconstruction",
                 "match": "reconstruction", "merge": "descriptor_space",
-                "interpolate": "descriptor_space", "smooth": "descriptor_space"}
+                "interpolate": "descriptor_space", "smooth": "descriptor_space",
+                "properties": "properties", "compare": "viewing", "export": "viewing"}
 
 
 def _cli_parameters(action):
@@ -63,8 +71,11 @@ def test_form_fields_are_the_library_and_command_line_options(action) -> None:
 def test_form_defaults_are_the_library_defaults(action) -> None:
     library = _library_parameters(action)
     shown = to_arguments(action, {f.name: f.default for f in FORMS[action]})
-    assert shown  # the defaults shown are real values, not all empty
+    assert shown or action == "properties"  # defaults are shown (properties has none)
     for name, value in shown.items():
+        if (action, name) == ("export", "to"):  # the library reads it from the file name
+            assert value == EXPORT_FORMAT and library[name].default is None
+            continue
         default = library[name].default
         if default is inspect.Parameter.empty:  # the library asks for a value: the CLI's
             default = _cli_parameters(action)[name].default
@@ -96,18 +107,29 @@ def test_form_values_become_library_arguments() -> None:
 
 
 @pytest.mark.parametrize(("action", "values", "message"), [
-    ("match", {"shape": "64 by 64"}, "shape: needs two or three whole numbers"),
-    ("match", {"shape": "64"}, "shape: needs two or three whole numbers"),
-    ("match", {"max_iter": "2.5"}, "max iter: needs a whole number, got '2.5'"),
+    ("match", {"shape": "64 by 64"}, "shape of the result: needs two or three whole numbers"),
+    ("match", {"shape": "64"}, "shape of the result: needs two or three whole numbers"),
+    ("match", {"max_iter": "2.5"}, "iterations per level: needs a whole number, got '2.5'"),
     ("match", {"weights": "1,x"}, "weights: needs numbers"),
-    ("match", {"optimizer_options": "final_ratio"}, "optimizer options: needs NAME=VALUE"),
-    ("match", {"threshold": "bright"}, "threshold: needs a gray value or 'otsu'"),
+    ("match", {"optimizer_options": "final_ratio"}, "optimizer settings: needs NAME=VALUE"),
+    ("match", {"threshold": "bright"}, "threshold (gray value or otsu): needs a gray value"),
+    ("match", {"symmetry": "z"}, "symmetry of the 3D volume: needs one of auto, isotropic, x, y"),
+    ("properties", {"phases": "0,one"}, "phases to measure: needs whole numbers"),
+    ("export", {"voxel_size": "big"}, "voxel size: needs numbers"),
     ("match", {"optimizer": "newton"}, "optimizer: needs one of"),
-    ("smooth", {"strength": "strong"}, "strength: needs a number or one per axis"),
+    ("smooth", {"strength": "strong"}, "strength (voxels): needs a number or one per axis"),
 ])
 def test_bad_form_values_name_the_field(action, values, message) -> None:
-    with pytest.raises(FormError, match=message.replace("(", r"\(")):
+    with pytest.raises(FormError, match=message.replace("(", r"\(").replace(")", r"\)")) as error:
         to_arguments(action, values)
+    assert error.value.field == next(iter(values))  # the page marks that field
+
+
+def test_fields_are_labelled_in_words() -> None:
+    labels = {f.name: f.label for fields in FORMS.values() for f in fields}
+    assert labels["c_to"] == "characterization at t = 1"
+    assert labels["max_iter"] == "iterations per level"
+    assert all("_" not in label for label in labels.values())
 
 
 # ---- uploads ---------------------------------------------------------------------------
@@ -279,6 +301,135 @@ def test_cancelling_a_running_reconstruction_keeps_its_result(characterization_u
     assert job.view()[0].iteration < 500
     assert waiting.status == "cancelled" and waiting.message == "cancelled before it started"
     assert [p.name for p in (folder / "runs").iterdir()] == [run.name]
+    assert job.outcome.resume == run and "Resume continues the run" in job.message
+
+    stopped = json.loads((run / "run.json").read_text())["iterations"]
+    again = JobQueue()
+    resumed = again.submit(resume_job(run))  # the same directory, from its checkpoint
+    _wait(lambda: resumed.view()[0].iteration > stopped)
+    assert resumed.view()[0].total == 500
+    resumed.cancel()
+    _wait(lambda: not resumed.active)
+    again.shutdown(timeout=30)
+    assert resumed.status == "cancelled" and resumed.outcome.resume == run, resumed.message
+    record = json.loads((run / "run.json").read_text())
+    assert stopped < record["iterations"] < 500 and record["status"] == "stopped"
+    assert [p.name for p in (folder / "runs").iterdir()] == [run.name]
+
+
+def test_a_finished_run_cannot_be_resumed_twice_and_an_empty_folder_not_at_all(tmp_path) -> None:
+    with pytest.raises(ValueError, match="cannot resume, run.json is missing"):
+        resume_job(tmp_path)
+
+
+def test_saved_results_are_listed_and_read_back_as_the_job_showed_them(tmp_path) -> None:
+    import mcrkit
+
+    session = SessionFiles(tmp_path)
+    image = mcrkit.data.load("pymks_ms_64x64_1")[:24, :24]
+    upload = session.save("ms.npy", _npy_bytes(image))
+    output = tmp_path / "out"
+    job = make_job("match", upload, {"max_iter": 5, "seed": 2, "device": "cpu",
+                                     "descriptors": ["two_point"], "limit_to": 4}, output)
+    job.run()
+    assert job.status == "done", job.message
+    run = job.outcome.result
+    [saved] = list_results(output)
+    assert saved.path == run and saved.status == json.loads(
+        (run / "run.json").read_text())["status"]
+    opened = describe(run)  # e.g. from another browser session, after a restart
+    report = json.loads((run / "report.json").read_text())
+    assert opened.verdict == job.outcome.verdict == report["verdict"]["text"]
+    assert np.array_equal(opened.original, image) and np.array_equal(
+        opened.labels, np.load(run / "reconstruction.npy"))
+    assert opened.products == [run / "reconstruction.npy"] and opened.resume is None
+    fractions = next(t for t in opened.tables if t.title == "Volume fractions")
+    expected = np.bincount(image.ravel()) / image.size
+    assert [float(row[1]) for row in fractions.rows] == pytest.approx(expected, abs=1e-4)
+    fidelity = next(t for t in opened.tables if t.title.startswith("Fidelity"))
+    assert len(fidelity.rows) == len(report["lines"])
+    assert opened.figures[0].name == "report.png"
+    assert str(session.directory) not in (run / "run.json").read_text()  # named by file name
+    assert "ms.npy" in report["original"]["source"]
+
+
+def test_a_report_without_rows_is_not_shown_as_a_figure(tmp_path) -> None:
+    verdict = {"text": "cannot judge"}
+    (tmp_path / "report.json").write_text(json.dumps({"verdict": verdict, "lines": [],
+                                                      "tolerance": 3.0}))
+    for name in ("report.png", "convergence.png"):
+        (tmp_path / name).write_bytes(b"")
+    outcome = describe(tmp_path)
+    assert [p.name for p in outcome.figures] == ["convergence.png"]
+    assert outcome.verdict == "cannot judge"
+    assert {p.name for p in outcome.files} == {"report.json", "report.png", "convergence.png"}
+
+
+def test_properties_of_straight_channels(tmp_path) -> None:
+    labels = np.zeros((8, 6, 6), dtype=np.uint8)
+    labels[:, 1:3, 1:3] = 1  # channels along x: tortuosity 1 along x, none along y
+    session = SessionFiles(tmp_path)
+    upload = session.save("channels.npy", _npy_bytes(labels))
+    job = make_job("properties", upload, {"phases": "1", "axes": "x, y"}, tmp_path / "out")
+    job.run()
+    assert job.status == "done", job.message
+    [table] = job.outcome.tables
+    rows = {row[1]: row[2] for row in table.rows}
+    assert rows["volume fraction"] == f"{4 / 36:.4g}"
+    assert float(rows["tortuosity factor along x"]) == pytest.approx(1.0, abs=1e-3)
+    assert rows["tortuosity factor along y"] == "infinite (does not percolate)"
+    assert rows["percolates along x"] == "yes" and rows["percolates along y"] == "no"
+
+
+def test_compare_gives_the_verdict_of_the_validation_report(tmp_path) -> None:
+    import mcrkit
+    from mcrkit.metrics.report import validation_report
+
+    image = mcrkit.data.load("pymks_ms_64x64_1")
+    session = SessionFiles(tmp_path)
+    original = session.save("original.npy", _npy_bytes(image[:16, :16]))
+    result = session.save("result.npy", _npy_bytes(image[32:48, 32:48]))
+    assert comparison_job(original, result.path, tmp_path).title == (
+        "compare result.npy with original.npy")
+    job = make_job("compare", original, {"result": str(result.path), "limit_to": 3},
+                   tmp_path / "out")
+    job.run()
+    assert job.status == "done", job.message
+    expected = validation_report(image[:16, :16], image[32:48, 32:48], limit_to=3)
+    assert job.outcome.verdict == expected["verdict"]["text"]
+    assert {p.name for p in job.outcome.files} == {"report.json", "report.png"}
+    assert job.message.startswith("result.npy judged against original.npy")
+    with pytest.raises(FormError, match="result to judge: needed"):
+        make_job("compare", original, {}, tmp_path / "out")
+
+
+def test_export_writes_a_file_other_tools_read(tmp_path) -> None:
+    from mcrkit.io import read_microstructure
+
+    labels = np.random.default_rng(0).integers(0, 3, (6, 5, 4)).astype(np.uint8)
+    session = SessionFiles(tmp_path)
+    upload = session.save("volume.npy", _npy_bytes(labels))
+    job = make_job("export", upload, {"to": "tiff", "voxel_size": "0.5", "unit": "um"},
+                   tmp_path / "out")
+    job.run()
+    assert job.status == "done", job.message
+    [path] = job.outcome.files
+    assert path.name == "volume.tif" and job.message == "wrote volume.tif"
+    written = read_microstructure(path)
+    assert np.array_equal(written.labels, labels)
+    assert written.voxel_size == (0.5, 0.5, 0.5) and written.unit == "µm"
+
+
+def test_the_preview_shows_a_gray_image_beside_its_segmentation(tmp_path) -> None:
+    gray = np.array([[10, 200, 220, 30], [30, 220, 240, 50]], dtype=np.uint8)
+    np.save(tmp_path / "gray.npy", gray)
+    otsu = preview(tmp_path / "gray.npy", "gray image")
+    assert [t for t, _ in otsu.pictures] == ["gray image", "phases"]
+    assert otsu.fractions == [0.5, 0.5] and otsu.note.startswith("Otsu's threshold")
+    high = preview(tmp_path / "gray.npy", "gray image", threshold=225)
+    assert high.fractions == [7 / 8, 1 / 8] and high.note == "threshold 225"
+    bad = preview(tmp_path / "gray.npy", "gray image", phases=9)
+    assert len(bad.pictures) == 1 and bad.note.startswith("cannot segment it so")
 
 
 def test_actions_check_their_input_and_form_before_queueing(characterization_upload) -> None:
@@ -286,8 +437,9 @@ def test_actions_check_their_input_and_form_before_queueing(characterization_upl
     with pytest.raises(ValueError, match="match needs a microstructure or gray image; "
                                          "target.npz is a characterization"):
         make_job("match", upload, {}, folder)
-    with pytest.raises(ValueError, match=r"shape: needed \(e.g. 64 64 64\)"):
+    with pytest.raises(FormError, match=r"shape of the result: needed \(e.g. 64 64 64\)") as error:
         make_job("reconstruct", upload, {}, folder)
+    assert error.value.field == "shape"
     with pytest.raises(FormError, match="seed: needs a whole number"):
         make_job("reconstruct", upload, {"shape": "8 8", "seed": "abc"}, folder)
 
@@ -400,10 +552,10 @@ def test_merge_and_interpolate_jobs_feed_reconstructions(tmp_path) -> None:
                      tmp_path / "out")
     merge.run()
     assert merge.status == "done", merge.message
-    assert merge.message.startswith("a.npz: normal to x") and "b.npz: normal to z" in merge.message
+    assert "\na.npz: normal to x" in merge.message and "b.npz: normal to z" in merge.message
     merged = mcrkit.Characterization.load(merge.outcome.products[0])
-    assert merged.per_axis and str(tmp_path) not in merge.message.split("\n")[0]
-    with pytest.raises(ValueError, match=r"c to: needed"):
+    assert merged.per_axis and str(tmp_path) not in merge.message
+    with pytest.raises(ValueError, match=r"characterization at t = 1: needed"):
         make_job("interpolate", ends[0], {"n_steps": 3}, tmp_path / "out")
 
 

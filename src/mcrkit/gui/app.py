@@ -1,10 +1,14 @@
 """The web page and the server of ``mcrkit gui``.
 
-One page: upload inputs on the left, choose an action (characterize,
-reconstruct, match, smooth, view) and its options, run it; the jobs of the
-browser session are listed on the right with the selected job's live
-progress, result and downloads. Every asset (Vue, Quasar, ECharts, fonts) is
-served by the local server; the page loads nothing from the internet.
+One page: upload inputs on the left (each previewed: a structure with its
+volume fractions, a gray image beside its segmentation), choose an action and
+its options, run it; the jobs of the browser session are listed on the right
+with the selected job's live progress, verdict, result and downloads, and
+below them the results saved in the output folder, which any browser session
+can open, compare and resume. Every result that holds a structure or a
+characterization becomes an input of the next action. Every asset (Vue,
+Quasar, ECharts, fonts) is served by the local server; the page loads nothing
+from the internet.
 """
 
 from __future__ import annotations
@@ -22,9 +26,18 @@ from typing import Any
 from nicegui import app, events, run, ui
 
 from mcrkit._version import __version__
-from mcrkit.gui.actions import ACTIONS, INPUT_KINDS, make_job
-from mcrkit.gui.forms import FORMS
-from mcrkit.gui.jobs import Job, JobQueue
+from mcrkit.gui.actions import (
+    ACTIONS,
+    INPUT_KINDS,
+    comparison_job,
+    input_name,
+    make_job,
+    resume_job,
+)
+from mcrkit.gui.forms import FORMS, SESSION_KINDS, FormError, to_arguments
+from mcrkit.gui.jobs import Job, JobQueue, Outcome
+from mcrkit.gui.pictures import Preview, preview
+from mcrkit.gui.results import describe, list_results, structure_of
 from mcrkit.gui.uploads import (
     MAX_UPLOAD_BYTES,
     SessionFiles,
@@ -42,6 +55,16 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 REFRESH_SECONDS = 0.5
 """How often the page polls the jobs."""
+
+_CSS = """
+.q-tab { padding: 0 6px; min-width: 0 }
+.q-tabs__content { flex-wrap: wrap }
+.q-tabs__content .q-tab { flex: 0 0 auto }
+.q-uploader__subtitle { display: none }
+.q-uploader__list { min-height: 0; padding: 0 }
+"""
+"""Tabs wrap onto a second line; the uploader shows no size or percentage while idle (the
+message under it says what became of a file)."""
 
 
 @dataclass
@@ -69,6 +92,10 @@ class Server:
             self.sessions[key] = Session(SessionFiles(self.temporary))
         return self.sessions[key]
 
+    def busy(self, folder: Path) -> bool:
+        """Whether a queued or running job writes into ``folder``."""
+        return any(job.active and job.folder == folder for job in self.queue.jobs)
+
     def close(self) -> None:
         """Stop the jobs and delete the uploads (results stay in the output directory)."""
         self.queue.shutdown(timeout=30)
@@ -83,7 +110,10 @@ class Page:
         self.session = session
         self.forms: dict[str, dict[str, Any]] = {}
         self.form_messages: dict[str, ui.label] = {}
+        self.action = ACTIONS[0]
+        self._previews = 0
         ui.page_title("mcrkit")
+        ui.add_css(_CSS)
         with ui.header().classes("items-center bg-slate-800"):
             ui.label("mcrkit").classes("text-xl font-bold")
             ui.label("microstructure characterization and reconstruction").classes("text-sm")
@@ -91,20 +121,22 @@ class Page:
             ui.label(f"results in {_shown(server.output)}").classes("text-xs")
             ui.label(f"v{__version__}").classes("text-xs")
         with ui.row().classes("w-full no-wrap items-start gap-4"):
-            with ui.column().classes("w-[32rem] shrink-0 gap-4"):
+            with ui.column().classes("w-[34rem] shrink-0 gap-4"):
                 self._inputs()
                 self._actions()
                 self._list_inputs()
-            with ui.column().classes("grow gap-4"):
+            with ui.column().classes("grow gap-4 min-w-0"):
                 with ui.card().classes("w-full"):
                     ui.label("Jobs").classes("text-lg font-medium")
                     self.job_list = ui.column().classes("gap-0 w-full").props(
                         'data-testid="jobs"')
-                self.panel = JobPanel(server.queue, self._download)
+                self.panel = JobPanel(server.queue, self._download, self._resume)
+                self._saved_results()
         self._listed: tuple[object, ...] = ()
         self._list_jobs()
         self.panel.select(session.selected)
         ui.timer(REFRESH_SECONDS, self._refresh)
+        ui.timer(0, self._preview, once=True)
 
     # ---- inputs ---------------------------------------------------------------------
     def _inputs(self) -> None:
@@ -119,11 +151,15 @@ class Page:
                       ).classes("w-full").props('accept="*" data-testid="upload"')
             self.upload_message = ui.label("").classes("text-sm whitespace-pre-wrap").props(
                 'data-testid="upload-message"')
-            self.input = ui.select({}, label="input").classes("w-full").props(
-                'data-testid="input"')
+            self.input = ui.select({}, label="input (uploads and results)").classes(
+                "w-full").props('data-testid="input"')
             self.input_summary = ui.label("").classes("text-xs text-gray-600")
-            self.input.on_value_change(lambda e: self.input_summary.set_text(
-                self._upload(e.value).summary if e.value else ""))
+            self.input.on_value_change(self._input_changed)
+            self.preview_pictures = ui.row().classes("w-full gap-2 items-start").props(
+                'data-testid="preview"')
+            self.preview_note = ui.label("").classes("text-xs text-gray-600").props(
+                'data-testid="preview-note"')
+            self.fractions = ui.label("").classes("text-sm").props('data-testid="fractions"')
 
     def _say(self, text: str, *, error: bool) -> None:
         self.upload_message.set_text(text)
@@ -151,31 +187,75 @@ class Page:
     def _upload(self, key: str) -> Upload:
         return next(u for u in self.session.files.uploads if str(u.path) == key)
 
+    async def _input_changed(self, event: Any) -> None:
+        self.input_summary.set_text(self._upload(event.value).summary if event.value else "")
+        await self._preview()
+
     def _list_inputs(self, select: Upload | None = None) -> None:
         uploads = self.session.files.of_kind("microstructure", "gray image", "characterization")
         self.input.set_options({str(u.path): f"{u.name} ({u.kind})" for u in uploads},
                                value=str(select.path) if select else
                                (self.input.value or (str(uploads[0].path) if uploads else None)))
-        characterizations = {str(u.path): u.name
-                             for u in self.session.files.of_kind("characterization")}
-        for element in self._characterization_fields():
+        for element, kind in self._session_fields():
+            choices = {str(u.path): u.name for u in self.session.files.of_kind(
+                *SESSION_KINDS[kind])}
             chosen = element.value
             if isinstance(chosen, list):
-                chosen = [c for c in chosen if c in characterizations]
-            elif chosen not in characterizations:
+                chosen = [c for c in chosen if c in choices]
+            elif chosen not in choices:
                 chosen = None
-            element.set_options(characterizations, value=chosen)
+            element.set_options(choices, value=chosen)
 
-    def _characterization_fields(self) -> list[Any]:
-        """The fields that choose among the session's characterizations (merge, interpolate)."""
-        return [self.forms[action][f.name] for action in self.forms for f in FORMS[action]
-                if f.kind in ("characterization", "characterizations")]
+    def _session_fields(self) -> list[tuple[Any, str]]:
+        """The fields that choose among the session's files (merge, interpolate, compare,
+        properties), with their kinds."""
+        return [(self.forms[action][f.name], f.kind) for action in self.forms
+                for f in FORMS[action] if f.kind in SESSION_KINDS]
+
+    async def _preview(self) -> None:
+        """Show the selected input: a structure and its volume fractions, or a gray image
+        beside its segmentation with the current form's threshold or number of phases."""
+        self._previews += 1
+        ticket = self._previews
+        if not self.input.value:
+            shown = Preview()
+        else:
+            upload = self._upload(self.input.value)
+            segmentation = self._segmentation()
+            try:
+                shown = await run.io_bound(preview, upload.path, upload.kind, **segmentation)
+            except (ValueError, TypeError, OSError) as exc:
+                shown = Preview(note=f"no preview: {exc}")
+        if shown is None or ticket != self._previews:  # shutting down, or a newer one came
+            return
+        self.preview_pictures.clear()
+        with self.preview_pictures:
+            for title, url in shown.pictures:
+                with ui.column().classes("items-center gap-0"):
+                    ui.label(title).classes("text-xs text-gray-600")
+                    ui.image(url).classes("w-48 h-48").props(
+                        "fit=contain no-spinner no-transition")
+        self.preview_note.set_text(shown.note)
+        self.fractions.set_text("volume fractions: " + ", ".join(
+            f"phase {p}: {f:.4f}" for p, f in enumerate(shown.fractions))
+            if shown.fractions else "")
+
+    def _segmentation(self) -> dict[str, Any]:
+        """The threshold or number of phases the current action's form holds (if it can be
+        read; otherwise none)."""
+        elements = self.forms.get(self.action, {})
+        values = {name: elements[name].value for name in ("threshold", "phases")
+                  if name in elements}
+        try:
+            return to_arguments(self.action, values)
+        except FormError:
+            return {}
 
     # ---- actions ----------------------------------------------------------------------
     def _actions(self) -> None:
         with ui.card().classes("w-full"):
-            ui.add_css(".q-tab { padding: 0 6px; min-width: 0 }")
-            with ui.tabs().classes("w-full").props("dense no-caps") as tabs:
+            with ui.tabs(on_change=self._tab_changed).classes("w-full").props(
+                    "dense no-caps align=left") as tabs:
                 for action in ACTIONS:
                     ui.tab(action).props(f'data-testid="tab-{action}"')
             with ui.tab_panels(tabs, value=ACTIONS[0]).classes("w-full"):
@@ -192,22 +272,125 @@ class Page:
                         self.form_messages[action] = ui.label("").classes(
                             "text-sm text-red-700 whitespace-pre-wrap").props(
                             f'data-testid="message-{action}"')
+        for elements in self.forms.values():  # a new segmentation: a new preview
+            for name in ("threshold", "phases"):
+                if name in elements:
+                    elements[name].props("debounce=500").on_value_change(self._preview)
+
+    async def _tab_changed(self, event: Any) -> None:
+        self.action = event.value
+        await self._preview()
 
     def _run(self, action: str) -> None:
         message = self.form_messages[action]
+        elements = self.forms.get(action, {})
+        for element in elements.values():
+            element.props(remove="error error-message")
         if not self.input.value:
-            message.set_text("upload an input first")
+            self._refuse(action, "upload an input first")
             return
-        values = {name: element.value for name, element in self.forms.get(action, {}).items()}
+        values = {name: element.value for name, element in elements.items()}
         try:
             job = make_job(action, self._upload(self.input.value), values, self.server.output)
-        except ValueError as exc:  # a form value or the input's kind: said under the button
-            message.set_text(str(exc))
+        except FormError as exc:  # said at the field, under the button and at the top
+            if exc.field in elements:
+                text = str(exc).replace('"', "'")
+                elements[exc.field].props(f'error error-message="{text}"')
+            self._refuse(action, str(exc))
+            return
+        except ValueError as exc:  # the input's kind
+            self._refuse(action, str(exc))
             return
         message.set_text("")
+        self._submit(job)
+
+    def _refuse(self, action: str, text: str) -> None:
+        self.form_messages[action].set_text(text)
+        ui.notify(text, type="negative", position="top", multi_line=True)
+
+    def _submit(self, job: Job) -> None:
         self.server.queue.submit(job)
         self.session.jobs.append(job)
         self._select(job)
+
+    def _resume(self, run_dir: Path) -> None:
+        if self.server.busy(run_dir):
+            ui.notify(f"{run_dir.name} is running already", position="top")
+            return
+        try:
+            job = resume_job(run_dir)
+        except ValueError as exc:
+            ui.notify(str(exc), type="negative", position="top", multi_line=True)
+            return
+        self._submit(job)
+
+    # ---- saved results ------------------------------------------------------------------
+    def _saved_results(self) -> None:
+        with ui.card().classes("w-full"):
+            with ui.row().classes("w-full items-center"):
+                ui.label(f"Saved results in {_shown(self.server.output)}").classes(
+                    "text-lg font-medium")
+                ui.space()
+                ui.button("Refresh", icon="refresh", on_click=self._list_results).props(
+                    'flat dense no-caps data-testid="refresh-results"')
+            ui.label("Results of every session, kept after the server stops: open one to "
+                     "see it, resume it or use it as an input; tick two to compare them."
+                     ).classes("text-xs text-gray-600")
+            columns = [{"name": "name", "label": "result", "field": "name", "align": "left"},
+                       {"name": "status", "label": "status", "field": "status"},
+                       {"name": "when", "label": "saved", "field": "when"}]
+            self.results = ui.table(columns=columns, rows=[], row_key="name",
+                                    selection="multiple",
+                                    on_select=self._ticked).props(
+                'dense flat bordered :pagination="{rowsPerPage: 10}" '
+                'data-testid="results"').classes("w-full")
+            with ui.row().classes("items-center gap-2"):
+                self.open_button = ui.button("Open", icon="folder_open",
+                                             on_click=self._open_ticked).props(
+                    'dense no-caps data-testid="open-result"')
+                self.compare_button = ui.button("Compare", icon="compare",
+                                                on_click=self._compare_ticked).props(
+                    'dense no-caps data-testid="compare-results"')
+                self.ticked_text = ui.label("").classes("text-sm").props(
+                    'data-testid="ticked"')
+        self._list_results()
+
+    def _list_results(self) -> None:
+        self.results.rows = [{"name": r.path.name, "status": r.status, "when": r.when}
+                             for r in list_results(self.server.output)]
+        names = {row["name"] for row in self.results.rows}
+        self.results.selected = [row for row in self.results.selected if row["name"] in names]
+        self.results.update()
+        self._ticked()
+
+    def _ticked(self, _: Any = None) -> None:
+        ticked = [row["name"] for row in self.results.selected]
+        self.open_button.set_enabled(len(ticked) >= 1)
+        self.compare_button.set_enabled(len(ticked) == 2)
+        self.ticked_text.set_text(
+            f"compare {ticked[1]} (result) with {ticked[0]} (original)" if len(ticked) == 2
+            else "tick one result to open it, two to compare them" if not ticked else "")
+
+    async def _open_ticked(self) -> None:
+        for row in list(self.results.selected):
+            folder = self.server.output / row["name"]
+            job = Job("open", f"open {folder.name}", lambda _, f=folder: describe(f))
+            job.folder = folder
+            self.server.queue.record(job)
+            self.session.jobs.append(job)
+            await run.io_bound(job.run)
+            self._select(job)
+
+    def _compare_ticked(self) -> None:
+        first, second = (self.server.output / row["name"] for row in self.results.selected)
+        structures = [structure_of(first), structure_of(second)]
+        missing = [f.name for f, s in zip((first, second), structures, strict=True) if s is None]
+        if missing:
+            ui.notify(f"{' and '.join(missing)}: holds no structure to compare; tick results "
+                      "of match, reconstruct or smooth", type="negative", position="top")
+            return
+        original = inspect_file(structures[0], input_name(structures[0]))
+        self._submit(comparison_job(original, structures[1], self.server.output))
 
     # ---- jobs -------------------------------------------------------------------------
     def _select(self, job: Job) -> None:
@@ -224,8 +407,8 @@ class Page:
         self.job_list.clear()
         with self.job_list:
             if not self.session.jobs:
-                ui.label("none yet: upload an input and run an action").classes(
-                    "text-sm text-gray-600")
+                ui.label("none yet: upload an input and run an action, or open a saved "
+                         "result").classes("text-sm text-gray-600")
             for job, line in zip(reversed(self.session.jobs), reversed(lines), strict=True):
                 ui.button(line, on_click=lambda j=job: self._select(j)).props(
                     "flat dense no-caps align=left" + (" color=primary"
@@ -236,11 +419,19 @@ class Page:
         self._list_jobs()
         self.panel.refresh()
         for job in self.session.jobs:  # results that can feed another action become inputs
-            if job.outcome is not None and job.id not in self.session.offered:
+            if not job.active and job.id not in self.session.offered:
                 self.session.offered.add(job.id)
-                for path in job.outcome.products:
-                    self.session.files.uploads.append(inspect_file(path))
-                self._list_inputs()
+                if job.outcome is not None:
+                    self._offer(job.outcome)
+                if job.action != "open":
+                    self._list_results()
+
+    def _offer(self, outcome: Outcome) -> None:
+        known = {u.path for u in self.session.files.uploads}
+        for path in outcome.products:
+            if path not in known:
+                self.session.files.uploads.append(inspect_file(path, input_name(path)))
+        self._list_inputs()
 
     def _download(self, path: Path) -> None:
         ui.download.file(path, path.name)

@@ -1,11 +1,12 @@
 """The GUI's forms: one field per library option, with the library's names and defaults.
 
 Each action of the web page (characterize, reconstruct, match, merge,
-interpolate, smooth) has a form; a :class:`Field` names the keyword argument
-of the workflow function it sets, so the page, the command line and the
-Python API share option names. Defaults are read from the workflow
+interpolate, smooth, properties, compare, export) has a form; a :class:`Field`
+names the keyword argument of the library function it sets, so the page, the
+command line and the Python API share option names, while the page labels
+each field in words (its title). Defaults are read from the library
 signatures, never restated (interpolate's number of steps, which the library
-requires, shows the command line's default).
+requires, shows the command line's default; export shows TIFF).
 :func:`to_arguments` turns the values the page collected (text, numbers,
 checkboxes, lists) into keyword arguments and names the field of any value it
 cannot use.
@@ -27,16 +28,36 @@ from mcrkit.cli.options import (
     split_items,
 )
 
-__all__ = ["FORMS", "INTERPOLATION_STEPS", "Field", "FormError", "library_function",
-           "to_arguments"]
+__all__ = ["EXPORT_FORMAT", "FORMS", "INTERPOLATION_STEPS", "SESSION_KINDS", "Field",
+           "FormError", "library_function", "to_arguments"]
 
 
 INTERPOLATION_STEPS = 5
 """Steps shown for interpolate (the command line's default; the library asks for a number)."""
 
+EXPORT_FORMAT = "tiff"
+"""Format export shows first (the library takes it from the file name's suffix)."""
+
+SESSION_KINDS: dict[str, tuple[str, ...]] = {
+    "characterization": ("characterization",),
+    "characterizations": ("characterization",),
+    "structure": ("microstructure",),
+}
+"""Field kinds whose choices are the session's files, and the upload kinds they offer."""
+
 
 class FormError(ValueError):
-    """A form value cannot be used; the message names the field, the value and the fix."""
+    """A form value cannot be used; the message names the field, the value and the fix.
+
+    Attributes
+    ----------
+    field : str or None
+        The field's name, so that the page can mark it.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -46,19 +67,22 @@ class Field:
     Attributes
     ----------
     name : str
-        Keyword of the workflow function (the CLI option is ``--name-with-dashes``).
+        Keyword of the library function (the CLI option is ``--name-with-dashes``).
     kind : str
         ``int``, ``float``, ``bool``, ``choice``, ``descriptors``
         (several descriptor ids), ``shape``, ``weights``, ``threshold``,
         ``options`` (``NAME=VALUE`` pairs), ``strength``, ``orientation``
-        (``AXIS=ORDER`` pairs), ``characterization`` or ``characterizations``
-        (stored characterization files chosen on the page).
+        (``AXIS=ORDER`` pairs), ``integers`` or ``numbers`` (comma-separated),
+        ``items`` (comma-separated names), ``text``, or one of
+        :data:`SESSION_KINDS` (files of the session chosen on the page).
     help : str
-        One line shown under the field.
+        One line shown when the pointer rests on the field.
     default : object
         What the field shows first; None leaves it empty (the library decides).
     choices : tuple of str
         Values of a ``choice`` field.
+    title : str
+        The field's label on the page, in words (default: the name with spaces).
     """
 
     name: str
@@ -66,15 +90,30 @@ class Field:
     help: str
     default: Any = None
     choices: tuple[str, ...] = ()
+    title: str = ""
 
     @property
     def label(self) -> str:
-        """The name as the page shows it."""
-        return self.name.replace("_", " ")
+        """The field as the page labels it.
+
+        Examples
+        --------
+        >>> Field("max_iter", "int", "").label, Field("c_to", "str", "", title="at t = 1").label
+        ('max iter', 'at t = 1')
+        """
+        return self.title or self.name.replace("_", " ")
 
 
 def library_function(action: str) -> Callable[..., Any]:
-    """The workflow function behind a form."""
+    """The library function behind a form (a workflow, the validation report, the export)."""
+    if action == "compare":
+        from mcrkit.metrics.report import validation_report
+
+        return validation_report
+    if action == "export":
+        from mcrkit.io.exports import export
+
+        return export
     from mcrkit import workflows
 
     return getattr(workflows, action)
@@ -102,18 +141,19 @@ def _reconstruction_fields() -> list[Field]:
         Field("optimizer", "choice", "Gradient optimizers, or annealing (discrete swaps).",
               _default("reconstruct", "optimizer"), _names("optimizers")),
         Field("max_iter", "int", "Iterations per multigrid level (empty: 150; annealing: 100 "
-              "blocks of one move per voxel).", _default("reconstruct", "max_iter")),
+              "blocks of one move per voxel).", _default("reconstruct", "max_iter"),
+              title="iterations per level"),
         Field("optimizer_options", "options", "Optimizer hyperparameters NAME=VALUE, comma "
-              "separated (e.g. final_ratio=1e-5)."),
+              "separated (e.g. final_ratio=1e-5).", title="optimizer settings"),
         Field("polish", "bool", "Anneal the discrete result at low temperature (4 moves per "
-              "voxel).", _default("reconstruct", "polish")),
+              "voxel).", _default("reconstruct", "polish"), title="polish by annealing"),
         Field("seed", "int", "Random seed (empty: drawn and recorded).",
-              _default("reconstruct", "seed")),
+              _default("reconstruct", "seed"), title="random seed"),
         Field("multigrid", "int", "Coarse-to-fine levels (1: none).",
-              _default("reconstruct", "multigrid")),
+              _default("reconstruct", "multigrid"), title="multigrid levels"),
         *_computing("reconstruct"),
         Field("time_limit", "float", "Stop after this many seconds (the result is kept).",
-              _default("reconstruct", "time_limit")),
+              _default("reconstruct", "time_limit"), title="time limit (seconds)"),
     ]
 
 
@@ -123,15 +163,20 @@ def _computing(action: str) -> list[Field]:
         Field("device", "choice", "Where to compute.", _default(action, "device"),
               ("auto", "cpu", "cuda")),
         Field("threads", "int", "CPU threads (empty: the CPUs this process may use).",
-              _default(action, "threads")),
+              _default(action, "threads"), title="CPU threads"),
     ]
 
 
+_THRESHOLD = Field("threshold", "threshold", "Segment a gray image into two phases: a gray "
+                   "value or 'otsu'.", title="threshold (gray value or otsu)")
+
 _SEGMENTATION = [
-    Field("threshold", "threshold", "Segment a gray image into two phases: a gray value or "
-          "'otsu'."),
-    Field("phases", "int", "Segment a gray image into this many phases."),
+    _THRESHOLD,
+    Field("phases", "int", "Segment a gray image into this many phases.",
+          title="segment into phases"),
 ]
+
+_LIMIT_TO = "Correlation length in pixels (empty: each descriptor's default)."
 
 
 def _forms() -> dict[str, list[Field]]:
@@ -141,56 +186,99 @@ def _forms() -> dict[str, list[Field]]:
         "characterize": [
             Field("descriptors", "descriptors", "Descriptors to compute.",
                   list(DEFAULT_DESCRIPTORS)),
-            Field("limit_to", "int", "Correlation length in pixels (empty: each descriptor's "
-                  "default).", _default("characterize", "limit_to")),
+            Field("limit_to", "int", _LIMIT_TO, _default("characterize", "limit_to"),
+                  title="correlation length (px)"),
             Field("periodic", "choice", "Boundary treatment (default: each descriptor's, "
-                  "periodic).", "default", ("default", "periodic", "non-periodic")),
+                  "periodic).", "default", ("default", "periodic", "non-periodic"),
+                  title="boundaries"),
             Field("isotropic", "bool", "For 3D input, average the x/y/z values into one.",
-                  _default("characterize", "isotropic")),
+                  _default("characterize", "isotropic"), title="average x, y, z (3D)"),
             *_SEGMENTATION,
             *_computing("characterize"),
         ],
         "reconstruct": [
-            Field("shape", "shape", "Shape of the result, e.g. 64 64 64 (or 64x64)."),
+            Field("shape", "shape", "Shape of the result, e.g. 64 64 64 (or 64x64).",
+                  title="shape of the result"),
             *_reconstruction_fields(),
         ],
         "match": [
             Field("add_dimension", "int", "Reconstruct a 3D volume from a 2D input, this many "
-                  "voxels deep.", _default("match", "add_dimension")),
+                  "voxels deep.", _default("match", "add_dimension"),
+                  title="3D depth (voxels)"),
+            Field("symmetry", "choice", "For a 3D volume from a 2D input: auto (transversely "
+                  "isotropic about the long axis if the input is anisotropic, else isotropic), "
+                  "isotropic (the input on every slice), x or y (transversely isotropic about "
+                  "that axis).", _default("match", "symmetry"), ("auto", "isotropic", "x", "y"),
+                  title="symmetry of the 3D volume"),
             Field("shape", "shape", "Shape of the result (empty: the input's).",
-                  _default("match", "shape")),
-            Field("limit_to", "int", "Correlation length in pixels (empty: each descriptor's "
-                  "default).", _default("match", "limit_to")),
+                  _default("match", "shape"), title="shape of the result"),
+            Field("limit_to", "int", _LIMIT_TO, _default("match", "limit_to"),
+                  title="correlation length (px)"),
             *_SEGMENTATION,
             *_reconstruction_fields(),
         ],
         "merge": [
             Field("views", "characterizations", "Further 2D views after the input, in order: "
                   "none (the input on the slices normal to x, y and z), one (the input normal "
-                  "to x and y, this one normal to z) or two (x, y, z)."),
+                  "to x and y, this one normal to z) or two (x, y, z).", title="further views"),
             Field("orientation", "orientation", "AXIS=ORDER pairs: on the slices normal to AXIS "
                   "the view's rows run along the first axis of ORDER, e.g. x=zy (default x=yz, "
-                  "y=xz, z=xy)."),
+                  "y=xz, z=xy).", title="orientation of the views"),
             Field("allow_inconsistent", "bool", "Merge even if views disagree along a shared "
-                  "direction.", _default("merge", "allow_inconsistent")),
+                  "direction.", _default("merge", "allow_inconsistent"),
+                  title="allow views that disagree"),
             Field("tolerance", "float", "Largest RMSE between two views' statistics along "
-                  "their shared direction.", _default("merge", "tolerance")),
+                  "their shared direction.", _default("merge", "tolerance"),
+                  title="agreement tolerance (RMSE)"),
         ],
         "interpolate": [
-            Field("c_to", "characterization", "Characterization at t = 1 (the input is t = 0)."),
+            Field("c_to", "characterization", "Characterization at t = 1 (the input is t = 0).",
+                  title="characterization at t = 1"),
             Field("n_steps", "int", "Number of characterizations, both ends included.",
-                  INTERPOLATION_STEPS),
+                  INTERPOLATION_STEPS, title="number of steps"),
         ],
         "smooth": [
             Field("method", "choice", "gaussian (argmax of blurred phase indicators) or median "
                   "(majority vote).", _default("smooth", "method"), ("gaussian", "median")),
             Field("strength", "strength", "Gaussian standard deviation or median radius in "
                   "voxels; one value or one per axis ('0,2,2').",
-                  str(_default("smooth", "strength"))),
+                  str(_default("smooth", "strength")), title="strength (voxels)"),
             Field("periodic", "bool", "Wrap around the boundaries (else mirror at them).",
-                  _default("smooth", "periodic")),
+                  _default("smooth", "periodic"), title="periodic boundaries"),
             Field("preserve_volume_fractions", "bool", "Keep every phase's voxel count exactly.",
-                  _default("smooth", "preserve_volume_fractions")),
+                  _default("smooth", "preserve_volume_fractions"),
+                  title="keep volume fractions"),
+            *_SEGMENTATION,
+        ],
+        "properties": [
+            Field("phases", "integers", "Phases to measure, comma-separated (empty: all).",
+                  title="phases to measure"),
+            Field("axes", "items", "Axes of the transport solves, e.g. 'x,z' (empty: all).",
+                  title="axes"),
+            Field("voxel_size", "numbers", "Physical voxel size: one value or one per axis "
+                  "('0.5' or '0.5,0.5,1'); empty: the input's, else 1.", title="voxel size"),
+            Field("original", "structure", "A structure of the same dimension measured beside "
+                  "the input (e.g. the original of a reconstruction).",
+                  title="original to measure beside it"),
+            _THRESHOLD,
+        ],
+        "compare": [
+            Field("result", "structure", "The result judged against the input (the original): "
+                  "an uploaded structure or a result of this page.", title="result to judge"),
+            Field("limit_to", "int", "Largest correlation length of the statistics, in pixels.",
+                  _default("compare", "limit_to"), title="correlation length (px)"),
+            *_SEGMENTATION,
+        ],
+        "export": [
+            Field("to", "choice", "File format: vti (ParaView), tiff (ImageJ/Fiji), h5, npy, or "
+                  "png (slices of a volume).", EXPORT_FORMAT,
+                  ("vti", "tiff", "h5", "npy", "png"), title="format"),
+            Field("voxel_size", "numbers", "Physical voxel size: one value or one per axis; "
+                  "empty: the input's.", title="voxel size"),
+            Field("unit", "text", "Length unit of the voxel size (um, nm, ...); empty: the "
+                  "input's.", title="unit"),
+            Field("axis", "choice", "Slicing axis of PNG slices of a volume.",
+                  _default("export", "axis"), ("x", "y", "z"), title="slicing axis (png)"),
             *_SEGMENTATION,
         ],
     }
@@ -261,7 +349,7 @@ def to_arguments(action: str, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _bad(f: Field, value: Any, expected: str) -> FormError:
-    return FormError(f"{f.label}: {expected}, got {value!r}")
+    return FormError(f"{f.label}: {expected}, got {value!r}", field=f.name)
 
 
 def _integer(f: Field, value: Any) -> int:
@@ -295,7 +383,7 @@ def _text(parser: Callable[[Any], Any]) -> Callable[[Field, Any], Any]:
         try:
             return parser(value)
         except ValueError as exc:
-            raise FormError(f"{f.label}: {exc}") from None
+            raise FormError(f"{f.label}: {exc}", field=f.name) from None
     return parse
 
 
@@ -306,6 +394,18 @@ def _threshold(f: Field, value: Any) -> float | str:
         return parse_threshold(str(value))
     except ValueError:
         raise _bad(f, value, "needs a gray value or 'otsu'") from None
+
+
+def _numbers(number: Callable[[str], Any], expected: str) -> Callable[[Field, Any], Any]:
+    """A parser of comma- or space-separated numbers (a tuple) or whole numbers (a list)."""
+    def parse(f: Field, value: Any) -> Any:
+        parts = split_items(str(value).replace(" ", ","))
+        try:
+            numbers = [number(part) for part in parts]
+        except ValueError:
+            raise _bad(f, value, expected) from None
+        return numbers if number is int else tuple(numbers)
+    return parse
 
 
 _PARSERS: dict[str, Callable[[Field, Any], Any]] = {
@@ -320,6 +420,11 @@ _PARSERS: dict[str, Callable[[Field, Any], Any]] = {
     "threshold": _threshold,
     "strength": _text(parse_strength),
     "orientation": _text(parse_orientation),
+    "integers": _numbers(int, "needs whole numbers such as 0,1"),
+    "numbers": _numbers(float, "needs numbers such as 0.5 or 0.5,0.5,1"),
+    "items": lambda f, value: split_items(value),
+    "text": lambda f, value: str(value),
     "characterization": lambda f, value: str(value),
     "characterizations": lambda f, value: split_items(value),
+    "structure": lambda f, value: str(value),
 }

@@ -27,16 +27,26 @@ import numpy as np
 
 from mcrkit.runtime import recorded_warnings
 
-__all__ = ["SNAPSHOT_SECONDS", "Job", "JobQueue", "Outcome", "Progress"]
+__all__ = ["SNAPSHOT_SECONDS", "Job", "JobQueue", "Outcome", "Progress", "Table"]
 
 SNAPSHOT_SECONDS = 1.0
 """Shortest time between two snapshots of a running reconstruction (longer for large
 structures, so that taking snapshots costs at most 5% of the run)."""
 
-EXPECTED_ERRORS = (ValueError, TypeError, FileNotFoundError, MemoryError)
-"""Errors whose message is meant for the user (the library words them with the fix)."""
+EXPECTED_ERRORS = (ValueError, TypeError, FileNotFoundError, MemoryError, ImportError)
+"""Errors whose message is meant for the user (the library words them with the fix; an
+ImportError names the optional extra to install)."""
 
 log = logging.getLogger("mcrkit.gui")
+
+
+@dataclass
+class Table:
+    """A table for the page: a title, column names and rows of text cells."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
 
 
 @dataclass
@@ -53,10 +63,20 @@ class Outcome:
         The resulting microstructure, shown on the page.
     products : list of Path
         Results the session may use as inputs of further actions (a
-        characterization, a smoothed structure).
+        characterization, a smoothed structure, a run's result).
     result : Path, optional
         Where the resulting microstructure lives for exports: a run directory or
         a microstructure file.
+    original : ndarray, optional
+        The structure the result was made from, shown beside it.
+    verdict : str, optional
+        The one fidelity verdict (:func:`mcrkit.metrics.verdict.judge`'s text).
+    tables : list of Table
+        Figures of the result as tables (errors, volume fractions, fidelity, properties).
+    figures : list of Path
+        Figures worth showing, the most telling first (never an empty one).
+    resume : Path, optional
+        A run directory that stopped before its end and can continue.
     """
 
     message: str
@@ -64,6 +84,11 @@ class Outcome:
     labels: np.ndarray | None = None
     products: list[Path] = field(default_factory=list)
     result: Path | None = None
+    original: np.ndarray | None = None
+    verdict: str | None = None
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    resume: Path | None = None
 
 
 @dataclass
@@ -95,7 +120,8 @@ class Job:
     Parameters
     ----------
     action : str
-        ``characterize``, ``reconstruct``, ``match`` or ``smooth``.
+        One of the page's actions (:data:`mcrkit.gui.actions.ACTIONS`), ``resume`` or
+        ``open`` (a saved result).
     title : str
         What the page lists (action and input).
     work : callable
@@ -121,6 +147,7 @@ class Job:
         self.outcome: Outcome | None = None
         self.progress = Progress()
         self.submitted = time.time()
+        self.folder: Path | None = None  # where the job writes, once it knows
         self.started: float | None = None
         self.finished: float | None = None
         self._cancel = threading.Event()
@@ -211,11 +238,18 @@ class JobQueue:
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def submit(self, job: Job) -> Job:
-        """Queue a job (the worker starts with the first one) and return it."""
+    def record(self, job: Job) -> Job:
+        """Number a job and list it without queueing it (one the caller runs itself, such
+        as opening a saved result)."""
         with self._lock:
             job.id = len(self.jobs) + 1
             self.jobs.append(job)
+        return job
+
+    def submit(self, job: Job) -> Job:
+        """Queue a job (the worker starts with the first one) and return it."""
+        self.record(job)
+        with self._lock:
             if self._worker is None:
                 self._worker = threading.Thread(target=self._work, name="mcrkit-gui-jobs",
                                                 daemon=True)

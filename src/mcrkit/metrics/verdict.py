@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CLUSTER_LINE", "LABELS", "PERCOLATION_LINE", "TOLERANCE", "format_verdict",
-           "judge", "pass_line", "reason"]
+           "judge", "pass_line", "reason", "row_cells"]
 
 TOLERANCE = 3.0
 """A deviation within this many natural spreads passes.
@@ -280,6 +280,24 @@ def _number(value: float | None) -> str:
     return "-" if value is None or not math.isfinite(value) else f"{value:.3g}"
 
 
+def row_cells(line: dict[str, Any]) -> list[str]:
+    """A row of the fidelity table as text: statistic, phase, axis, original, result,
+    deviation, spread, pass line and its verdict (``pass``, ``FAIL`` or ``cannot judge``).
+
+    Examples
+    --------
+    >>> row_cells({"kind": "statistic", "statistic": "volume_fraction", "phase": 0,
+    ...            "axis": "2d", "original": [0.5], "result": [0.4], "deviation": 0.1,
+    ...            "spread": 0.01, "pass_line": 0.03, "passed": False})
+    ['volume fraction', '0', '2d', '0.5', '0.4', '0.1', '0.01', '0.03', 'FAIL']
+    """
+    return [_name(line), "-" if line["phase"] is None else str(line["phase"]), line["axis"],
+            _value(line["original"], line["statistic"]),
+            _value(line["result"], line["statistic"]), _number(line["deviation"]),
+            _number(line["spread"]), _number(line["pass_line"]),
+            {None: "cannot judge", True: "pass", False: "FAIL"}[line["passed"]]]
+
+
 def format_verdict(report: dict[str, Any], *, per_axis: bool = True,
                    assumption: bool = True) -> str:
     """The fidelity table of a report and its one verdict, as text.
@@ -310,14 +328,10 @@ def format_verdict(report: dict[str, Any], *, per_axis: bool = True,
            f"  {'statistic':<36} {'phase':>5} {'axis':>4} {against:>9} {'result':>9} "
            f"{'deviation':>9} {'spread':>9} {'pass line':>9}  verdict"]
     for line in lines:
-        verdict = {None: "cannot judge", True: "pass", False: "FAIL"}[line["passed"]]
+        cells = row_cells(line)
         mark = "*" if marked and not line["optimized"] else ""
-        phase = "-" if line["phase"] is None else str(line["phase"])
-        out.append(f"  {_name(line) + mark:<36} {phase:>5} {line['axis']:>4} "
-                   f"{_value(line['original'], line['statistic']):>9} "
-                   f"{_value(line['result'], line['statistic']):>9} "
-                   f"{_number(line['deviation']):>9} {_number(line['spread']):>9} "
-                   f"{_number(line['pass_line']):>9}  {verdict}")
+        out.append(f"  {cells[0] + mark:<36} {cells[1]:>5} {cells[2]:>4} "
+                   + " ".join(f"{cell:>9}" for cell in cells[3:8]) + f"  {cells[8]}")
     if marked:
         out.append("  * not optimized by the reconstruction")
     if report.get("volume"):
