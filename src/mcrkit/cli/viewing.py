@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -161,21 +161,6 @@ def export(
     say(f"wrote {where}")
 
 
-def _assumed_target(result: Path) -> Any:
-    """The target of a run directory whose slice orientations had targets of their own
-    (:mod:`mcrkit.metrics.transverse`), so each is judged against its own; else None."""
-    from mcrkit.io.rundir import RunDirectory
-    from mcrkit.metrics.transverse import TransverseIsotropy
-
-    path = RunDirectory(result).file(RunDirectory.TARGET) if result.is_dir() else None
-    if path is None or not path.is_file():
-        return None
-    from mcrkit.characterization import Characterization
-
-    target = Characterization.load(path)
-    return target if TransverseIsotropy.of(target) is not None else None
-
-
 @app.command()
 def compare(
     original: Annotated[Path, typer.Argument(help="The original microstructure file.",
@@ -194,6 +179,7 @@ def compare(
     """Judge a result against its original: one table, one verdict (good or not good)."""
     from mcrkit.io.exports import load_result
     from mcrkit.metrics.report import validation_report, write_report
+    from mcrkit.metrics.transverse import run_target
     from mcrkit.metrics.verdict import format_verdict
 
     directory = output or Path(".")
@@ -212,7 +198,7 @@ def compare(
                                                                            phases)
         report = validation_report(reference, candidate,
                                    limit_to=8 if limit_to is None else limit_to,
-                                   characterization=_assumed_target(result))
+                                   characterization=run_target(result))
     except (FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     typer.echo(format_verdict(report))

@@ -191,9 +191,9 @@ def _properties(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outc
 
 
 def _compare(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outcome:
-    from mcrkit.cli.viewing import _assumed_target
     from mcrkit.io.exports import load_result
     from mcrkit.metrics.report import validation_report, write_report
+    from mcrkit.metrics.transverse import run_target
 
     original = _read(upload, arguments)
     chosen = Path(arguments.pop("result"))
@@ -201,7 +201,7 @@ def _compare(upload: Upload, arguments: dict[str, Any], folder: Path) -> Outcome
     result = dataclasses.replace(load_result(run_dir or chosen), source=(
         run_dir.name if run_dir is not None else chosen.name))
     report = validation_report(original, result, characterization=None if run_dir is None
-                               else _assumed_target(run_dir), **arguments)
+                               else run_target(run_dir), **arguments)
     write_report(report, folder)
     return describe(folder, f"{result.source} judged against {original.source}.")
 

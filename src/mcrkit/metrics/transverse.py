@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -297,3 +298,32 @@ def isotropic_statistics(stats: dict[str, Any], along: int, limit_to: int) -> di
         out[key] = np.concatenate([halves[along], halves[along]])
     out["interface"] = float(out["interface_axes"][0])
     return out
+
+
+def run_target(result: Path) -> Characterization | None:
+    """The target a run directory's slice orientations were judged against, if their own.
+
+    Parameters
+    ----------
+    result : Path
+        A run directory, or any other path (a structure file).
+
+    Returns
+    -------
+    Characterization or None
+        The run's target when it states a transverse isotropy (each orientation is then
+        judged against its own target); None for a file, a run without a saved target or
+        one with a single target for every orientation.
+
+    Examples
+    --------
+    >>> run_target(Path("structure.npy")) is None
+    True
+    """
+    from mcrkit.io.rundir import RunDirectory
+
+    path = RunDirectory(result).file(RunDirectory.TARGET) if result.is_dir() else None
+    if path is None or not path.is_file():
+        return None
+    target = Characterization.load(path)
+    return target if TransverseIsotropy.of(target) is not None else None
