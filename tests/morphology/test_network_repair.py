@@ -7,12 +7,12 @@ import numpy as np
 from mcrkit.morphology import cluster_labels, euler_characteristic
 from mcrkit.morphology.network_repair import (
     close_network,
-    crossings,
     loose_ends,
     repair_networks,
     restore_area,
 )
 from mcrkit.morphology.networks import NetworkSpec, find_networks
+from mcrkit.morphology.skeleton import crossings
 from mcrkit.synthetic import bicontinuous, dispersion, voronoi_grains
 
 

@@ -24,13 +24,12 @@ import scipy.ndimage as ndi
 from scipy.cluster.hierarchy import DisjointSet
 
 from mcrkit.morphology.connectivity import cluster_labels
-from mcrkit.morphology.networks import NetworkSpec, periodic_skeleton
+from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.morphology.simple_points import change_keeps_topology, label_grid
+from mcrkit.morphology.skeleton import crossings, periodic_skeleton
 
-__all__ = ["close_network", "crossings", "loose_ends", "repair_networks", "restore_area"]
+__all__ = ["close_network", "loose_ends", "repair_networks", "restore_area"]
 
-_RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
-"""The eight neighbours in circular order."""
 _TRACE = 8
 """Skeleton pixels followed back from a loose end to find its direction."""
 
@@ -74,23 +73,6 @@ def repair_networks(labels: np.ndarray, specs: Sequence[NetworkSpec]) -> np.ndar
                                       min_cell=spec.min_cell)
         labels = restore_area(labels, spec.phase, added)
     return labels
-
-
-def crossings(skeleton: np.ndarray) -> np.ndarray:
-    """Crossing number of every pixel of a periodic 2D skeleton: the branches that leave it
-    (0 or 1 at a loose end, 2 along a branch, 3 or more at a junction).
-
-    Examples
-    --------
-    >>> cross = np.zeros((7, 7), dtype=bool)
-    >>> cross[3, 1:6] = True
-    >>> cross[1:6, 3] = True
-    >>> int(crossings(cross)[3, 3]), int(crossings(cross)[3, 1]), int(crossings(cross)[3, 2])
-    (4, 1, 2)
-    """
-    ring = [np.roll(skeleton, (-dr, -dc), axis=(0, 1)) for dr, dc in _RING]
-    count = sum((~ring[k] & ring[(k + 1) % 8]).astype(np.int64) for k in range(8))
-    return np.where(skeleton, count, 0)
 
 
 def loose_ends(mask: np.ndarray) -> np.ndarray:

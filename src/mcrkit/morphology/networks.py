@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NetworkSpec", "find_networks", "periodic_skeleton"]
+from mcrkit.morphology.skeleton import periodic_skeleton
+
+__all__ = ["NetworkSpec", "find_networks"]
 
 NETWORK_FRACTION = 0.35
 """Largest volume fraction of a network phase (thin walls)."""
@@ -111,22 +113,3 @@ def find_networks(labels: np.ndarray) -> list[NetworkSpec]:
             max_length=round(1.5 * float(np.nanmean(others)), 1),
             cell_density=n / mask.size, min_cell=int(np.percentile(sizes, 5))))
     return specs
-
-
-def periodic_skeleton(mask: np.ndarray) -> np.ndarray:
-    """Periodic skeleton of a 2D mask (skeletonized on a wrapped copy, then cropped).
-
-    Examples
-    --------
-    >>> bar = np.zeros((8, 8), dtype=bool)
-    >>> bar[3:5, :] = True          # a band around the periodic image
-    >>> periodic_skeleton(bar).sum(axis=1).tolist()
-    [0, 0, 0, 8, 0, 0, 0, 0]
-    """
-    from skimage.morphology import skeletonize
-
-    pad = 16
-    wrapped = np.pad(mask, pad, mode="wrap")
-    return skeletonize(wrapped)[pad:-pad, pad:-pad]
-
-

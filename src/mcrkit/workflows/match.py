@@ -124,6 +124,8 @@ def match(
                                  repair=not discrete)
         request, descriptors = choice.request, choice.descriptors
         note = choice.note
+        if choice.particles and "particles" not in options:
+            options["particles"] = choice.particles
         if choice.networks and "networks" not in options:
             options["networks"] = choice.networks
             if not options.get("polish"):  # the user's polish, if given, is kept

@@ -30,6 +30,7 @@ from mcrkit.io.inputs import as_microstructure
 from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 from mcrkit.microstructure import Microstructure
 from mcrkit.morphology.networks import NetworkSpec
+from mcrkit.morphology.particles import ParticleSpec
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.runtime import check_threads, resolve_device
 
@@ -122,6 +123,7 @@ def reconstruct(
     force: bool = False,
     polish: bool | int = False,
     networks: Sequence[NetworkSpec] = (),
+    particles: Sequence[ParticleSpec] = (),
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
@@ -199,6 +201,11 @@ def reconstruct(
         Network phases (:func:`mcrkit.morphology.networks.find_networks` of the
         original) that the polishing stage first repairs (joins, closes) and then
         keeps with topology-preserving swaps; ``match`` sets them for a 2D network.
+    particles : sequence of ParticleSpec, optional
+        Particle phases (:func:`mcrkit.morphology.particles.find_particles` of the
+        original) whose specks, fused clusters and broken coats are repaired after a
+        gradient run (:func:`mcrkit.morphology.particle_repair.repair_particles`), before
+        the polish if there is one; ``match`` sets them for 2D particles.
     report : bool, optional
         Write ``report.json`` and ``report.png`` (:mod:`mcrkit.metrics.report`: the
         optimized descriptors of the result against the target, and with
@@ -242,7 +249,7 @@ def reconstruct(
         multigrid=multigrid, device=dev.type, snapshot_every=snapshot_every,
         checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None)
     settings = settings.replace(polish=_polish_moves(polish, settings.shape),
-                                networks=tuple(networks))
+                                networks=tuple(networks), particles=tuple(particles))
     run = Run(settings, characterization, dev,
               None if original is None else as_microstructure(original))
     run.check(force)
