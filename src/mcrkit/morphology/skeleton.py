@@ -66,13 +66,18 @@ def crossings(skeleton: np.ndarray, *, periodic: bool = True) -> np.ndarray:
     return np.where(skeleton, count, 0)
 
 
-def dead_ends(image: np.ndarray, *, periodic: bool = True) -> np.ndarray:
+def dead_ends(image: np.ndarray, *, periodic: bool = True, spur: int = 0) -> np.ndarray:
     """The ends of the branches of a 2D phase's skeleton (crossing number 1), as an
     ``(n, 2)`` array of pixel indices.
 
+    The skeleton is first pruned by ``spur`` pixels (its ends removed that many
+    times), so that the spurs a rough wall gives its skeleton, up to ``spur``
+    pixels long, are not counted; the ends of longer branches are (where the
+    pruned branches now end).
+
     Without ``periodic`` the image is a window cut from a larger structure: a
-    branch that reaches the window's edge is cut there, not ended, so ends on
-    the edge are not counted.
+    branch that reaches the window's edge is cut there, not ended, so ends near
+    the edge (within ``spur`` + 3 pixels) are not counted.
 
     Parameters
     ----------
@@ -80,6 +85,8 @@ def dead_ends(image: np.ndarray, *, periodic: bool = True) -> np.ndarray:
         Indicator of the phase.
     periodic : bool, optional
         Skeletonize on the torus (default) or in the bounded window.
+    spur : int, optional
+        Longest branch (pixels) not counted.
 
     Examples
     --------
@@ -92,8 +99,11 @@ def dead_ends(image: np.ndarray, *, periodic: bool = True) -> np.ndarray:
     >>> len(dead_ends(segment))
     2
     >>> plus = segment | segment.T
-    >>> len(dead_ends(plus))
-    4
+    >>> len(dead_ends(plus)), len(dead_ends(plus, spur=4))
+    (4, 4)
+    >>> plus[6:10, 16] = True                                # a bump on one arm
+    >>> len(dead_ends(plus)), len(dead_ends(plus, spur=2))
+    (5, 4)
     """
     mask = check_mask(image, "dead_ends")
     if mask.ndim != 2:
@@ -104,14 +114,17 @@ def dead_ends(image: np.ndarray, *, periodic: bool = True) -> np.ndarray:
         from skimage.morphology import skeletonize
 
         skeleton = skeletonize(mask)
+    for _ in range(int(spur)):
+        skeleton = skeleton & (crossings(skeleton, periodic=periodic) >= 2)
     ends = skeleton & (crossings(skeleton, periodic=periodic) == 1)
-    if not periodic:  # the skeleton of a cut wall may stop short of the edge
-        ends[:_EDGE] = ends[-_EDGE:] = False
-        ends[:, :_EDGE] = ends[:, -_EDGE:] = False
+    if not periodic:  # the skeleton of a cut wall stops short of the edge
+        edge = _EDGE + int(spur)
+        ends[:edge] = ends[-edge:] = False
+        ends[:, :edge] = ends[:, -edge:] = False
     return np.argwhere(ends)
 
 
-def dead_end_density(image: np.ndarray, *, periodic: bool = True) -> float:
+def dead_end_density(image: np.ndarray, *, periodic: bool = True, spur: int = 0) -> float:
     """Dead ends of a 2D phase's skeleton per pixel (:func:`dead_ends`).
 
     Examples
@@ -122,4 +135,5 @@ def dead_end_density(image: np.ndarray, *, periodic: bool = True) -> float:
     2.0
     """
     mask = check_mask(image, "dead_end_density")
-    return len(dead_ends(mask, periodic=periodic)) / mask.size if mask.size else float("nan")
+    return (len(dead_ends(mask, periodic=periodic, spur=spur)) / mask.size if mask.size
+            else float("nan"))
