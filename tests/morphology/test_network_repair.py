@@ -12,7 +12,6 @@ from mcrkit.morphology.network_repair import (
     restore_area,
 )
 from mcrkit.morphology.networks import NetworkSpec, find_networks
-from mcrkit.morphology.skeleton import crossings
 from mcrkit.synthetic import bicontinuous, dispersion, voronoi_grains
 
 
@@ -87,11 +86,3 @@ def test_repair_keeps_the_volume_fraction() -> None:
     repaired = repair_networks(image, [spec])
     assert (repaired == 0).sum() == (image == 0).sum()
     assert cluster_labels(repaired == 1, periodic=False)[1] == 8
-
-
-def test_crossing_numbers_of_a_t_junction() -> None:
-    tee = np.zeros((7, 7), dtype=bool)
-    tee[1, 1:6] = True
-    tee[1:6, 3] = True
-    numbers = crossings(tee)
-    assert numbers[1, 3] == 3 and numbers[5, 3] == 1 and numbers[3, 3] == 2

@@ -59,6 +59,17 @@ def _repair(networks: tuple[NetworkSpec, ...],
     return repair
 
 
+def _prune(networks: tuple[NetworkSpec, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """The pruning of the loose ends a polish left in the network phases ``networks``."""
+
+    def prune(labels: np.ndarray) -> np.ndarray:
+        from mcrkit.morphology.network_repair import prune_networks  # numba: when it runs
+
+        return prune_networks(labels, networks)
+
+    return prune
+
+
 class Run:
     """A reconstruction ready to execute.
 
@@ -98,8 +109,11 @@ class Run:
         if settings.polish:
             self.stages.append(Annealing.polish_stage(settings.shape, settings.polish,
                                                       settings.seed, repair=repair))
-        elif repair is not None:  # the particle repair alone
+        elif repair is not None:  # a particle repair alone (a network needs a polish)
             self.stages.append(Stage(settings.shape, optimizer.fresh, 0, prepare=repair))
+        if settings.networks:  # the loose ends the polish left, pruned to the original's
+            self.stages.append(Stage(settings.shape, optimizer.fresh, 0,
+                                     prepare=_prune(settings.networks)))
         terms = resolve_terms(characterization, settings.shape, settings.descriptors,
                               settings.weights, differentiable=not optimizer.discrete,
                               dtype=self.dtype, device=device)

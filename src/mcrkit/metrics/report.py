@@ -338,7 +338,7 @@ def _dead_end_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]
         spur = spec.width  # a branch no longer than the wall is thick is a bump
         samples = np.array([[dead_end_density(w == spec.phase, periodic=False, spur=spur)]
                             for w in windows])
-        original = dead_end_density(ref.labels == spec.phase, spur=spur)
+        original = spec.dead_ends
         noise = math.sqrt(2 * max(original * ref.labels.size, 1)) / ref.labels.size
         lines.append({"kind": "topology", "axis": "2d", "statistic": "dead_ends",
                       "phase": spec.phase, "optimized": False,

@@ -28,7 +28,7 @@ from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.morphology.simple_points import change_keeps_topology, label_grid
 from mcrkit.morphology.skeleton import crossings, periodic_skeleton
 
-__all__ = ["close_network", "loose_ends", "repair_networks", "restore_area"]
+__all__ = ["close_network", "loose_ends", "prune_networks", "repair_networks", "restore_area"]
 
 _TRACE = 8
 """Skeleton pixels followed back from a loose end to find its direction."""
@@ -72,6 +72,35 @@ def repair_networks(labels: np.ndarray, specs: Sequence[NetworkSpec]) -> np.ndar
                                       max_length=spec.max_length, cells=cells,
                                       min_cell=spec.min_cell)
         labels = restore_area(labels, spec.phase, added)
+    return labels
+
+
+def prune_networks(labels: np.ndarray, specs: Sequence[NetworkSpec]) -> np.ndarray:
+    """Erode the dead-end branches longer than the walls are thick of every network phase of
+    ``specs`` back to their junctions, the shortest first, until as many are left as the
+    original has (``spec.dead_ends``), keeping every topology, and give each phase its
+    area back (:func:`restore_area`): the last step of a network's repair, after the
+    polish, which leaves a few of the loose ends it smoothed.
+
+    Examples
+    --------
+    >>> from mcrkit.morphology.skeleton import dead_ends
+    >>> image = np.ones((24, 24), dtype=int)
+    >>> image[5:7, :] = 0
+    >>> image[:, 5:7] = 0
+    >>> image[12:14, 6:16] = 0          # a wall ending in a cell
+    >>> spec = NetworkSpec(0, 2, 20.0, cell_density=1 / 576, min_cell=4, dead_ends=0.0)
+    >>> pruned = prune_networks(image, [spec])
+    >>> len(dead_ends(image == 0, spur=2)), len(dead_ends(pruned == 0, spur=2))
+    (1, 0)
+    >>> int((pruned == 0).sum() - (image == 0).sum())
+    0
+    """
+    labels = np.array(labels, copy=True)
+    for spec in specs:
+        removed = _prune_ends(labels, spec.phase, spec.width, spec.max_length,
+                              spur=spec.width, keep=round(spec.dead_ends * labels.size))
+        labels = restore_area(labels, spec.phase, -removed)
     return labels
 
 
@@ -249,21 +278,33 @@ def _close_loops(labels: np.ndarray, phase: int, width: int, max_length: float,
     return added
 
 
-def _prune_ends(labels: np.ndarray, phase: int, width: int, max_length: float) -> int:
+def _prune_ends(labels: np.ndarray, phase: int, width: int, max_length: float, *,
+                spur: int = 0, keep: int = 0) -> int:
     """Erode the dead-end branches of ``phase`` (from a loose end to a junction within
     ``max_length``), tip first, where that changes no topology; returns the pixels
-    removed."""
+    removed. With ``spur``, only branches longer than that count (the skeleton is pruned
+    by ``spur`` pixels first, and the tips it cut are eroded with their branch), and the
+    ``keep`` longest of them are kept."""
     mask = labels == phase
-    skeleton = periodic_skeleton(mask)
+    raw = periodic_skeleton(mask)
+    skeleton = raw.copy()
+    for _ in range(spur):  # the spurs of rough walls are no branches
+        skeleton &= crossings(skeleton) >= 2
     neighbours = crossings(skeleton)
     shape = np.array(labels.shape)
     reach = np.arange(-(width // 2 + 1), width // 2 + 2)
-    order: list[np.ndarray] = []
+    around = np.arange(-spur, spur + 1)
+    branches = []
     for end in np.argwhere(skeleton & (neighbours <= 1)):
         path, joined = _branch(skeleton, neighbours, end, int(max_length))
-        if not joined:
-            continue
-        for point in path[:max(1, len(path) - width)]:  # not into the junction
+        if joined:
+            rows, cols = (end[0] + around) % shape[0], (end[1] + around) % shape[1]
+            tip = np.argwhere(raw[np.ix_(rows, cols)] & ~skeleton[np.ix_(rows, cols)])
+            branches.append([*(end + tip - spur), *path[:max(1, len(path) - width)]])
+    branches.sort(key=len)  # the shortest go first, the longest are kept
+    order: list[np.ndarray] = []
+    for branch in branches[:max(0, len(branches) - keep)]:
+        for point in branch:  # not into the junction
             rows = (point[0] + reach) % shape[0]
             cols = (point[1] + reach) % shape[1]
             order.append(np.ravel_multi_index(np.ix_(rows, cols), labels.shape).ravel())

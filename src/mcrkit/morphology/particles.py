@@ -97,7 +97,7 @@ def find_particles(labels: np.ndarray) -> list[ParticleSpec]:
     >>> balls = overlapping_balls((96, 96), radius=4, volume_fraction=0.2, rng=0)
     >>> [(spec.phase, spec.coat) for spec in find_particles(balls)]
     [(1, None)]
-    >>> coated = coated_particles((96, 96), radius=4, particle_fraction=0.25, rng=0)
+    >>> coated = coated_particles((96, 96), radius=4, particle_fraction=0.2, coating=1.5, rng=0)
     >>> [(spec.phase, spec.coat) for spec in find_particles(coated)]
     [(1, 2)]
     """
