@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from mcrkit.morphology import cluster_labels, euler_characteristic
@@ -86,3 +88,20 @@ def test_repair_keeps_the_volume_fraction() -> None:
     repaired = repair_networks(image, [spec])
     assert (repaired == 0).sum() == (image == 0).sum()
     assert cluster_labels(repaired == 1, periodic=False)[1] == 8
+
+
+def test_pruning_leaves_the_original_number_of_dead_ends_the_longest() -> None:
+    from mcrkit.morphology.network_repair import prune_networks
+    from mcrkit.morphology.skeleton import dead_ends
+
+    image = grid(gap=False)
+    image[14:16, 7:12] = 0      # a short dead end into a cell
+    image[14:16, 19:28] = 0     # a longer one into the next cell
+    assert len(dead_ends(image == 0, spur=2)) == 2
+    spec = NetworkSpec(0, 2, 12.0, cell_density=8 / image.size, min_cell=4,
+                       dead_ends=1 / image.size)
+    pruned = prune_networks(image, [spec])
+    (end,) = dead_ends(pruned == 0, spur=2)
+    assert 19 <= end[1] < 28 and (pruned == 0).sum() == (image == 0).sum()
+    closed = prune_networks(image, [dataclasses.replace(spec, dead_ends=0.0)])
+    assert len(dead_ends(closed == 0, spur=2)) == 0
