@@ -4,14 +4,14 @@ A phase of separate particles (discs, grains of a powder) carries its meaning
 in its clusters: many, none much larger than a few particles. Statistics of a
 few pixels' reach do not keep particles apart, and a reconstruction matching
 them joins neighbours through thin necks and leaves specks.
-:func:`repair_particles` gives the specks smaller than the original's smallest
-particle to the phase around them, cuts the clusters larger than the
-original's largest one at their narrowest necks (a watershed of the distance
-map: the necks between the pieces it finds, narrowest first, until every piece
-is small enough), closes the coat of a coated phase (pixels of other phases
-that touch the particles join the coat) and returns every phase to its area
-where that changes no topology
-(:func:`~mcrkit.morphology.network_repair.restore_area`).
+:func:`repair_particles` gives the specks (smaller than a quarter of the
+original's smallest particle) to the phase around them, cuts clusters at
+their narrowest necks (a watershed of the distance map: the necks between the
+pieces it finds are kept widest first) until none is larger than the
+original's largest particle and there are as many as in the original, closes
+the coat of a coated phase (pixels of other phases that touch the particles
+join the coat) and returns every phase to its area where that changes no
+topology (:func:`~mcrkit.morphology.network_repair.restore_area`).
 
 It works on periodic 2D label images, the form of a reconstruction.
 """
@@ -25,6 +25,7 @@ import numpy as np
 import scipy.ndimage as ndi
 from scipy.cluster.hierarchy import DisjointSet
 
+from mcrkit.morphology._common import neighbours_of
 from mcrkit.morphology.connectivity import cluster_labels
 from mcrkit.morphology.network_repair import restore_area
 from mcrkit.morphology.particles import ParticleSpec
@@ -68,7 +69,8 @@ def repair_particles(labels: np.ndarray, specs: Sequence[ParticleSpec]) -> np.nd
     counts = np.bincount(labels.ravel(), minlength=int(labels.max()) + 1)
     for spec in specs:
         remove_specks(labels, spec.phase, spec.speck)
-        into = spec.coat if spec.coat is not None else _outside(labels, spec.phase)
+        into = spec.coat if spec.coat is not None else _around(labels, labels == spec.phase,
+                                                                     spec.phase)
         cut_necks(labels, spec.phase, largest=spec.largest, radius=spec.radius, into=into,
                   clusters=round(spec.cluster_density * labels.size))
         if spec.coat is not None:
@@ -81,11 +83,9 @@ def repair_particles(labels: np.ndarray, specs: Sequence[ParticleSpec]) -> np.nd
     return labels
 
 
-def _outside(labels: np.ndarray, phase: int) -> int:
-    """The phase that touches ``phase`` most."""
-    mask = labels == phase
-    ring = ndi.binary_dilation(mask, _EIGHT) & ~mask
-    votes = np.bincount(labels[ring].ravel(), minlength=int(labels.max()) + 1)
+def _around(labels: np.ndarray, region: np.ndarray, phase: int) -> int:
+    """The phase other than ``phase`` that holds most of the pixels touching ``region``."""
+    votes = np.bincount(labels[neighbours_of(region)], minlength=int(labels.max()) + 1)
     votes[phase] = -1
     return int(np.argmax(votes))
 
@@ -109,21 +109,9 @@ def remove_specks(labels: np.ndarray, phase: int, smallest: int) -> int:
         if piece == 0:
             continue
         speck = pieces == piece
-        ring = _wrapped_dilation(speck) & ~speck
-        votes = np.bincount(labels[ring], minlength=int(labels.max()) + 1)
-        votes[phase] = -1
-        labels[speck] = int(np.argmax(votes))
+        labels[speck] = _around(labels, speck, phase)
         changed += int(sizes[piece])
     return changed
-
-
-def _wrapped_dilation(mask: np.ndarray) -> np.ndarray:
-    """The 8-neighbour dilation of a periodic 2D mask."""
-    out = mask.copy()
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            out |= np.roll(mask, (dr, dc), axis=(0, 1))
-    return out
 
 
 def close_coats(labels: np.ndarray, phase: int, coat: int) -> int:
@@ -140,8 +128,7 @@ def close_coats(labels: np.ndarray, phase: int, coat: int) -> int:
     >>> close_coats(image, 1, 2), int(image[3, 5])
     (1, 2)
     """
-    mask = labels == phase
-    touching = _wrapped_dilation(mask) & ~mask & (labels != coat)
+    touching = neighbours_of(labels == phase) & (labels != coat)
     labels[touching] = coat
     return int(np.count_nonzero(touching))
 
@@ -172,14 +159,15 @@ def cut_necks(labels: np.ndarray, phase: int, *, largest: int, radius: float, in
     [106, 102]
     """
     pieces, n = cluster_labels(labels == phase, periodic=True)
-    sizes = np.bincount(pieces.ravel(), minlength=n + 1)
     split = [_split(pieces == piece, radius) for piece in range(1, n + 1)]
+    contacts = [None if parts is None else _contacts(parts[1]) for parts in split]
     nodes = [(k, region) for k, parts in enumerate(split) if parts is not None
              for region in range(1, parts[1].max() + 1)]
     groups = DisjointSet(nodes)
     size = {node: int(np.count_nonzero(split[node[0]][1] == node[1])) for node in nodes}
-    necks = sorted(((width, k, a, b) for k, parts in enumerate(split) if parts is not None
-                    for (a, b), width in _contacts(parts[1]).items()), reverse=True)
+    necks = sorted(((width, k, a, b) for k, touching in enumerate(contacts)
+                    if touching is not None for (a, b), width in touching.items()),
+                   reverse=True)
     count = n - sum(parts is not None for parts in split) + len(nodes)
     wanted = 0 if clusters is None else clusters
     for _, k, a, b in necks:  # join the widest first
@@ -188,14 +176,13 @@ def cut_necks(labels: np.ndarray, phase: int, *, largest: int, radius: float, in
             groups.merge(first, second)
             size[groups[first]] = size[first] + size[second]
             count -= 1
-    del sizes
     cut = 0
     for k, parts in enumerate(split):
         if parts is None:
             continue
         place, regions = parts
         removed = np.zeros(regions.shape, dtype=bool)
-        for a, b in _contacts(regions):
+        for a, b in contacts[k]:
             if not groups.connected((k, a), (k, b)):
                 side_a = (regions == a) & ndi.binary_dilation(regions == b, _EIGHT)
                 side_b = (regions == b) & ndi.binary_dilation(regions == a, _EIGHT)

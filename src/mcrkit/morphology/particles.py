@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from mcrkit.morphology._common import neighbours_of
+
 __all__ = ["ParticleSpec", "find_particles"]
 
 PARTICLE_CLUSTER = 0.2
@@ -129,12 +131,8 @@ def _coat(labels: np.ndarray, phase: int) -> int | None:
     (8 neighbours, periodic); None with fewer than three phases."""
     if labels.max() < 2:
         return None
-    mask = labels == phase
-    grown = mask.copy()
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            grown |= np.roll(mask, (dr, dc), axis=(0, 1))
-    votes = np.bincount(labels[grown & ~mask].ravel(), minlength=int(labels.max()) + 1)
+    votes = np.bincount(labels[neighbours_of(labels == phase)],
+                        minlength=int(labels.max()) + 1)
     votes[phase] = 0
     best = int(np.argmax(votes))
     return best if votes[best] >= COAT_SHARE * votes.sum() else None
