@@ -309,9 +309,10 @@ def _prune_ends(labels: np.ndarray, phase: int, width: int, max_length: float, *
             rows, cols = (end[0] + around) % shape[0], (end[1] + around) % shape[1]
             tip = np.argwhere(raw[np.ix_(rows, cols)] & ~skeleton[np.ix_(rows, cols)])
             branches.append([*(end + tip - spur), *path[:max(1, len(path) - width)]])
-    branches.sort(key=len)  # the shortest go first, the longest are kept
+    if keep:  # the shortest go first, the longest are kept
+        branches = sorted(branches, key=len)[:max(0, len(branches) - keep)]
     order: list[np.ndarray] = []
-    for branch in branches[:max(0, len(branches) - keep)]:
+    for branch in branches:
         for point in branch:  # not into the junction
             rows = (point[0] + reach) % shape[0]
             cols = (point[1] + reach) % shape[1]
