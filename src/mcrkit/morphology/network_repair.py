@@ -83,9 +83,7 @@ def prune_networks(labels: np.ndarray, specs: Sequence[NetworkSpec]) -> np.ndarr
     square root of twice that, at least of two), keeping every topology, and give each
     phase its area back (:func:`restore_area`): the last step of a network's repair,
     after the polish, which leaves a few of the loose ends it smoothed. Ends within the
-    noise are left alone: the area given back changes the walls elsewhere (pruning the
-    alloy's to the original's number moved its grains' chord CDF from within its pass
-    line to just outside).
+    noise are left alone: the area given back changes the walls elsewhere.
 
     Examples
     --------
