@@ -8,6 +8,7 @@ import json
 import pytest
 
 from mcrkit.engine.settings import RunSettings, make_optimizer
+from mcrkit.morphology.particles import ParticleSpec
 
 BASE = {"shape": (32, 24, 16), "descriptors": ("two_point", "lineal_path"),
         "optimizer": "lbfgs", "max_iter": 10, "seed": 7}
@@ -18,7 +19,8 @@ def test_json_round_trip_keeps_every_field() -> None:
                            optimizer_options={"history_size": 5}, polish=100, initial="given",
                            cleanup=(12.5, 0.0),
                            noise=0.1, multigrid=2, device="cpu", snapshot_every=3,
-                           checkpoint_every=0.5, time_limit=9.0, memory_estimate=2**20)
+                           checkpoint_every=0.5, time_limit=9.0, memory_estimate=2**20,
+                           particles=(ParticleSpec(1, 600, 10, 5.0, 1e-3, coat=2),))
     document = json.loads(json.dumps(settings.to_json()))
     assert document["shape"] == [32, 24, 16] and document["descriptors"] == [
         "two_point", "lineal_path"]

@@ -79,6 +79,18 @@ def test_a_fragmented_network_is_not_good_and_called_fragmented() -> None:
     assert {("largest_cluster", 1), ("euler_density", 1), ("percolation", 1)} <= failing(report)
 
 
+def test_a_network_with_cut_branches_is_not_good_and_names_its_dead_ends() -> None:
+    report = validation_report(NETWORK, punch_gaps(NETWORK, 6, seed=1))
+    assert not report["verdict"]["good"]
+    assert "phase 1 dead ends of its skeleton" in report["verdict"]["text"]
+    assert ("dead_ends", 1) in failing(report)
+    (line,) = [line for line in report["lines"] if line["statistic"] == "dead_ends"]
+    assert line["original"] == [0.0] and line["result"][0] * NETWORK.size >= 8
+    # the row belongs to network phases of 2D originals only
+    assert not any(line["statistic"] == "dead_ends"
+                   for line in validation_report(FIELD, FIELD)["lines"])
+
+
 def test_fused_particles_are_not_good_and_called_fused() -> None:
     report = validation_report(DISKS, dilate(DISKS, 3))
     assert not report["verdict"]["good"]

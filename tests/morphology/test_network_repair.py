@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from mcrkit.morphology import cluster_labels, euler_characteristic
 from mcrkit.morphology.network_repair import (
     close_network,
-    crossings,
     loose_ends,
     repair_networks,
     restore_area,
@@ -89,9 +90,19 @@ def test_repair_keeps_the_volume_fraction() -> None:
     assert cluster_labels(repaired == 1, periodic=False)[1] == 8
 
 
-def test_crossing_numbers_of_a_t_junction() -> None:
-    tee = np.zeros((7, 7), dtype=bool)
-    tee[1, 1:6] = True
-    tee[1:6, 3] = True
-    numbers = crossings(tee)
-    assert numbers[1, 3] == 3 and numbers[5, 3] == 1 and numbers[3, 3] == 2
+def test_pruning_leaves_the_original_number_of_dead_ends_and_its_noise_the_longest() -> None:
+    from mcrkit.morphology.network_repair import prune_networks
+    from mcrkit.morphology.skeleton import dead_ends
+
+    image = grid(gap=False)
+    image[14:16, 7:12] = 0      # a short dead end into a cell
+    image[14:16, 19:28] = 0     # a longer one into the next cell
+    image[20:22, 31:36] = 0     # and a third
+    assert len(dead_ends(image == 0, spur=2)) == 3
+    # no ends in the original: its counting noise, sqrt(2), lets one stay
+    spec = NetworkSpec(0, 2, 12.0, cell_density=8 / image.size, min_cell=4, dead_ends=0.0)
+    pruned = prune_networks(image, [spec])
+    (end,) = dead_ends(pruned == 0, spur=2)
+    assert 19 <= end[1] < 28 and (pruned == 0).sum() == (image == 0).sum()
+    kept = prune_networks(image, [dataclasses.replace(spec, dead_ends=1 / image.size)])
+    assert len(dead_ends(kept == 0, spur=2)) == 2      # one and its noise, 1 + sqrt(2)

@@ -98,6 +98,28 @@ def test_match_joins_a_broken_network() -> None:
     assert cluster_labels(without.labels == 0, periodic=True)[1] > 1
 
 
+def test_match_cuts_fused_particles_after_the_gradient_run() -> None:
+    # a short gradient run fuses discs; the repair cuts them back to the original's number
+    # in a stage of its own, and the quads stay (filterwarnings=error: no annealing)
+    from mcrkit.morphology import cluster_sizes
+    from mcrkit.synthetic import overlapping_balls
+
+    balls = overlapping_balls((64, 64), radius=2.5, volume_fraction=0.2, rng=0)
+    choice = choose_defaults(balls, (64, 64))
+    (spec,) = choice.particles
+    assert spec.phase == 1 and "local_patterns" in choice.descriptors and choice.polish == 0
+    assert "particles (phase 1:" in choice.note and "narrowest necks" in choice.note
+    result = mcrkit.match(balls, max_iter=20, seed=0, device="cpu", report=False)
+    assert [entry["phase"] for entry in result.settings["particles"]] == [1]
+    sizes = cluster_sizes(result.labels == 1)
+    assert sizes.size >= round(spec.cluster_density * balls.size) - 2
+    assert sizes[0] <= 1.2 * spec.largest
+    without = mcrkit.match(balls, max_iter=20, seed=0, device="cpu", report=False,
+                           particles=())
+    assert cluster_sizes(without.labels == 1)[0] > sizes[0]
+    assert choose_defaults(balls, (64, 64, 8)).particles == ()        # 2D only
+
+
 def test_named_descriptors_and_weights_are_kept() -> None:
     result = mcrkit.match(TINY, descriptors=["two_point"], limit_to=4, max_iter=2, seed=0,
                           device="cpu", report=False)

@@ -133,9 +133,10 @@ def optimize(objective: Callable[[torch.Tensor], Any], stages: Sequence[Stage],
             return stop
 
         try:
-            state.optimizer.minimize(objective, state.theta, max_iter=stage.max_iter,
-                                     on_iteration=on_iteration,
-                                     start_iteration=state.level_iteration)
+            if stage.max_iter:  # a stage of no iterations only prepares the labels
+                state.optimizer.minimize(objective, state.theta, max_iter=stage.max_iter,
+                                         on_iteration=on_iteration,
+                                         start_iteration=state.level_iteration)
             status = "stopped" if stop else (
                 "max_iter" if state.level_iteration >= stage.max_iter else "converged")
         except KeyboardInterrupt:

@@ -30,10 +30,12 @@ from mcrkit.engine.optimizers.annealing import Annealing
 from mcrkit.engine.record import Checkpointer, Recorder
 from mcrkit.engine.result import ReconstructionResult
 from mcrkit.engine.settings import RunSettings
+from mcrkit.engine.stages import Stage
 from mcrkit.io.rundir import RunDirectory
 from mcrkit.metrics.validation import compare
 from mcrkit.microstructure import Microstructure
 from mcrkit.morphology.networks import NetworkSpec
+from mcrkit.morphology.particles import ParticleSpec
 from mcrkit.runtime import threads_limited
 
 __all__ = ["UNDECIDED_BELOW", "Run"]
@@ -42,15 +44,30 @@ UNDECIDED_BELOW = 0.9
 """A voxel whose largest phase fraction is below this counts as undecided."""
 
 
-def _network_repair(specs: tuple[NetworkSpec, ...]) -> Callable[[np.ndarray], np.ndarray]:
-    """The repair of the polishing stage for the network phases ``specs``."""
+def _repair(networks: tuple[NetworkSpec, ...],
+            particles: tuple[ParticleSpec, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """The repair of the network phases ``networks`` and the particle phases ``particles``
+    that a gradient result gets before its polish (or alone)."""
 
     def repair(labels: np.ndarray) -> np.ndarray:
-        from mcrkit.morphology.network_repair import repair_networks  # numba: when it runs
+        # numba and scikit-image: imported when the repair runs
+        from mcrkit.morphology.network_repair import repair_networks
+        from mcrkit.morphology.particle_repair import repair_particles
 
-        return repair_networks(labels, specs)
+        return repair_particles(repair_networks(labels, networks), particles)
 
     return repair
+
+
+def _prune(networks: tuple[NetworkSpec, ...]) -> Callable[[np.ndarray], np.ndarray]:
+    """The pruning of the loose ends a polish left in the network phases ``networks``."""
+
+    def prune(labels: np.ndarray) -> np.ndarray:
+        from mcrkit.morphology.network_repair import prune_networks  # numba: when it runs
+
+        return prune_networks(labels, networks)
+
+    return prune
 
 
 class Run:
@@ -71,7 +88,8 @@ class Run:
     ------
     ValueError
         For settings the characterization or the optimizer cannot serve (a
-        descriptor it lacks, multigrid with annealing, polishing an annealing run).
+        descriptor it lacks, multigrid with annealing, polishing or repairing an annealing
+        run).
     """
 
     def __init__(self, settings: RunSettings, characterization: Characterization,
@@ -83,13 +101,19 @@ class Run:
         optimizer = settings.make_optimizer()
         self.stages = optimizer.stages(settings.shape, multigrid=settings.multigrid,
                                        max_iter=settings.max_iter)
+        if optimizer.discrete and (settings.polish or settings.particles):
+            raise ValueError("polish and a particle repair follow a gradient run; an annealing "
+                             "run already ends at its final temperature: drop them")
+        repair = (_repair(settings.networks, settings.particles)
+                  if settings.networks or settings.particles else None)
         if settings.polish:
-            if optimizer.discrete:
-                raise ValueError("polish anneals the result of a gradient run; an annealing run "
-                                 "already ends at its final temperature: drop polish")
-            self.stages.append(Annealing.polish_stage(
-                settings.shape, settings.polish, settings.seed,
-                repair=_network_repair(settings.networks) if settings.networks else None))
+            self.stages.append(Annealing.polish_stage(settings.shape, settings.polish,
+                                                      settings.seed, repair=repair))
+        elif repair is not None:  # a particle repair alone (a network needs a polish)
+            self.stages.append(Stage(settings.shape, optimizer.fresh, 0, prepare=repair))
+        if settings.networks:  # the loose ends the polish left, pruned to the original's
+            self.stages.append(Stage(settings.shape, optimizer.fresh, 0,
+                                     prepare=_prune(settings.networks)))
         terms = resolve_terms(characterization, settings.shape, settings.descriptors,
                               settings.weights, differentiable=not optimizer.discrete,
                               dtype=self.dtype, device=device)

@@ -30,6 +30,7 @@ import numpy as np
 from mcrkit.engine.optimizers.base import Optimizer
 from mcrkit.engine.stages import level_shapes
 from mcrkit.morphology.networks import NetworkSpec
+from mcrkit.morphology.particles import ParticleSpec
 from mcrkit.registry import optimizers as optimizer_registry
 
 __all__ = ["RunSettings", "check_count", "make_optimizer"]
@@ -98,6 +99,9 @@ class RunSettings:
         Smallest feature (voxels) of each phase: clusters of the discrete result
         smaller than this are removed at the end
         (:func:`mcrkit.morphology.cleanup.remove_small_features`; empty: none).
+    particles : tuple of ParticleSpec
+        Particle phases repaired after the gradient run (in the polishing stage if there
+        is one, else in a stage of their own; :mod:`mcrkit.morphology.particle_repair`).
     initial : str
         ``"random"`` or ``"given"`` (a start structure was passed).
     noise : float
@@ -129,6 +133,7 @@ class RunSettings:
     polish: int = 0
     networks: tuple[NetworkSpec, ...] = ()
     cleanup: tuple[float, ...] = ()
+    particles: tuple[ParticleSpec, ...] = ()
     seed: int
     initial: str = "random"
     noise: float = 0.05
@@ -159,6 +164,9 @@ class RunSettings:
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
         set_(self, "networks", tuple(spec if isinstance(spec, NetworkSpec)
                                      else NetworkSpec.from_json(spec) for spec in self.networks))
+        set_(self, "particles", tuple(spec if isinstance(spec, ParticleSpec)
+                                      else ParticleSpec.from_json(spec)
+                                      for spec in self.particles))
         if self.networks and not self.polish:
             raise ValueError("a network repair runs in the polishing stage: give polish (moves) "
                              "with networks")
@@ -198,6 +206,7 @@ class RunSettings:
         out["optimizer_options"] = dict(self.optimizer_options)
         out["networks"] = [spec.to_json() for spec in self.networks]
         out["cleanup"] = list(self.cleanup)
+        out["particles"] = [spec.to_json() for spec in self.particles]
         return out
 
     @classmethod

@@ -56,11 +56,12 @@ class Stage:
     make_optimizer : callable
         Builds the stage's optimizer (afresh for every session of a resumed run).
     max_iter : int
-        Iteration budget of the stage.
+        Iteration budget of the stage (0: the stage only prepares the labels).
     prepare : callable, optional
         Applied once to the discrete labels when the stage begins (a topology
         repair before a topology-preserving polish,
-        :func:`~mcrkit.morphology.network_repair.repair_networks`).
+        :func:`~mcrkit.morphology.network_repair.repair_networks`, or alone,
+        :func:`~mcrkit.morphology.particle_repair.repair_particles`).
     """
 
     shape: tuple[int, ...]

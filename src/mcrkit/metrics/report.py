@@ -211,8 +211,9 @@ def _all_statistics(labels: np.ndarray, axis: int | None, n_phases: int,
 
 
 def _line(statistic: str, original: np.ndarray, result: np.ndarray,
-          samples: np.ndarray | None, scale: float) -> dict[str, Any]:
-    """Values, deviation, spread, pass line and verdict of one row (module docstring)."""
+          samples: np.ndarray | None, scale: float, floor: float = 0.0) -> dict[str, Any]:
+    """Values, deviation, spread (at least ``floor``), pass line and verdict of one row
+    (module docstring)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: a phase absent
         deviation = float(np.sqrt(np.nanmean((result - original) ** 2)))
@@ -222,7 +223,7 @@ def _line(statistic: str, original: np.ndarray, result: np.ndarray,
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # components no window has
             sigma = np.nanstd(samples, axis=0, ddof=1) * math.sqrt(scale)
-            spread = float(np.sqrt(np.nanmean(sigma**2)))
+            spread = max(float(np.sqrt(np.nanmean(sigma**2))), floor)
         if math.isfinite(spread) and math.isfinite(deviation):
             line.update(spread=spread, band=sigma.tolist())
     limit = pass_line(statistic, line["spread"])
@@ -330,6 +331,34 @@ def _topology_lines(ref: Microstructure, res: np.ndarray,
     return lines, open_
 
 
+def _dead_end_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
+    """Report lines of the dead ends of the skeleton of every network phase of a 2D original
+    (:func:`~mcrkit.morphology.networks.find_networks`; branches no longer than its walls
+    are thick are not counted) against a 2D result, with the
+    spread of the original's windows (ends where a window cuts a wall not counted), and at
+    least the counting noise of two samples: the square root of twice the original's ends
+    (at least one) over the area. A closed network, whose windows all have no ends,
+    so tolerates a few ends in the result (four in a 64 x 64 image), not more."""
+    from mcrkit.morphology.networks import find_networks
+    from mcrkit.morphology.skeleton import dead_end_density
+
+    windows, scale = _spread_scale(ref.labels, res.size)
+    lines = []
+    for spec in find_networks(ref.labels):
+        spur = spec.width  # a branch no longer than the wall is thick is a bump
+        samples = np.array([[dead_end_density(w == spec.phase, periodic=False, spur=spur)]
+                            for w in windows])
+        original = spec.dead_ends
+        noise = math.sqrt(2 * max(original * ref.labels.size, 1)) / ref.labels.size
+        lines.append({"kind": "topology", "axis": "2d", "statistic": "dead_ends",
+                      "phase": spec.phase, "optimized": False,
+                      **_line("dead_ends", np.array([original]),
+                              np.array([dead_end_density(res == spec.phase, spur=spur)]),
+                              samples,
+                              scale, floor=noise)})
+    return lines
+
+
 def _volume_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
     """Report lines of the 3D surface density and feature sizes of a volume against a 3D
     original (:mod:`mcrkit.metrics.volume`), with the spread of the original's windows."""
@@ -379,6 +408,8 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
         per_axis[name]["isolated_fraction"] = isolated_fraction(res)
         per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
     topology, open_ = _topology_lines(ref, res, assumption)
+    if ref.ndim == res.ndim == 2:
+        topology += _dead_end_lines(ref, res)
     volume = _volume_lines(ref, res) if ref.ndim == res.ndim == 3 else []
     return lines + topology + volume, summarize(per_axis), open_
 

@@ -17,6 +17,9 @@ density, feature sizes (3D)
 largest-cluster fraction       :data:`CLUSTER_LINE`, or :data:`TOLERANCE` natural
                                spreads where the original's own spread is wider
                                (near the percolation threshold)
+dead ends of a network's       :data:`TOLERANCE` natural spreads (2D; only for the
+skeleton                       network phases of the original,
+                               :func:`~mcrkit.morphology.networks.find_networks`)
 percolation along an axis      :data:`PERCOLATION_LINE` (share of the slices that
                                percolate; for one image or a volume: identical)
                                where all windows of the original agree, or
@@ -75,10 +78,11 @@ LABELS = {
     "percolation": "percolation along",
     "surface_density": "surface area per voxel (3D)",
     "feature_size": "feature size, share >= radius (3D)",
+    "dead_ends": "dead ends of the skeleton per voxel",
 }
 """Plain-words names of the statistics of the table (descriptors go by their own name)."""
 
-_TOPOLOGY_FIRST = ("largest_cluster", "euler_density", "percolation")
+_TOPOLOGY_FIRST = ("largest_cluster", "euler_density", "percolation", "dead_ends")
 
 
 def pass_line(statistic: str, spread: float | None) -> float | None:
@@ -158,6 +162,11 @@ def reason(line: dict[str, Any]) -> str:
                 f"1000 voxels, original {original[0] * 1000:.3g} ("
                 + ("more separate pieces or fewer holes" if more else
                    "fewer separate pieces or more holes") + f"){where}")
+    if statistic == "dead_ends":
+        return (f"{phase}dead ends of its skeleton {result[0] * 1000:.3g} per 1000 voxels, "
+                f"original {original[0] * 1000:.3g} ("
+                + ("loose or cut walls" if result[0] > original[0] else "fewer loose walls")
+                + f"){where}")
     if statistic in ("volume_fraction", "mean_chord", "interface", "surface_density"):
         return (f"{phase}{LABELS[statistic]} {np.nanmean(result):.3g}, original "
                 f"{np.nanmean(original):.3g}{where}")
@@ -238,7 +247,8 @@ def judge(lines: list[dict[str, Any]], cannot_judge: list[str] | None = None,
     unjudged = [line for line in lines if line["passed"] is None]
     worst = _worst_per_group(failing)
     worst.sort(key=lambda line: (_TOPOLOGY_FIRST.index(line["statistic"])
-                                 if line["statistic"] in _TOPOLOGY_FIRST else 3, -_ratio(line)))
+                                 if line["statistic"] in _TOPOLOGY_FIRST else len(_TOPOLOGY_FIRST),
+                                 -_ratio(line)))
     reasons = list(dict.fromkeys(reason(_directions_joined(line, failing)) for line in worst))
     missing = list(dict.fromkeys(
         [f"{_phase(line)}{_name(line)}".strip() for line in unjudged] + list(cannot_judge or [])))
@@ -271,7 +281,7 @@ def _value(values: Any, statistic: str) -> str:
         return "-"
     if statistic in ("largest_cluster", "percolation"):
         return f"{np.nanmean(values):.0%}"
-    if statistic == "euler_density":
+    if statistic in ("euler_density", "dead_ends"):
         return f"{np.nanmean(values):.2e}"
     return f"{np.nanmean(values):.4g}"
 

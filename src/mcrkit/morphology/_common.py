@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["check_axis", "check_connectivity", "check_mask", "spacing"]
+__all__ = ["check_axis", "check_connectivity", "check_mask", "neighbours_of", "spacing"]
 
 
 def check_mask(image: np.ndarray, owner: str) -> np.ndarray:
@@ -59,3 +59,12 @@ def spacing(voxel_size: float | Sequence[float], ndim: int, owner: str) -> np.nd
         raise ValueError(f"{owner}: voxel_size must be one positive number or one per axis "
                          f"({ndim} values), got {voxel_size!r}")
     return size
+
+
+def neighbours_of(mask: np.ndarray) -> np.ndarray:
+    """The pixels outside a periodic 2D ``mask`` that touch it (8 neighbours)."""
+    grown = mask.copy()
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            grown |= np.roll(mask, (dr, dc), axis=(0, 1))
+    return grown & ~mask

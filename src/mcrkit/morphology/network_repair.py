@@ -16,6 +16,7 @@ Both work on periodic 2D label images, the form of a reconstruction.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numba
@@ -24,13 +25,12 @@ import scipy.ndimage as ndi
 from scipy.cluster.hierarchy import DisjointSet
 
 from mcrkit.morphology.connectivity import cluster_labels
-from mcrkit.morphology.networks import NetworkSpec, periodic_skeleton
+from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.morphology.simple_points import change_keeps_topology, label_grid
+from mcrkit.morphology.skeleton import crossings, periodic_skeleton
 
-__all__ = ["close_network", "crossings", "loose_ends", "repair_networks", "restore_area"]
+__all__ = ["close_network", "loose_ends", "prune_networks", "repair_networks", "restore_area"]
 
-_RING = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
-"""The eight neighbours in circular order."""
 _TRACE = 8
 """Skeleton pixels followed back from a loose end to find its direction."""
 
@@ -76,21 +76,38 @@ def repair_networks(labels: np.ndarray, specs: Sequence[NetworkSpec]) -> np.ndar
     return labels
 
 
-def crossings(skeleton: np.ndarray) -> np.ndarray:
-    """Crossing number of every pixel of a periodic 2D skeleton: the branches that leave it
-    (0 or 1 at a loose end, 2 along a branch, 3 or more at a junction).
+def prune_networks(labels: np.ndarray, specs: Sequence[NetworkSpec]) -> np.ndarray:
+    """Erode the dead-end branches longer than the walls are thick of every network phase of
+    ``specs`` back to their junctions, the shortest first, until no more are left than the
+    original has (``spec.dead_ends``, scaled to the image) plus its counting noise (the
+    square root of twice that, at least of two), keeping every topology, and give each
+    phase its area back (:func:`restore_area`): the last step of a network's repair,
+    after the polish, which leaves a few of the loose ends it smoothed. Ends within the
+    noise are left alone: the area given back changes the walls elsewhere.
 
     Examples
     --------
-    >>> cross = np.zeros((7, 7), dtype=bool)
-    >>> cross[3, 1:6] = True
-    >>> cross[1:6, 3] = True
-    >>> int(crossings(cross)[3, 3]), int(crossings(cross)[3, 1]), int(crossings(cross)[3, 2])
-    (4, 1, 2)
+    >>> from mcrkit.morphology.skeleton import dead_ends
+    >>> image = np.ones((24, 24), dtype=int)
+    >>> image[5:7, :] = 0
+    >>> image[:, 5:7] = 0
+    >>> image[12:14, 6:16] = 0          # two walls ending in the cell
+    >>> image[18:20, 6:13] = 0
+    >>> spec = NetworkSpec(0, 2, 20.0, cell_density=1 / 576, min_cell=4, dead_ends=0.0)
+    >>> pruned = prune_networks(image, [spec])  # the original has none: one is kept (noise)
+    >>> len(dead_ends(image == 0, spur=2)), len(dead_ends(pruned == 0, spur=2))
+    (2, 1)
+    >>> int((pruned == 0).sum() - (image == 0).sum())
+    0
     """
-    ring = [np.roll(skeleton, (-dr, -dc), axis=(0, 1)) for dr, dc in _RING]
-    count = sum((~ring[k] & ring[(k + 1) % 8]).astype(np.int64) for k in range(8))
-    return np.where(skeleton, count, 0)
+    labels = np.array(labels, copy=True)
+    for spec in specs:
+        expected = spec.dead_ends * labels.size
+        keep = round(expected + math.sqrt(2 * max(expected, 1)))
+        removed = _prune_ends(labels, spec.phase, spec.width, spec.max_length,
+                              spur=spec.width, keep=keep)
+        labels = restore_area(labels, spec.phase, -removed)
+    return labels
 
 
 def loose_ends(mask: np.ndarray) -> np.ndarray:
@@ -267,21 +284,34 @@ def _close_loops(labels: np.ndarray, phase: int, width: int, max_length: float,
     return added
 
 
-def _prune_ends(labels: np.ndarray, phase: int, width: int, max_length: float) -> int:
+def _prune_ends(labels: np.ndarray, phase: int, width: int, max_length: float, *,
+                spur: int = 0, keep: int = 0) -> int:
     """Erode the dead-end branches of ``phase`` (from a loose end to a junction within
     ``max_length``), tip first, where that changes no topology; returns the pixels
-    removed."""
+    removed. With ``spur``, only branches longer than that count (the skeleton is pruned
+    by ``spur`` pixels first, and the tips it cut are eroded with their branch), and the
+    ``keep`` longest of them are kept."""
     mask = labels == phase
-    skeleton = periodic_skeleton(mask)
+    raw = periodic_skeleton(mask)
+    skeleton = raw.copy()
+    for _ in range(spur):  # the spurs of rough walls are no branches
+        skeleton &= crossings(skeleton) >= 2
     neighbours = crossings(skeleton)
     shape = np.array(labels.shape)
     reach = np.arange(-(width // 2 + 1), width // 2 + 2)
-    order: list[np.ndarray] = []
+    around = np.arange(-spur, spur + 1)
+    branches = []
     for end in np.argwhere(skeleton & (neighbours <= 1)):
         path, joined = _branch(skeleton, neighbours, end, int(max_length))
-        if not joined:
-            continue
-        for point in path[:max(1, len(path) - width)]:  # not into the junction
+        if joined:
+            rows, cols = (end[0] + around) % shape[0], (end[1] + around) % shape[1]
+            tip = np.argwhere(raw[np.ix_(rows, cols)] & ~skeleton[np.ix_(rows, cols)])
+            branches.append([*(end + tip - spur), *path[:max(1, len(path) - width)]])
+    if keep:  # the shortest go first, the longest are kept
+        branches = sorted(branches, key=len)[:max(0, len(branches) - keep)]
+    order: list[np.ndarray] = []
+    for branch in branches:
+        for point in branch:  # not into the junction
             rows = (point[0] + reach) % shape[0]
             cols = (point[1] + reach) % shape[1]
             order.append(np.ravel_multi_index(np.ix_(rows, cols), labels.shape).ravel())

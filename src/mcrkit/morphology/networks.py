@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NetworkSpec", "find_networks", "periodic_skeleton"]
+from mcrkit.morphology.skeleton import dead_end_density, periodic_skeleton
+
+__all__ = ["NetworkSpec", "find_networks"]
 
 NETWORK_FRACTION = 0.35
 """Largest volume fraction of a network phase (thin walls)."""
@@ -40,6 +42,9 @@ class NetworkSpec:
         Cells per pixel in the original.
     min_cell : int
         Pixels of the original's smallest cells (5th percentile); smaller ones are filled.
+    dead_ends : float
+        Dead ends of the original's skeleton per pixel, branches no longer than ``width``
+        not counted (:func:`~mcrkit.morphology.skeleton.dead_end_density`).
     """
 
     phase: int
@@ -47,6 +52,7 @@ class NetworkSpec:
     max_length: float
     cell_density: float
     min_cell: int
+    dead_ends: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready builtins."""
@@ -57,7 +63,7 @@ class NetworkSpec:
         """The spec :meth:`to_json` wrote."""
         return cls(int(document["phase"]), int(document["width"]),
                    float(document["max_length"]), float(document["cell_density"]),
-                   int(document["min_cell"]))
+                   int(document["min_cell"]), float(document.get("dead_ends", 0.0)))
 
 
 def find_networks(labels: np.ndarray) -> list[NetworkSpec]:
@@ -95,9 +101,9 @@ def find_networks(labels: np.ndarray) -> list[NetworkSpec]:
     specs = []
     for k in phases:
         mask = labels == k
-        others = [chords[int(j)] for j in phases if j != k]
+        others = [chords[int(j)] for j in phases if j != k and np.isfinite(chords[int(j)])]
         if (not others or mask.mean() > NETWORK_FRACTION
-                or not chords[int(k)] <= NETWORK_THINNESS * np.nanmean(others)
+                or not chords[int(k)] <= NETWORK_THINNESS * np.mean(others)
                 or largest_cluster_fraction(mask, periodic=False) < NETWORK_CLUSTER
                 or not all(percolation(mask).percolates)):
             continue
@@ -106,27 +112,9 @@ def find_networks(labels: np.ndarray) -> list[NetworkSpec]:
             continue
         sizes = np.bincount(cells.ravel())[1:]
         length = max(int(np.count_nonzero(periodic_skeleton(mask))), 1)
+        width = max(1, round(np.count_nonzero(mask) / length))
         specs.append(NetworkSpec(
-            phase=int(k), width=max(1, round(np.count_nonzero(mask) / length)),
-            max_length=round(1.5 * float(np.nanmean(others)), 1),
-            cell_density=n / mask.size, min_cell=int(np.percentile(sizes, 5))))
+            phase=int(k), width=width, max_length=round(1.5 * float(np.mean(others)), 1),
+            cell_density=n / mask.size, min_cell=int(np.percentile(sizes, 5)),
+            dead_ends=dead_end_density(mask, spur=width)))
     return specs
-
-
-def periodic_skeleton(mask: np.ndarray) -> np.ndarray:
-    """Periodic skeleton of a 2D mask (skeletonized on a wrapped copy, then cropped).
-
-    Examples
-    --------
-    >>> bar = np.zeros((8, 8), dtype=bool)
-    >>> bar[3:5, :] = True          # a band around the periodic image
-    >>> periodic_skeleton(bar).sum(axis=1).tolist()
-    [0, 0, 0, 8, 0, 0, 0, 0]
-    """
-    from skimage.morphology import skeletonize
-
-    pad = 16
-    wrapped = np.pad(mask, pad, mode="wrap")
-    return skeletonize(wrapped)[pad:-pad, pad:-pad]
-
-

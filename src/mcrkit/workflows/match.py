@@ -126,6 +126,8 @@ def match(
         note = choice.note
         if choice.cleanup and "cleanup" not in options:
             options["cleanup"] = choice.cleanup
+        if choice.particles and "particles" not in options:
+            options["particles"] = choice.particles
         if choice.networks and "networks" not in options:
             options["networks"] = choice.networks
             if not options.get("polish"):  # the user's polish, if given, is kept

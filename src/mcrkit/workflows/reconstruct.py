@@ -30,6 +30,7 @@ from mcrkit.io.inputs import as_microstructure
 from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 from mcrkit.microstructure import Microstructure
 from mcrkit.morphology.networks import NetworkSpec
+from mcrkit.morphology.particles import ParticleSpec
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.runtime import check_threads, resolve_device
 
@@ -123,6 +124,7 @@ def reconstruct(
     polish: bool | int = False,
     networks: Sequence[NetworkSpec] = (),
     cleanup: Sequence[float] = (),
+    particles: Sequence[ParticleSpec] = (),
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
@@ -205,6 +207,11 @@ def reconstruct(
         smaller than this are removed
         (:func:`mcrkit.morphology.cleanup.remove_small_features`); ``match`` sets
         it for a 3D volume from a 2D original.
+    particles : sequence of ParticleSpec, optional
+        Particle phases (:func:`mcrkit.morphology.particles.find_particles` of the
+        original) whose specks, fused clusters and broken coats are repaired after a
+        gradient run (:func:`mcrkit.morphology.particle_repair.repair_particles`), before
+        the polish if there is one; ``match`` sets them for 2D particles.
     report : bool, optional
         Write ``report.json`` and ``report.png`` (:mod:`mcrkit.metrics.report`: the
         optimized descriptors of the result against the target, and with
@@ -248,7 +255,8 @@ def reconstruct(
         multigrid=multigrid, device=dev.type, snapshot_every=snapshot_every,
         checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None)
     settings = settings.replace(polish=_polish_moves(polish, settings.shape),
-                                networks=tuple(networks), cleanup=tuple(cleanup))
+                                networks=tuple(networks), cleanup=tuple(cleanup),
+                                particles=tuple(particles))
     run = Run(settings, characterization, dev,
               None if original is None else as_microstructure(original))
     run.check(force)
