@@ -997,7 +997,7 @@ GUI_FORM_CASES: list[tuple[str, str, str, dict[str, Any], tuple[str, ...]]] = [
         ({"c_to": "{in}/char.npz", "n_steps": "100000000"}, ("100000000",)),
         ({"c_to": "{in}/missing.npz", "n_steps": "3"}, ("missing.npz",)),
         ({"c_to": "{in}/char3.npz", "n_steps": "3"}, ("phases",)),
-        ({"n_steps": "3"}, ("c to",)),
+        ({"n_steps": "3"}, ("characterization at t = 1",)),
     ]],
 ]
 """Bad values in the GUI's forms: the action, the uploaded input, the values, what the
