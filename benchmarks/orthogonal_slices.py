@@ -21,7 +21,7 @@ of every phase along x, y and z (:func:`mcrkit.properties`); the target is
 every percolating phase's tortuosity within 15 % of the truth's along each axis.
 
 Usage: ``python benchmarks/orthogonal_slices.py [--size 128] [--elongation 3]
-[--fraction 0.4] [--length 3] [--max-iter N] [--out DIR]``. With ``--out`` the
+[--fraction 0.4] [--length 2] [--max-iter N] [--out DIR]``. With ``--out`` the
 truth, the result (``.npy``), a picture (truth | result, middle slices normal to
 x, y and z) and ``orthogonal_slices.json`` are written there.
 """
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--elongation", type=float, default=3.0,
                         help="kernel length along z over that along x and y")
     parser.add_argument("--fraction", type=float, default=0.4, help="volume fraction of phase 1")
-    parser.add_argument("--length", type=float, default=3.0,
+    parser.add_argument("--length", type=float, default=2.0,
                         help="kernel length along x and y, voxels")
     parser.add_argument("--max-iter", type=int, default=None,
                         help="iterations of reconstruct (default: its own)")
