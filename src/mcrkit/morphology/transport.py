@@ -130,6 +130,7 @@ def tortuosity(labels: np.ndarray, phase: int, axis: int, *, tolerance: float = 
     except ImportError as error:
         raise ImportError(EXTRA_MISSING) from error
     system, rhs, field, (inlet, outlet) = _equations(np.isin(clusters, through))
+    del clusters  # the solve needs only the system: free the labels of a large volume
     with _seeded_global_random_state():
         solver = pyamg.smoothed_aggregation_solver(system, symmetry="hermitian",
                                                    improve_candidates=None)
@@ -196,9 +197,11 @@ def _equations(active: np.ndarray) -> tuple:
                 ).astype(np.float32)
     diagonal[inlet] += 2.0
     diagonal[outlet] += 2.0
-    links = scipy.sparse.coo_matrix((np.full(first.size, -1.0, dtype=np.float32),
-                                     (first, second)), shape=(count, count))
-    system = (links + links.T + scipy.sparse.diags(diagonal)).tocsr()
+    unknowns = np.arange(count, dtype=index.dtype)
+    system = scipy.sparse.coo_matrix(  # one assembly: links both ways and the diagonal
+        (np.concatenate([np.full(2 * first.size, -1.0, dtype=np.float32), diagonal]),
+         (np.concatenate([first, second, unknowns]), np.concatenate([second, first, unknowns]))),
+        shape=(count, count)).tocsr()
     rhs = np.zeros(count, dtype=np.float32)
     rhs[outlet] = 2.0
     depth = np.broadcast_to(
