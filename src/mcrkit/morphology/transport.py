@@ -31,7 +31,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -41,7 +41,7 @@ from mcrkit.morphology.connectivity import cluster_labels
 __all__ = ["EXTRA_MISSING", "Transport", "tortuosity"]
 
 EXTRA_MISSING = ("tortuosity needs the optional multigrid solver PyAMG: "
-                 "pip install 'mcrkit[transport]' (or pip install pyamg)")
+                 "pip install 'mcrkit[transport]' (or pip install pyamg threadpoolctl)")
 
 
 class Transport(NamedTuple):
@@ -127,13 +127,26 @@ def tortuosity(labels: np.ndarray, phase: int, axis: int, *, tolerance: float = 
         return Transport(float("inf"), 0.0, fraction, False, 0)
     try:
         import pyamg
+        from threadpoolctl import threadpool_limits
     except ImportError as error:
         raise ImportError(EXTRA_MISSING) from error
     system, rhs, field, (inlet, outlet) = _equations(np.isin(clusters, through))
     del clusters  # the solve needs only the system: free the labels of a large volume
-    with _seeded_global_random_state():
+    # One BLAS thread: PyAMG's dense work is on single vectors, and idle BLAS threads
+    # spinning on a shared machine tripled a 48^3 solve's time.
+    with threadpool_limits(limits=1, user_api="blas"), _seeded_global_random_state():
         solver = pyamg.smoothed_aggregation_solver(system, symmetry="hermitian",
                                                    improve_candidates=None)
+        inflow, outflow, iterations = _solve(solver, rhs, field, inlet, outlet, tolerance,
+                                             max_iterations, f"phase {phase} along axis {axis}")
+    relative = (inflow + outflow) / 2 * mask.shape[0] / (mask.size / mask.shape[0])
+    return Transport(fraction / relative, relative, fraction, True, iterations)
+
+
+def _solve(solver: Any, rhs: np.ndarray, field: np.ndarray, inlet: np.ndarray,
+           outlet: np.ndarray, tolerance: float, max_iterations: int,
+           what: str) -> tuple[float, float, int]:
+    """Preconditioned CG from ``field`` until inflow and outflow agree: both, and iterations."""
     iterations, residual = 0, 1e-5
     while True:
         residuals: list[float] = []
@@ -145,14 +158,13 @@ def tortuosity(labels: np.ndarray, phase: int, axis: int, *, tolerance: float = 
         if abs(inflow - outflow) <= tolerance * (inflow + outflow) / 2:
             break
         if iterations >= max_iterations or residual < 1e-7:  # single precision's floor
-            warnings.warn(f"tortuosity: phase {phase} along axis {axis}: inflow and outflow "
+            warnings.warn(f"tortuosity: {what}: inflow and outflow "
                           f"still differ by {abs(inflow - outflow) / outflow:.1e} after "
                           f"{iterations} iterations; raise max_iterations or tolerance",
-                          RuntimeWarning, stacklevel=2)
+                          RuntimeWarning, stacklevel=3)
             break
         residual /= 10
-    relative = (inflow + outflow) / 2 * mask.shape[0] / (mask.size / mask.shape[0])
-    return Transport(fraction / relative, relative, fraction, True, iterations)
+    return inflow, outflow, iterations
 
 
 @contextlib.contextmanager
