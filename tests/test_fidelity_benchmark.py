@@ -86,3 +86,27 @@ def test_tortuosity_against_truth(fidelity):
             "verdict_tortuosity": fidelity.transport_verdict(truth, slower)}
     assert "| channel | 1 | 1.00 / 1.20 | inf / inf | inf / inf | no |" in \
         fidelity.tortuosity_table([case])
+
+
+def test_orthogonal_slices_keep_merge_orientation():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location("orthogonal_slices",
+                                                      BENCHMARKS / "orthogonal_slices.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    volume = np.arange(4 * 6 * 8).reshape(4, 6, 8)
+    slices = module.central_slices(volume)
+    # merge's default orientation: normal to x rows y, columns z; normal to y rows x, columns
+    # z; normal to z rows x, columns y
+    assert [s.shape for s in slices.values()] == [(6, 8), (4, 8), (4, 6)]
+    assert slices["x"][1, 2] == volume[2, 1, 2] and slices["y"][1, 2] == volume[1, 3, 2]
+    assert slices["z"][1, 2] == volume[1, 2, 4]
+    truth = module.truth_volume(24, elongation=3.0, fraction=0.4, length=1.0)
+    assert truth.mean() == pytest.approx(0.4, abs=1 / truth.size)
+    from mcrkit.morphology import correlation_lengths
+
+    along = correlation_lengths(truth == 1)  # longer along z, the elongated axis
+    assert along[2] > 2 * max(along[0], along[1])
