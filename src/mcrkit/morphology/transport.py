@@ -21,9 +21,9 @@ the optional extra ``mcrkit[transport]``, imported only when a solve is
 needed), in single precision from a linear concentration profile, to a
 relative residual of 1e-5 and further until the flux into the box and the
 flux out of it agree to the tolerance (their mean is the flux), so the result's
-accuracy is stated in the quantity reported, however tortuous the phase.
-On a 128³ phase this took about a seventh of the time of a successive
-over-relaxation sweep to the same flux (docs/performance.md).
+accuracy is stated in the quantity reported, however tortuous the phase. The
+iterations do not grow with the tortuosity as over-relaxation sweeps do
+(docs/performance.md compares both on 128³ phases).
 """
 
 from __future__ import annotations
