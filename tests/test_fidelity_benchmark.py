@@ -67,3 +67,46 @@ def test_volume_against_truth(fidelity):
     assert not verdict["good"]
     assert "phase 1 gained percolation along x" in verdict["failing"]
     assert any(reason.startswith("phase 1 3D Euler density") for reason in verdict["failing"])
+
+
+def test_tortuosity_against_truth(fidelity):
+    pytest.importorskip("pyamg")
+    channel = np.zeros((8, 6, 6), dtype=np.uint8)
+    channel[:, 1:3, 1:3] = 1  # straight along x: tortuosity 1; the matrix percolates everywhere
+    truth = fidelity.transport_statistics(channel)
+    assert truth[1][0] == pytest.approx(1.0, rel=1e-3) and truth[1][1:] == [None, None]
+    assert fidelity.transport_verdict(truth, truth) == {"good": True, "failing": []}
+    blocked = channel.copy()
+    blocked[4] = 0  # the channel is cut: phase 1 no longer percolates along x
+    verdict = fidelity.transport_verdict(truth, fidelity.transport_statistics(blocked))
+    assert verdict["failing"] == ["phase 1 does not percolate along x (truth tortuosity 1.00)"]
+    slower = [[value * 1.2 if value else value for value in phase] for phase in truth]
+    assert len(fidelity.transport_verdict(truth, slower)["failing"]) == 4  # 3 of phase 0, 1
+    case = {"case": "channel", "truth_tortuosity": truth, "result_tortuosity": slower,
+            "verdict_tortuosity": fidelity.transport_verdict(truth, slower)}
+    assert "| channel | 1 | 1.00 / 1.20 | inf / inf | inf / inf | no |" in \
+        fidelity.tortuosity_table([case])
+
+
+def test_orthogonal_slices_keep_merge_orientation():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        spec = importlib.util.spec_from_file_location("orthogonal_slices",
+                                                      BENCHMARKS / "orthogonal_slices.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    volume = np.arange(4 * 6 * 8).reshape(4, 6, 8)
+    slices = module.central_slices(volume)
+    # merge's default orientation: normal to x rows y, columns z; normal to y rows x, columns
+    # z; normal to z rows x, columns y
+    assert [s.shape for s in slices.values()] == [(6, 8), (4, 8), (4, 6)]
+    assert slices["x"][1, 2] == volume[2, 1, 2] and slices["y"][1, 2] == volume[1, 3, 2]
+    assert slices["z"][1, 2] == volume[1, 2, 4]
+    truth = module.truth_volume(24, elongation=3.0, fraction=0.4, length=1.0)
+    assert truth.mean() == pytest.approx(0.4, abs=1 / truth.size)
+    from mcrkit.morphology import correlation_lengths
+
+    along = correlation_lengths(truth == 1)  # longer along z, the elongated axis
+    assert along[2] > 2 * max(along[0], along[1])

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from mcrkit.cli import app
 
 runner = CliRunner()
-needs_solver = pytest.mark.skipif(importlib.util.find_spec("taufactor") is None,
-                                  reason="the transport extra (taufactor) is not installed")
+needs_solver = pytest.mark.skipif(importlib.util.find_spec("pyamg") is None,
+                                  reason="the transport extra (pyamg) is not installed")
 
 
 def channels() -> np.ndarray:
@@ -53,7 +53,7 @@ def test_cli_measures_a_run_directory_beside_its_original(tmp_path, small_run) -
 
 
 def test_cli_without_the_extra_says_how_to_install_it(tmp_path, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "taufactor", None)
+    monkeypatch.setitem(sys.modules, "pyamg", None)
     volume = tmp_path / "volume.npy"
     np.save(volume, channels())
     result = runner.invoke(app, ["properties", str(volume), "--axes", "x"])

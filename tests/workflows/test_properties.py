@@ -11,8 +11,8 @@ import pytest
 import mcrkit
 from mcrkit.workflows.properties import properties
 
-needs_solver = pytest.mark.skipif(importlib.util.find_spec("taufactor") is None,
-                                  reason="the transport extra (taufactor) is not installed")
+needs_solver = pytest.mark.skipif(importlib.util.find_spec("pyamg") is None,
+                                  reason="the transport extra (pyamg) is not installed")
 
 
 def channels() -> np.ndarray:

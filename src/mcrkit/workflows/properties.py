@@ -21,7 +21,7 @@ key                              value
 Connectivity is that of diffusion, through voxel faces only, in the bounded
 box (closed side faces); the solves are those of
 :func:`mcrkit.morphology.transport.tortuosity` and need the optional extra
-``mcrkit[transport]`` (TauFactor) unless no phase percolates.
+``mcrkit[transport]`` (PyAMG) unless no phase percolates.
 """
 
 from __future__ import annotations
