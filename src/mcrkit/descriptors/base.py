@@ -109,7 +109,10 @@ class _Recomputed(torch.autograd.Function):
         (x,) = ctx.saved_tensors
         with torch.enable_grad():
             x = x.detach().requires_grad_(True)
-            (grad_x,) = torch.autograd.grad(ctx.fn(x), x, grad)
+            # the gradient of <fn(x), grad>: passing ``grad`` as grad_outputs would import
+            # torch's symbolic shapes (and sympy) on first use
+            inner = torch.dot(ctx.fn(x).reshape(-1), grad.reshape(-1))
+            (grad_x,) = torch.autograd.grad(inner, x)
         return None, grad_x
 
 
