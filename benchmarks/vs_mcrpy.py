@@ -9,7 +9,8 @@ of its own: it characterizes ``pymks_ms_64x64_1`` (limit_to 8), builds the
 objective a reconstruction of that shape minimizes, evaluates it once to warm
 up (MCRpy traces its TensorFlow functions then) and times ``--repeat`` further
 evaluations of loss and gradient on the same field. The table shows the
-medians and their ratio (MCRpy / mcrkit).
+medians of wall and CPU seconds (the CPU time of the process, all threads:
+the steadier figure on a busy machine) and their ratios (MCRpy / mcrkit).
 
 The cases pair descriptors that compute the same statistics: ``s2`` is mcrkit's
 ``two_point`` against MCRpy's ``TwoPointCorrelations``, ``s3`` ``correlations``
@@ -61,16 +62,18 @@ CASES = {  # case -> (mcrkit descriptors, MCRpy descriptors)
 
 
 def _timed(evaluate, repeat: int) -> dict[str, object]:
-    """Seconds of a warm-up call and of ``repeat`` further calls of ``evaluate``."""
+    """Wall seconds of a warm-up call, and wall and CPU seconds (the process's, all its
+    threads) of ``repeat`` further calls of ``evaluate``."""
     start = time.perf_counter()
     evaluate()
     first = time.perf_counter() - start
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         evaluate()
         seconds.append(time.perf_counter() - start)
-    return {"first": first, "seconds": seconds}
+        cpu.append(time.process_time() - start_cpu)
+    return {"first": first, "seconds": seconds, "cpu": cpu}
 
 
 def mcrkit_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
@@ -157,7 +160,8 @@ def main() -> None:
                      "(see this script's docstring for how to make one)")
     print(f"threads {args.threads}, {args.repeat} timed evaluations after a warm-up; "
           f"load average {os.getloadavg()[0]:.1f} at the start")
-    print("| shape | case | mcrkit descriptors | mcrkit s | MCRpy s | MCRpy / mcrkit |")
+    print("| shape | case | mcrkit descriptors | mcrkit s (CPU s) | MCRpy s (CPU s) | "
+          "MCRpy / mcrkit, wall (CPU) |")
     print("|---|---|---|---:|---:|---:|")
     for shape in args.shapes.split(","):
         for case in args.cases.split(","):
@@ -165,9 +169,10 @@ def main() -> None:
             theirs = run_worker(args.mcrpy_python, "mcrpy", case, shape, args.repeat,
                                 args.threads)
             a, b = (statistics.median(r["seconds"]) for r in (ours, theirs))
+            ca, cb = (statistics.median(r["cpu"]) for r in (ours, theirs))
             size = "x".join(map(str, SHAPES[shape]))
-            print(f"| {size} | {case} | {' + '.join(CASES[case][0])} | {a:.4f} | {b:.4f} | "
-                  f"{b / a:.3g} |", flush=True)
+            print(f"| {size} | {case} | {' + '.join(CASES[case][0])} | {a:.4f} ({ca:.4f}) | "
+                  f"{b:.4f} ({cb:.4f}) | {b / a:.3g} ({cb / ca:.3g}) |", flush=True)
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
