@@ -140,7 +140,6 @@ def recomputed(fn: Any, x: torch.Tensor) -> torch.Tensor:
     return _Recomputed.apply(fn, x)
 
 
-
 def one_hot(labels: np.ndarray, n_phases: int, *, dtype: torch.dtype = torch.float64,
             device: str | torch.device = "cpu") -> torch.Tensor:
     """Phase indicator field ``(n_phases, *labels.shape)`` of a label array."""
