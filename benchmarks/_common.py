@@ -25,7 +25,8 @@ MCRKIT = shutil.which("mcrkit", path=str(Path(sys.executable).parent)) or "mcrki
 def run_command(args: list[str], workdir: Path, *, keep: bool = False) -> dict[str, Any]:
     """Run ``mcrkit`` with ``args`` into a new run directory under ``workdir``.
 
-    Returns the wall seconds of the whole command, its peak RSS (MB), the run's
+    Returns the wall and CPU (user + system) seconds of the whole command, its peak RSS
+    (MB), the run's
     ``run.json`` as ``meta`` and, with ``keep``, the kept ``run_dir`` (else it is
     removed).
     """
@@ -39,7 +40,8 @@ def run_command(args: list[str], workdir: Path, *, keep: bool = False) -> dict[s
     if status != 0:
         raise RuntimeError(f"mcrkit {' '.join(args)} failed:\n{process.stderr.read().decode()}")
     meta = json.loads((run_dir / "run.json").read_text())
-    run = {"seconds": seconds, "peak_mb": usage.ru_maxrss / 1024, "meta": meta}
+    run = {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+           "peak_mb": usage.ru_maxrss / 1024, "meta": meta}
     if keep:
         run["run_dir"] = run_dir
     else:

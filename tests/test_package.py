@@ -57,10 +57,22 @@ def test_command_line_help_loads_no_numerical_stack():
 
 
 def test_workflows_load_neither_plots_nor_annealing_kernels_nor_smoothing_filters():
-    """What every reconstruction imports: numba (annealing), scipy.ndimage (smoothing) and
-    matplotlib (figures) wait until a run needs them."""
+    """What every reconstruction imports: numba (annealing), scipy.ndimage (smoothing),
+    scipy.sparse (3D cluster merging) and matplotlib (figures) wait until a run needs them."""
     assert _loaded_after("import mcrkit.workflows",
-                         ("numba", "scipy.ndimage", "matplotlib", "typer")) == []
+                         ("numba", "scipy.ndimage", "scipy.sparse", "matplotlib", "typer")) == []
+
+
+def test_a_reconstruction_does_not_load_the_compiler_stack():
+    """Recomputing the field and chunks in the backward pass must not import torch._dynamo
+    or sympy (seconds of start-up), as torch.utils.checkpoint and grad_outputs do."""
+    code = ("import mcrkit\n"
+            "from mcrkit.descriptors import base\n"
+            "base.WORKSPACE_BYTES = 1  # every slice its own chunk\n"
+            "c = mcrkit.characterize(mcrkit.data.load('pymks_ms_64x64_1')[:8, :8],"
+            " ['two_point'], limit_to=2)\n"
+            "mcrkit.reconstruct(c, (6, 6, 6), max_iter=2, seed=0, device='cpu', report=False)")
+    assert _loaded_after(code, ("torch._dynamo", "sympy")) == []
 
 
 @pytest.mark.parametrize("name", mcrkit.__all__)

@@ -115,15 +115,25 @@ def test_thread_counts_are_checked(bad):
         runtime.check_threads(bad)
 
 
-def test_a_reconstruction_given_no_threads_uses_the_default_count(monkeypatch):
+def test_small_computations_use_one_thread_and_larger_ones_the_default(monkeypatch):
+    monkeypatch.setattr(runtime, "default_threads", lambda: 2)
+    with runtime.threads_limited(None, voxels=runtime.SERIAL_BELOW_VOXELS - 1):
+        assert torch.get_num_threads() == 1
+    with runtime.threads_limited(None, voxels=runtime.SERIAL_BELOW_VOXELS):
+        assert torch.get_num_threads() == 2
+    with runtime.threads_limited(2, voxels=1):  # a count given is kept
+        assert torch.get_num_threads() == 2
+
+
+def test_a_small_reconstruction_given_no_threads_runs_on_one(monkeypatch):
     monkeypatch.setattr(runtime, "default_threads", lambda: 2)
     seen = []
     c = mcrkit.characterize(EXAMPLE, ["two_point"], limit_to=3)
     before = torch.get_num_threads()
     mcrkit.reconstruct(c, (16, 16), max_iter=3, seed=0, device="cpu", progress=False,
                        callbacks=lambda state: seen.append(torch.get_num_threads()))
-    assert seen == [2, 2, 2]
+    assert seen == [1, 1, 1]
     mcrkit.reconstruct(c, (16, 16), max_iter=3, seed=0, device="cpu", progress=False,
-                       threads=1, callbacks=lambda state: seen.append(torch.get_num_threads()))
-    assert seen[3:] == [1, 1, 1]  # a count given is kept
+                       threads=2, callbacks=lambda state: seen.append(torch.get_num_threads()))
+    assert seen[3:] == [2, 2, 2]  # a count given is kept
     assert torch.get_num_threads() == before

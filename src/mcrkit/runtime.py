@@ -15,8 +15,9 @@ the GUI's server or a browser beside the run):
   that import mcrkit first).
 - A computation given no thread count uses :func:`default_threads`: the CPUs
   this process may use (its CPU affinity and any cgroup CPU quota), never more
-  than PyTorch's own count. A count is never changed while a run goes on, so
-  a seeded run is repeatable bit for bit with the same count.
+  than PyTorch's own count; a reconstruction smaller than
+  :data:`SERIAL_BELOW_VOXELS` uses one thread. A count is never changed while
+  a run goes on, so a seeded run is repeatable bit for bit with the same count.
 """
 
 from __future__ import annotations
@@ -35,10 +36,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["MemoryLimits", "available_memory", "cgroup_cpu_limit", "default_threads",
-           "format_bytes", "memory_limits", "progress_bar", "quiet_waiting", "recorded_warnings",
-           "resolve_device",
-           "threads_limited", "usable_cpus"]
+__all__ = ["SERIAL_BELOW_VOXELS", "MemoryLimits", "available_memory", "cgroup_cpu_limit",
+           "default_threads", "format_bytes", "memory_limits", "progress_bar", "quiet_waiting",
+           "recorded_warnings", "resolve_device", "threads_limited", "usable_cpus"]
 
 WAIT_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
 """The OpenMP setting that makes waiting threads sleep rather than spin."""
@@ -319,6 +319,13 @@ def default_threads() -> int:
     return max(1, min(torch.get_num_threads(), usable_cpus()))
 
 
+SERIAL_BELOW_VOXELS = 2**17
+"""Computations on fewer voxels (2D up to about 360², 3D up to 50³) run on one thread
+unless told otherwise: their tensors are too small for a second thread to gain what
+waking it costs, and beside other busy processes a second thread made a 2D 64²
+reconstruction several times slower (docs/performance.md)."""
+
+
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``"auto"`` -> CUDA when available, else CPU; other names are checked.
 
@@ -353,18 +360,22 @@ def check_threads(threads: Any) -> None:
 
 
 @contextlib.contextmanager
-def threads_limited(threads: int | None) -> Iterator[None]:
-    """Run the block with ``threads`` PyTorch intra-op threads (None: :func:`default_threads`);
-    the count before the block is restored after it.
+def threads_limited(threads: int | None, voxels: int | None = None) -> Iterator[None]:
+    """Run the block with ``threads`` PyTorch intra-op threads; the count before the block is
+    restored after it.
 
-    On shared machines fewer threads are often faster: oversubscribed cores
-    slow every thread down.
+    None: one thread for a computation on fewer than :data:`SERIAL_BELOW_VOXELS`
+    ``voxels``, else :func:`default_threads`. On shared machines fewer threads
+    are often faster: oversubscribed cores slow every thread down.
     """
     import torch
 
     check_threads(threads)
+    if threads is None:
+        small = voxels is not None and voxels < SERIAL_BELOW_VOXELS
+        threads = 1 if small else default_threads()
     previous = torch.get_num_threads()
-    torch.set_num_threads(default_threads() if threads is None else int(threads))
+    torch.set_num_threads(int(threads))
     try:
         yield
     finally:

@@ -40,13 +40,13 @@ def _value_and_gradient(descriptor, field, weights):
 @pytest.fixture
 def count_checkpoints(monkeypatch):
     calls = []
-    original = base.checkpoint
+    original = base.recomputed
 
     def counting(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(base, "checkpoint", counting)
+    monkeypatch.setattr(base, "recomputed", counting)
     return calls
 
 

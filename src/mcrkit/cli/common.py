@@ -162,7 +162,8 @@ VoxelSize = Annotated[str | None, typer.Option(
     help="Physical voxel size: one value or one per axis ('0.5' or '0.5,0.5,1'); default: "
          "from the input's metadata where known.", show_default=False)]
 Threads = Annotated[int | None, typer.Option(
-    help="CPU threads (default: the CPUs this process may use).")]
+    help="CPU threads (default: the CPUs this process may use; one for a reconstruction "
+         "below 2^17 voxels, e.g. 2D 64x64).")]
 Overwrite = Annotated[bool, typer.Option(
     help="Replace existing outputs (without it, a command never replaces a file or writes "
          "into a non-empty directory).")]

@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.checkpoint import checkpoint
 
 from mcrkit import registry
 from mcrkit._checks import check_positive_int
@@ -60,7 +59,7 @@ if TYPE_CHECKING:
     from mcrkit.descriptors.incremental import SwapTerm
 
 __all__ = ["Descriptor", "check_positive_int", "chunks", "group_budget", "one_hot",
-           "slicing_axes"]
+           "recomputed", "slicing_axes"]
 
 WORKSPACE_BYTES = 256 * 2**20
 """Memory budget for the intermediate arrays of one chunk of images."""
@@ -95,6 +94,50 @@ def group_budget(device: torch.device) -> int:
     devices (fewer, larger kernels)."""
     return CPU_GROUP_BYTES if device.type == "cpu" else WORKSPACE_BYTES
 
+
+class _Recomputed(torch.autograd.Function):
+    """``fn(x)`` whose graph is rebuilt in the backward pass instead of being kept."""
+
+    @staticmethod
+    def forward(ctx: Any, fn: Any, x: torch.Tensor) -> torch.Tensor:
+        ctx.fn = fn
+        ctx.save_for_backward(x)
+        return fn(x)  # autograd records nothing inside forward
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[None, torch.Tensor]:
+        (x,) = ctx.saved_tensors
+        with torch.enable_grad():
+            x = x.detach().requires_grad_(True)
+            # the gradient of <fn(x), grad>: passing ``grad`` as grad_outputs would import
+            # torch's symbolic shapes (and sympy) on first use
+            inner = torch.dot(ctx.fn(x).reshape(-1), grad.reshape(-1))
+            (grad_x,) = torch.autograd.grad(inner, x)
+        return None, grad_x
+
+
+def recomputed(fn: Any, x: torch.Tensor) -> torch.Tensor:
+    """``fn(x)`` for a tensor function of one tensor, keeping only ``x`` for the gradient:
+    ``fn`` runs again in the backward pass (activation checkpointing), so the
+    intermediates of its graph are never held beside those of later operations.
+
+    ``torch.utils.checkpoint`` does the same, but its first call imports
+    ``torch._dynamo``, more than a second of start-up for a small run.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> def square(t):
+    ...     calls.append(1)
+    ...     return t * t
+    >>> x = torch.tensor([1.0, 3.0], requires_grad=True)
+    >>> recomputed(square, x).sum().backward()
+    >>> x.grad.tolist(), len(calls)  # 2x; computed once forward, once backward
+    ([2.0, 6.0], 2)
+    """
+    if not (torch.is_grad_enabled() and x.requires_grad):
+        return fn(x)
+    return _Recomputed.apply(fn, x)
 
 
 def one_hot(labels: np.ndarray, n_phases: int, *, dtype: torch.dtype = torch.float64,
@@ -425,7 +468,7 @@ class Descriptor:
         total = None
         for part in (images[part] for part in parts):
             if torch.is_grad_enabled() and images.requires_grad:
-                value = checkpoint(self.compute, part, use_reentrant=False)
+                value = recomputed(self.compute, part)
             else:
                 value = self.compute(part)
             value = value * (part.shape[0] / batch)

@@ -30,10 +30,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.checkpoint import checkpoint
 
 from mcrkit.characterization import Characterization
-from mcrkit.descriptors.base import Descriptor
+from mcrkit.descriptors.base import Descriptor, recomputed
 from mcrkit.descriptors.selection import DescriptorSpec
 from mcrkit.engine.field import field_from_params
 from mcrkit.losses import Loss
@@ -148,8 +147,7 @@ class Objective:
         with torch.enable_grad():
             # recomputed in the backward pass, after the descriptors' graphs are freed: the
             # field's own graph (about five field-sized tensors) is not kept beside them
-            field = checkpoint(field_from_params, upsample(theta, self.shape),
-                               use_reentrant=False)
+            field = recomputed(field_from_params, upsample(theta, self.shape))
             value = self.scaled(self.total(self.parts(field)))
             (grad,) = torch.autograd.grad(value, theta)
         self.evaluations += 1

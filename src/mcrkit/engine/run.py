@@ -9,6 +9,7 @@ the discrete result, its errors, ``run.json`` and the validation report.
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import time
@@ -170,7 +171,8 @@ class Run:
             chain.append(ProgressBar())
         if self.directory is not None:
             chain.append(Checkpointer(state, self.directory.write_state, s.checkpoint_every))
-        with threads_limited(threads):  # also while run.json records the thread count
+        # also while run.json records the thread count
+        with threads_limited(threads, voxels=math.prod(s.shape)):
             setup = time.perf_counter() - self.started
             if self.directory is not None:
                 self.directory.write_metadata(self._metadata("running", {"setup": setup}))

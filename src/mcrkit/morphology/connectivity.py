@@ -22,8 +22,6 @@ from typing import NamedTuple
 
 import cc3d
 import numpy as np
-import scipy.sparse
-import scipy.sparse.csgraph
 
 from mcrkit.morphology._common import check_connectivity, check_mask
 
@@ -75,6 +73,7 @@ def cluster_labels(image: np.ndarray, *, connectivity: int | None = None,
 
 def _merge_across_faces(labels: np.ndarray, n: int, connectivity: int) -> tuple[np.ndarray, int]:
     """Join the clusters of a bounded labelling that touch across the periodic faces."""
+    import scipy.sparse.csgraph  # slow to import; 2D and 6-neighbour labels never need it
     ndim = labels.ndim
     pairs = []
     for axis in range(ndim):

@@ -26,8 +26,8 @@ __all__ = ["plot_report", "row_name"]
 
 _STATISTICS = {
     "volume_fraction": "volume fraction",
-    "s2": "$S_2$ scaled autocovariance",
-    "lineal_path": "lineal path $L/\\phi$",
+    "s2": "S₂ scaled autocovariance",
+    "lineal_path": "lineal path L/φ",
     "chord_length": "chord length distribution",
     "mean_chord": "mean chord length",
     "interface": "interface density",
@@ -37,9 +37,9 @@ _STATISTICS = {
 }
 """Names of the report's statistics in the figure (descriptors: their display names)."""
 
-_CURVES = (("s2", "$(S_2 - \\phi^2) / (\\phi - \\phi^2)$", "distance $|\\mathbf{r}|$ (px)"),
-           ("lineal_path", "$L(r) / \\phi$", "segment length $r$ (px)"),
-           ("chord_length", "fraction of chords $\\leq \\ell$", "chord length $\\ell$ (px)"))
+_CURVES = (("s2", "(S₂ − φ²) / (φ − φ²)", "distance |r| (px)"),
+           ("lineal_path", "L(r) / φ", "segment length r (px)"),
+           ("chord_length", "fraction of chords ≤ ℓ", "chord length ℓ (px)"))
 _AXIS_COLORS = {"2d": "C0", "x": "C0", "y": "C1", "z": "C2"}
 _COLUMNS = {"2d": "2D", "3D": "volume", "x": "slices\nnormal to x", "y": "slices\nnormal to y",
             "z": "slices\nnormal to z"}
@@ -56,7 +56,7 @@ def row_name(line: dict[str, Any]) -> str:
     Examples
     --------
     >>> row_name({"kind": "statistic", "statistic": "s2", "phase": 0})
-    '$S_2$ scaled autocovariance, phase 0'
+    'S₂ scaled autocovariance, phase 0'
     >>> row_name({"kind": "topology", "statistic": "percolation", "phase": 1, "direction": "x"})
     'percolation along x, phase 1'
     >>> row_name({"kind": "descriptor", "statistic": "two_point", "phase": None})
@@ -97,11 +97,8 @@ def _table(report: dict[str, Any]) -> tuple[list[str], list[bool], list[str], np
 
 
 def _text_width(text: str, size: float) -> float:
-    """Rough width in inches of ``text`` at ``size`` points (mathtext markup not counted)."""
-    shown = text
-    for markup in ("$", "\\phi", "_", "{", "}"):
-        shown = shown.replace(markup, "" if markup != "\\phi" else "f")
-    return 0.56 * size / 72 * len(shown)
+    """Rough width in inches of ``text`` at ``size`` points."""
+    return 0.56 * size / 72 * len(text)
 
 
 def _draw_table(fig: Any, box: tuple[float, ...], key_box: tuple[float, ...],

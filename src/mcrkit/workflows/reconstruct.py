@@ -181,8 +181,8 @@ def reconstruct(
     progress : bool, optional
         Show a progress bar on stderr.
     threads : int, optional
-        PyTorch CPU threads (default: the CPUs this process may use, and one
-        while that is faster; see :mod:`mcrkit.runtime`).
+        PyTorch CPU threads (default: the CPUs this process may use, one below
+        :data:`~mcrkit.runtime.SERIAL_BELOW_VOXELS` voxels; see :mod:`mcrkit.runtime`).
     time_limit : float, optional
         Stop after this many seconds of optimization.
     snapshot_every : int, optional
