@@ -10,7 +10,10 @@ start quickly.
 
 Tests marked ``first`` run before all others, tests marked ``last`` after all
 others (the SLURM walltime batch is started first, runs its minutes beside the
-suite and is checked last); the rest keep pytest's order.
+suite and is checked last); the rest keep pytest's order. The suite's command
+(README.md, ``.ci/run``) spreads the tests over one process per CPU
+(``pytest -n auto --dist loadgroup``); the SLURM tests are one group
+(``xdist_group``), which one process runs in this order.
 """
 
 from __future__ import annotations

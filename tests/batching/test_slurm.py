@@ -53,8 +53,10 @@ def _slurm_unavailable() -> str | None:
 
 
 UNAVAILABLE = _slurm_unavailable()
-pytestmark = [pytest.mark.slurm, pytest.mark.skipif(UNAVAILABLE is not None,
-                                                    reason=str(UNAVAILABLE))]
+# one test process runs them all, in order (the suite runs on several: pytest -n,
+# --dist loadgroup): the walltime batch started first is checked last
+pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm"),
+              pytest.mark.skipif(UNAVAILABLE is not None, reason=str(UNAVAILABLE))]
 
 SHAPE = [24, 24]
 DEADLINE = 300.0
