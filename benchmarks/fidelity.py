@@ -231,14 +231,20 @@ def judge(original: np.ndarray, result: np.ndarray,
                                "failing": report["verdict"]["failing"],
                                "phases": phase_statistics(original, result)}
     if truth is not None:
-        figures["truth_3d"] = volume_statistics(truth)
-        figures["result_3d"] = volume_statistics(result)
-        figures["verdict_3d"] = truth_verdict(figures["truth_3d"], figures["result_3d"],
-                                              truth.size)
-        figures["truth_tortuosity"] = transport_statistics(truth)
-        figures["result_tortuosity"] = transport_statistics(result)
-        figures["verdict_tortuosity"] = transport_verdict(figures["truth_tortuosity"],
-                                                          figures["result_tortuosity"])
+        figures |= against_truth(truth, result)
+    return figures
+
+
+def against_truth(truth: np.ndarray, result: np.ndarray) -> dict[str, Any]:
+    """The 3D statistics and tortuosities of a true volume and a result, and their verdicts."""
+    figures: dict[str, Any] = {"truth_3d": volume_statistics(truth),
+                               "result_3d": volume_statistics(result)}
+    figures["verdict_3d"] = truth_verdict(figures["truth_3d"], figures["result_3d"],
+                                          truth.size)
+    figures["truth_tortuosity"] = transport_statistics(truth)
+    figures["result_tortuosity"] = transport_statistics(result)
+    figures["verdict_tortuosity"] = transport_verdict(figures["truth_tortuosity"],
+                                                      figures["result_tortuosity"])
     return figures
 
 

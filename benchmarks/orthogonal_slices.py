@@ -38,13 +38,7 @@ from typing import Any
 
 import numpy as np
 from _common import MCRKIT, run_command
-from fidelity import (
-    picture,
-    transport_statistics,
-    transport_verdict,
-    truth_verdict,
-    volume_statistics,
-)
+from fidelity import against_truth, picture
 
 DESCRIPTORS = "volume_fractions,two_point,lineal_path"
 
@@ -100,19 +94,6 @@ def reconstruct(truth: np.ndarray, max_iter: int | None, workdir: Path
                     "command": " ".join(["reconstruct", "merged.npz", *args[2:]])}
 
 
-def compare(truth: np.ndarray, result: np.ndarray) -> dict[str, Any]:
-    """The 3D statistics and tortuosities of truth and result, and their verdicts."""
-    figures: dict[str, Any] = {"truth_3d": volume_statistics(truth),
-                               "result_3d": volume_statistics(result)}
-    figures["verdict_3d"] = truth_verdict(figures["truth_3d"], figures["result_3d"],
-                                          truth.size)
-    figures["truth_tortuosity"] = transport_statistics(truth)
-    figures["result_tortuosity"] = transport_statistics(result)
-    figures["verdict_tortuosity"] = transport_verdict(figures["truth_tortuosity"],
-                                                      figures["result_tortuosity"])
-    return figures
-
-
 def table(figures: dict[str, Any]) -> str:
     """Markdown: per phase, truth / result of the 3D statistics and the tortuosity per axis."""
     lines = ["| phase | vf | Euler density 3D | S_v 3D | percolates | tortuosity x | "
@@ -166,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
                   for plane in central_slices(volume).values()]
         picture(panels[:3], args.out / "truth.png")
         picture(panels[3:], args.out / "result.png")
-    figures |= compare(truth, result)
+    figures |= against_truth(truth, result)
     if args.out is not None:
         (args.out / "orthogonal_slices.json").write_text(json.dumps(figures, indent=1))
     print(table(figures))
