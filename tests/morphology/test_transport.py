@@ -96,6 +96,16 @@ def test_random_structure_matches_a_direct_sparse_solve() -> None:
     assert result.tortuosity_factor == pytest.approx(labels.mean() / expected, rel=2e-3)
 
 
+def test_a_multilevel_solve_of_a_tortuous_phase_matches_a_direct_sparse_solve() -> None:
+    rng = np.random.default_rng(7)
+    labels = (rng.random((30, 20, 20)) < 0.4).astype(int)  # thousands of unknowns: several levels
+    expected = reference_diffusivity(labels == 1)
+    result = tortuosity(labels, 1, 0)
+    assert result.tortuosity_factor > 3
+    assert result.effective_diffusivity == pytest.approx(expected, rel=2e-3)
+    assert result.iterations <= 30  # the multigrid keeps conjugate gradients short
+
+
 def test_a_thin_tortuous_phase_agrees_with_taufactor() -> None:
     taufactor = pytest.importorskip("taufactor")  # an independent over-relaxation solver
     rng = np.random.default_rng(5)
