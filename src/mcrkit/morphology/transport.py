@@ -141,6 +141,10 @@ def tortuosity(labels: np.ndarray, phase: int, axis: int, *, tolerance: float = 
             system, symmetry="hermitian", improve_candidates=None, smooth=None,
             max_coarse=1000, presmoother=("gauss_seidel", {"sweep": "forward"}),
             postsmoother=("gauss_seidel", {"sweep": "backward"}))
+        for level in solver.levels:  # coarse levels come as 1x1-block matrices: CSR is faster
+            for name in ("A", "P", "R"):
+                if hasattr(level, name):
+                    setattr(level, name, getattr(level, name).tocsr())
         inflow, outflow, iterations = _solve(solver, rhs, field, inlet, outlet, tolerance,
                                              max_iterations, f"phase {phase} along axis {axis}")
     relative = (inflow + outflow) / 2 * mask.shape[0] / (mask.size / mask.shape[0])
