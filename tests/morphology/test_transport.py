@@ -106,6 +106,16 @@ def test_a_multilevel_solve_of_a_tortuous_phase_matches_a_direct_sparse_solve() 
     assert result.iterations <= 30  # the multigrid keeps conjugate gradients short
 
 
+def test_a_solve_neither_reads_nor_moves_the_global_random_state() -> None:
+    labels = (np.random.default_rng(7).random((30, 20, 20)) < 0.4).astype(int)
+    np.random.seed(11)  # noqa: NPY002 (the legacy state a multigrid set-up could draw from)
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
+    first = tortuosity(labels, 1, 0)
+    assert np.array_equal(np.random.get_state()[1], before)  # noqa: NPY002
+    np.random.seed(12)  # noqa: NPY002
+    assert tortuosity(labels, 1, 0) == first  # the same digits whatever the global state
+
+
 def test_a_thin_tortuous_phase_agrees_with_taufactor() -> None:
     taufactor = pytest.importorskip("taufactor")  # an independent over-relaxation solver
     rng = np.random.default_rng(5)
