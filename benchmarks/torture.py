@@ -208,11 +208,7 @@ def _meta_npz(name: str, change: Callable[[dict[str, Any], dict[str, Any]], None
 
 def _set(**items: Any) -> Callable[[dict[str, Any], dict[str, Any]], None]:
     def change(meta: dict[str, Any], arrays: dict[str, Any]) -> None:
-        for key, value in items.items():
-            if value is _DROP:
-                meta.pop(key)
-            else:
-                meta[key] = value
+        _edited(meta, **items)
     return change
 
 
