@@ -163,3 +163,20 @@ def test_blocks_of_rows_give_the_exact_gram(monkeypatch, binary, periodic):
     vectors = correlation_vectors(3).tolist()
     value = Correlations(limit_to=3, periodic=periodic).characterize(from_array(binary))
     np.testing.assert_allclose(value[0, 0], s3(binary, vectors, periodic=periodic), atol=1e-6)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_single_vector_gradient_leaves_the_field_alone(periodic):
+    # limit_to 1 keeps the vector r = 0 alone: G = mean(I^4), gradient 4 I^3 / N. The
+    # padding is empty then, so the shifted images are views of the field itself, and the
+    # gradient must not work in them.
+    rng = np.random.default_rng(1234)
+    phase = rng.uniform(0.05, 0.95, size=(5, 4))
+    field = torch.tensor(np.stack([1 - phase, phase]), requires_grad=True)
+    before = field.detach().clone()
+    value = Correlations(limit_to=1, periodic=periodic).evaluate(field)
+    (gradient,) = torch.autograd.grad(value.sum(), field)
+    np.testing.assert_allclose(value.item(), np.mean(phase**4), rtol=1e-12)
+    np.testing.assert_allclose(gradient[1].numpy(), 4 * phase**3 / phase.size, rtol=1e-12)
+    assert torch.equal(gradient[0], torch.zeros_like(gradient[0]))
+    assert torch.equal(field.detach(), before)

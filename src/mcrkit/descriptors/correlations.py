@@ -167,10 +167,14 @@ class _WindowGram(torch.autograd.Function):
         index = (corner[:, None] + pixel).flatten()
         for part in base.chunks(padded.shape[0], windows[0].numel() * padded.element_size(),
                                 base.group_budget(padded.device)):
-            shifted = windows[part].flatten(2, 3).flatten(-2)[:, :, first:]
+            # a copy of the shifted images of its own (a view of ``padded`` for limit_to 1),
+            # so that the products below can overwrite it
+            block = windows[part]
+            shifted = block.new_empty(block.shape).copy_(block)
+            shifted = shifted.flatten(2, 3).flatten(-2)[:, :, first:]
             u = torch.matmul(weights, shifted)
             image = images[part].flatten(-2)
-            direct = image * (u * shifted).sum(2)
+            direct = shifted.mul_(u).sum(2).mul_(image)
             u *= image.unsqueeze(2).square()
             u[:, :, 0].add_(direct)  # s_0 = I: the vector r = (0, 0) comes first
             target = grad_padded[part].flatten(0, 1).flatten(-2)
