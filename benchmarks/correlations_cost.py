@@ -6,7 +6,7 @@ It evaluates ``correlations`` (limit_to 8: K = 113 vectors) and ``variation``
 on a relaxed two-phase 64^3 field in float32 (value, then gradient of a
 squared sum) and prints the median wall and CPU seconds of each pass (CPU
 seconds of this process stay meaningful on a loaded machine), then the cost of
-the same arithmetic done three other ways, each over the 192 slices of the
+the same arithmetic done other ways, each over the 192 slices of the
 volume:
 
 * ``matmul``: the two matrix products of the current path alone (the Gram
