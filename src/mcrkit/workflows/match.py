@@ -132,6 +132,10 @@ def match(
             options["networks"] = choice.networks
             if not options.get("polish"):  # the user's polish, if given, is kept
                 options["polish"] = choice.polish
+        if choice.polish_descriptors and not options.get("polish") \
+                and "polish_descriptors" not in options:
+            options["polish"] = choice.polish
+            options["polish_descriptors"] = choice.polish_descriptors
         if weights is None or isinstance(weights, Mapping):
             if weights:
                 note += f"; weights given: {', '.join(f'{k}={v}' for k, v in weights.items())}"
