@@ -8,6 +8,7 @@ import pytest
 import mcrkit
 from mcrkit.microstructure import from_array
 from mcrkit.workflows.defaults import (
+    COAT_POLISH,
     PATTERN_WEIGHT,
     REPAIR_SWEEPS,
     choose_defaults,
@@ -118,6 +119,30 @@ def test_match_cuts_fused_particles_after_the_gradient_run() -> None:
                            particles=())
     assert cluster_sizes(without.labels == 1)[0] > sizes[0]
     assert choose_defaults(balls, (64, 64, 8)).particles == ()        # 2D only
+
+
+def test_coated_particles_are_polished_with_descriptors_of_their_own() -> None:
+    # the gradient run keeps its quads; the polish after the repair matches exact chord
+    # lengths and interface density instead (filterwarnings=error: every polish term has an
+    # annealing update, so none is evaluated in full per swap)
+    from mcrkit.synthetic import coated_particles
+
+    coated = coated_particles((32, 32), radius=2, particle_fraction=0.3, coating=1.5, rng=0)
+    choice = choose_defaults(coated, (32, 32))
+    assert [spec.coat for spec in choice.particles] == [2]
+    assert "local_patterns" in choice.descriptors
+    assert choice.polish == REPAIR_SWEEPS * 32 * 32 and choice.polish_descriptors == COAT_POLISH
+    assert {"chord_length", "variation"} <= set(choice.request)
+    assert "chord_length (weight 1), variation (weight 10)" in choice.note
+    result = mcrkit.match(coated, max_iter=3, seed=0, device="cpu", report=False)
+    assert result.settings["polish_descriptors"] == COAT_POLISH
+    assert result.settings["polish"] == choice.polish
+    assert "local_patterns" in result.settings["descriptors"]
+    # a polish given by the user keeps the run's own descriptors (then without quads)
+    assert choose_defaults(coated, (32, 32), gradient=False).polish_descriptors == {}
+    uncoated = choose_defaults(np.where(coated == 2, 0, coated), (32, 32))
+    assert [spec.coat for spec in uncoated.particles] == [None]
+    assert uncoated.polish == 0 and uncoated.polish_descriptors == {}
 
 
 def test_named_descriptors_and_weights_are_kept() -> None:

@@ -93,8 +93,8 @@ from mcrkit.morphology.particles import ParticleSpec, find_particles
 if TYPE_CHECKING:
     from mcrkit.metrics.transverse import TransverseIsotropy
 
-__all__ = ["CLEANUP_RADIUS", "COAT_POLISH", "DEFAULT_WINDOW", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY",
-           "PATTERN_WEIGHT", "SYMMETRIES", "DefaultChoice",
+__all__ = ["CLEANUP_RADIUS", "COAT_POLISH", "DEFAULT_WINDOW", "PATTERN_STRIDES",
+           "PATTERN_STRIDES_COSTLY", "PATTERN_WEIGHT", "SYMMETRIES", "DefaultChoice",
            "choose_defaults", "choose_symmetry", "cleanup_sizes", "feature_sizes"]
 
 DEFAULT_WINDOW = 8
