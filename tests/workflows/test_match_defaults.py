@@ -9,6 +9,7 @@ import mcrkit
 from mcrkit.microstructure import from_array
 from mcrkit.workflows.defaults import (
     COAT_POLISH,
+    NETWORK_POLISH,
     PATTERN_WEIGHT,
     REPAIR_SWEEPS,
     choose_defaults,
@@ -40,6 +41,7 @@ def test_a_2d_network_is_repaired_and_kept_in_a_polish() -> None:
     assert choice.descriptors == ["two_point", "lineal_path"]
     assert [spec.phase for spec in choice.networks] == [0]
     assert choice.polish == REPAIR_SWEEPS * 64 * 64
+    assert choice.polish_descriptors == NETWORK_POLISH and "chord_length" in choice.request
     assert "3.9 px in phase 0, 22.7 px in phase 1" in choice.note
     assert "a network (phase 0" in choice.note
     # in 3D the walls are sheets: no repair, quads as for any structure
@@ -92,6 +94,7 @@ def test_match_joins_a_broken_network() -> None:
 
     result = mcrkit.match(ALLOY, max_iter=20, seed=0, device="cpu", report=False)
     assert [spec["phase"] for spec in result.settings["networks"]] == [0]
+    assert result.settings["polish_descriptors"] == NETWORK_POLISH
     assert cluster_labels(result.labels == 0, periodic=True)[1] == 1
     assert abs((result.labels == 0).mean() - (np.asarray(ALLOY) == 0).mean()) < 0.01
     without = mcrkit.match(ALLOY, max_iter=20, seed=0, device="cpu", report=False, networks=())
