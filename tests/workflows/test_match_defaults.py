@@ -8,8 +8,8 @@ import pytest
 import mcrkit
 from mcrkit.microstructure import from_array
 from mcrkit.workflows.defaults import (
-    COAT_POLISH,
     NETWORK_POLISH,
+    PARTICLE_POLISH,
     PATTERN_WEIGHT,
     REPAIR_SWEEPS,
     choose_defaults,
@@ -104,14 +104,15 @@ def test_match_joins_a_broken_network() -> None:
 
 def test_match_cuts_fused_particles_after_the_gradient_run() -> None:
     # a short gradient run fuses discs; the repair cuts them back to the original's number
-    # in a stage of its own, and the quads stay (filterwarnings=error: no annealing)
+    # and the polish after it keeps that number (swaps that change no topology)
     from mcrkit.morphology import cluster_sizes
     from mcrkit.synthetic import overlapping_balls
 
     balls = overlapping_balls((64, 64), radius=2.5, volume_fraction=0.2, rng=0)
     choice = choose_defaults(balls, (64, 64))
     (spec,) = choice.particles
-    assert spec.phase == 1 and "local_patterns" in choice.descriptors and choice.polish == 0
+    assert spec.phase == 1 and "local_patterns" in choice.descriptors
+    assert choice.polish == REPAIR_SWEEPS * 64 * 64
     assert "particles (phase 1:" in choice.note and "narrowest necks" in choice.note
     result = mcrkit.match(balls, max_iter=20, seed=0, device="cpu", report=False)
     assert [entry["phase"] for entry in result.settings["particles"]] == [1]
@@ -124,7 +125,7 @@ def test_match_cuts_fused_particles_after_the_gradient_run() -> None:
     assert choose_defaults(balls, (64, 64, 8)).particles == ()        # 2D only
 
 
-def test_coated_particles_are_polished_with_descriptors_of_their_own() -> None:
+def test_repaired_particles_are_polished_with_descriptors_of_their_own() -> None:
     # the gradient run keeps its quads; the polish after the repair matches exact chord
     # lengths and interface density instead (filterwarnings=error: every polish term has an
     # annealing update, so none is evaluated in full per swap)
@@ -134,18 +135,18 @@ def test_coated_particles_are_polished_with_descriptors_of_their_own() -> None:
     choice = choose_defaults(coated, (32, 32))
     assert [spec.coat for spec in choice.particles] == [2]
     assert "local_patterns" in choice.descriptors
-    assert choice.polish == REPAIR_SWEEPS * 32 * 32 and choice.polish_descriptors == COAT_POLISH
+    assert choice.polish == REPAIR_SWEEPS * 32 * 32 and choice.polish_descriptors == PARTICLE_POLISH
     assert {"chord_length", "variation"} <= set(choice.request)
     assert "chord_length (weight 1), variation (weight 10)" in choice.note
     result = mcrkit.match(coated, max_iter=3, seed=0, device="cpu", report=False)
-    assert result.settings["polish_descriptors"] == COAT_POLISH
+    assert result.settings["polish_descriptors"] == PARTICLE_POLISH
     assert result.settings["polish"] == choice.polish
     assert "local_patterns" in result.settings["descriptors"]
     # a polish given by the user keeps the run's own descriptors (then without quads)
     assert choose_defaults(coated, (32, 32), gradient=False).polish_descriptors == {}
     uncoated = choose_defaults(np.where(coated == 2, 0, coated), (32, 32))
     assert [spec.coat for spec in uncoated.particles] == [None]
-    assert uncoated.polish == 0 and uncoated.polish_descriptors == {}
+    assert uncoated.polish_descriptors == PARTICLE_POLISH
 
 
 def test_named_descriptors_and_weights_are_kept() -> None:

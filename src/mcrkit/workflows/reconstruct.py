@@ -216,8 +216,8 @@ def reconstruct(
     polish_descriptors : mapping of str to float, optional
         Descriptor id -> weight that the polishing stage matches instead of
         ``descriptors`` (exact forms; each must be in the characterization); ``match``
-        sets them for coated particles, whose gradient run matches ``local_patterns``,
-        which annealing cannot update.
+        sets them after a repair of 2D networks or particles (a gradient run's
+        ``local_patterns`` term has no annealing update).
     report : bool, optional
         Write ``report.json`` and ``report.png`` (:mod:`mcrkit.metrics.report`: the
         optimized descriptors of the result against the target, and with
