@@ -308,7 +308,9 @@ def run_case(case: str, size: int, repeat: int, data: Path, workdir: Path,
     figures = judge(original, result, truth)
     figures |= {"case": case, "shape": list(result.shape), "input_shape": list(original.shape),
                 "seconds": statistics.median(r["seconds"] for r in runs),
-                "seconds_all": [r["seconds"] for r in runs], "command": " ".join(args[:1] + [
+                "seconds_all": [r["seconds"] for r in runs],
+                "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
+                "peak_mb": max(r["peak_mb"] for r in runs), "command": " ".join(args[:1] + [
                     Path(args[1]).name] + args[2:])}
     if out is not None:
         if truth is None:

@@ -57,6 +57,20 @@ def test_two_stages_run_their_budgets_on_their_grids() -> None:
     assert state.iteration == 5 and state.level == 1 and state.level_iteration == 2
 
 
+def test_a_stage_with_an_objective_of_its_own_minimizes_that_one() -> None:
+    # the second stage minimizes sum (x - 1)^2 instead: step 1/4 halves the distance to 1
+    def shifted(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return ((x - 1) ** 2).sum(), 2 * (x - 1)
+
+    stages = [Stage((1,), descent, 2), Stage((1,), descent, 2, objective=shifted)]
+    seen: list[IterationState] = []
+    state, _ = optimize(quadratic, stages, RunState(theta=torch.ones(1, 1)),
+                        callbacks=seen.append)
+    # 1 -> 1/2 -> 1/4 on x^2, then 1/4 -> 5/8 -> 13/16 on (x - 1)^2
+    torch.testing.assert_close(state.theta, torch.full((1, 1), 13 / 16))
+    assert [s.loss for s in seen] == [0.25, 0.0625, (3 / 8) ** 2, (3 / 16) ** 2]
+
+
 def test_hooks_are_called_in_order_and_every_callback_sees_the_stopping_iteration() -> None:
     calls: list = []
     stages = [Stage((1,), descent, 2), Stage((1,), descent, 5)]

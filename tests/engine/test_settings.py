@@ -20,7 +20,8 @@ def test_json_round_trip_keeps_every_field() -> None:
                            cleanup=(12.5, 0.0),
                            noise=0.1, multigrid=2, device="cpu", snapshot_every=3,
                            checkpoint_every=0.5, time_limit=9.0, memory_estimate=2**20,
-                           particles=(ParticleSpec(1, 600, 10, 5.0, 1e-3, coat=2),))
+                           particles=(ParticleSpec(1, 600, 10, 5.0, 1e-3, coat=2),),
+                           polish_descriptors={"chord_length": 1.0, "variation": 10.0})
     document = json.loads(json.dumps(settings.to_json()))
     assert document["shape"] == [32, 24, 16] and document["descriptors"] == [
         "two_point", "lineal_path"]
@@ -62,6 +63,11 @@ def test_an_int_shape_and_numpy_integers_become_plain_ints() -> None:
         ({"checkpoint_every": -1.0}, "checkpoint_every must be non-negative"),
         ({"time_limit": 0}, "time_limit must be positive seconds"),
         ({"cleanup": (4.0, -1.0)}, "cleanup must hold one non-negative feature size"),
+        ({"polish_descriptors": {"variation": 10.0}}, "give polish .moves. with them"),
+        ({"polish": 8, "polish_descriptors": {"variation": -1.0}},
+         "polish_descriptors must map descriptor ids to positive weights"),
+        ({"polish": 8, "polish_descriptors": ["variation"]},
+         "polish_descriptors must map descriptor ids to positive weights"),
     ],
 )
 def test_bad_values_are_refused_with_the_setting_named(change, message) -> None:

@@ -8,6 +8,8 @@ import pytest
 import mcrkit
 from mcrkit.microstructure import from_array
 from mcrkit.workflows.defaults import (
+    NETWORK_POLISH,
+    PARTICLE_POLISH,
     PATTERN_WEIGHT,
     REPAIR_SWEEPS,
     choose_defaults,
@@ -39,6 +41,7 @@ def test_a_2d_network_is_repaired_and_kept_in_a_polish() -> None:
     assert choice.descriptors == ["two_point", "lineal_path"]
     assert [spec.phase for spec in choice.networks] == [0]
     assert choice.polish == REPAIR_SWEEPS * 64 * 64
+    assert choice.polish_descriptors == NETWORK_POLISH and "chord_length" in choice.request
     assert "3.9 px in phase 0, 22.7 px in phase 1" in choice.note
     assert "a network (phase 0" in choice.note
     # in 3D the walls are sheets: no repair, quads as for any structure
@@ -91,6 +94,7 @@ def test_match_joins_a_broken_network() -> None:
 
     result = mcrkit.match(ALLOY, max_iter=20, seed=0, device="cpu", report=False)
     assert [spec["phase"] for spec in result.settings["networks"]] == [0]
+    assert result.settings["polish_descriptors"] == NETWORK_POLISH
     assert cluster_labels(result.labels == 0, periodic=True)[1] == 1
     assert abs((result.labels == 0).mean() - (np.asarray(ALLOY) == 0).mean()) < 0.01
     without = mcrkit.match(ALLOY, max_iter=20, seed=0, device="cpu", report=False, networks=())
@@ -100,14 +104,15 @@ def test_match_joins_a_broken_network() -> None:
 
 def test_match_cuts_fused_particles_after_the_gradient_run() -> None:
     # a short gradient run fuses discs; the repair cuts them back to the original's number
-    # in a stage of its own, and the quads stay (filterwarnings=error: no annealing)
+    # and the polish after it keeps that number (swaps that change no topology)
     from mcrkit.morphology import cluster_sizes
     from mcrkit.synthetic import overlapping_balls
 
     balls = overlapping_balls((64, 64), radius=2.5, volume_fraction=0.2, rng=0)
     choice = choose_defaults(balls, (64, 64))
     (spec,) = choice.particles
-    assert spec.phase == 1 and "local_patterns" in choice.descriptors and choice.polish == 0
+    assert spec.phase == 1 and "local_patterns" in choice.descriptors
+    assert choice.polish == REPAIR_SWEEPS * 64 * 64
     assert "particles (phase 1:" in choice.note and "narrowest necks" in choice.note
     result = mcrkit.match(balls, max_iter=20, seed=0, device="cpu", report=False)
     assert [entry["phase"] for entry in result.settings["particles"]] == [1]
@@ -118,6 +123,30 @@ def test_match_cuts_fused_particles_after_the_gradient_run() -> None:
                            particles=())
     assert cluster_sizes(without.labels == 1)[0] > sizes[0]
     assert choose_defaults(balls, (64, 64, 8)).particles == ()        # 2D only
+
+
+def test_repaired_particles_are_polished_with_descriptors_of_their_own() -> None:
+    # the gradient run keeps its quads; the polish after the repair matches exact chord
+    # lengths and interface density instead (filterwarnings=error: every polish term has an
+    # annealing update, so none is evaluated in full per swap)
+    from mcrkit.synthetic import coated_particles
+
+    coated = coated_particles((32, 32), radius=2, particle_fraction=0.3, coating=1.5, rng=0)
+    choice = choose_defaults(coated, (32, 32))
+    assert [spec.coat for spec in choice.particles] == [2]
+    assert "local_patterns" in choice.descriptors
+    assert choice.polish == REPAIR_SWEEPS * 32 * 32 and choice.polish_descriptors == PARTICLE_POLISH
+    assert {"chord_length", "variation"} <= set(choice.request)
+    assert "chord_length (weight 1), variation (weight 10)" in choice.note
+    result = mcrkit.match(coated, max_iter=3, seed=0, device="cpu", report=False)
+    assert result.settings["polish_descriptors"] == PARTICLE_POLISH
+    assert result.settings["polish"] == choice.polish
+    assert "local_patterns" in result.settings["descriptors"]
+    # a polish given by the user keeps the run's own descriptors (then without quads)
+    assert choose_defaults(coated, (32, 32), gradient=False).polish_descriptors == {}
+    uncoated = choose_defaults(np.where(coated == 2, 0, coated), (32, 32))
+    assert [spec.coat for spec in uncoated.particles] == [None]
+    assert uncoated.polish_descriptors == PARTICLE_POLISH
 
 
 def test_named_descriptors_and_weights_are_kept() -> None:

@@ -134,7 +134,9 @@ def optimize(objective: Callable[[torch.Tensor], Any], stages: Sequence[Stage],
 
         try:
             if stage.max_iter:  # a stage of no iterations only prepares the labels
-                state.optimizer.minimize(objective, state.theta, max_iter=stage.max_iter,
+                state.optimizer.minimize(objective if stage.objective is None
+                                         else stage.objective, state.theta,
+                                         max_iter=stage.max_iter,
                                          on_iteration=on_iteration,
                                          start_iteration=state.level_iteration)
             status = "stopped" if stop else (

@@ -108,8 +108,16 @@ class Run:
         repair = (_repair(settings.networks, settings.particles)
                   if settings.networks or settings.particles else None)
         if settings.polish:
+            polish = None
+            if settings.polish_descriptors:  # exact descriptors of their own
+                polish = Objective(
+                    resolve_terms(characterization, settings.shape,
+                                  list(settings.polish_descriptors), settings.polish_descriptors,
+                                  differentiable=False, dtype=self.dtype, device=device),
+                    make_loss(settings.loss), characterization.n_phases, settings.shape)
             self.stages.append(Annealing.polish_stage(settings.shape, settings.polish,
-                                                      settings.seed, repair=repair))
+                                                      settings.seed, repair=repair,
+                                                      objective=polish))
         elif repair is not None:  # a particle repair alone (a network needs a polish)
             self.stages.append(Stage(settings.shape, optimizer.fresh, 0, prepare=repair))
         if settings.networks:  # the loose ends the polish left, pruned to the original's

@@ -53,6 +53,17 @@ def _check_shape(shape: Any) -> tuple[int, ...]:
     return tuple(int(s) for s in dims)
 
 
+def _check_weights(name: str, weights: Any) -> dict[str, float]:
+    """``{descriptor id: positive finite weight}`` from a mapping, or a clear error."""
+    if not isinstance(weights, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, int | float | np.number)
+            and not isinstance(v, bool) and math.isfinite(v) and v > 0
+            for k, v in weights.items()):
+        raise ValueError(f"{name} must map descriptor ids to positive weights, e.g. "
+                         f"{{'two_point': 1.0}}, got {weights!r}")
+    return {str(k): float(v) for k, v in weights.items()}
+
+
 def make_optimizer(name: str | type[Optimizer], options: Mapping[str, Any] | None = None,
                    seed: int | None = None) -> Optimizer:
     """An optimizer from its registry name (or class) and hyperparameters; ``seed`` fills an
@@ -102,6 +113,9 @@ class RunSettings:
     particles : tuple of ParticleSpec
         Particle phases repaired after the gradient run (in the polishing stage if there
         is one, else in a stage of their own; :mod:`mcrkit.morphology.particle_repair`).
+    polish_descriptors : dict of str to float
+        Descriptor id -> weight that the polishing stage matches instead of
+        ``descriptors`` (empty: the same as the gradient run; needs ``polish``).
     initial : str
         ``"random"`` or ``"given"`` (a start structure was passed).
     noise : float
@@ -134,6 +148,7 @@ class RunSettings:
     networks: tuple[NetworkSpec, ...] = ()
     cleanup: tuple[float, ...] = ()
     particles: tuple[ParticleSpec, ...] = ()
+    polish_descriptors: dict[str, float] = dataclasses.field(default_factory=dict)
     seed: int
     initial: str = "random"
     noise: float = 0.05
@@ -170,6 +185,11 @@ class RunSettings:
         if self.networks and not self.polish:
             raise ValueError("a network repair runs in the polishing stage: give polish (moves) "
                              "with networks")
+        set_(self, "polish_descriptors", _check_weights("polish_descriptors",
+                                                        self.polish_descriptors))
+        if self.polish_descriptors and not self.polish:
+            raise ValueError("polish_descriptors are matched by the polishing stage: give "
+                             "polish (moves) with them")
         set_(self, "cleanup", tuple(float(size) for size in self.cleanup))
         if not all(math.isfinite(size) and size >= 0 for size in self.cleanup):
             raise ValueError(f"cleanup must hold one non-negative feature size (voxels) per "
@@ -207,6 +227,7 @@ class RunSettings:
         out["networks"] = [spec.to_json() for spec in self.networks]
         out["cleanup"] = list(self.cleanup)
         out["particles"] = [spec.to_json() for spec in self.particles]
+        out["polish_descriptors"] = dict(self.polish_descriptors)
         return out
 
     @classmethod

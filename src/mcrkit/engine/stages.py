@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from mcrkit.engine.objective import Objective
     from mcrkit.engine.optimizers.base import Optimizer
 
 __all__ = ["Stage", "level_shapes"]
@@ -62,9 +63,13 @@ class Stage:
         repair before a topology-preserving polish,
         :func:`~mcrkit.morphology.network_repair.repair_networks`, or alone,
         :func:`~mcrkit.morphology.particle_repair.repair_particles`).
+    objective : Objective, optional
+        What this stage minimizes, where it differs from the run's objective (a
+        polish matching other descriptors than the gradient run before it).
     """
 
     shape: tuple[int, ...]
     make_optimizer: Callable[[], Optimizer]
     max_iter: int
     prepare: Callable[[np.ndarray], np.ndarray] | None = None
+    objective: Objective | None = None

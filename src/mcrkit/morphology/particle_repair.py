@@ -66,7 +66,9 @@ def repair_particles(labels: np.ndarray, specs: Sequence[ParticleSpec]) -> np.nd
     labels = np.array(labels, copy=True)
     if labels.ndim != 2:
         raise ValueError(f"repair_particles works on 2D images; got {labels.ndim} dimensions")
-    counts = np.bincount(labels.ravel(), minlength=int(labels.max()) + 1)
+    phases = [int(labels.max())] + [p for spec in specs for p in (spec.phase, spec.coat)
+                                    if p is not None]
+    counts = np.bincount(labels.ravel(), minlength=max(phases) + 1)  # a phase may be missing
     for spec in specs:
         remove_specks(labels, spec.phase, spec.speck)
         into = spec.coat if spec.coat is not None else _around(labels, labels == spec.phase,

@@ -132,6 +132,11 @@ def match(
             options["networks"] = choice.networks
             if not options.get("polish"):  # the user's polish, if given, is kept
                 options["polish"] = choice.polish
+        repair = "networks" if choice.networks else "particles"
+        if choice.polish_descriptors and "polish_descriptors" not in options \
+                and options.get(repair) is getattr(choice, repair):  # the repair it follows
+            options["polish"] = options.get("polish") or choice.polish
+            options["polish_descriptors"] = choice.polish_descriptors
         if weights is None or isinstance(weights, Mapping):
             if weights:
                 note += f"; weights given: {', '.join(f'{k}={v}' for k, v in weights.items())}"

@@ -125,6 +125,7 @@ def reconstruct(
     networks: Sequence[NetworkSpec] = (),
     cleanup: Sequence[float] = (),
     particles: Sequence[ParticleSpec] = (),
+    polish_descriptors: Mapping[str, float] | None = None,
     report: bool = True,
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
@@ -212,6 +213,11 @@ def reconstruct(
         original) whose specks, fused clusters and broken coats are repaired after a
         gradient run (:func:`mcrkit.morphology.particle_repair.repair_particles`), before
         the polish if there is one; ``match`` sets them for 2D particles.
+    polish_descriptors : mapping of str to float, optional
+        Descriptor id -> weight that the polishing stage matches instead of
+        ``descriptors`` (exact forms; each must be in the characterization); ``match``
+        sets them after a repair of 2D networks or particles (a gradient run's
+        ``local_patterns`` term has no annealing update).
     report : bool, optional
         Write ``report.json`` and ``report.png`` (:mod:`mcrkit.metrics.report`: the
         optimized descriptors of the result against the target, and with
@@ -256,7 +262,8 @@ def reconstruct(
         checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None)
     settings = settings.replace(polish=_polish_moves(polish, settings.shape),
                                 networks=tuple(networks), cleanup=tuple(cleanup),
-                                particles=tuple(particles))
+                                particles=tuple(particles),
+                                polish_descriptors=dict(polish_descriptors or {}))
     run = Run(settings, characterization, dev,
               None if original is None else as_microstructure(original))
     run.check(force)

@@ -358,20 +358,23 @@ class Annealing(Optimizer):
 
     @classmethod
     def polish_stage(cls, shape: tuple[int, ...], moves: int, seed: int, *,
-                     repair: Callable[[np.ndarray], np.ndarray] | None = None) -> Stage:
+                     repair: Callable[[np.ndarray], np.ndarray] | None = None,
+                     objective: Objective | None = None) -> Stage:
         """The stage that anneals a gradient result for ``moves`` moves at low temperature
         (:data:`POLISH_OPTIONS`), in iterations of at most one move per voxel.
 
         With ``repair`` (labels -> labels, e.g.
         :func:`~mcrkit.morphology.network_repair.repair_networks`) the stage first repairs
         the result's topology and then keeps it (``preserve_topology``), starting warmer
-        (:data:`REPAIR_OPTIONS`) to smooth what the repair drew.
+        (:data:`REPAIR_OPTIONS`) to smooth what the repair drew. With ``objective`` the
+        stage matches its terms instead of the run's.
         """
         iterations = math.ceil(moves / min(math.prod(shape), MAX_SWAPS_PER_ITERATION))
         block = math.ceil(moves / iterations)  # the moves asked for, rounded up < iterations
         options = POLISH_OPTIONS if repair is None else REPAIR_OPTIONS
         polisher = cls(**options, seed=seed, swaps_per_iteration=block)
-        return Stage(tuple(shape), polisher.fresh, iterations, prepare=repair)
+        return Stage(tuple(shape), polisher.fresh, iterations, prepare=repair,
+                     objective=objective)
 
     def state_dict(self) -> dict[str, Any]:
         if self._snapshot is None:  # not run yet: what was loaded, if anything
