@@ -169,8 +169,10 @@ def _hierarchy(system: Any, pyamg: Any, max_coarse: int = 1000) -> Any:
 
     Each level groups the unknowns into PyAMG's standard aggregates of the
     matrix itself (every link of this matrix is as strong as the others, so no
-    strength filter is needed) and interpolates piecewise constantly, without
-    prolongator smoothing, hence none of its spectral-radius estimates; the
+    strength filter is needed) and interpolates the constant, restricted to each
+    aggregate and normalized, without prolongator smoothing, hence none of its
+    spectral-radius estimates (the tentative prolongator of PyAMG's smoothed
+    aggregation with ``smooth=None``); the
     coarse matrix is the Galerkin product, made in CSR (block-sparse products
     of 1x1 blocks are several times slower). One Gauss-Seidel sweep forward
     before the coarse correction and one backward after keep the
@@ -184,17 +186,20 @@ def _hierarchy(system: Any, pyamg: Any, max_coarse: int = 1000) -> Any:
     constant = np.ones(system.shape[0], dtype=system.dtype)  # what each level reproduces
     while system.shape[0] > max_coarse:
         aggregates = pyamg.aggregation.standard_aggregation(system)[0].tocsr()
+        if not aggregates.shape[1]:  # only isolated unknowns (clusters already one point)
+            break
         norms = np.sqrt(np.bincount(aggregates.indices, weights=constant**2,
                                     minlength=aggregates.shape[1])).astype(system.dtype)
+        rows = np.repeat(np.arange(system.shape[0]), np.diff(aggregates.indptr))
         level = pyamg.multilevel.MultilevelSolver.Level()
         level.A = system
-        level.P = scipy.sparse.csr_matrix(
-            (constant / norms[aggregates.indices], aggregates.indices, aggregates.indptr),
+        level.P = scipy.sparse.csr_matrix(  # an isolated unknown has no aggregate: a zero row
+            (constant[rows] / norms[aggregates.indices], aggregates.indices, aggregates.indptr),
             shape=aggregates.shape)
         level.R = level.P.T.tocsr()
         levels.append(level)
         system = (level.R @ (system @ level.P)).tocsr()
-        system.sort_indices()
+        system.sort_indices()  # aggregation follows the neighbours' order: keep it spatial
         constant = norms
     coarsest = pyamg.multilevel.MultilevelSolver.Level()
     coarsest.A = system
