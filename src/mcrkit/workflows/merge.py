@@ -229,6 +229,24 @@ def _conflicts(report: dict[str, Any], sources: list[str], orientation: dict[str
     return f"the views conflict {'; '.join(parts)}; tolerance {report['tolerance']:g}"
 
 
+def _what_to_do(report: dict[str, Any]) -> str:
+    """Advice for refused views: sampling when their volume fractions differ, else orientation."""
+    allow = ("pass allow_inconsistent=True (mcrkit merge --allow-inconsistent) to reconstruct "
+             "a compromise")
+    fractions = [row["rmse"] for row in report["comparisons"]
+                 if row["descriptor"] == "volume_fractions" and not row["agree"]]
+    if fractions:
+        return (f"The views' volume fractions differ (RMSE up to {max(fractions):.3f}), and "
+                "every statistic along an axis scales with the fraction: single slices of one "
+                "material differ this much by chance when each holds few features (small "
+                "images, features elongated across them; docs/fidelity.md gives the spread). "
+                "If the views are slices of one sample, characterize larger images or "
+                "several slices per orientation, or " + allow + "; if not, use views of "
+                "one material")
+    return ("Check each view's orientation (e.g. orientation={'x': 'zy'} puts the rows of the "
+            "view on slices normal to x along z), use views of one material, or " + allow)
+
+
 def _merged_geometry(views: list[Characterization], view_of: tuple[int, ...],
                      orientation: dict[str, str],
                      ) -> tuple[tuple[int, ...], tuple[float, ...] | None]:
@@ -387,11 +405,8 @@ def merge(
         conflicts = _conflicts(report, sources, chosen)
         if not allow_inconsistent:
             raise InconsistentViewsError(
-                f"{conflicts}. No 3D structure has both statistics along one direction. Check "
-                "each view's orientation (e.g. orientation={'x': 'zy'} puts the rows of the "
-                "view on slices normal to x along z), use views of one material, or pass "
-                "allow_inconsistent=True to reconstruct a "
-                "compromise"
+                f"{conflicts}. No 3D structure has both statistics along one direction. "
+                + _what_to_do(report)
             )
         warnings.warn(f"{conflicts}; merged anyway (allow_inconsistent=True)", UserWarning,
                       stacklevel=2)
