@@ -131,7 +131,7 @@ def test_views_whose_fractions_differ_are_refused_with_the_sampling_advice() -> 
     message = str(info.value)
     assert "volume_fractions RMSE 0.15" in message  # two phases: the RMSE is the difference
     assert "volume fractions differ (RMSE up to 0.150)" in message
-    assert "several slices per orientation" in message and "--allow-inconsistent" in message
+    assert "larger images" in message and "--allow-inconsistent" in message
 
 
 def test_an_anisotropic_single_view_conflicts_with_itself_and_orientation_resolves_two_views(

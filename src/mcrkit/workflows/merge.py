@@ -240,9 +240,8 @@ def _what_to_do(report: dict[str, Any]) -> str:
                 "every statistic along an axis scales with the fraction: single slices of one "
                 "material differ this much by chance when each holds few features (small "
                 "images, features elongated across them; docs/fidelity.md gives the spread). "
-                "If the views are slices of one sample, characterize larger images or "
-                "several slices per orientation, or " + allow + "; if not, use views of "
-                "one material")
+                "If the views are slices of one sample, characterize larger images (more "
+                "features each), or " + allow + "; if not, use views of one material")
     return ("Check each view's orientation (e.g. orientation={'x': 'zy'} puts the rows of the "
             "view on slices normal to x along z), use views of one material, or " + allow)
 
