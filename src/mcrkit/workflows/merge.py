@@ -93,7 +93,11 @@ Statistics are probabilities, so this is an absolute difference. Measured on
 thresholded Gaussian random fields (volume fraction 0.4, correlation length 2
 px): independent 64x64 or 128x128 images of one isotropic structure differ by
 0.003-0.037 along the same axis, while the two axes of a structure elongated
-1.5, 2 or 3 times differ by 0.02-0.06, 0.05-0.11 and 0.08-0.17."""
+1.5, 2 or 3 times differ by 0.02-0.06, 0.05-0.11 and 0.08-0.17. Two single slices
+of one volume whose features run across them hold few features each and can differ
+by more: in volume fraction by over 0.05 in 13-34 % of the pairs of orthogonal slices
+of a 64³ or 128³ field elongated 3 times (docs/fidelity.md), which is why a refusal
+over fractions advises larger images or ``allow_inconsistent``."""
 
 _VIEW_AXES = {1: (0, 0, 0), 2: (0, 0, 1), 3: (0, 1, 2)}
 """Number of views -> the view used on the slices normal to x, y and z."""
