@@ -170,15 +170,14 @@ def _hierarchy(system: Any, pyamg: Any, max_coarse: int = 1000) -> Any:
     Each level groups the unknowns into PyAMG's standard aggregates of the
     matrix itself (every link of this matrix is as strong as the others, so no
     strength filter is needed) and interpolates the constant, restricted to each
-    aggregate and normalized, without prolongator smoothing, hence none of its
-    spectral-radius estimates (the tentative prolongator of PyAMG's smoothed
-    aggregation with ``smooth=None``); the
-    coarse matrix is the Galerkin product, made in CSR (block-sparse products
-    of 1x1 blocks are several times slower). One Gauss-Seidel sweep forward
-    before the coarse correction and one backward after keep the
-    preconditioner symmetric at half the sweeps of symmetric ones; W-cycles
-    make up for the coarser hierarchy. The coarsest level, of at most
-    ``max_coarse`` unknowns, is solved by a pseudo-inverse.
+    aggregate and normalized (the tentative prolongator of PyAMG's smoothed
+    aggregation with ``smooth=None``), without prolongator smoothing, hence none
+    of its spectral-radius estimates; the coarse matrix is the Galerkin product,
+    made in CSR (block-sparse products of 1x1 blocks are several times slower).
+    One Gauss-Seidel sweep forward before the coarse correction and one
+    backward after keep the preconditioner symmetric at half the sweeps of
+    symmetric ones; W-cycles make up for the coarser hierarchy. The coarsest
+    level, of at most ``max_coarse`` unknowns, is solved by a pseudo-inverse.
     """
     import scipy.sparse
 
