@@ -115,9 +115,23 @@ def test_the_same_elongated_view_normal_to_x_and_to_z_is_refused_naming_axis_y(g
     assert "along y: slices normal to x (elongated.npz, image rows) and slices normal to z " \
            "(elongated.npz, image columns) differ (two_point RMSE 0.1" in message
     assert "lineal_path RMSE" in message and "allow_inconsistent=True" in message
+    assert "--allow-inconsistent" in message and "orientation" in message
     with pytest.warns(UserWarning, match="along y.*merged anyway"):
         merged = merge(views, allow_inconsistent=True)
     assert not merged.provenance["merge"]["realizability"]["realizable"]
+
+
+def test_views_whose_fractions_differ_are_refused_with_the_sampling_advice() -> None:
+    views = [_named(mcrkit.characterize(
+        gaussian_random_field((32, 32), 1.5, volume_fraction=fraction, seed=5),
+        ["volume_fractions", "two_point"], limit_to=4), f"f{fraction}.npz")
+        for fraction in (0.3, 0.45)]
+    with pytest.raises(InconsistentViewsError) as info:
+        merge(views)
+    message = str(info.value)
+    assert "volume_fractions RMSE 0.15" in message  # two phases: the RMSE is the difference
+    assert "volume fractions differ (RMSE up to 0.150)" in message
+    assert "larger images" in message and "--allow-inconsistent" in message
 
 
 def test_an_anisotropic_single_view_conflicts_with_itself_and_orientation_resolves_two_views(

@@ -131,20 +131,9 @@ def tortuosity(labels: np.ndarray, phase: int, axis: int, *, tolerance: float = 
     system, rhs, field, (inlet, outlet) = _equations(np.isin(clusters, through))
     del clusters  # the solve needs only the system: free the labels of a large volume
     # One BLAS thread: PyAMG's dense work is on single vectors, and idle BLAS threads
-    # spinning on a shared machine tripled a 48^3 solve's time. Plain (unsmoothed)
-    # aggregation: no prolongator smoothing, hence none of its spectral-radius estimates,
-    # which were most of the set-up; W-cycles make up for the coarser hierarchy. One
-    # Gauss-Seidel sweep forward before and one backward after the coarse correction keep
-    # the preconditioner symmetric at half the sweeps of symmetric ones.
+    # spinning on a shared machine tripled a 48^3 solve's time.
     with threadpool_limits(limits=1, user_api="blas"):
-        solver = pyamg.smoothed_aggregation_solver(
-            system, symmetry="hermitian", improve_candidates=None, smooth=None,
-            max_coarse=1000, presmoother=("gauss_seidel", {"sweep": "forward"}),
-            postsmoother=("gauss_seidel", {"sweep": "backward"}))
-        for level in solver.levels:  # coarse levels come as 1x1-block matrices: CSR is faster
-            for name in ("A", "P", "R"):
-                if hasattr(level, name):
-                    setattr(level, name, getattr(level, name).tocsr())
+        solver = _hierarchy(system, pyamg)
         inflow, outflow, iterations = _solve(solver, rhs, field, inlet, outlet, tolerance,
                                              max_iterations, f"phase {phase} along axis {axis}")
     relative = (inflow + outflow) / 2 * mask.shape[0] / (mask.size / mask.shape[0])
@@ -175,36 +164,86 @@ def _solve(solver: Any, rhs: np.ndarray, field: np.ndarray, inlet: np.ndarray,
     return inflow, outflow, iterations
 
 
+def _hierarchy(system: Any, pyamg: Any, max_coarse: int = 1000) -> Any:
+    """Plain-aggregation multigrid of ``system`` as PyAMG's solver, every level in CSR.
+
+    Each level groups the unknowns into PyAMG's standard aggregates of the
+    matrix itself (every link of this matrix is as strong as the others, so no
+    strength filter is needed) and interpolates the constant, restricted to each
+    aggregate and normalized (the tentative prolongator of PyAMG's smoothed
+    aggregation with ``smooth=None``), without prolongator smoothing, hence none
+    of its spectral-radius estimates; the coarse matrix is the Galerkin product,
+    made in CSR (block-sparse products of 1x1 blocks are several times slower).
+    One Gauss-Seidel sweep forward before the coarse correction and one
+    backward after keep the preconditioner symmetric at half the sweeps of
+    symmetric ones; W-cycles make up for the coarser hierarchy. The coarsest
+    level, of at most ``max_coarse`` unknowns, is solved by a pseudo-inverse.
+    """
+    import scipy.sparse
+
+    levels = []
+    constant = np.ones(system.shape[0], dtype=system.dtype)  # what each level reproduces
+    while system.shape[0] > max_coarse:
+        aggregates = pyamg.aggregation.standard_aggregation(system)[0].tocsr()
+        if not aggregates.shape[1]:  # only isolated unknowns (clusters already one point)
+            break
+        norms = np.sqrt(np.bincount(aggregates.indices, weights=constant**2,
+                                    minlength=aggregates.shape[1])).astype(system.dtype)
+        rows = np.repeat(np.arange(system.shape[0]), np.diff(aggregates.indptr))
+        level = pyamg.multilevel.MultilevelSolver.Level()
+        level.A = system
+        level.P = scipy.sparse.csr_matrix(  # an isolated unknown has no aggregate: a zero row
+            (constant[rows] / norms[aggregates.indices], aggregates.indices, aggregates.indptr),
+            shape=aggregates.shape)
+        level.R = level.P.T.tocsr()
+        levels.append(level)
+        system = (level.R @ (system @ level.P)).tocsr()
+        system.sort_indices()  # aggregation follows the neighbours' order: keep it spatial
+        constant = norms
+    coarsest = pyamg.multilevel.MultilevelSolver.Level()
+    coarsest.A = system
+    solver = pyamg.multilevel.MultilevelSolver(levels + [coarsest], coarse_solver="pinv")
+    pyamg.relaxation.smoothing.change_smoothers(
+        solver, ("gauss_seidel", {"sweep": "forward"}), ("gauss_seidel", {"sweep": "backward"}))
+    return solver
+
+
 def _equations(active: np.ndarray) -> tuple:
     """The finite-volume system on the ``active`` voxels (gradient along axis 0).
 
     Returns the CSR matrix, the right-hand side (concentration 0 before the
     first layer, 1 after the last), a linear start and the unknowns' indices
-    in the first and last layers.
+    in the first and last layers. The rows are written directly in CSR: each
+    unknown's neighbours are looked up in a numbering padded by one voxel of
+    "no unknown" (-1) on every side, in increasing order of their numbers.
     """
     import scipy.sparse
 
     count = int(active.sum())
-    index = np.full(active.shape, -1, dtype=np.int32 if count < 2**31 else np.int64)
-    index[active] = np.arange(count)
-    rows, cols = [], []
-    for along in range(active.ndim):
-        ahead = index[(slice(None),) * along + (slice(1, None),)]
-        behind = index[(slice(None),) * along + (slice(None, -1),)]
-        linked = (ahead >= 0) & (behind >= 0)
-        rows.append(ahead[linked])
-        cols.append(behind[linked])
-    first, second = np.concatenate(rows), np.concatenate(cols)
-    inlet, outlet = index[0][index[0] >= 0], index[-1][index[-1] >= 0]
-    diagonal = (np.bincount(first, minlength=count) + np.bincount(second, minlength=count)
-                ).astype(np.float32)
-    diagonal[inlet] += 2.0
-    diagonal[outlet] += 2.0
-    unknowns = np.arange(count, dtype=index.dtype)
-    system = scipy.sparse.coo_matrix(  # one assembly: links both ways and the diagonal
-        (np.concatenate([np.full(2 * first.size, -1.0, dtype=np.float32), diagonal]),
-         (np.concatenate([first, second, unknowns]), np.concatenate([second, first, unknowns]))),
-        shape=(count, count)).tocsr()
+    dtype = np.int32 if count < 2**31 else np.int64
+    index = np.full(np.add(active.shape, 2), -1, dtype=dtype)
+    inner = index[(slice(1, -1),) * active.ndim]
+    inner[active] = np.arange(count, dtype=dtype)
+    flat = index.ravel()
+    where = np.flatnonzero(flat >= 0)
+    strides = np.cumprod((1,) + index.shape[:0:-1])[::-1]  # flat steps along x, y(, z)
+    offsets = np.concatenate([-strides, [0], strides[::-1]])  # increasing: sorted columns
+    columns = np.empty((count, offsets.size), dtype=dtype)
+    for slot, offset in enumerate(offsets):
+        np.take(flat, where + offset, out=columns[:, slot])
+    del where
+    linked = columns >= 0
+    per_row = linked.sum(axis=1)
+    values = np.full(columns.shape, -1.0, dtype=np.float32)
+    values[:, active.ndim] = per_row - 1  # the diagonal: one per face neighbour ...
+    inlet, outlet = inner[0][inner[0] >= 0], inner[-1][inner[-1] >= 0]
+    values[inlet, active.ndim] += 2.0  # ... and two to a face half a voxel away
+    values[outlet, active.ndim] += 2.0
+    indptr = np.zeros(count + 1, dtype=dtype)
+    np.cumsum(per_row, out=indptr[1:])
+    system = scipy.sparse.csr_matrix((values[linked], columns[linked], indptr),
+                                     shape=(count, count))
+    system.has_sorted_indices = True
     rhs = np.zeros(count, dtype=np.float32)
     rhs[outlet] = 2.0
     depth = np.broadcast_to(

@@ -93,7 +93,11 @@ Statistics are probabilities, so this is an absolute difference. Measured on
 thresholded Gaussian random fields (volume fraction 0.4, correlation length 2
 px): independent 64x64 or 128x128 images of one isotropic structure differ by
 0.003-0.037 along the same axis, while the two axes of a structure elongated
-1.5, 2 or 3 times differ by 0.02-0.06, 0.05-0.11 and 0.08-0.17."""
+1.5, 2 or 3 times differ by 0.02-0.06, 0.05-0.11 and 0.08-0.17. Two single slices
+of one volume whose features run across them hold few features each and can differ
+by more: in volume fraction by over 0.05 in 13-34 % of the pairs of orthogonal slices
+of a 64³ or 128³ field elongated 3 times (docs/fidelity.md), which is why a refusal
+over fractions advises larger images or ``allow_inconsistent``."""
 
 _VIEW_AXES = {1: (0, 0, 0), 2: (0, 0, 1), 3: (0, 1, 2)}
 """Number of views -> the view used on the slices normal to x, y and z."""
@@ -227,6 +231,23 @@ def _conflicts(report: dict[str, Any], sources: list[str], orientation: dict[str
         amounts = ", ".join(f"{row['descriptor']} RMSE {row['rmse']:.3f}" for row in rows)
         parts.append(f"along {shared}: {where[0]} and {where[1]} differ ({amounts})")
     return f"the views conflict {'; '.join(parts)}; tolerance {report['tolerance']:g}"
+
+
+def _what_to_do(report: dict[str, Any]) -> str:
+    """Advice for refused views: sampling when their volume fractions differ, else orientation."""
+    allow = ("pass allow_inconsistent=True (mcrkit merge --allow-inconsistent) to reconstruct "
+             "a compromise")
+    fractions = [row["rmse"] for row in report["comparisons"]
+                 if row["descriptor"] == "volume_fractions" and not row["agree"]]
+    if fractions:
+        return (f"The views' volume fractions differ (RMSE up to {max(fractions):.3f}), and "
+                "every statistic along an axis scales with the fraction: single slices of one "
+                "material differ this much by chance when each holds few features (small "
+                "images, features elongated across them; docs/fidelity.md gives the spread). "
+                "If the views are slices of one sample, characterize larger images (more "
+                "features each), or " + allow + "; if not, use views of one material")
+    return ("Check each view's orientation (e.g. orientation={'x': 'zy'} puts the rows of the "
+            "view on slices normal to x along z), use views of one material, or " + allow)
 
 
 def _merged_geometry(views: list[Characterization], view_of: tuple[int, ...],
@@ -387,11 +408,8 @@ def merge(
         conflicts = _conflicts(report, sources, chosen)
         if not allow_inconsistent:
             raise InconsistentViewsError(
-                f"{conflicts}. No 3D structure has both statistics along one direction. Check "
-                "each view's orientation (e.g. orientation={'x': 'zy'} puts the rows of the "
-                "view on slices normal to x along z), use views of one material, or pass "
-                "allow_inconsistent=True to reconstruct a "
-                "compromise"
+                f"{conflicts}. No 3D structure has both statistics along one direction. "
+                + _what_to_do(report)
             )
         warnings.warn(f"{conflicts}; merged anyway (allow_inconsistent=True)", UserWarning,
                       stacklevel=2)
