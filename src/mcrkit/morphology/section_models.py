@@ -62,10 +62,10 @@ def radial_two_point(mask: np.ndarray, *, max_lag: float | None = None
 
     Examples
     --------
-    >>> stripes = np.kron(np.arange(8) % 2, np.ones((4, 32))).T > 0   # 4 px wide stripes
-    >>> lengths, s2 = radial_two_point(stripes, max_lag=1.5)
-    >>> np.round(lengths, 3).tolist(), np.round(s2, 3).tolist()
-    ([0.0, 1.0, 1.414], [0.5, 0.375, 0.25])
+    >>> stripes = np.repeat(np.arange(16) // 4 % 2 == 1, 16).reshape(16, 16)  # 4 px wide
+    >>> lengths, s2 = radial_two_point(stripes, max_lag=1.5)  # (1, 0) 0.375, (0, 1) 0.5
+    >>> np.round(lengths, 3).tolist(), s2.tolist()
+    ([0.0, 1.0, 1.414], [0.5, 0.4375, 0.375])
     """
     mask = np.asarray(mask, dtype=np.float64)
     spectrum = fft.rfftn(mask)
@@ -105,9 +105,7 @@ def level_cut_correlation(s2: np.ndarray, volume_fraction: float) -> np.ndarray:
     """
     t = special.ndtri(1.0 - volume_fraction)
     theta = np.linspace(-np.pi / 2, np.pi / 2, 4001)
-    with np.errstate(divide="ignore", over="ignore"):
-        integrand = np.exp(-t * t / (1.0 + np.sin(theta)))
-    integrand[0] = 1.0 if t == 0 else 0.0
+    integrand = np.exp(-t * t / np.maximum(1.0 + np.sin(theta), 1e-12))  # 1 or 0 at -pi/2
     steps = np.diff(theta) * (integrand[1:] + integrand[:-1]) / 2
     integral = np.concatenate([[0.0], np.cumsum(steps)])
     integral -= integral[len(theta) // 2]  # from arcsin(0)
@@ -345,7 +343,7 @@ class SectionModel:
     mismatch: float = math.inf
 
 
-TRIAL_SIDE = 64
+TRIAL_SIDE = 48
 """Side of the trial volumes on whose sections :func:`section_model` compares the models."""
 
 
@@ -375,8 +373,9 @@ def section_model(section: np.ndarray, shape: tuple[int, ...], *,
     (every pair). The one whose sections (drawn at :data:`TRIAL_SIDE` voxels) come
     closest to the section's Euler characteristic of every phase wins: S2 fixes the
     fractions and the sizes, the sections' Euler characteristic tells separate
-    particles from a network of passages. A network phase in the section (thin walls around cells: sheets in 3D,
-    which no candidate draws) and other phase counts get no model.
+    particles from a network of passages. A network phase in the section (thin walls
+    around cells: sheets in 3D, which no candidate draws) and other phase counts get no
+    model.
 
     Examples
     --------
@@ -400,7 +399,7 @@ def section_model(section: np.ndarray, shape: tuple[int, ...], *,
         why = "a network" if len(phases) == 2 else f"{len(phases)} phases"
         return SectionModel("", f"3D start: noise (no random-set model for a slice with {why})")
     models = {"level_cut_field": level_cut_field, "boolean_balls": boolean_balls}
-    trial = tuple(min(n, TRIAL_SIDE) for n in shape)
+    trial = (TRIAL_SIDE,) * 3
     scored = [(_section_mismatch(section, models[name](section, trial, rng=rng, **options)),
                index) for index, (name, options) in enumerate(candidates)]
     mismatch, index = min(scored)
