@@ -11,6 +11,7 @@ from mcrkit.workflows.defaults import (
     PATTERN_WEIGHT,
     REPAIR_SWEEPS,
     choose_defaults,
+    choose_start,
     feature_sizes,
 )
 
@@ -178,3 +179,21 @@ def test_the_command_line_repairs_a_network_too(tmp_path) -> None:
     settings = json.loads((tmp_path / "run" / "run.json").read_text())["settings"]
     assert [spec["phase"] for spec in settings["networks"]] == [0]
     assert settings["polish"] == REPAIR_SWEEPS * ALLOY.size
+
+
+def test_a_volume_from_an_isotropic_slice_starts_from_a_fitted_model() -> None:
+    from mcrkit.synthetic import bicontinuous
+
+    section = bicontinuous((48, 48, 2), correlation_length=3, rng=0)[:, :, 0]
+    labels, note = choose_start(section, (16, 16, 16), seed=3)
+    assert note.startswith("3D start: a level-cut Gaussian random field")
+    assert np.array_equal(labels, choose_start(section, (16, 16, 16), seed=3)[0])
+    result = mcrkit.match(section, add_dimension=16, limit_to=4, max_iter=2, seed=3,
+                          device="cpu", report=False, symmetry="isotropic")
+    assert result.settings["initial"] == "given" and result.iterations == 2
+    assert "3D start: a level-cut Gaussian random field" in str(result)
+    noise = mcrkit.match(section, add_dimension=16, limit_to=4, max_iter=2, seed=3,
+                         device="cpu", report=False, symmetry="isotropic", start="noise")
+    assert noise.settings["initial"] == "random" and '3D start: noise' in str(noise)
+    with pytest.raises(ValueError, match="start must be one of model, noise, got 'balls'"):
+        mcrkit.match(section, add_dimension=16, start="balls")

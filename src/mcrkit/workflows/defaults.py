@@ -90,9 +90,10 @@ from mcrkit.morphology.particles import ParticleSpec, find_particles
 if TYPE_CHECKING:
     from mcrkit.metrics.transverse import TransverseIsotropy
 
-__all__ = ["CLEANUP_RADIUS", "DEFAULT_WINDOW", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY",
-           "PATTERN_WEIGHT", "SYMMETRIES", "DefaultChoice",
-           "choose_defaults", "choose_symmetry", "cleanup_sizes", "feature_sizes"]
+__all__ = ["CLEANUP_RADIUS", "DEFAULT_WINDOW", "MODEL_START_ITER", "PATTERN_STRIDES",
+           "PATTERN_STRIDES_COSTLY", "PATTERN_WEIGHT", "STARTS", "SYMMETRIES", "DefaultChoice",
+           "choose_defaults", "choose_start", "choose_symmetry", "cleanup_sizes",
+           "feature_sizes"]
 
 DEFAULT_WINDOW = 8
 """Correlation window (pixels) of ``two_point`` and ``lineal_path`` unless ``limit_to`` is given."""
@@ -110,6 +111,13 @@ times as long as without quads."""
 SYMMETRIES = ("auto", "isotropic", "x", "y")
 """Values of ``symmetry``: detect; the input on every slice; transversely isotropic about x
 or y."""
+
+STARTS = ("model", "noise")
+"""Values of ``start``: a random-set model fitted to the 2D input where one fits
+(:func:`choose_start`); the noisy uniform field of any reconstruction."""
+
+MODEL_START_ITER = 30
+"""Gradient iterations after a model start unless ``max_iter`` is given."""
 
 CLEANUP_RADIUS = 1.0
 """A 3D result's clusters smaller than a ball of this many times the median opening radius
@@ -348,3 +356,47 @@ def choose_symmetry(original: Microstructure | np.ndarray, *, symmetry: str = "a
                       "natural spread): the input on the slices normal to x, y and z")
     assumption = TransverseIsotropy(found.axis or 0, found.factor)
     return assumption, assumption.describe()
+
+
+def choose_start(original: Microstructure | np.ndarray, shape: tuple[int, ...], *,
+                 start: str = "model", seed: int = 0) -> tuple[np.ndarray | None, str]:
+    """The start of a 3D volume of ``shape`` from the isotropic 2D ``original``.
+
+    Parameters
+    ----------
+    original : Microstructure or array
+        The 2D input.
+    shape : tuple of int
+        The volume's shape.
+    start : {"model", "noise"}, optional
+        ``"model"``: the random-set model that fits the input best
+        (:func:`mcrkit.morphology.section_models.section_model`: a level-cut
+        Gaussian field, or overlapping balls, coated or not), drawn with ``seed``;
+        ``"noise"``, or no model fits: None (the noisy uniform field).
+    seed : int, optional
+        Random source of the model.
+
+    Returns
+    -------
+    labels : ndarray or None
+        The start volume.
+    note : str
+        One line saying what was assumed.
+
+    Examples
+    --------
+    >>> from mcrkit.synthetic import bicontinuous
+    >>> labels, note = choose_start(bicontinuous((64, 64), rng=0), (16, 16, 16))
+    >>> labels.shape, note.split(":")[0]
+    ((16, 16, 16), '3D start')
+    >>> choose_start(bicontinuous((64, 64), rng=0), (16, 16, 16), start="noise")
+    (None, '3D start: noise (start="noise")')
+    """
+    from mcrkit.morphology.section_models import section_model
+
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {', '.join(STARTS)}, got {start!r}")
+    if start == "noise":
+        return None, '3D start: noise (start="noise")'
+    model = section_model(as_microstructure(original).labels, tuple(shape), rng=seed)
+    return model.labels, model.note

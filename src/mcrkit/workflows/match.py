@@ -14,10 +14,17 @@ from mcrkit.io.inputs import as_microstructure
 from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
-from mcrkit.workflows.defaults import choose_defaults, choose_symmetry
+from mcrkit.workflows.defaults import (
+    MODEL_START_ITER,
+    STARTS,
+    choose_defaults,
+    choose_start,
+    choose_symmetry,
+)
 from mcrkit.workflows.reconstruct import (
     RECONSTRUCTION_DESCRIPTORS,
     ReconstructionResult,
+    _make_seed,
     reconstruct,
 )
 
@@ -48,6 +55,7 @@ def match(
     threshold: float | str | None = None,
     phases: int | None = None,
     symmetry: str = "auto",
+    start: str = "model",
     **options: Any,
 ) -> ReconstructionResult:
     """Reconstruct a structure statistically equivalent to ``microstructure``.
@@ -81,6 +89,14 @@ def match(
         axis, and each slice orientation gets the target it can be given
         (:mod:`mcrkit.metrics.transverse`); the line saying so is printed and
         recorded with the defaults.
+    start : {"model", "noise"}, optional
+        For a 3D volume from an isotropic 2D original (and no ``initial``): start
+        from the random-set model that fits the original
+        (:func:`~mcrkit.workflows.defaults.choose_start`: a level-cut Gaussian field
+        or overlapping balls, whose 3D connectivity a slice cannot give), then
+        :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations unless
+        ``max_iter`` is given; or from noise, as any reconstruction. The line saying
+        which is printed and recorded with the defaults.
     **options
         Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
         ``optimizer``, ``max_iter``, ``seed``, ``device``, ``run_dir``, ...);
@@ -105,6 +121,8 @@ def match(
     original = as_microstructure(microstructure, **segmentation)
     if shape is not None and add_dimension is not None:
         raise ValueError("give either shape or add_dimension, not both")
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {', '.join(STARTS)}, got {start!r}")
     if add_dimension is not None:
         if original.ndim != 2:
             raise ValueError(f"add_dimension needs a 2D original; {original.source} is "
@@ -154,6 +172,14 @@ def match(
             characterization.provenance["transverse_isotropy"]["not_imposed"])
     if original.ndim == 2 and len(target_shape) == 3:
         notes.append(assumed)
+        if assumption is None and options.get("initial") is None:
+            options["seed"] = _make_seed(options.get("seed"))
+            options["initial"], begun = choose_start(original, target_shape, start=start,
+                                                     seed=options["seed"])
+            if options["initial"] is not None and options.get("max_iter") is None:
+                options["max_iter"] = MODEL_START_ITER
+                begun += f"; then {MODEL_START_ITER} gradient iterations"
+            notes.append(begun)
     if notes:
         options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,
