@@ -94,8 +94,8 @@ def match(
         from the random-set model that fits the original
         (:func:`~mcrkit.workflows.defaults.choose_start`: a level-cut Gaussian field
         or overlapping balls, whose 3D connectivity a slice cannot give), then
-        :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations unless
-        ``max_iter`` is given; or from noise, as any reconstruction. The line saying
+        :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations (none)
+        unless ``max_iter`` is given; or from noise, as any reconstruction. The line saying
         which is printed and recorded with the defaults.
     **options
         Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
@@ -178,7 +178,8 @@ def match(
                                                      seed=options["seed"])
             if options["initial"] is not None and options.get("max_iter") is None:
                 options["max_iter"] = MODEL_START_ITER
-                begun += f"; then {MODEL_START_ITER} gradient iterations"
+                begun += (f"; then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
+                          else "; no gradient run (it removes the model's tunnels)")
             notes.append(begun)
     if notes:
         options["note"] = "\n  ".join(notes)
