@@ -43,6 +43,21 @@ def _characterization_request(
     return request
 
 
+def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: str,
+                      options: dict[str, Any]) -> str:
+    """Set the ``initial`` volume (and ``seed``, and for a gradient run ``max_iter``) of a
+    volume from an isotropic 2D original in ``options``; the line saying what was done."""
+    options["seed"] = _make_seed(options.get("seed"))
+    options["initial"], note = choose_start(original, shape, start=start,
+                                            seed=options["seed"])
+    discrete = optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
+    if options["initial"] is not None and options.get("max_iter") is None and not discrete:
+        options["max_iter"] = MODEL_START_ITER  # an annealing run keeps its own budget
+        note += (f"; then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
+                 else "; no gradient run (it removes the model's tunnels)")
+    return note
+
+
 def match(
     microstructure: Microstructure | np.ndarray | str | os.PathLike[str],
     add_dimension: int | None = None,
@@ -95,7 +110,8 @@ def match(
         (:func:`~mcrkit.workflows.defaults.choose_start`: a level-cut Gaussian field
         or overlapping balls, whose 3D connectivity a slice cannot give), then
         :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations (none)
-        unless ``max_iter`` is given; or from noise, as any reconstruction. The line saying
+        unless ``max_iter`` is given (an annealing run keeps its budget); or from
+        noise, as any reconstruction. The line saying
         which is printed and recorded with the defaults.
     **options
         Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
@@ -173,14 +189,7 @@ def match(
     if original.ndim == 2 and len(target_shape) == 3:
         notes.append(assumed)
         if assumption is None and options.get("initial") is None:
-            options["seed"] = _make_seed(options.get("seed"))
-            options["initial"], begun = choose_start(original, target_shape, start=start,
-                                                     seed=options["seed"])
-            if options["initial"] is not None and options.get("max_iter") is None:
-                options["max_iter"] = MODEL_START_ITER
-                begun += (f"; then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
-                          else "; no gradient run (it removes the model's tunnels)")
-            notes.append(begun)
+            notes.append(_start_from_model(original, target_shape, start, options))
     if notes:
         options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,
