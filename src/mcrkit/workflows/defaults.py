@@ -57,6 +57,19 @@ characteristic at all (sections fix the volume fraction, surface density
 and integral of mean curvature), and the verdict on such a volume says that
 it judged the slices only (:data:`mcrkit.metrics.report.SLICES_ONLY`).
 
+A 3D volume from an isotropic 2D input starts from the random-set model that
+fits the input best (:func:`choose_start`,
+:func:`mcrkit.morphology.section_models.section_model`: a level-cut Gaussian
+field or overlapping balls, coated or not, fitted to its S2 and chosen by its
+sections' Euler characteristic), and no gradient run follows
+(:data:`MODEL_START_ITER`). At 128^3 from one slice of the benchmark's truths
+the 3D Euler density came within 22 % of the truth's on the bicontinuous
+structure (from the noise start: 121 %), within 21-27 % on the three phases of
+the coated particles (69-390 %) and within 37-40 % on the overlapping balls
+(80-311 %), every 2D statistic of the slices "good", in 56-144 s instead of
+817-1243 s; the 3D connectivity is the model's, which one slice cannot
+confirm (docs/fidelity.md).
+
 For a 3D volume from a 2D input, :func:`choose_symmetry` decides what the
 third direction looks like: the input's statistics along x and y are compared
 against their natural spread (:func:`mcrkit.metrics.anisotropy.detect_anisotropy`);
