@@ -362,6 +362,16 @@ def _section_mismatch(section: np.ndarray, volume: np.ndarray) -> float:
     return difference / clusters
 
 
+def _most_touching(section: np.ndarray, phase: int) -> int:
+    """The other phase holding most of the pixels that touch ``phase`` (8 neighbours)."""
+    from mcrkit.morphology._common import neighbours_of
+
+    votes = np.bincount(section[neighbours_of(section == phase)],
+                        minlength=int(section.max()) + 1)
+    votes[phase] = -1
+    return int(np.argmax(votes))
+
+
 def section_model(section: np.ndarray, shape: tuple[int, ...], *,
                   rng: Seed = None) -> SectionModel:
     """The random-set model of an isotropic structure that fits its 2D ``section`` best,
@@ -369,13 +379,13 @@ def section_model(section: np.ndarray, shape: tuple[int, ...], *,
 
     The candidates, each fitted to the section's two-point probability: two phases, a
     level-cut Gaussian field (:func:`level_cut_field`) and overlapping balls of either
-    phase (:func:`boolean_balls`); three phases, balls of one phase coated by another
-    (every pair). The one whose sections (drawn at :data:`TRIAL_SIDE` voxels) come
-    closest to the section's Euler characteristic of every phase wins: S2 fixes the
-    fractions and the sizes, the sections' Euler characteristic tells separate
-    particles from a network of passages. A network phase in the section (thin walls
-    around cells: sheets in 3D, which no candidate draws) and other phase counts get no
-    model.
+    phase (:func:`boolean_balls`); three phases, balls of each phase coated by the
+    phase that touches it most in the section. The one whose sections (drawn at
+    :data:`TRIAL_SIDE` voxels) come closest to the section's Euler characteristic of
+    every phase wins: S2 fixes the fractions and the sizes, the sections' Euler
+    characteristic tells separate particles from a network of passages. A network
+    phase in the section (thin walls around cells: sheets in 3D, which no candidate
+    draws) and other phase counts get no model.
 
     Examples
     --------
@@ -393,8 +403,8 @@ def section_model(section: np.ndarray, shape: tuple[int, ...], *,
         candidates = [("level_cut_field", {"phase": phases[1]}),
                       *[("boolean_balls", {"phase": p, "coat": None}) for p in phases]]
     elif len(phases) == 3:
-        candidates = [("boolean_balls", {"phase": p, "coat": c})
-                      for p in phases for c in phases if c != p]
+        candidates = [("boolean_balls", {"phase": p, "coat": _most_touching(section, p)})
+                      for p in phases]
     if not candidates:
         why = "a network" if len(phases) == 2 else f"{len(phases)} phases"
         return SectionModel("", f"3D start: noise (no random-set model for a slice with {why})")
