@@ -202,3 +202,22 @@ def test_a_volume_from_an_isotropic_slice_starts_from_a_fitted_model() -> None:
     assert noise.settings["initial"] == "random" and '3D start: noise' in str(noise)
     with pytest.raises(ValueError, match="start must be one of model, noise, got 'balls'"):
         mcrkit.match(section, add_dimension=16, start="balls")
+
+
+def test_a_model_whose_slices_fail_is_optimized_from(monkeypatch) -> None:
+    import importlib
+
+    from mcrkit.synthetic import dispersion
+
+    match_module = importlib.import_module("mcrkit.workflows.match")  # not the function
+    monkeypatch.setattr(match_module, "DEFAULT_MAX_ITER", 3)
+    passing = mcrkit.match(PYMKS[:24, :24], add_dimension=16, limit_to=4, seed=0,
+                           device="cpu", report=False)
+    assert passing.iterations == 0 and "its slices pass the fidelity statistics" in str(passing)
+    # the Boolean balls fuse the separate particles of this section (largest cluster)
+    section = dispersion((24, 24, 24), radius=4.0, volume_fraction=0.08, rng=0)[:, :, 0]
+    failing = mcrkit.match(section, add_dimension=16, limit_to=4, seed=0, device="cpu",
+                           report=False)
+    assert failing.settings["initial"] == "given" and failing.iterations == 3
+    assert "the model's slices failed: phase 1 fused" in str(failing)
+    assert "continuing with 3 gradient iterations" in str(failing)

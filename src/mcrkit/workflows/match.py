@@ -22,6 +22,7 @@ from mcrkit.workflows.defaults import (
     choose_symmetry,
 )
 from mcrkit.workflows.reconstruct import (
+    DEFAULT_MAX_ITER,
     RECONSTRUCTION_DESCRIPTORS,
     ReconstructionResult,
     _make_seed,
@@ -44,18 +45,34 @@ def _characterization_request(
 
 
 def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: str,
-                      options: dict[str, Any]) -> str:
+                      options: dict[str, Any], limit_to: int | None) -> str:
     """Set the ``initial`` volume (and ``seed``, and for a gradient run ``max_iter``) of a
-    volume from an isotropic 2D original in ``options``; the line saying what was done."""
+    volume from an isotropic 2D original in ``options``; the line saying what was done.
+
+    The model is the result (:data:`MODEL_START_ITER` gradient iterations) when its slices
+    pass the fidelity statistics of the run's report against the original
+    (:func:`mcrkit.metrics.report.validation_report`, without its unjudged 3D statistics);
+    otherwise the default gradient run continues from it.
+    """
+    from mcrkit.metrics.report import validation_report
+
     options["seed"] = _make_seed(options.get("seed"))
     options["initial"], note = choose_start(original, shape, start=start,
                                             seed=options["seed"])
     discrete = optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
-    if options["initial"] is not None and options.get("max_iter") is None and not discrete:
-        options["max_iter"] = MODEL_START_ITER  # an annealing run keeps its own budget
-        note += (f"; then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
-                 else "; no gradient run (it removes the model's tunnels)")
-    return note
+    if options["initial"] is None or options.get("max_iter") is not None or discrete:
+        return note  # an annealing run, or the user's budget, keeps its iterations
+    verdict = validation_report(original, options["initial"], limit_to=min(8, limit_to or 8),
+                                volume=False)["verdict"]
+    if verdict["good"]:
+        options["max_iter"] = MODEL_START_ITER
+        return note + "; its slices pass the fidelity statistics against the original: " + (
+            f"then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
+            else "no gradient run (it removes the model's tunnels)")
+    failed = "; ".join(verdict["failing"][:1]) or verdict["text"]
+    options["max_iter"] = DEFAULT_MAX_ITER
+    return note + (f"; the model's slices failed: {failed}; continuing with "
+                   f"{DEFAULT_MAX_ITER} gradient iterations")
 
 
 def match(
@@ -108,10 +125,11 @@ def match(
         For a 3D volume from an isotropic 2D original (and no ``initial``): start
         from the random-set model that fits the original
         (:func:`~mcrkit.workflows.defaults.choose_start`: a level-cut Gaussian field
-        or overlapping balls, whose 3D connectivity a slice cannot give), then
-        :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations (none)
-        unless ``max_iter`` is given (an annealing run keeps its budget); or from
-        noise, as any reconstruction. The line saying
+        or overlapping balls, whose 3D connectivity a slice cannot give), then, if the
+        model's slices pass the report's fidelity statistics against the original,
+        :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations (none),
+        otherwise the default gradient run, unless ``max_iter`` is given (an annealing
+        run keeps its budget); or from noise, as any reconstruction. The line saying
         which is printed and recorded with the defaults.
     **options
         Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
@@ -189,7 +207,7 @@ def match(
     if original.ndim == 2 and len(target_shape) == 3:
         notes.append(assumed)
         if assumption is None and options.get("initial") is None:
-            notes.append(_start_from_model(original, target_shape, start, options))
+            notes.append(_start_from_model(original, target_shape, start, options, limit_to))
     if notes:
         options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,
