@@ -62,7 +62,9 @@ fits the input best (:func:`choose_start`,
 :func:`mcrkit.morphology.section_models.section_model`: a level-cut Gaussian
 field or overlapping balls, coated or not, fitted to its S2 and chosen by its
 sections' Euler characteristic), and no gradient run follows
-(:data:`MODEL_START_ITER`). At 128^3 from one slice of the benchmark's truths
+(:data:`MODEL_START_ITER`) when the model's slices pass the validation report's
+fidelity statistics against the input; otherwise the default gradient run
+continues from it, and the printed defaults name the statistic that failed. At 128^3 from one slice of the benchmark's truths
 the 3D Euler density came within 22 % of the truth's on the bicontinuous
 structure (from the noise start: 121 %), within 21-27 % on the three phases of
 the coated particles (69-390 %) and within 37-40 % on the overlapping balls
@@ -134,7 +136,8 @@ MODEL_START_ITER = 0
 model start the gradient run only removed 3D tunnels (64^3, one slice of the truth: the
 balls' Euler characteristic went from -39 to -12 in 10 iterations and to +3 in 150, truth
 -30; the bicontinuous structure's from -50 to -40 and -30, truth -46), while the model
-alone already passed every 2D statistic on the slices."""
+alone already passed every 2D statistic on the slices. Used only when the model's slices
+pass them (:func:`mcrkit.match` checks); otherwise the default budget runs."""
 
 CLEANUP_RADIUS = 1.0
 """A 3D result's clusters smaller than a ball of this many times the median opening radius
