@@ -64,7 +64,8 @@ field or overlapping balls, coated or not, fitted to its S2 and chosen by its
 sections' Euler characteristic), and no gradient run follows
 (:data:`MODEL_START_ITER`) when the model's slices pass the validation report's
 fidelity statistics against the input; otherwise the default gradient run
-continues from it, and the printed defaults name the statistic that failed. At 128^3 from one slice of the benchmark's truths
+continues from it, and the printed defaults name the statistic that failed.
+At 128^3 from one slice of the benchmark's truths
 the 3D Euler density came within 22 % of the truth's on the bicontinuous
 structure (from the noise start: 121 %), within 21-27 % on the three phases of
 the coated particles (69-390 %) and within 37-40 % on the overlapping balls
