@@ -183,7 +183,8 @@ def match(
              "every slice), x or y (transversely isotropic about that axis).")] = "auto",
     start: Annotated[str, typer.Option(
         help="For a 3D volume from an isotropic 2D input: model (a random-set model fitted "
-             "to the input, then a short gradient run) or noise.")] = "model",
+             "to the input; the gradient run follows only if its slices fail the report's "
+             "statistics or --max-iter is given) or noise.")] = "model",
     shape: Shape = None,
     descriptors: Descriptors = None,
     weights: Weights = None,
