@@ -86,3 +86,9 @@ def test_make_optimizer_fills_an_unset_seed_and_names_bad_options() -> None:
     assert make_optimizer("annealing", {"seed": 2}, seed=5).seed == 2
     with pytest.raises(ValueError, match="does not accept .*options are"):
         make_optimizer("lbfgs", {"steps": 3})
+
+
+def test_no_iterations_only_from_a_given_start() -> None:
+    assert RunSettings(**BASE, initial="given").replace(max_iter=0).max_iter == 0
+    with pytest.raises(ValueError, match="max_iter must be a positive integer, got 0"):
+        RunSettings(**BASE, initial="random").replace(max_iter=0)

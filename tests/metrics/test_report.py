@@ -228,3 +228,11 @@ def test_a_gray_original_is_segmented_with_the_readers_options(tmp_path) -> None
         report = validation_report(tmp_path / "gray.png", labels, **options)
         assert report["verdict"]["text"] == "good", options  # the labels themselves
         assert all(line["deviation"] == 0 for line in report["lines"])
+
+
+def test_a_report_without_the_volume_statistics_keeps_its_table_and_verdict() -> None:
+    volume = gaussian_random_field((16, 16, 16), 2.0, seed=5)
+    full = validation_report(volume[:, :, 0], volume, limit_to=3)
+    lean = validation_report(volume[:, :, 0], volume, limit_to=3, volume=False)
+    assert full["volume"]["result"] and lean["volume"] is None
+    assert lean["lines"] == full["lines"] and lean["verdict"] == full["verdict"]

@@ -8,11 +8,13 @@ import pytest
 import mcrkit
 from mcrkit.microstructure import from_array
 from mcrkit.workflows.defaults import (
+    MODEL_START_ITER,
     NETWORK_POLISH,
     PARTICLE_POLISH,
     PATTERN_WEIGHT,
     REPAIR_SWEEPS,
     choose_defaults,
+    choose_start,
     feature_sizes,
 )
 
@@ -207,3 +209,44 @@ def test_the_command_line_repairs_a_network_too(tmp_path) -> None:
     settings = json.loads((tmp_path / "run" / "run.json").read_text())["settings"]
     assert [spec["phase"] for spec in settings["networks"]] == [0]
     assert settings["polish"] == REPAIR_SWEEPS * ALLOY.size
+
+
+def test_a_volume_from_an_isotropic_slice_starts_from_a_fitted_model() -> None:
+    from mcrkit.synthetic import bicontinuous
+
+    section = bicontinuous((48, 48, 2), correlation_length=3, rng=0)[:, :, 0]
+    labels, note = choose_start(section, (48, 48, 16), seed=3)
+    assert note.startswith("3D start: a level-cut Gaussian random field")
+    assert np.array_equal(labels, choose_start(section, (48, 48, 16), seed=3)[0])
+    result = mcrkit.match(section, add_dimension=16, limit_to=4, seed=3, device="cpu",
+                          report=False, symmetry="isotropic")
+    assert result.settings["initial"] == "given" and result.iterations == MODEL_START_ITER == 0
+    assert "3D start: a level-cut Gaussian random field" in str(result)
+    assert "no gradient run" in str(result)
+    assert np.array_equal(result.labels, labels)  # nothing here is small enough to clean up
+    assert mcrkit.match(section, add_dimension=16, limit_to=4, max_iter=2, seed=3,
+                        device="cpu", report=False).iterations == 2
+    noise = mcrkit.match(section, add_dimension=16, limit_to=4, max_iter=2, seed=3,
+                         device="cpu", report=False, symmetry="isotropic", start="noise")
+    assert noise.settings["initial"] == "random" and '3D start: noise' in str(noise)
+    with pytest.raises(ValueError, match="start must be one of model, noise, got 'balls'"):
+        mcrkit.match(section, add_dimension=16, start="balls")
+
+
+def test_a_model_whose_slices_fail_is_optimized_from(monkeypatch) -> None:
+    import importlib
+
+    from mcrkit.synthetic import dispersion
+
+    match_module = importlib.import_module("mcrkit.workflows.match")  # not the function
+    monkeypatch.setattr(match_module, "DEFAULT_MAX_ITER", 3)
+    passing = mcrkit.match(PYMKS[:24, :24], add_dimension=16, limit_to=4, seed=0,
+                           device="cpu", report=False)
+    assert passing.iterations == 0 and "its slices pass the fidelity statistics" in str(passing)
+    # the Boolean balls fuse the separate particles of this section (largest cluster)
+    section = dispersion((24, 24, 24), radius=4.0, volume_fraction=0.08, rng=0)[:, :, 0]
+    failing = mcrkit.match(section, add_dimension=16, limit_to=4, seed=0, device="cpu",
+                           report=False)
+    assert failing.settings["initial"] == "given" and failing.iterations == 3
+    assert "the model's slices failed: phase 1 fused" in failing.settings["defaults"]
+    assert "continuing with 3 gradient iterations" in str(failing)

@@ -181,6 +181,10 @@ def match(
         help="For a 3D volume from a 2D input: auto (transversely isotropic about the long "
              "axis if the input is anisotropic, else isotropic), isotropic (the input on "
              "every slice), x or y (transversely isotropic about that axis).")] = "auto",
+    start: Annotated[str, typer.Option(
+        help="For a 3D volume from an isotropic 2D input: model (a random-set model fitted "
+             "to the input; the gradient run follows only if its slices fail the report's "
+             "statistics or --max-iter is given) or noise.")] = "model",
     shape: Shape = None,
     descriptors: Descriptors = None,
     weights: Weights = None,
@@ -218,6 +222,6 @@ def match(
                         polish=polish, device=device, threads=threads, time_limit=time_limit,
                         progress=not is_quiet(), force=force, snapshot_every=snapshot_every,
                         checkpoint_every=checkpoint_every, overwrite=overwrite,
-                        symmetry=symmetry,
+                        symmetry=symmetry, start=start,
                         run_dir=output or _default_run_dir(input.stem.split(":")[0]),
                         **_objective_settings(descriptors, weights, optimizer_options))

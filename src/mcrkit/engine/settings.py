@@ -94,7 +94,8 @@ class RunSettings:
     optimizer : str
         Optimizer id; ``optimizer_options`` its hyperparameters.
     max_iter : int
-        Iterations per multigrid level.
+        Iterations per multigrid level (0 with a given start: none, the start is the
+        result).
     seed : int
         Seed of the random start and of random optimizers.
     weights : list of float, mapping or None
@@ -167,7 +168,8 @@ class RunSettings:
         if not self.descriptors or not all(isinstance(d, str) for d in self.descriptors):
             raise ValueError(f"descriptors must be one or more descriptor ids, got "
                              f"{self.descriptors!r}")
-        check_count("max_iter", self.max_iter)
+        if not (self.initial == "given" and self.max_iter == 0):  # 0: the start is the result
+            check_count("max_iter", self.max_iter)
         level_shapes(self.shape, self.multigrid)
         if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer) or \
                 self.seed < 0:

@@ -470,7 +470,7 @@ def validation_report(original: Any = None, result: Any = None, *,
                       descriptors: list[str] | None = None,
                       errors: dict[str, float] | None = None,
                       limit_to: int = 8, threshold: float | str | None = None,
-                      phases: int | None = None) -> dict[str, Any]:
+                      phases: int | None = None, volume: bool = True) -> dict[str, Any]:
     """The fidelity table of a result and its one verdict (module docstring).
 
     Parameters
@@ -502,6 +502,9 @@ def validation_report(original: Any = None, result: Any = None, *,
         taken as the labels it is.
     phases : int, optional
         Segment a gray ``original`` into this many phases.
+    volume : bool, optional
+        Compute ``volume`` (the unjudged 3D statistics, most of the cost at 128^3);
+        False leaves it None and the verdict as it is.
 
     Returns
     -------
@@ -581,7 +584,7 @@ def validation_report(original: Any = None, result: Any = None, *,
         "verdict": _verdict(lines, cannot_judge, slices_only=ref is not None and
                             ref.ndim == 2 and res.ndim == 3),
         "fidelity": fidelity,
-        "volume": {"result": volume_summary(res)} if res.ndim == 3 and (
+        "volume": {"result": volume_summary(res)} if volume and res.ndim == 3 and (
             ref is None or ref.ndim == 2) else None,
     }
     return _json_ready(report)

@@ -14,10 +14,18 @@ from mcrkit.io.inputs import as_microstructure
 from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
-from mcrkit.workflows.defaults import choose_defaults, choose_symmetry
+from mcrkit.workflows.defaults import (
+    MODEL_START_ITER,
+    STARTS,
+    choose_defaults,
+    choose_start,
+    choose_symmetry,
+)
 from mcrkit.workflows.reconstruct import (
+    DEFAULT_MAX_ITER,
     RECONSTRUCTION_DESCRIPTORS,
     ReconstructionResult,
+    _make_seed,
     reconstruct,
 )
 
@@ -36,6 +44,37 @@ def _characterization_request(
     return request
 
 
+def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: str,
+                      options: dict[str, Any], limit_to: int | None) -> str:
+    """Set the ``initial`` volume (and ``seed``, and for a gradient run ``max_iter``) of a
+    volume from an isotropic 2D original in ``options``; the line saying what was done.
+
+    The model is the result (:data:`MODEL_START_ITER` gradient iterations) when its slices
+    pass the fidelity statistics of the run's report against the original
+    (:func:`mcrkit.metrics.report.validation_report`, without its unjudged 3D statistics);
+    otherwise the default gradient run continues from it.
+    """
+    from mcrkit.metrics.report import validation_report
+
+    options["seed"] = _make_seed(options.get("seed"))
+    options["initial"], note = choose_start(original, shape, start=start,
+                                            seed=options["seed"])
+    discrete = optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
+    if options["initial"] is None or options.get("max_iter") is not None or discrete:
+        return note  # an annealing run, or the user's budget, keeps its iterations
+    verdict = validation_report(original, options["initial"], limit_to=min(8, limit_to or 8),
+                                volume=False)["verdict"]
+    if verdict["good"]:
+        options["max_iter"] = MODEL_START_ITER
+        return note + "; its slices pass the fidelity statistics against the original: " + (
+            f"then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
+            else "no gradient run (it removes the model's tunnels)")
+    failed = "; ".join(verdict["failing"][:1]) or verdict["text"]
+    options["max_iter"] = DEFAULT_MAX_ITER
+    return note + (f"; the model's slices failed: {failed}; continuing with "
+                   f"{DEFAULT_MAX_ITER} gradient iterations")
+
+
 def match(
     microstructure: Microstructure | np.ndarray | str | os.PathLike[str],
     add_dimension: int | None = None,
@@ -48,6 +87,7 @@ def match(
     threshold: float | str | None = None,
     phases: int | None = None,
     symmetry: str = "auto",
+    start: str = "model",
     **options: Any,
 ) -> ReconstructionResult:
     """Reconstruct a structure statistically equivalent to ``microstructure``.
@@ -81,6 +121,16 @@ def match(
         axis, and each slice orientation gets the target it can be given
         (:mod:`mcrkit.metrics.transverse`); the line saying so is printed and
         recorded with the defaults.
+    start : {"model", "noise"}, optional
+        For a 3D volume from an isotropic 2D original (and no ``initial``): start
+        from the random-set model that fits the original
+        (:func:`~mcrkit.workflows.defaults.choose_start`: a level-cut Gaussian field
+        or overlapping balls, whose 3D connectivity a slice cannot give), then, if the
+        model's slices pass the report's fidelity statistics against the original,
+        :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations (none),
+        otherwise the default gradient run, unless ``max_iter`` is given (an annealing
+        run keeps its budget); or from noise, as any reconstruction. The line saying
+        which is printed and recorded with the defaults.
     **options
         Passed to :func:`~mcrkit.workflows.reconstruct.reconstruct` (``loss``,
         ``optimizer``, ``max_iter``, ``seed``, ``device``, ``run_dir``, ...);
@@ -105,6 +155,8 @@ def match(
     original = as_microstructure(microstructure, **segmentation)
     if shape is not None and add_dimension is not None:
         raise ValueError("give either shape or add_dimension, not both")
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {', '.join(STARTS)}, got {start!r}")
     if add_dimension is not None:
         if original.ndim != 2:
             raise ValueError(f"add_dimension needs a 2D original; {original.source} is "
@@ -159,6 +211,8 @@ def match(
             characterization.provenance["transverse_isotropy"]["not_imposed"])
     if original.ndim == 2 and len(target_shape) == 3:
         notes.append(assumed)
+        if assumption is None and options.get("initial") is None:
+            notes.append(_start_from_model(original, target_shape, start, options, limit_to))
     if notes:
         options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,

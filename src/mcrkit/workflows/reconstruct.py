@@ -158,7 +158,8 @@ def reconstruct(
         has the target volume fractions exactly).
     max_iter : int, optional
         Iterations per multigrid level (default 150), or for ``annealing``
-        blocks of one move per voxel, at most 65 536 (default 100).
+        blocks of one move per voxel, at most 65 536 (default 100); 0 with an
+        ``initial`` structure: none (it is the result, after any repair and cleanup).
     seed : int or numpy Generator, optional
         Same seed, same result on the same machine; drawn and recorded if None.
     initial : Microstructure or array, optional
