@@ -3,10 +3,10 @@
 The kernels are compiled with ``cache=True``: the first process that needs one compiles it
 (seconds of CPU each) and writes it beside its module, later processes load it. In a fresh
 clone the test processes (one per CPU, and the ones the tests start) would each compile the
-same kernels; ``tests/conftest.py`` runs this in one more process beside them, so that most
-of them load the kernels instead. Tiny runs: an annealing reconstruction with every
-descriptor that has swap kernels, in 2D and 3D, with and without interface moves and with
-topology kept, and the simple-point tests of a 2D and a 3D grid.
+same kernels at the same time; ``tests/conftest.py`` runs this once beside their start-up
+instead. Tiny runs: an annealing reconstruction with every descriptor that has swap kernels,
+in 2D and 3D, with and without interface moves and with topology kept, and the simple-point
+tests of a 2D and a 3D grid.
 """
 
 from __future__ import annotations

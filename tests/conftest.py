@@ -18,11 +18,10 @@ order. The suite's command
 (``pytest -n auto --dist loadgroup``); the SLURM tests are one group
 (``xdist_group``), which one process runs in this order.
 
-Spread over several processes, the session fills the numba kernels' on-disk cache in one
-more process (``tests/_numba_cache.py``), started before the test processes and running
-beside them: in a fresh clone each test process would otherwise compile the same kernels
-(seconds of CPU each) when its first test needs them; with it, the tests that come later
-load them.
+Spread over several processes, the session first fills the numba kernels' on-disk cache in
+one process (``tests/_numba_cache.py``), started beside the test processes' start-up and
+collection and awaited before any test runs: in a fresh clone each process would otherwise
+compile the same kernels (seconds of CPU each) at the same time.
 """
 
 from __future__ import annotations
@@ -49,9 +48,11 @@ def pytest_configure(config):
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def pytest_unconfigure(config):
-    filling = config.stash.get(_NUMBA_CACHE, None)
-    if filling is not None:  # done long before the tests are (a failure shows in the tests)
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """The tests start once the numba cache is filled (a failure shows in the tests)."""
+    filling = node.config.stash.get(_NUMBA_CACHE, None)
+    if filling is not None:
         filling.wait()
 
 
