@@ -13,10 +13,9 @@ others (the SLURM walltime batch is started first, runs its minutes beside the
 suite and is checked last), the long end-to-end tests marked ``early`` right after the
 first ones (spread over several processes, the short ones then fill the other processes
 around them instead of one long test running alone at the end); the rest keep pytest's
-order. The suite's command
-(README.md, ``.ci/run``) spreads the tests over one process per CPU
-(``pytest -n auto --dist loadgroup``); the SLURM tests are one group
-(``xdist_group``), which one process runs in this order.
+order. The suite's command (README.md, ``.ci/run``) spreads the tests over one process per
+CPU (``pytest -n auto --dist loadgroup``); the SLURM tests are one group (``xdist_group``),
+which one process runs in this order.
 
 Spread over several processes, the session first fills the numba kernels' on-disk cache in
 one process (``tests/_numba_cache.py``), started beside the test processes' start-up and
@@ -53,6 +52,12 @@ def pytest_xdist_node_collection_finished(node, ids):
     """The tests start once the numba cache is filled (a failure shows in the tests)."""
     filling = node.config.stash.get(_NUMBA_CACHE, None)
     if filling is not None:
+        filling.wait()
+
+
+def pytest_unconfigure(config):
+    filling = config.stash.get(_NUMBA_CACHE, None)
+    if filling is not None:  # waited for already, unless the test processes never started
         filling.wait()
 
 
