@@ -16,49 +16,16 @@ around them instead of one long test running alone at the end); the rest keep py
 order. The suite's command (README.md, ``.ci/run``) spreads the tests over one process per
 CPU (``pytest -n auto --dist loadgroup``); the SLURM tests are one group (``xdist_group``),
 which one process runs in this order.
-
-Spread over several processes, the session first fills the numba kernels' on-disk cache in
-one process (``tests/_numba_cache.py``), started beside the test processes' start-up and
-collection and awaited before any test runs: in a fresh clone each process would otherwise
-compile the same kernels (seconds of CPU each) at the same time.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ["MPLBACKEND"] = "Agg"
-
-
-_NUMBA_CACHE = pytest.StashKey[subprocess.Popen]()
-
-
-def pytest_configure(config):
-    """On the controller of several test processes: start filling the numba cache."""
-    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
-        config.stash[_NUMBA_CACHE] = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("_numba_cache.py"))],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node, ids):
-    """The tests start once the numba cache is filled (a failure shows in the tests)."""
-    filling = node.config.stash.get(_NUMBA_CACHE, None)
-    if filling is not None:
-        filling.wait()
-
-
-def pytest_unconfigure(config):
-    filling = config.stash.get(_NUMBA_CACHE, None)
-    if filling is not None:  # waited for already, unless the test processes never started
-        filling.wait()
 
 
 def pytest_collection_modifyitems(items):
