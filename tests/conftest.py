@@ -10,10 +10,12 @@ start quickly.
 
 Tests marked ``first`` run before all others, tests marked ``last`` after all
 others (the SLURM walltime batch is started first, runs its minutes beside the
-suite and is checked last); the rest keep pytest's order. The suite's command
-(README.md, ``.ci/run``) spreads the tests over one process per CPU
-(``pytest -n auto --dist loadgroup``); the SLURM tests are one group
-(``xdist_group``), which one process runs in this order.
+suite and is checked last), the long end-to-end tests marked ``early`` right after the
+first ones (spread over several processes, the short ones then fill the other processes
+around them instead of one long test running alone at the end); the rest keep pytest's
+order. The suite's command (README.md, ``.ci/run``) spreads the tests over one process per
+CPU (``pytest -n auto --dist loadgroup``); the SLURM tests are one group (``xdist_group``),
+which one process runs in this order.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ os.environ["MPLBACKEND"] = "Agg"
 def pytest_collection_modifyitems(items):
     def rank(item) -> int:
         return (0 if item.get_closest_marker("first") else
-                2 if item.get_closest_marker("last") else 1)
+                1 if item.get_closest_marker("early") else
+                3 if item.get_closest_marker("last") else 2)
 
     items.sort(key=rank)
 

@@ -237,6 +237,7 @@ def files(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.early
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_commands_of_the_page_run(page, files, tmp_path, monkeypatch) -> None:
     shutil.copytree(files, tmp_path, symlinks=True, dirs_exist_ok=True)

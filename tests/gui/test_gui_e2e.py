@@ -187,6 +187,7 @@ def _job_shown(page, title: str, *statuses: str) -> str:
     return _status_becomes(page, *statuses)
 
 
+@pytest.mark.early
 def test_upload_match_watch_progress_and_download(browser_page, server, tmp_path) -> None:
     page = browser_page()
     url, runs = server
