@@ -81,3 +81,26 @@ def test_state_bytes_halve_the_pairs_in_bfloat16() -> None:
     assert LBFGS(history_dtype="float32").state_bytes(large) == (2 * 10 + 6) * large
     with pytest.raises(ValueError, match="history_dtype"):
         LBFGS(history_dtype="float16")
+
+
+def test_stops_where_the_loss_has_flattened_and_resumes_the_same() -> None:
+    x0 = torch.tensor([-1.2, 1.0, -0.5, 0.8], dtype=torch.float64)
+    values: list[float] = []
+    optimizer = LBFGS(tolerance_change=0.3, patience=3)
+    optimizer.minimize(_rosenbrock, x0, max_iter=500,
+                       on_iteration=lambda i, x, v: values.append(v) or False)
+    drops = [(before - after) / before for before, after in zip(values, values[3:],
+                                                                strict=False)]
+    assert len(values) < 500 and drops[-1] <= 0.3 and min(drops[:-1]) > 0.3
+    # the losses it judges by are part of its state: a resumed run stops at the same point
+    first = LBFGS(tolerance_change=0.3, patience=3)
+    halfway = first.minimize(_rosenbrock, x0, max_iter=500,
+                             on_iteration=lambda i, x, v: i == len(values) - 2)
+    resumed = LBFGS(tolerance_change=0.3, patience=3)
+    resumed.load_state_dict(first.state_dict())
+    more: list[float] = []
+    resumed.minimize(_rosenbrock, halfway, max_iter=500, start_iteration=len(values) - 2,
+                     on_iteration=lambda i, x, v: more.append(v) or False)
+    assert more == values[-2:]
+    with pytest.raises(ValueError, match="tolerance_change"):
+        LBFGS(tolerance_change=1.5)

@@ -58,6 +58,11 @@ class LBFGS(Optimizer):
     history_dtype : {"auto", "float32", "bfloat16"}
         dtype of the stored pairs; ``"auto"``: bfloat16 for iterates of more than
         :data:`LOW_PRECISION_ABOVE` entries, else the iterate's dtype.
+    tolerance_change : float
+        Stop when the loss fell by less than this fraction of its value over the last
+        ``patience`` iterations (0: never; the loss has flattened).
+    patience : int
+        Iterations over which ``tolerance_change`` is judged.
     """
 
     name = "lbfgs"
@@ -70,6 +75,8 @@ class LBFGS(Optimizer):
     max_evaluations: int = 25
     tolerance_grad: float = 1e-7
     history_dtype: str = "auto"
+    tolerance_change: float = 0.0
+    patience: int = 10
 
     def __post_init__(self) -> None:
         if self.history_size < 1:
@@ -77,8 +84,14 @@ class LBFGS(Optimizer):
         if self.history_dtype not in ("auto", *_HISTORY_DTYPES):
             raise ValueError(f"lbfgs: history_dtype must be 'auto', 'float32' or 'bfloat16', "
                              f"got {self.history_dtype!r}")
+        if not 0 <= self.tolerance_change < 1:
+            raise ValueError(f"lbfgs: tolerance_change must be in [0, 1), got "
+                             f"{self.tolerance_change}")
+        if self.patience < 1:
+            raise ValueError(f"lbfgs: patience must be >= 1, got {self.patience}")
         self._s: list[torch.Tensor] = []
         self._y: list[torch.Tensor] = []
+        self._losses: list[float] = []  # the last patience + 1 losses
         self._evaluations = 0
 
     def state_bytes(self, x_bytes: int) -> int:
@@ -154,18 +167,30 @@ class LBFGS(Optimizer):
             candidate, new_value, new_grad = found.x, found.value, found.grad
             self._remember(candidate - x, new_grad - grad)
             x, value, grad = candidate, new_value, new_grad
-            if on_iteration(iteration, x, float(value)):
+            flattened = self._flattened(float(value))  # recorded before a checkpoint
+            if on_iteration(iteration, x, float(value)) or flattened:
                 break
         return x
+
+    def _flattened(self, value: float) -> bool:
+        """Record ``value``; whether the loss fell by less than ``tolerance_change`` of its
+        value over the last ``patience`` iterations."""
+        self._losses = [*self._losses[-self.patience:], value]
+        if not self.tolerance_change or len(self._losses) <= self.patience:
+            return False
+        before = self._losses[0]
+        return before - value <= self.tolerance_change * abs(before)
 
     def state_dict(self) -> dict[str, Any]:
         return {
             "s": [t.detach().cpu() for t in self._s],
             "y": [t.detach().cpu() for t in self._y],
             "evaluations": self._evaluations,
+            "losses": list(self._losses),
         }
 
     def load_state_dict(self, state: dict[str, Any], device: str | torch.device = "cpu") -> None:
         self._s = [t.to(device) for t in state.get("s", [])]
         self._y = [t.to(device) for t in state.get("y", [])]
         self._evaluations = int(state.get("evaluations", 0))
+        self._losses = [float(v) for v in state.get("losses", [])]
