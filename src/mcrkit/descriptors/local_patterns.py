@@ -138,20 +138,21 @@ class _QuadSums(torch.autograd.Function):
 
         for stride, weights in zip(ctx.strides, grad, strict=True):
             height, width = _quad_region(ctx.shape, stride, ctx.periodic)
-            left, right, flat, top, bottom = _pairs(images, stride, (height, width))
+            left, right, _, top, bottom = _pairs(images, stride, (height, width))
             # gradient of the sums by the top maps: W B + u; by the bottom maps: W^T T + v
             cross = per_image(weights[:, 1:, 1:])
-            grad_flat = torch.zeros_like(flat)
-            grad_flat[..., :height * width] = torch.baddbmm(
-                per_image(weights[:, 1:, :1]), cross, bottom)
-            grad_flat[..., stride * width:(stride + height) * width] += torch.baddbmm(
-                per_image(weights[:, 0, 1:, None]), cross.transpose(1, 2), top)
-            grad_maps = grad_flat.view(channels, batch, 3, height + stride, width)
-            rows = slice(0, height + stride)
-            grad_images[..., rows, :width] += grad_maps[:, :, 0].addcmul_(grad_maps[:, :, 2],
-                                                                        right)
-            grad_images[..., rows, stride:stride + width] += grad_maps[:, :, 1].addcmul_(
-                grad_maps[:, :, 2], left)
+            for rows, grad_maps in (
+                (slice(0, height),
+                 torch.baddbmm(per_image(weights[:, 1:, :1]), cross, bottom)),
+                (slice(stride, stride + height),
+                 torch.baddbmm(per_image(weights[:, 0, 1:, None]), cross.transpose(1, 2), top)),
+            ):
+                # the maps are (left, right, left * right) of the pairs on these rows
+                grad_maps = grad_maps.view(channels, batch, 3, height, width)
+                grad_images[..., rows, :width].add_(grad_maps[:, :, 0]).addcmul_(
+                    grad_maps[:, :, 2], right[..., rows, :])
+                grad_images[..., rows, stride:stride + width].add_(grad_maps[:, :, 1]).addcmul_(
+                    grad_maps[:, :, 2], left[..., rows, :])
         return grad_images, None, None, None
 
 
