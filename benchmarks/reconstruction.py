@@ -111,8 +111,10 @@ def default_evaluation(size: int, threads: int | None, repeat: int) -> str:
     import mcrkit
     from mcrkit.engine.field import initial_params
     from mcrkit.engine.objective import Objective, make_loss, resolve_terms
+    from mcrkit.runtime import keep_freed_memory
     from mcrkit.workflows.defaults import choose_defaults
 
+    keep_freed_memory()  # as the mcrkit command does
     if threads:
         torch.set_num_threads(threads)
     original, shape = mcrkit.data.load("pymks_ms_64x64_1"), (size,) * 3
