@@ -121,7 +121,7 @@ def default_evaluation(size: int, threads: int | None, repeat: int) -> str:
     choice = choose_defaults(original, shape)
     c = mcrkit.characterize(original, choice.request)
     terms = resolve_terms(c, shape, choice.descriptors, choice.weights)
-    objective = Objective(terms, make_loss("mse"), original.n_phases, shape)
+    objective = Objective(terms, make_loss("mse"), int(original.max()) + 1, shape)
     theta = initial_params(shape, c["volume_fractions"],
                            generator=torch.Generator().manual_seed(0))
     objective(theta)  # warm-up
