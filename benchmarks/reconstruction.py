@@ -14,8 +14,11 @@ errors, |delta vf| and the fraction of isolated voxels (above the original's).
 Cases: ``2d`` (every 2D structure: the two bundled ones, those in
 ``../shared/data`` when present and a generated one at volume fraction 0.1),
 ``3d64`` (64^3 from pymks_ms_64x64_1 and alloy_resized_s), ``3d128`` (128^3
-from pymks_ms_64x64_1), ``3d256`` (256^3, time and memory only) and ``loss``
-(one loss evaluation at 64^3 with correlations + variation).
+from pymks_ms_64x64_1), ``3d256`` (256^3, time and memory only), ``loss``
+(one loss evaluation at 64^3 with correlations + variation) and ``eval64``,
+``eval128``, ``eval256`` (one loss + gradient of the objective ``match`` builds
+by default for a volume of that side from pymks_ms_64x64_1: CPU seconds of the
+process, which a busy machine changes less than wall seconds).
 """
 
 from __future__ import annotations
@@ -99,6 +102,40 @@ def loss_evaluation(threads: int | None, device: str, repeat: int) -> str:
             f"median {statistics.median(times):.3f} s over {repeat} (min {min(times):.3f} s)")
 
 
+def default_evaluation(size: int, threads: int | None, repeat: int) -> str:
+    """CPU seconds of one loss + gradient of the default ``match`` objective at ``size``^3."""
+    import resource
+
+    import torch
+
+    import mcrkit
+    from mcrkit.engine.field import initial_params
+    from mcrkit.engine.objective import Objective, make_loss, resolve_terms
+    from mcrkit.runtime import keep_freed_memory
+    from mcrkit.workflows.defaults import choose_defaults
+
+    keep_freed_memory()  # as the mcrkit command does
+    if threads:
+        torch.set_num_threads(threads)
+    original, shape = mcrkit.data.load("pymks_ms_64x64_1"), (size,) * 3
+    choice = choose_defaults(original, shape)
+    c = mcrkit.characterize(original, choice.request)
+    terms = resolve_terms(c, shape, choice.descriptors, choice.weights)
+    objective = Objective(terms, make_loss("mse"), int(original.max()) + 1, shape)
+    theta = initial_params(shape, c["volume_fractions"],
+                           generator=torch.Generator().manual_seed(0))
+    objective(theta)  # warm-up
+    times = []
+    for _ in range(repeat):
+        start = time.process_time()
+        objective(theta)
+        times.append(time.process_time() - start)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return (f"loss + gradient at {size}^3, {' + '.join(choice.descriptors)}, "
+            f"{torch.get_num_threads()} thread(s): median {statistics.median(times):.3f} CPU s "
+            f"over {repeat} (min {min(times):.3f}); peak RSS of the process so far {peak:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="2d,3d64,3d128,loss")
@@ -139,6 +176,9 @@ def main() -> None:
             print(case_row(label, runs), flush=True)
     if "loss" in cases:
         print(loss_evaluation(args.threads, args.device, max(args.repeat, 5)))
+    for size in (64, 128, 256):
+        if f"eval{size}" in cases:
+            print(default_evaluation(size, args.threads, args.repeat), flush=True)
 
 
 if __name__ == "__main__":

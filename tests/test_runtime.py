@@ -137,3 +137,12 @@ def test_a_small_reconstruction_given_no_threads_runs_on_one(monkeypatch):
                        threads=2, callbacks=lambda state: seen.append(torch.get_num_threads()))
     assert seen[3:] == [2, 2, 2]  # a count given is kept
     assert torch.get_num_threads() == before
+
+
+def test_freed_memory_is_kept_with_glibc_only_when_the_environment_leaves_malloc_alone():
+    from mcrkit.runtime import keep_freed_memory
+
+    glibc = sys.platform.startswith("linux") and os.confstr("CS_GNU_LIBC_VERSION") is not None
+    assert keep_freed_memory({}) is glibc
+    assert keep_freed_memory({"MALLOC_ARENA_MAX": "2"}) is False
+    assert keep_freed_memory({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=0"}) is False

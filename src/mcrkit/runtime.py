@@ -23,6 +23,7 @@ the GUI's server or a browser beside the run):
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import dataclasses
 import math
 import numbers
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
     import torch
 
 __all__ = ["SERIAL_BELOW_VOXELS", "MemoryLimits", "available_memory", "cgroup_cpu_limit",
-           "default_threads", "format_bytes", "memory_limits", "progress_bar", "quiet_waiting",
-           "recorded_warnings", "resolve_device", "threads_limited", "usable_cpus"]
+           "default_threads", "format_bytes", "memory_limits", "keep_freed_memory", "progress_bar",
+           "quiet_waiting", "recorded_warnings", "resolve_device", "threads_limited", "usable_cpus"]
 
 WAIT_POLICY = ("OMP_WAIT_POLICY", "PASSIVE")
 """The OpenMP setting that makes waiting threads sleep rather than spin."""
@@ -244,6 +245,45 @@ def quiet_waiting(environ: MutableMapping[str, str] | None = None) -> bool:
         return False
     environ[name] = value
     return True
+
+
+MALLOC_SETTINGS = ((-4, 0), (-1, 2**31 - 1), (-2, 64 * 2**20))
+"""glibc ``mallopt`` settings of :func:`keep_freed_memory`: no block gets a mapping of its own
+(``M_MMAP_MAX`` 0: every block comes from the heap), up to 2 GiB of freed heap is kept
+(``M_TRIM_THRESHOLD``) and the heap grows 64 MiB at a time (``M_TOP_PAD``)."""
+
+
+def keep_freed_memory(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Make glibc's ``malloc`` keep freed blocks for reuse; return whether it was set.
+
+    An evaluation of a reconstruction allocates and frees hundreds of arrays
+    of the size of its slices (a megabyte at 64^3, 64 MiB at 256^3). By default
+    glibc maps large blocks on their own, returns them to the system when they
+    are freed, and the next allocation faults fresh, zeroed pages in: a sixth
+    of the CPU time of a 64^3 ``match`` and half of an evaluation at 256^3
+    went to the kernel. With :data:`MALLOC_SETTINGS` every block comes from the
+    heap and freed blocks are reused; the peak memory grows by what the heap
+    cannot reuse (at 256^3, 1.67 instead of 1.23 GB for the three default
+    descriptors' value and gradient), and less of it goes back to the system
+    before the process ends.
+    Nothing is set where the C library is not glibc, or where the environment
+    already tunes ``malloc`` (``MALLOC_*`` variables, ``GLIBC_TUNABLES``).
+
+    Examples
+    --------
+    >>> keep_freed_memory({"MALLOC_TRIM_THRESHOLD_": "0"})  # the user's choice stands
+    False
+    """
+    environ = os.environ if environ is None else environ
+    tuned = any(name.startswith("MALLOC_") for name in environ) or \
+        "malloc" in environ.get("GLIBC_TUNABLES", "")
+    if tuned or not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # another C library
+        return False
+    return all(mallopt(param, value) == 1 for param, value in MALLOC_SETTINGS)
 
 
 def cgroup_cpu_limit(root: str | os.PathLike[str] = "/sys/fs/cgroup") -> float | None:

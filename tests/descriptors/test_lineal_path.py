@@ -251,3 +251,22 @@ def test_groups_of_slices_give_the_value_of_all_slices_at_once(monkeypatch, peri
     monkeypatch.setattr(module, "NUMPY_GROUP_BYTES", 1)  # one slice per group
     np.testing.assert_allclose(descriptor.characterize(from_array(labels)), expected,
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("directions", [((1, 0), (0, 1)), ((0, 1), (1, 0))])
+def test_volume_lines_followed_once_equal_every_slice_orientation(periodic, directions):
+    """The shortcut of a volume (each axis's lines once) against all three orientations."""
+    field = torch.rand((3, 6, 7, 8), generator=torch.Generator().manual_seed(5),
+                       dtype=torch.float64)
+    field = (field / field.sum(dim=0)).requires_grad_(True)
+    descriptor = LinealPathApprox(limit_to=3, directions=directions, periodic=periodic)
+    weights = torch.rand((3, 3, 2, 4), generator=torch.Generator().manual_seed(6),
+                         dtype=torch.float64)
+    (descriptor.evaluate(field) * weights).sum().backward()
+    got_value, got_grad = descriptor.evaluate(field).detach(), field.grad.clone()
+    field.grad = None
+    every_slice = base.Descriptor.evaluate(descriptor, field)
+    (every_slice * weights).sum().backward()
+    torch.testing.assert_close(got_value, every_slice.detach(), rtol=1e-12, atol=1e-14)
+    torch.testing.assert_close(got_grad, field.grad, rtol=1e-12, atol=1e-14)

@@ -1,5 +1,7 @@
 """Tests for mcrkit.descriptors.local_patterns: quad histograms and the Euler characteristic."""
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -83,3 +85,32 @@ def test_bad_strides_are_refused(strides):
 def test_stride_must_fit_the_image():
     with pytest.raises(ValueError, match="stride 8"):
         LocalPatterns(strides=(8,)).characterize(from_array(np.eye(8, dtype=np.uint8)))
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+def test_value_and_gradient_equal_the_product_of_the_four_pixels(periodic):
+    """Against the four-fold products written out, several channels and images."""
+    field = torch.rand((3, 5, 6, 7), generator=torch.Generator().manual_seed(3),
+                       dtype=torch.float64)
+    field = (field / field.sum(dim=0)).requires_grad_(True)
+    weights = torch.rand((3, 3, 2, 16), generator=torch.Generator().manual_seed(4),
+                         dtype=torch.float64)
+    (LocalPatterns(strides=(1, 2), periodic=periodic).evaluate(field) * weights).sum().backward()
+    got = field.grad.clone()
+    field.grad = None
+    expected = 0
+    for axis in range(3):
+        images = field.movedim(axis + 1, 0)  # (B, P, H, W)
+        for row, stride in enumerate((1, 2)):
+            pixels = [torch.roll(images, (-di, -dj), dims=(-2, -1))
+                      for di, dj in ((0, 0), (0, stride), (stride, 0), (stride, stride))]
+            if not periodic:
+                h, w = images.shape[-2] - stride, images.shape[-1] - stride
+                pixels = [p[..., :h, :w] for p in pixels]
+            for q, bits in enumerate(itertools.product((0, 1), repeat=4)):
+                factors = [p if bit else 1 - p for p, bit in zip(pixels, bits, strict=True)]
+                frequency = (factors[0] * factors[1] * factors[2] * factors[3]).mean(
+                    dim=(0, 2, 3))
+                expected = expected + (frequency * weights[axis, :, row, q]).sum()
+    expected.backward()
+    torch.testing.assert_close(got, field.grad, rtol=1e-10, atol=1e-12)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mcrkit.engine.optimizers import LBFGS
+from mcrkit.engine.optimizers import LBFGS, lbfgs
 from mcrkit.registry import optimizers
 
 
@@ -58,8 +58,6 @@ def test_registered_with_alias_and_validates() -> None:
 
 
 def test_bfloat16_pairs_above_the_threshold_still_minimize(monkeypatch) -> None:
-    from mcrkit.engine.optimizers import lbfgs
-
     x0 = torch.tensor([-1.2, 1.0, -0.5, 0.8])
     monkeypatch.setattr(lbfgs, "LOW_PRECISION_ABOVE", 3)  # 4 entries: above
     optimizer = LBFGS()
@@ -81,3 +79,34 @@ def test_state_bytes_halve_the_pairs_in_bfloat16() -> None:
     assert LBFGS(history_dtype="float32").state_bytes(large) == (2 * 10 + 6) * large
     with pytest.raises(ValueError, match="history_dtype"):
         LBFGS(history_dtype="float16")
+
+
+def test_stops_where_the_loss_has_flattened_and_resumes_the_same() -> None:
+    def above_floor(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        value, grad = _rosenbrock(x)  # the loss flattens towards 0.05
+        return value + 0.05, grad
+
+    x0 = torch.tensor([-1.2, 1.0, -0.5, 0.8], dtype=torch.float64)
+    values: list[float] = []
+    optimizer = LBFGS(tolerance_change=0.3, patience=3)
+    optimizer.minimize(above_floor, x0, max_iter=500,
+                       on_iteration=lambda i, x, v: values.append(v) or False)
+    # the first iteration whose loss fell by at most 30 % over the last 3, once below a
+    # hundredth of the first iteration's loss
+    flat = [i for i in range(3, len(values)) if values[i - 3] - values[i] <= 0.3 * values[i - 3]
+            and values[i] <= lbfgs.FLAT_BELOW * values[0]]
+    assert len(values) < 500 and flat[0] == len(values) - 1
+    # the same function flattens above that floor too: those windows did not stop it
+    assert any(values[i - 3] - values[i] <= 0.3 * values[i - 3] for i in range(3, flat[0]))
+    # the losses it judges by are part of its state: a resumed run stops at the same point
+    first = LBFGS(tolerance_change=0.3, patience=3)
+    halfway = first.minimize(above_floor, x0, max_iter=500,
+                             on_iteration=lambda i, x, v: i == len(values) - 2)
+    resumed = LBFGS(tolerance_change=0.3, patience=3)
+    resumed.load_state_dict(first.state_dict())
+    more: list[float] = []
+    resumed.minimize(above_floor, halfway, max_iter=500, start_iteration=len(values) - 2,
+                     on_iteration=lambda i, x, v: more.append(v) or False)
+    assert more == values[-2:]
+    with pytest.raises(ValueError, match="tolerance_change"):
+        LBFGS(tolerance_change=1.5)

@@ -20,6 +20,7 @@ from mcrkit.cli import (  # noqa: F401
     viewing,
 )
 from mcrkit.cli.common import app
+from mcrkit.runtime import keep_freed_memory
 
 __all__ = ["app", "main", "normalize_argv"]
 
@@ -52,4 +53,5 @@ def normalize_argv(args: list[str]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``mcrkit`` console script."""
+    keep_freed_memory()  # one job per process: reuse freed memory rather than returning it
     app(args=normalize_argv(sys.argv[1:] if argv is None else list(argv)))

@@ -47,8 +47,8 @@ Polish = Annotated[bool, typer.Option(
     help="Anneal the discrete result of a gradient run at low temperature (4 moves per "
          "voxel).")]
 MaxIter = Annotated[int | None, typer.Option(
-    help="Iterations per multigrid level (default 150; annealing: 100 blocks of one move "
-         "per voxel).", show_default=False)]
+    help="Iterations per multigrid level (default: up to 150, fewer once the loss has "
+         "flattened; annealing: 100 blocks of one move per voxel).", show_default=False)]
 Seed = Annotated[int | None, typer.Option(help="Random seed (default: drawn and recorded).")]
 Multigrid = Annotated[int, typer.Option(help="Coarse-to-fine levels (1: none).")]
 Device = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
@@ -130,8 +130,9 @@ def reconstruct(
     loss: Loss = "mse",
     optimizer: OptimizerName = "lbfgs",
     max_iter: Annotated[int | None, typer.Option(
-        help="Iterations per multigrid level (default 150; annealing: 100 blocks of one "
-             "move per voxel; with --resume: the run's own).", show_default=False)] = None,
+        help="Iterations per multigrid level (default: up to 150, fewer once the loss has "
+             "flattened; annealing: 100 blocks of one move per voxel; with --resume: the "
+             "run's own).", show_default=False)] = None,
     optimizer_options: OptimizerOptions = None,
     polish: Polish = False,
     seed: Seed = None,

@@ -393,6 +393,30 @@ class LinealPathApprox(_LinealPathBase):
         # exist for one group of images at a time (see _SegmentSums), whatever the batch.
         return 6 * n_channels
 
+    def evaluate(self, field: torch.Tensor) -> torch.Tensor:
+        """As :meth:`Descriptor.evaluate`; a volume's lines along its axes are followed once.
+
+        With the directions along both image axes, the slices normal to two volume axes hold
+        the same lines along the third (those along x lie in the slices normal to y and in
+        those normal to z) and so the same statistics: the slices normal to x give the lines
+        along y and z, those normal to y the lines along x, and the other values are copies.
+        """
+        along_rows = _direction_index(self.directions, (1, 0))
+        along_columns = _direction_index(self.directions, (0, 1))
+        if (field.dim() != 4 or len(self.directions) != 2 or along_rows is None
+                or along_columns is None):
+            return super().evaluate(field)
+        normal_x = self._compute_images(field.movedim(1, 0))
+        rows_only = dataclasses.replace(self, directions=((1, 0),))
+        along = {0: rows_only._compute_images(field.movedim(2, 0))[:, 0],
+                 1: normal_x[:, along_rows], 2: normal_x[:, along_columns]}
+        values = []
+        for normal in range(3):
+            first, second = (axis for axis in range(3) if axis != normal)
+            pair = {along_rows: along[first], along_columns: along[second]}
+            values.append(torch.stack([pair[0], pair[1]], dim=1))
+        return torch.stack(values)
+
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         batch, _, height, width = images.shape
         offsets = np.stack([line_offsets(d, self.limit_to) for d in self.directions])
