@@ -247,25 +247,25 @@ def quiet_waiting(environ: MutableMapping[str, str] | None = None) -> bool:
     return True
 
 
-MALLOC_SETTINGS = ((-4, 0), (-1, 2**31 - 1), (-2, 64 * 2**20))
-"""glibc ``mallopt`` settings of :func:`keep_freed_memory`: no block gets a mapping of its own
-(``M_MMAP_MAX`` 0: every block comes from the heap), up to 2 GiB of freed heap is kept
-(``M_TRIM_THRESHOLD``) and the heap grows 64 MiB at a time (``M_TOP_PAD``)."""
+MALLOC_SETTINGS = ((-3, 32 * 2**20), (-1, 2**30), (-2, 64 * 2**20))
+"""glibc ``mallopt`` settings of :func:`keep_freed_memory`: blocks up to 32 MiB (the largest
+threshold glibc allows) come from the heap instead of mappings of their own
+(``M_MMAP_THRESHOLD``), up to 1 GiB of freed heap is kept (``M_TRIM_THRESHOLD``) and the heap
+grows 64 MiB at a time (``M_TOP_PAD``)."""
 
 
 def keep_freed_memory(environ: MutableMapping[str, str] | None = None) -> bool:
     """Make glibc's ``malloc`` keep freed blocks for reuse; return whether it was set.
 
     An evaluation of a reconstruction allocates and frees hundreds of arrays
-    of the size of its slices (a megabyte at 64^3, 64 MiB at 256^3). By default
-    glibc maps large blocks on their own, returns them to the system when they
-    are freed, and the next allocation faults fresh, zeroed pages in: a sixth
-    of the CPU time of a 64^3 ``match`` and half of an evaluation at 256^3
-    went to the kernel. With :data:`MALLOC_SETTINGS` every block comes from the
-    heap and freed blocks are reused; the peak memory grows by what the heap
-    cannot reuse (at 256^3, 1.67 instead of 1.23 GB for the three default
-    descriptors' value and gradient), and less of it goes back to the system
-    before the process ends.
+    of the size of its slices (a megabyte at 64^3, 8 MiB at 128^3). By default
+    glibc returns such blocks to the system when they are freed and the next
+    allocation faults fresh, zeroed pages in: a sixth of the CPU time of a 64^3
+    ``match`` went to the kernel. With :data:`MALLOC_SETTINGS` blocks up to
+    32 MiB are reused. Larger blocks (the 64 MiB maps of 256^3) keep their own
+    mappings: serving them from the heap as well (``MALLOC_MMAP_MAX_=0`` in the
+    environment) halves the CPU time of a 256^3 evaluation, but the heap then
+    fragments and a 256^3 run peaked at 6.2 instead of 4.1 GB, a risk at 512^3.
     Nothing is set where the C library is not glibc, or where the environment
     already tunes ``malloc`` (``MALLOC_*`` variables, ``GLIBC_TUNABLES``).
 
