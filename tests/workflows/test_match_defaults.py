@@ -239,7 +239,8 @@ def test_a_model_whose_slices_fail_is_optimized_from(monkeypatch) -> None:
     from mcrkit.synthetic import dispersion
 
     match_module = importlib.import_module("mcrkit.workflows.match")  # not the function
-    monkeypatch.setattr(match_module, "DEFAULT_MAX_ITER", 3)
+    for module in (match_module, importlib.import_module("mcrkit.workflows.reconstruct")):
+        monkeypatch.setattr(module, "DEFAULT_MAX_ITER", 3)  # the message's and the budget's
     passing = mcrkit.match(PYMKS[:24, :24], add_dimension=16, limit_to=4, seed=0,
                            device="cpu", report=False)
     assert passing.iterations == 0 and "its slices pass the fidelity statistics" in str(passing)
@@ -249,4 +250,5 @@ def test_a_model_whose_slices_fail_is_optimized_from(monkeypatch) -> None:
                            report=False)
     assert failing.settings["initial"] == "given" and failing.iterations == 3
     assert "the model's slices failed: phase 1 fused" in failing.settings["defaults"]
-    assert "continuing with 3 gradient iterations" in str(failing)
+    assert "continuing with up to 3 gradient iterations" in str(failing)
+    assert failing.settings["optimizer_options"]["tolerance_change"] > 0  # the default stop

@@ -46,13 +46,13 @@ def _characterization_request(
 
 def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: str,
                       options: dict[str, Any], limit_to: int | None) -> str:
-    """Set the ``initial`` volume (and ``seed``, and for a gradient run ``max_iter``) of a
+    """Set the ``initial`` volume (and ``seed``, and for a model that passes ``max_iter``) of a
     volume from an isotropic 2D original in ``options``; the line saying what was done.
 
     The model is the result (:data:`MODEL_START_ITER` gradient iterations) when its slices
     pass the fidelity statistics of the run's report against the original
     (:func:`mcrkit.metrics.report.validation_report`, without its unjudged 3D statistics);
-    otherwise the default gradient run continues from it.
+    otherwise the default gradient run (its budget and flattened-loss stop) continues from it.
     """
     from mcrkit.metrics.report import validation_report
 
@@ -70,9 +70,8 @@ def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: s
             f"then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
             else "no gradient run (it removes the model's tunnels)")
     failed = "; ".join(verdict["failing"][:1]) or verdict["text"]
-    options["max_iter"] = DEFAULT_MAX_ITER
-    return note + (f"; the model's slices failed: {failed}; continuing with "
-                   f"{DEFAULT_MAX_ITER} gradient iterations")
+    return note + (f"; the model's slices failed: {failed}; continuing with up to "
+                   f"{DEFAULT_MAX_ITER} gradient iterations (the default budget)")
 
 
 def match(
