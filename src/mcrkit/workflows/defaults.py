@@ -111,9 +111,9 @@ if TYPE_CHECKING:
     from mcrkit.metrics.transverse import TransverseIsotropy
 
 __all__ = ["CLEANUP_RADIUS", "DEFAULT_WINDOW", "MODEL_START_ITER", "NETWORK_POLISH",
-           "PARTICLE_POLISH", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY", "PATTERN_WEIGHT", "STARTS",
-           "SYMMETRIES", "DefaultChoice", "choose_defaults", "choose_start", "choose_symmetry",
-           "cleanup_sizes", "feature_sizes"]
+           "PARTICLE_POLISH", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY", "PATTERN_WEIGHT",
+           "STARTS", "SYMMETRIES", "DefaultChoice", "choose_defaults", "choose_start",
+           "choose_symmetry", "cleanup_sizes", "feature_sizes"]
 
 DEFAULT_WINDOW = 8
 """Correlation window (pixels) of ``two_point`` and ``lineal_path`` unless ``limit_to`` is given."""
