@@ -252,3 +252,11 @@ def test_a_model_whose_slices_fail_is_optimized_from(monkeypatch) -> None:
     assert "the model's slices failed: phase 1 fused" in failing.settings["defaults"]
     assert "continuing with up to 3 gradient iterations" in str(failing)
     assert failing.settings["optimizer_options"]["tolerance_change"] > 0  # the default stop
+
+
+def test_a_model_start_that_cannot_fit_leaves_the_noise_start() -> None:
+    from mcrkit.workflows.defaults import choose_start
+
+    labels, note = choose_start(PYMKS[:24, :24], (10000, 10000, 10000))
+    assert labels is None and note.startswith("3D start: noise (a model of this volume")
+    assert "36.4 TiB" in note  # 40 bytes per voxel, in words

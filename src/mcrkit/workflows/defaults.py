@@ -106,14 +106,15 @@ from mcrkit.io.inputs import as_microstructure
 from mcrkit.microstructure import AXIS_NAMES, Microstructure
 from mcrkit.morphology.networks import NetworkSpec, find_networks
 from mcrkit.morphology.particles import ParticleSpec, find_particles
+from mcrkit.runtime import format_bytes, memory_limits
 
 if TYPE_CHECKING:
     from mcrkit.metrics.transverse import TransverseIsotropy
 
-__all__ = ["CLEANUP_RADIUS", "DEFAULT_WINDOW", "MODEL_START_ITER", "NETWORK_POLISH",
-           "PARTICLE_POLISH", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY", "PATTERN_WEIGHT",
-           "STARTS", "SYMMETRIES", "DefaultChoice", "choose_defaults", "choose_start",
-           "choose_symmetry", "cleanup_sizes", "feature_sizes"]
+__all__ = ["CLEANUP_RADIUS", "DEFAULT_WINDOW", "MODEL_BYTES_PER_VOXEL", "MODEL_START_ITER",
+           "NETWORK_POLISH", "PARTICLE_POLISH", "PATTERN_STRIDES", "PATTERN_STRIDES_COSTLY",
+           "PATTERN_WEIGHT", "STARTS", "SYMMETRIES", "DefaultChoice", "choose_defaults",
+           "choose_start", "choose_symmetry", "cleanup_sizes", "feature_sizes"]
 
 DEFAULT_WINDOW = 8
 """Correlation window (pixels) of ``two_point`` and ``lineal_path`` unless ``limit_to`` is given."""
@@ -143,6 +144,11 @@ balls' Euler characteristic went from -39 to -12 in 10 iterations and to +3 in 1
 -30; the bicontinuous structure's from -50 to -40 and -30, truth -46), while the model
 alone already passed every 2D statistic on the slices. Used only when the model's slices
 pass them (:func:`mcrkit.match` checks); otherwise the default budget runs."""
+
+MODEL_BYTES_PER_VOXEL = 40
+"""Memory a model start takes per voxel while it is drawn (measured: about 34 bytes, float64
+fields and their spectra); a volume whose model would not fit in the free memory starts from
+noise."""
 
 CLEANUP_RADIUS = 1.0
 """A 3D result's clusters smaller than a ball of this many times the median opening radius
@@ -459,5 +465,10 @@ def choose_start(original: Microstructure | np.ndarray, shape: tuple[int, ...], 
         raise ValueError(f"start must be one of {', '.join(STARTS)}, got {start!r}")
     if start == "noise":
         return None, '3D start: noise (start="noise")'
+    needed = math.prod(shape) * MODEL_BYTES_PER_VOXEL
+    free = memory_limits().reachable
+    if free is not None and needed > free:  # the run's own memory check then speaks
+        return None, (f"3D start: noise (a model of this volume would need about "
+                      f"{format_bytes(needed)}, more than the {format_bytes(free)} free)")
     model = section_model(as_microstructure(original).labels, tuple(shape), rng=seed)
     return model.labels, model.note
