@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,18 @@ def run_command(args: list[str], workdir: Path, *, keep: bool = False) -> dict[s
     else:
         shutil.rmtree(run_dir)
     return run
+
+
+def timed_calls(fn: Callable[[], object], repeat: int) -> dict[str, Any]:
+    """Wall seconds of a warm-up call of ``fn``, and wall and CPU seconds (the process's, all
+    its threads) of ``repeat`` further calls."""
+    start = time.perf_counter()
+    fn()
+    first = time.perf_counter() - start
+    seconds, cpu = [], []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        fn()
+        seconds.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return {"first": first, "seconds": seconds, "cpu": cpu}

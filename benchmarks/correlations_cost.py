@@ -39,6 +39,7 @@ from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
+from _common import timed_calls
 
 from mcrkit.descriptors import Correlations, Descriptor, Variation, correlation_vectors
 
@@ -47,14 +48,8 @@ SIDE, LIMIT_TO, GROUP = 64, 8, 4
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
     """Median wall and CPU seconds of ``fn`` over ``repeat`` calls after a warm-up."""
-    fn()
-    wall, cpu = [], []
-    for _ in range(repeat):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-    return statistics.median(wall), statistics.median(cpu)
+    calls = timed_calls(fn, repeat)
+    return statistics.median(calls["seconds"]), statistics.median(calls["cpu"])
 
 
 def _median(pairs: list[tuple[float, float]]) -> tuple[float, float]:

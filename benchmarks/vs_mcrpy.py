@@ -46,8 +46,9 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from _common import timed_calls
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = ROOT / "src" / "mcrkit" / "data" / "pymks_ms_64x64_1.npy"
@@ -59,21 +60,6 @@ CASES = {  # case -> (mcrkit descriptors, MCRpy descriptors)
     "variation": (["variation"], ["Variation"]),
     "s3+variation": (["correlations", "variation"], ["Correlations", "Variation"]),
 }
-
-
-def _timed(evaluate, repeat: int) -> dict[str, object]:
-    """Wall seconds of a warm-up call, and wall and CPU seconds (the process's, all its
-    threads) of ``repeat`` further calls of ``evaluate``."""
-    start = time.perf_counter()
-    evaluate()
-    first = time.perf_counter() - start
-    seconds, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        evaluate()
-        seconds.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return {"first": first, "seconds": seconds, "cpu": cpu}
 
 
 def mcrkit_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
@@ -94,7 +80,7 @@ def mcrkit_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
     objective = Objective(terms, make_loss("mse"), c.n_phases, shape)
     theta = initial_params(shape, c["volume_fractions"],
                            generator=torch.Generator().manual_seed(0), device=device)
-    return _timed(lambda: objective(theta), repeat)
+    return timed_calls(lambda: objective(theta), repeat)
 
 
 def mcrpy_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
@@ -124,7 +110,7 @@ def mcrpy_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
     dmcr = DMCR.DMCR(**vars(settings))
     dmcr.assign_desired_descriptor(desired)
     dmcr.setup_optimization(shape, 1, None, 0)
-    return _timed(lambda: dmcr.opt.call_loss(dmcr.ms), repeat)
+    return timed_calls(lambda: dmcr.opt.call_loss(dmcr.ms), repeat)
 
 
 def run_worker(python: str, tool: str, case: str, shape: str, repeat: int,
