@@ -132,7 +132,8 @@ class Page:
                         'data-testid="jobs"')
                 self.panel = JobPanel(server.queue, self._download, self._resume)
                 self._saved_results()
-        self._listed: tuple[object, ...] = ()
+        self._listed_ids: tuple[int, ...] | None = None
+        self._job_buttons: dict[int, ui.button] = {}
         self._list_jobs()
         self.panel.select(session.selected)
         ui.timer(REFRESH_SECONDS, self._refresh)
@@ -399,21 +400,29 @@ class Page:
         self._list_jobs()
 
     def _list_jobs(self) -> None:
-        lines = tuple(job_line(j) for j in self.session.jobs)
-        key = (lines, self.session.selected)
-        if key == self._listed:
-            return
-        self._listed = key
-        self.job_list.clear()
-        with self.job_list:
-            if not self.session.jobs:
-                ui.label("none yet: upload an input and run an action, or open a saved "
-                         "result").classes("text-sm text-gray-600")
-            for job, line in zip(reversed(self.session.jobs), reversed(lines), strict=True):
-                ui.button(line, on_click=lambda j=job: self._select(j)).props(
-                    "flat dense no-caps align=left" + (" color=primary"
-                                                       if job is self.session.selected
-                                                       else " color=grey-8")).classes("w-full")
+        """List the jobs, newest first. The buttons are rebuilt only when a job is added; a
+        running job's line and the selection are updated in place, so that a click on a line
+        is never lost to a redraw of the list."""
+        jobs = tuple(self.session.jobs)
+        if self._listed_ids != tuple(job.id for job in jobs):
+            self._listed_ids = tuple(job.id for job in jobs)
+            self._job_buttons = {}
+            self.job_list.clear()
+            with self.job_list:
+                if not jobs:
+                    ui.label("none yet: upload an input and run an action, or open a saved "
+                             "result").classes("text-sm text-gray-600")
+                for job in reversed(jobs):
+                    self._job_buttons[job.id] = ui.button(
+                        on_click=lambda j=job: self._select(j)).props(
+                        "flat dense no-caps align=left").classes("w-full")
+        for job in jobs:
+            button, line = self._job_buttons[job.id], job_line(job)
+            color = "primary" if job is self.session.selected else "grey-8"
+            if button.text != line:
+                button.set_text(line)
+            if button.props.get("color") != color:
+                button.props(f"color={color}")
 
     def _refresh(self) -> None:
         self._list_jobs()
