@@ -35,6 +35,7 @@ excursion sets.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -283,6 +284,15 @@ def fit_balls(mask: np.ndarray) -> tuple[float, float]:
     (True, True)
     """
     mask = np.asarray(mask, dtype=bool)
+    return _fit_balls(np.packbits(mask).tobytes(), mask.shape)
+
+
+@functools.lru_cache(maxsize=8)
+def _fit_balls(packed: bytes, shape: tuple[int, ...]) -> tuple[float, float]:
+    """:func:`fit_balls` of the mask packed into ``packed`` (kept for the few sections a
+    model choice fits several times)."""
+    bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=math.prod(shape))
+    mask = bits.reshape(shape).astype(bool)
     lengths, s2 = radial_two_point(~mask, max_lag=1)
     covered = float(mask.mean())
     section = mask.astype(np.uint8)
@@ -296,7 +306,7 @@ def fit_balls(mask: np.ndarray) -> tuple[float, float]:
     return best[1], best[2]
 
 
-SECTION_SIDE = 768
+SECTION_SIDE = 512
 """Side of the model sections on which :func:`fit_balls` measures the Euler characteristic."""
 
 
@@ -327,19 +337,17 @@ def _ball_section(radius: float, spread: float, covered: float) -> np.ndarray:
         offsets = np.arange(-width, width + 1)
         rows = np.floor(centres[:, :1, None]) + offsets[None, :, None]
         cols = np.floor(centres[:, 1:, None]) + offsets[None, None, :]
-        depth = (np.sqrt((rows - centres[:, :1, None]) ** 2 + (cols - centres[:, 1:, None]) ** 2)
-                 - discs[:, None, None])
-        near = depth < reach
-        index = (rows.astype(np.int64) % side * side + cols.astype(np.int64) % side)
-        flat = np.full(side * side, reach)
-        np.minimum.at(flat, np.broadcast_to(index, depth.shape)[near], depth[near])
-        order = np.argsort(flat, kind="stable")
-        if flat[order[max(needed - 1, 0)]] < reach or reach > side:
-            break
+        squared = (rows - centres[:, :1, None]) ** 2 + (cols - centres[:, 1:, None]) ** 2
+        near = squared < (discs[:, None, None] + reach) ** 2
+        index = np.broadcast_to(rows.astype(np.int64) % side * side
+                                + cols.astype(np.int64) % side, near.shape)[near]
+        depth = np.full(side * side, reach)
+        np.minimum.at(depth, index, np.sqrt(squared[near])
+                      - np.broadcast_to(discs[:, None, None], near.shape)[near])
+        threshold = np.partition(depth, max(needed - 1, 0))[max(needed - 1, 0)]
+        if threshold < reach or reach > side:
+            return (depth <= threshold).reshape(side, side).astype(np.uint8)
         reach *= 2
-    labels = np.zeros(side * side, dtype=np.uint8)
-    labels[order[:needed]] = 1
-    return labels.reshape(side, side)
 
 
 def _euler_gap(section: np.ndarray, model: np.ndarray) -> float:
