@@ -277,10 +277,9 @@ def fit_balls(mask: np.ndarray) -> tuple[float, float]:
     Examples
     --------
     >>> from mcrkit.synthetic import overlapping_balls
-    >>> section = overlapping_balls((128, 128, 2), radius=5, volume_fraction=0.2,
-    ...                             rng=0)[:, :, 0]
-    >>> radius, spread = fit_balls(section == 1)
-    >>> bool(4 < radius < 6), spread in SPREADS
+    >>> volume = overlapping_balls((128, 128, 12), radius=4, volume_fraction=0.2, rng=0)
+    >>> radius, spread = fit_balls(volume[:, :, 6] == 1)  # a section of balls of radius 4
+    >>> bool(3.5 < radius < 4.5), spread in SPREADS
     (True, True)
     """
     mask = np.asarray(mask, dtype=bool)
