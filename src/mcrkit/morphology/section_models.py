@@ -2,23 +2,27 @@ r"""Isotropic 3D random-set models fitted to one 2D section.
 
 A section of an isotropic structure has the structure's two-point
 probability function :math:`S_2(r)`, its volume fractions and its surface
-density, but not its 3D topology. A random-set model fitted to the section's
-:math:`S_2` brings the topology of its family: the volume it draws is a
-start for a reconstruction from one slice whose 3D connectivity is that of
-the model, not that of noise.
+density (:math:`S_V = \frac{4}{\pi} L_A`, :math:`L_A` the boundary length per
+area of the section), but not its 3D topology. A random-set model fitted to
+the section brings the topology of its family: the volume it draws is a start
+for a reconstruction from one slice whose 3D connectivity is that of the
+model, not that of noise. Every fit gives the model the section's surface
+density, measured with the same estimator on the section and on the model
+(the two-point probability at a lag of one pixel).
 
 ==============================  ====================================================
 function                        model and fit
 ==============================  ====================================================
-:func:`level_cut_field`         level cut of a Gaussian random field whose correlation
-                                :math:`\rho(r)` inverts the level-cut relation between
-                                :math:`\rho` and the section's :math:`S_2` (bicontinuous
-                                structures, two phases)
+:func:`level_cut_field`         level cut of a Gaussian random field whose Matérn
+                                correlation :math:`\rho(r)` has the section's surface
+                                density and fits, through the level-cut relation, the
+                                section's :math:`S_2` (bicontinuous structures, two
+                                phases)
 :func:`boolean_balls`           Boolean model of overlapping balls whose radius
-                                distribution (uniform in :math:`\bar R (1 \pm p)`) fits
-                                the section's :math:`S_2` of the uncovered phase
-                                (particles), optionally wrapped in a coat of another
-                                phase at its volume fraction
+                                distribution (uniform in :math:`\bar R (1 \pm p)`)
+                                gives the section's area fraction, surface density and
+                                Euler characteristic (particles), optionally wrapped in
+                                a coat of another phase at its volume fraction
 :func:`section_model`           chooses the model for a 2D label image and draws it
 ==============================  ====================================================
 
@@ -30,7 +34,8 @@ References
 Torquato, *Random Heterogeneous Materials* (2002), ch. 3 (Boolean model of
 overlapping spheres) and 5.2 (level-cut Gaussian fields). Adler & Taylor,
 *Random Fields and Geometry* (2007), for the Euler characteristic of their
-excursion sets.
+excursion sets. Miles (1972) and Ohser & Mücklich, *Statistical Analysis of
+Microstructures in Materials Science* (2000), for sections of Boolean models.
 """
 
 from __future__ import annotations
@@ -544,14 +549,14 @@ def section_model(section: np.ndarray, shape: tuple[int, ...], *,
     if name == "level_cut_field":
         length, smoothness = fit_level_cut(section == options["phase"])
         note = (f"3D start: a level-cut Gaussian random field (Matérn correlation, length "
-                f"{length:.1f} voxels, smoothness {smoothness:g}) fitted to the slice's S2, "
-                "isotropy assumed")
+                f"{length:.1f} voxels, smoothness {smoothness:g}) fitted to the slice's "
+                "surface density and S2, isotropy assumed")
     else:
         radius, spread = fit_balls(section == options["phase"])
         coat = "" if options["coat"] is None else f", coated by phase {options['coat']}"
         note = (f"3D start: overlapping balls of phase {options['phase']} (radius "
-                f"{radius:.1f} voxels ± {spread:.0%}{coat}) fitted to the slice's S2, "
-                "isotropy assumed")
+                f"{radius:.1f} voxels ± {spread:.0%}{coat}) fitted to the slice's fraction, "
+                "surface density and Euler characteristic, isotropy assumed")
     note += (f"; of the models tried its sections come closest to the slice's Euler "
              f"characteristic (off by {mismatch:.2f} per cluster of the slice); its 3D "
              "connectivity is the model's, which a slice cannot confirm")
