@@ -315,42 +315,41 @@ SECTION_SIDE = 512
 
 
 def _ball_section(radius: float, spread: float, covered: float) -> np.ndarray:
-    r"""A plane section (:data:`SECTION_SIDE` pixels square, periodic) of the Boolean model
+    """A plane section (:data:`SECTION_SIDE` pixels square, periodic) of the Boolean model
     of balls that :func:`boolean_balls` draws, from a fixed seed.
 
     The balls whose centres lie within reach of the plane are drawn (the same uniform
     numbers for every radius and spread, so that sections of neighbouring models differ
-    by the model, not by chance); each cuts a disc of radius :math:`\sqrt{R^2 - h^2}`,
-    and the pixels ranked by their distance to a disc's edge make up the ``covered``
-    fraction, as in the volume.
+    by the model, not by chance), and the plane's pixels ranked by their depth in a ball
+    (distance to its centre minus its radius, in 3D) make up the ``covered`` fraction,
+    as in the volume.
     """
     side = SECTION_SIDE
     mean_volume = np.mean(4 / 3 * np.pi * (radius * (1 + spread * np.linspace(-1, 1, 9))) ** 3)
     largest = radius * (1 + spread)
-    count = round(-math.log(1.0 - covered) / mean_volume * side**2 * 2 * largest)
-    uniform = np.random.default_rng(0).random((count, 4))  # the first rows for every count
-    heights = (2 * uniform[:, 2] - 1) * largest
-    radii = radius * (1 + spread * (2 * uniform[:, 3] - 1))
-    cut = np.abs(heights) < radii
-    centres = uniform[cut, :2] * side
-    discs = np.sqrt(radii[cut] ** 2 - heights[cut] ** 2)
     needed = round(covered * side**2)
     reach = 2.0
     while True:  # far enough that every pixel needed is ranked
-        width = math.ceil(largest + reach)
+        slab = largest + reach  # balls with a centre this close to the plane reach into it
+        count = round(-math.log(1.0 - covered) / mean_volume * side**2 * 2 * slab)
+        uniform = np.random.default_rng(0).random((count, 4))  # the first rows for any count
+        heights = (2 * uniform[:, 2] - 1) * slab
+        radii = radius * (1 + spread * (2 * uniform[:, 3] - 1))
+        centres = uniform[:, :2] * side
+        width = math.ceil(slab)
         offsets = np.arange(-width, width + 1)
         rows = np.floor(centres[:, :1, None]) + offsets[None, :, None]
         cols = np.floor(centres[:, 1:, None]) + offsets[None, None, :]
-        squared = (rows - centres[:, :1, None]) ** 2 + (cols - centres[:, 1:, None]) ** 2
-        near = squared < (discs[:, None, None] + reach) ** 2
+        depth = (np.sqrt((rows - centres[:, :1, None]) ** 2 + (cols - centres[:, 1:, None]) ** 2
+                         + heights[:, None, None] ** 2) - radii[:, None, None])
+        near = depth < reach
         index = np.broadcast_to(rows.astype(np.int64) % side * side
                                 + cols.astype(np.int64) % side, near.shape)[near]
-        depth = np.full(side * side, reach)
-        np.minimum.at(depth, index, np.sqrt(squared[near])
-                      - np.broadcast_to(discs[:, None, None], near.shape)[near])
-        threshold = np.partition(depth, max(needed - 1, 0))[max(needed - 1, 0)]
+        flat = np.full(side * side, reach)
+        np.minimum.at(flat, index, depth[near])
+        threshold = np.partition(flat, max(needed - 1, 0))[max(needed - 1, 0)]
         if threshold < reach or reach > side:
-            return (depth <= threshold).reshape(side, side).astype(np.uint8)
+            return (flat <= threshold).reshape(side, side).astype(np.uint8)
         reach *= 2
 
 
