@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import fft, optimize, special
 
-__all__ = ["SMOOTHNESSES", "SectionModel", "boolean_balls", "fit_balls", "fit_level_cut",
-           "level_cut_correlation", "level_cut_field", "matern_correlation", "radial_two_point",
-           "section_model"]
+__all__ = ["SMOOTHNESSES", "SPREADS", "SectionModel", "boolean_balls", "fit_balls",
+           "fit_level_cut", "level_cut_correlation", "level_cut_field", "matern_correlation",
+           "radial_two_point", "section_model"]
 
 Seed = int | np.random.Generator | None
 
@@ -297,7 +297,7 @@ def _fit_balls(packed: bytes, shape: tuple[int, ...]) -> tuple[float, float]:
     model choice fits several times)."""
     bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=math.prod(shape))
     mask = bits.reshape(shape).astype(bool)
-    lengths, s2 = radial_two_point(~mask, max_lag=1)
+    _, s2 = radial_two_point(~mask, max_lag=1)  # lags 0 and 1
     covered = float(mask.mean())
     section = mask.astype(np.uint8)
     fits = []
@@ -305,7 +305,7 @@ def _fit_balls(packed: bytes, shape: tuple[int, ...]) -> tuple[float, float]:
         radius = _boolean_radius(float(s2[1]), spread, 1.0 - covered,
                                  upper=min(mask.shape) / 4)
         model = _ball_section(radius, spread, covered)
-        fits.append((_euler_gap(section, model), radius, spread))
+        fits.append((_section_mismatch(section, model[:, :, None]), radius, spread))
     best = min(fits)
     return best[1], best[2]
 
@@ -351,15 +351,6 @@ def _ball_section(radius: float, spread: float, covered: float) -> np.ndarray:
         if threshold < reach or reach > side:
             return (flat <= threshold).reshape(side, side).astype(np.uint8)
         reach *= 2
-
-
-def _euler_gap(section: np.ndarray, model: np.ndarray) -> float:
-    """Difference of the phases' 2D Euler densities between two 2D label images, summed
-    over the phases of ``section``."""
-    from mcrkit.morphology.minkowski import euler_density
-
-    return sum(abs(euler_density(model == phase) - euler_density(section == phase))
-               for phase in np.unique(section))
 
 
 def _boolean_radius(s2_one: float, spread: float, uncovered: float, *, upper: float) -> float:
