@@ -335,17 +335,20 @@ def _ball_section(radius: float, spread: float, covered: float) -> np.ndarray:
         uniform = np.random.default_rng(0).random((count, 4))  # the first rows for any count
         heights = (2 * uniform[:, 2] - 1) * slab
         radii = radius * (1 + spread * (2 * uniform[:, 3] - 1))
-        centres = uniform[:, :2] * side
+        reaching = np.abs(heights) < radii + reach
+        heights, radii = heights[reaching], radii[reaching]
+        centres = (uniform[reaching, :2] * side).astype(np.float32)
         width = math.ceil(slab)
-        offsets = np.arange(-width, width + 1)
+        offsets = np.arange(-width, width + 1, dtype=np.float32)
         rows = np.floor(centres[:, :1, None]) + offsets[None, :, None]
         cols = np.floor(centres[:, 1:, None]) + offsets[None, None, :]
         depth = (np.sqrt((rows - centres[:, :1, None]) ** 2 + (cols - centres[:, 1:, None]) ** 2
-                         + heights[:, None, None] ** 2) - radii[:, None, None])
+                         + (heights[:, None, None] ** 2).astype(np.float32))
+                 - radii[:, None, None].astype(np.float32))
         near = depth < reach
         index = np.broadcast_to(rows.astype(np.int64) % side * side
                                 + cols.astype(np.int64) % side, near.shape)[near]
-        flat = np.full(side * side, reach)
+        flat = np.full(side * side, reach, dtype=np.float32)
         np.minimum.at(flat, index, depth[near])
         threshold = np.partition(flat, max(needed - 1, 0))[max(needed - 1, 0)]
         if threshold < reach or reach > side:
