@@ -27,7 +27,8 @@ Cases (names or groups, comma-separated):
     the result's 3D statistics (Euler density, surface density, largest-cluster
     fraction, percolation per axis) are compared with the true volume's. The 3D
     verdict is "good" when every phase percolates along the same axes as in the
-    truth and its Euler density is within 25 % of the truth's. The tortuosity
+    truth and its Euler density and surface density are within 15 % of the truth's.
+    The tortuosity
     factor of every phase along x, y and z (:func:`mcrkit.properties`) is
     compared separately: within 15 % of the truth's for each phase and axis
     along which the truth percolates.
@@ -78,7 +79,8 @@ GROUPS = {"shared": list(SHARED_FILES), "synthetic2d": list(SYNTHETIC),
           "synthetic3d": [f"{name}3d" for name in SYNTHETIC],
           "descriptors": [f"{structure}:{label}" if DESCRIPTOR_SETS[label] else structure
                           for structure in DESCRIPTOR_STRUCTURES for label in DESCRIPTOR_SETS]}
-EULER_TOLERANCE = 0.25
+EULER_TOLERANCE = 0.15
+SURFACE_TOLERANCE = 0.15
 TORTUOSITY_TOLERANCE = 0.15
 PALETTE = [30, 30, 30, 235, 235, 235, 230, 140, 30, 60, 120, 220]
 
@@ -173,7 +175,8 @@ def volume_statistics(labels: np.ndarray) -> list[dict[str, Any]]:
 
 def truth_verdict(truth: list[dict[str, Any]], result: list[dict[str, Any]],
                   n_voxels: int) -> dict[str, Any]:
-    """Judge a volume against the true one: percolation kept, Euler density within 25 %.
+    """Judge a volume against the true one: percolation kept, Euler density and surface
+    density within 15 %.
 
     The Euler density's error is relative to the truth's, or to two features per
     volume when the truth's is smaller.
@@ -190,6 +193,10 @@ def truth_verdict(truth: list[dict[str, Any]], result: list[dict[str, Any]],
         if abs(error) > EULER_TOLERANCE:
             failing.append(f"phase {phase} 3D Euler density {r['euler_density']:.2e}, "
                            f"truth {t['euler_density']:.2e} ({error:+.0%})")
+        error = r["surface_density"] / t["surface_density"] - 1 if t["surface_density"] else 0.0
+        if abs(error) > SURFACE_TOLERANCE:
+            failing.append(f"phase {phase} surface density {r['surface_density']:.3f}, "
+                           f"truth {t['surface_density']:.3f} ({error:+.0%})")
     if len(result) != len(truth):
         failing.append(f"{len(result)} phases, truth {len(truth)}")
     return {"good": not failing, "failing": failing}

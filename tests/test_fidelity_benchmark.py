@@ -67,6 +67,7 @@ def test_volume_against_truth(fidelity):
     assert not verdict["good"]
     assert "phase 1 gained percolation along x" in verdict["failing"]
     assert any(reason.startswith("phase 1 3D Euler density") for reason in verdict["failing"])
+    assert any(reason.startswith("phase 1 surface density") for reason in verdict["failing"])
 
 
 def test_tortuosity_against_truth(fidelity):

@@ -9,15 +9,24 @@ import pytest
 from scipy import special, stats
 
 from mcrkit.generators import gaussian_random_field
-from mcrkit.morphology import euler_characteristic
+from mcrkit.morphology import euler_characteristic, surface_density
 from mcrkit.morphology.section_models import (
+    SPREADS,
     boolean_balls,
+    fit_balls,
+    fit_level_cut,
     level_cut_correlation,
     level_cut_field,
     radial_two_point,
     section_model,
 )
-from mcrkit.synthetic import bicontinuous, coated_particles, overlapping_balls, voronoi_grains
+from mcrkit.synthetic import (
+    bicontinuous,
+    coated_particles,
+    fibres,
+    overlapping_balls,
+    voronoi_grains,
+)
 
 
 def _s2_gap(section: np.ndarray, volume: np.ndarray, phase: int, max_lag: float) -> float:
@@ -63,7 +72,7 @@ def test_level_cut_field_matches_the_section_and_the_field_euler_characteristic(
 
 
 def test_boolean_balls_fit_the_section_and_keep_its_fractions() -> None:
-    section = overlapping_balls((128, 128), radius=4, volume_fraction=0.25, rng=0)
+    section = overlapping_balls((128, 128, 12), radius=4, volume_fraction=0.25, rng=0)[:, :, 6]
     volume = boolean_balls(section, (32, 32, 32), rng=3)
     assert volume.mean() == pytest.approx(section.mean(), abs=1e-4)
     assert _s2_gap(section, volume, 1, 6) < 0.02
@@ -101,3 +110,48 @@ def test_section_model_chooses_the_family_of_the_section(section: np.ndarray,
     assert model.name == name
     assert (model.labels is None) == (name == "")
     assert "3D start" in model.note
+
+
+def test_an_isotropic_volume_has_four_over_pi_times_its_sections_boundary_length() -> None:
+    # S_V = 4 / pi L_A, both by the Crofton estimator of crossings on the grid; the
+    # Boolean balls' S_V = (1 - phi) lambda 4 pi R^2 (Torquato 2002, ch. 3), which the grid
+    # misses by the few chords shorter than a voxel; fibres along z are not isotropic
+    volume = overlapping_balls((64, 64, 64), radius=5, volume_fraction=0.3, rng=0) == 1
+    fraction = float(volume.mean())
+    expected = (1 - fraction) * -math.log(1 - fraction) / (4 / 3 * math.pi * 125) * 100 * math.pi
+    for axis in range(3):
+        assert surface_density(volume, slice_axis=axis) * 4 / math.pi == pytest.approx(
+            surface_density(volume), rel=0.01)
+    assert surface_density(volume) == pytest.approx(expected, rel=0.06)
+    along_z = fibres((48, 48, 48), radius=3, volume_fraction=0.3, axis=2, rng=0) == 1
+    assert surface_density(along_z, slice_axis=2) * 4 / math.pi > 1.4 * surface_density(along_z)
+
+
+def test_the_level_cut_fit_recovers_a_known_kernel_and_the_sections_surface_density() -> None:
+    # a section of the level cut of white noise smoothed by a Gaussian of s.d. 3:
+    # correlation exp(-r^2 / 36), second spectral moment lambda_2 = 1/18
+    section = gaussian_random_field((256, 256), 3.0, seed=4)
+    length, smoothness = fit_level_cut(section == 1)
+    lambda_2 = (1.0 if math.isinf(smoothness) else smoothness / (smoothness - 1)) / length**2
+    assert lambda_2 == pytest.approx(1 / 18, rel=0.1)
+    volume = level_cut_field(section, (48, 48, 48), rng=0)
+    assert surface_density(volume == 1) == pytest.approx(
+        surface_density(section == 1) * 4 / math.pi, rel=0.04)
+    assert fit_level_cut(section == 1) == (length, smoothness)
+
+
+def test_the_balls_fit_recovers_a_known_model_from_its_section() -> None:
+    # a section of Boolean balls of radius 4 +- 30 %: the section's boundary length fixes
+    # E[R^3] / E[R^2] = R (1 + p^2) / (1 + p^2 / 3); the spread is what the Euler
+    # characteristic of the model's sections makes of it
+    volume = overlapping_balls((192, 192, 12), radius=4, volume_fraction=0.25,
+                               polydispersity=0.3, rng=0)
+    section = volume[:, :, 6] == 1
+    radius, spread = fit_balls(section)
+    assert radius * (1 + spread**2) / (1 + spread**2 / 3) == pytest.approx(
+        4 * 1.09 / 1.03, rel=0.06)
+    assert spread in SPREADS
+    model = boolean_balls(section.astype(np.uint8), (40, 40, 40), rng=0)
+    assert surface_density(model == 1) == pytest.approx(
+        surface_density(section) * 4 / math.pi, rel=0.05)
+    assert fit_balls(section) == (radius, spread)

@@ -2,23 +2,27 @@ r"""Isotropic 3D random-set models fitted to one 2D section.
 
 A section of an isotropic structure has the structure's two-point
 probability function :math:`S_2(r)`, its volume fractions and its surface
-density, but not its 3D topology. A random-set model fitted to the section's
-:math:`S_2` brings the topology of its family: the volume it draws is a
-start for a reconstruction from one slice whose 3D connectivity is that of
-the model, not that of noise.
+density (:math:`S_V = \frac{4}{\pi} L_A`, :math:`L_A` the boundary length per
+area of the section), but not its 3D topology. A random-set model fitted to
+the section brings the topology of its family: the volume it draws is a start
+for a reconstruction from one slice whose 3D connectivity is that of the
+model, not that of noise. Every fit gives the model the section's surface
+density, measured with the same estimator on the section and on the model
+(the two-point probability at a lag of one pixel).
 
 ==============================  ====================================================
 function                        model and fit
 ==============================  ====================================================
-:func:`level_cut_field`         level cut of a Gaussian random field whose correlation
-                                :math:`\rho(r)` inverts the level-cut relation between
-                                :math:`\rho` and the section's :math:`S_2` (bicontinuous
-                                structures, two phases)
+:func:`level_cut_field`         level cut of a Gaussian random field whose Matérn
+                                correlation :math:`\rho(r)` has the section's surface
+                                density and fits, through the level-cut relation, the
+                                section's :math:`S_2` (bicontinuous structures, two
+                                phases)
 :func:`boolean_balls`           Boolean model of overlapping balls whose radius
-                                distribution (uniform in :math:`\bar R (1 \pm p)`) fits
-                                the section's :math:`S_2` of the uncovered phase
-                                (particles), optionally wrapped in a coat of another
-                                phase at its volume fraction
+                                distribution (uniform in :math:`\bar R (1 \pm p)`)
+                                gives the section's area fraction, surface density and
+                                Euler characteristic (particles), optionally wrapped in
+                                a coat of another phase at its volume fraction
 :func:`section_model`           chooses the model for a 2D label image and draws it
 ==============================  ====================================================
 
@@ -30,20 +34,22 @@ References
 Torquato, *Random Heterogeneous Materials* (2002), ch. 3 (Boolean model of
 overlapping spheres) and 5.2 (level-cut Gaussian fields). Adler & Taylor,
 *Random Fields and Geometry* (2007), for the Euler characteristic of their
-excursion sets.
+excursion sets. Miles (1972) and Ohser & Mücklich, *Statistical Analysis of
+Microstructures in Materials Science* (2000), for sections of Boolean models.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import fft, optimize, special
 
-__all__ = ["SMOOTHNESSES", "SectionModel", "boolean_balls", "fit_balls", "fit_level_cut",
-           "level_cut_correlation", "level_cut_field", "matern_correlation", "radial_two_point",
-           "section_model"]
+__all__ = ["SMOOTHNESSES", "SPREADS", "SectionModel", "boolean_balls", "fit_balls",
+           "fit_level_cut", "level_cut_correlation", "level_cut_field", "matern_correlation",
+           "radial_two_point", "section_model"]
 
 Seed = int | np.random.Generator | None
 
@@ -138,15 +144,25 @@ SMOOTHNESSES = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, math.inf)
 
 
 def fit_level_cut(mask: np.ndarray) -> tuple[float, float]:
-    """Length and smoothness of the Matérn correlation (:func:`matern_correlation`) of the
-    Gaussian field whose level cut fits the two-point probability of the phase
-    indicator ``mask`` (least squares of the correlation :func:`level_cut_correlation`
-    reads off it, over the lags where it exceeds 0.05).
+    r"""Length and smoothness of the Matérn correlation (:func:`matern_correlation`) of the
+    Gaussian field whose level cut has the surface density of the phase indicator ``mask``
+    and fits its two-point probability best.
+
+    For each smoothness the length is the one whose correlation at a distance of one
+    pixel is the correlation :func:`level_cut_correlation` reads off the section's
+    :math:`S_2` at that lag: the model then has the section's interface crossings per
+    unit length, so its surface density by the Crofton estimator
+    (:func:`mcrkit.morphology.minkowski.surface_density`, :math:`S_V = \frac{4}{\pi}
+    L_A` for an isotropic structure) is the section's. The smoothness is the one whose
+    correlation then fits best (least squares over the lags where the section's exceeds
+    0.05). A smooth field's 3D Euler density follows from the same short-range decay
+    (its second spectral moment :math:`\lambda_2 \approx 2 (1 - \rho(1))`;
+    Adler & Taylor: :math:`\chi_V \propto \lambda_2^{3/2}`), so fitting the lag of one
+    pixel exactly is what fixes it.
 
     A finite section's correlation is noisy and biased low at long range; the Matérn
     family (positive definite in every dimension) keeps what it determines best, the
-    decay at short range, which sets the field's smoothness and so the Euler
-    characteristic of its level cuts.
+    decay at short range.
 
     Examples
     --------
@@ -159,17 +175,28 @@ def fit_level_cut(mask: np.ndarray) -> tuple[float, float]:
     lengths, s2 = radial_two_point(mask)
     rho = level_cut_correlation(s2, float(mask.mean()))
     below = np.flatnonzero(rho <= 0.05)
-    lengths, rho = lengths[:below[0] if below.size else len(rho)], rho[:below[0]
-                                                                       if below.size else None]
+    end = below[0] if below.size else len(rho)
+    lengths, rho = lengths[:max(end, 2)], rho[:max(end, 2)]
     fits = []
     for smoothness in SMOOTHNESSES:
-        found = optimize.minimize_scalar(
-            lambda length, nu=smoothness: float(np.mean(
-                (matern_correlation(lengths, length, nu) - rho) ** 2)),
-            bounds=(0.3, min(mask.shape) / 2), method="bounded")
-        fits.append((float(found.fun), float(found.x), smoothness))
+        length = _matern_length(float(rho[1]), smoothness, upper=min(mask.shape) / 2)
+        error = float(np.mean((matern_correlation(lengths, length, smoothness) - rho) ** 2))
+        fits.append((error, length, smoothness))
     best = min(fits)
     return best[1], best[2]
+
+
+def _matern_length(correlation: float, smoothness: float, *, upper: float) -> float:
+    """The Matérn length (within 0.3 to ``upper``) whose correlation at distance 1 is
+    ``correlation``, or the nearer bound."""
+    def excess(length: float) -> float:
+        return float(matern_correlation(np.array(1.0), length, smoothness)) - correlation
+
+    if excess(0.3) >= 0:
+        return 0.3
+    if excess(upper) <= 0:
+        return upper
+    return float(optimize.brentq(excess, 0.3, upper, xtol=1e-6))
 
 
 def level_cut_field(section: np.ndarray, shape: tuple[int, ...], *, phase: int = 1,
@@ -228,44 +255,152 @@ def _boolean_uncovered(lags: np.ndarray, radius: float, spread: float,
     return uncovered**2 * np.exp(intensity * shared)
 
 
+SPREADS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+"""Spreads of the ball radii (uniform in ``R * (1 ± p)``) :func:`fit_balls` tries."""
+
+
 def fit_balls(mask: np.ndarray) -> tuple[float, float]:
-    """Mean radius and spread of the Boolean model of balls whose uncovered space has the
-    two-point probability of the complement of ``mask`` (least squares over the lags up to
-    a quarter of the section's smaller side).
+    r"""Mean radius and spread of the Boolean model of balls whose sections have the area
+    fraction, the boundary length and the Euler characteristic of the section ``mask``.
+
+    A plane section of a Boolean model of balls is a Boolean model of discs (Miles):
+    its area fraction, boundary length per area and Euler characteristic per area
+    determine :math:`\lambda E[R^3]`, :math:`\lambda E[R^2]` and :math:`\lambda E[R]`
+    of the balls' intensity :math:`\lambda` and radius :math:`R`, three numbers for a
+    family of three parameters (intensity, mean radius, spread). Here the intensity
+    gives the section's area fraction; for each spread in :data:`SPREADS` the radius
+    gives the two-point probability of the uncovered space at a lag of one pixel, so
+    that the model's surface density by the Crofton estimator is the section's
+    (:math:`S_V = \frac{4}{\pi} L_A`); the spread is the one whose model's own plane
+    section (:data:`SECTION_SIDE` pixels square, a fixed seed), measured with the same
+    pixel estimator, comes closest to the section's Euler characteristic of both phases
+    (on pixels, discs closer than a pixel merge and the smallest caps vanish, so Miles'
+    formulas for the continuous sets do not apply to the pixel counts as they are).
+    What stays undetermined is the distribution of the radii beyond that family: the
+    number of balls per volume, and with it the 3D Euler density, depends on it.
 
     Examples
     --------
     >>> from mcrkit.synthetic import overlapping_balls
-    >>> section = overlapping_balls((128, 128), radius=5, volume_fraction=0.2, rng=0)
-    >>> radius, spread = fit_balls(section == 1)  # discs: the sections of balls are smaller
-    >>> bool(3 < radius < 6)
-    True
+    >>> volume = overlapping_balls((128, 128, 12), radius=4, volume_fraction=0.2, rng=0)
+    >>> radius, spread = fit_balls(volume[:, :, 6] == 1)  # a section of balls of radius 4
+    >>> bool(3.5 < radius < 4.5), spread in SPREADS
+    (True, True)
     """
-    uncovered = float(1.0 - mask.mean())
-    lengths, s2 = radial_two_point(~mask, max_lag=min(mask.shape) / 4)
+    mask = np.asarray(mask, dtype=bool)
+    return _fit_balls(np.packbits(mask).tobytes(), mask.shape)
+
+
+@functools.lru_cache(maxsize=8)
+def _fit_balls(packed: bytes, shape: tuple[int, ...]) -> tuple[float, float]:
+    """:func:`fit_balls` of the mask packed into ``packed`` (kept for the few sections a
+    model choice fits several times)."""
+    bits = np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=math.prod(shape))
+    mask = bits.reshape(shape).astype(bool)
+    _, s2 = radial_two_point(~mask, max_lag=1)  # lags 0 and 1
+    covered = float(mask.mean())
+    section = mask.astype(np.uint8)
     fits = []
-    for spread in np.arange(0.0, 0.61, 0.1):
-        def error(radius: float, spread: float = spread) -> float:
-            return float(np.mean((_boolean_uncovered(lengths, radius, spread, uncovered)
-                                  - s2) ** 2))
-        found = optimize.minimize_scalar(error, bounds=(0.5, min(mask.shape) / 4),
-                                         method="bounded")
-        fits.append((float(found.fun), float(found.x), float(spread)))
+    for spread in SPREADS:
+        radius = _boolean_radius(float(s2[1]), spread, 1.0 - covered,
+                                 upper=min(mask.shape) / 4)
+        model = _ball_section(radius, spread, covered)
+        fits.append((_section_mismatch(section, model[:, :, None]), radius, spread))
     best = min(fits)
     return best[1], best[2]
+
+
+SECTION_SIDE = 512
+"""Side of the model sections on which :func:`fit_balls` measures the Euler characteristic."""
+
+
+def _ball_section(radius: float, spread: float, covered: float) -> np.ndarray:
+    """A plane section (:data:`SECTION_SIDE` pixels square, periodic) of the Boolean model
+    of balls that :func:`boolean_balls` draws, from a fixed seed.
+
+    The balls whose centres lie within reach of the plane are drawn (the same uniform
+    numbers for every radius and spread, so that sections of neighbouring models differ
+    by the model, not by chance), and the plane's pixels ranked by their depth in a ball
+    (distance to its centre minus its radius, in 3D) make up the ``covered`` fraction,
+    as in the volume.
+    """
+    side = SECTION_SIDE
+    mean_volume = np.mean(4 / 3 * np.pi * (radius * (1 + spread * np.linspace(-1, 1, 9))) ** 3)
+    largest = radius * (1 + spread)
+    needed = round(covered * side**2)
+    reach = 2.0
+    while True:  # far enough that every pixel needed is ranked
+        slab = largest + reach  # balls with a centre this close to the plane reach into it
+        count = round(-math.log(1.0 - covered) / mean_volume * side**2 * 2 * slab)
+        uniform = np.random.default_rng(0).random((count, 4))  # the first rows for any count
+        heights = (2 * uniform[:, 2] - 1) * slab
+        radii = radius * (1 + spread * (2 * uniform[:, 3] - 1))
+        reaching = np.abs(heights) < radii + reach
+        heights, radii = heights[reaching], radii[reaching]
+        centres = (uniform[reaching, :2] * side).astype(np.float32)
+        width = math.ceil(slab)
+        offsets = np.arange(-width, width + 1, dtype=np.float32)
+        rows = np.floor(centres[:, :1, None]) + offsets[None, :, None]
+        cols = np.floor(centres[:, 1:, None]) + offsets[None, None, :]
+        depth = (np.sqrt((rows - centres[:, :1, None]) ** 2 + (cols - centres[:, 1:, None]) ** 2
+                         + (heights[:, None, None] ** 2).astype(np.float32))
+                 - radii[:, None, None].astype(np.float32))
+        near = depth < reach
+        index = np.broadcast_to(rows.astype(np.int64) % side * side
+                                + cols.astype(np.int64) % side, near.shape)[near]
+        flat = np.full(side * side, reach, dtype=np.float32)
+        np.minimum.at(flat, index, depth[near])
+        threshold = np.partition(flat, max(needed - 1, 0))[max(needed - 1, 0)]
+        if threshold < reach or reach > side:
+            return (flat <= threshold).reshape(side, side).astype(np.uint8)
+        reach *= 2
+
+
+def _boolean_radius(s2_one: float, spread: float, uncovered: float, *, upper: float) -> float:
+    """The mean radius (within 0.5 to ``upper``) of the Boolean balls of ``spread`` and
+    ``uncovered`` fraction whose uncovered space has ``s2_one`` at distance 1, or the
+    nearer bound (:math:`S_2(1)` increases with the radius at a fixed fraction)."""
+    def excess(radius: float) -> float:
+        return float(_boolean_uncovered(np.array([1.0]), radius, spread, uncovered)[0]) - s2_one
+
+    if excess(0.5) >= 0:
+        return 0.5
+    if excess(upper) <= 0:
+        return upper
+    return float(optimize.brentq(excess, 0.5, upper, xtol=1e-6))
+
+
+def _ball_ranking(shape: tuple[int, ...], radius: float, spread: float, covered: float,
+                  needed: int, generator: np.random.Generator) -> np.ndarray:
+    """Flat voxel indices of a Boolean model of balls (radii uniform in ``radius * (1 ±
+    spread)``, intensity for the ``covered`` fraction) drawn from ``generator``, ranked by
+    their depth (distance to a ball's centre minus its radius, periodic); the first
+    ``needed`` are ranked exactly."""
+    n = math.prod(shape)
+    mean_volume = np.mean(4 / 3 * np.pi * (radius * (1 + spread * np.linspace(-1, 1, 9))) ** 3)
+    count = generator.poisson(-math.log(1.0 - covered) / mean_volume * n)
+    centres = generator.random((count, len(shape))) * shape
+    radii = radius * generator.uniform(1 - spread, 1 + spread, count)
+    reach = radius
+    while True:  # far enough that every voxel needed is ranked
+        depth = _ball_depth(tuple(shape), centres, radii, reach=reach)
+        order = np.argsort(depth.ravel(), kind="stable")
+        if depth.ravel()[order[max(needed - 1, 0)]] < reach or reach > max(shape):
+            return order
+        reach *= 2
 
 
 def boolean_balls(section: np.ndarray, shape: tuple[int, ...], *, phase: int = 1,
                   coat: int | None = None, rng: Seed = None) -> np.ndarray:
     """A volume of ``shape``: overlapping balls (``phase``) fitted to the 2D ``section``.
 
-    The balls' radii are uniform in ``R * (1 ± p)``; ``R`` and ``p`` make the Boolean
-    model's two-point probability of the uncovered space fit the section's
-    (:func:`radial_two_point`), its intensity the section's uncovered fraction. Voxels
-    are ranked by their distance to the nearest ball centre relative to its radius, so
-    the balls hold the section's fraction of ``phase`` exactly; a ``coat`` phase then
-    takes the voxels nearest to the balls, at its fraction in the section (a film
-    around every ball), and the remaining phase, the rest (three phases at most).
+    The balls' radii are uniform in ``R * (1 ± p)``; ``R`` and ``p`` give the section's
+    boundary length and Euler characteristic (:func:`fit_balls`), the intensity the
+    section's fraction of ``phase``. Voxels are ranked by their distance to the nearest
+    ball centre relative to its radius, so the balls hold the section's fraction of
+    ``phase`` exactly; a ``coat`` phase then takes the voxels nearest to the balls, at
+    its fraction in the section (a film around every ball), and the remaining phase,
+    the rest (three phases at most).
 
     Examples
     --------
@@ -277,26 +412,16 @@ def boolean_balls(section: np.ndarray, shape: tuple[int, ...], *, phase: int = 1
     """
     section = np.asarray(section)
     mask = section == phase
-    radius, spread = fit_balls(mask)
-    n = math.prod(shape)
-    generator = np.random.default_rng(rng)
-    mean_volume = np.mean(4 / 3 * np.pi * (radius * (1 + spread * np.linspace(-1, 1, 9))) ** 3)
-    count = generator.poisson(-math.log(1.0 - mask.mean()) / mean_volume * n)
-    centres = generator.random((count, len(shape))) * shape
-    radii = radius * generator.uniform(1 - spread, 1 + spread, count)
-    needed = round(((section == phase) | (section == coat)).mean() * n)
-    reach = radius
-    while True:  # far enough that every voxel the balls and their coat take is ranked
-        depth = _ball_depth(tuple(shape), centres, radii, reach=reach)
-        order = np.argsort(depth.ravel(), kind="stable")
-        if depth.ravel()[order[max(needed - 1, 0)]] < reach or reach > max(shape):
-            break
-        reach *= 2
     phases = np.unique(section)
     rest = [int(p) for p in phases if p not in (phase, coat)]
     if len(rest) != 1:
         raise ValueError(f"boolean_balls: a section of balls, an optional coat and one more "
                          f"phase, got phases {phases.tolist()} with phase={phase}, coat={coat}")
+    radius, spread = fit_balls(mask)
+    n = math.prod(shape)
+    needed = round(((section == phase) | (section == coat)).mean() * n)
+    order = _ball_ranking(tuple(shape), radius, spread, float(mask.mean()), needed,
+                          np.random.default_rng(rng))
     labels = np.full(n, rest[0], dtype=np.uint8)
     balls = round(mask.mean() * n)
     labels[order[:balls]] = phase
@@ -417,14 +542,14 @@ def section_model(section: np.ndarray, shape: tuple[int, ...], *,
     if name == "level_cut_field":
         length, smoothness = fit_level_cut(section == options["phase"])
         note = (f"3D start: a level-cut Gaussian random field (Matérn correlation, length "
-                f"{length:.1f} voxels, smoothness {smoothness:g}) fitted to the slice's S2, "
-                "isotropy assumed")
+                f"{length:.1f} voxels, smoothness {smoothness:g}) fitted to the slice's "
+                "surface density and S2, isotropy assumed")
     else:
         radius, spread = fit_balls(section == options["phase"])
         coat = "" if options["coat"] is None else f", coated by phase {options['coat']}"
         note = (f"3D start: overlapping balls of phase {options['phase']} (radius "
-                f"{radius:.1f} voxels ± {spread:.0%}{coat}) fitted to the slice's S2, "
-                "isotropy assumed")
+                f"{radius:.1f} voxels ± {spread:.0%}{coat}) fitted to the slice's fraction, "
+                "surface density and Euler characteristic, isotropy assumed")
     note += (f"; of the models tried its sections come closest to the slice's Euler "
              f"characteristic (off by {mismatch:.2f} per cluster of the slice); its 3D "
              "connectivity is the model's, which a slice cannot confirm")
