@@ -33,6 +33,7 @@ from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.morphology.particles import ParticleSpec
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.runtime import check_threads, resolve_device
+from mcrkit.workflows.defaults import MODEL_START_ITER, STARTS
 
 __all__ = ["DEFAULT_MAX_ITER", "DEFAULT_TOLERANCE_CHANGE", "RECONSTRUCTION_DESCRIPTORS",
            "ReconstructionResult", "choose_descriptors", "reconstruct", "resume"]
@@ -105,6 +106,29 @@ def _make_seed(seed: int | np.random.Generator | None) -> int:
     return int(seed)
 
 
+def _merged_start(characterization: Characterization, shape: Sequence[int] | int,
+                  names: list[DescriptorSpec], seed: int, max_iter: int | None
+                  ) -> tuple[np.ndarray | None, int | None, str]:
+    """The start of a volume from merged views, its iterations and the line saying so."""
+    from mcrkit.workflows.reconstruct_start import model_verdict, per_axis_model
+
+    dims = tuple(shape) if not isinstance(shape, int | np.integer) else (int(shape),)
+    model = per_axis_model(characterization, dims, seed=seed)
+    if model.labels is None or max_iter is not None:
+        return model.labels, max_iter, model.note
+    optimized = [name if isinstance(name, str) else name.name for name in names]
+    verdict = model_verdict(characterization, model.labels, optimized)
+    if not verdict["failed"] and verdict["passed"]:  # no original: the descriptors only
+        return model.labels, MODEL_START_ITER, model.note + (
+            "; its slices pass against every orientation's target: "
+            + (f"then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
+               else "no gradient run"))
+    failed = "; ".join(verdict["failing"][:1]) or verdict["text"]
+    return model.labels, None, model.note + (
+        f"; the model's slices failed: {failed}; continuing with up to {DEFAULT_MAX_ITER} "
+        "gradient iterations (the default budget)")
+
+
 def reconstruct(
     characterization: Characterization | str | os.PathLike[str],
     shape: Sequence[int] | int,
@@ -137,6 +161,7 @@ def reconstruct(
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
     note: str | None = None,
+    start: str = "model",
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -239,6 +264,15 @@ def reconstruct(
     note : str, optional
         How the settings were chosen (:func:`~mcrkit.workflows.match` explains its
         default descriptors); recorded as ``settings["defaults"]`` and printed.
+    start : {"model", "noise"}, optional
+        For a 3D volume from merged views (:func:`mcrkit.merge`) of two phases with
+        ``two_point``, no ``initial`` and a gradient optimizer: ``"model"`` starts from
+        the anisotropic level-cut model fitted to the S2 of every orientation
+        (:func:`~mcrkit.workflows.reconstruct_start.per_axis_model`), judged first, each
+        orientation against its target; if its slices pass, it is the result
+        (:data:`~mcrkit.workflows.defaults.MODEL_START_ITER` iterations unless
+        ``max_iter`` is given), else the default gradient run continues from it. The line
+        saying so joins ``note``. ``"noise"``: the noisy uniform field.
 
     Returns
     -------
@@ -263,6 +297,12 @@ def reconstruct(
         opt = make_optimizer(optimizer, {**(optimizer_options or {}),
                                          "tolerance_change": DEFAULT_TOLERANCE_CHANGE}, seed)
     names = choose_descriptors(characterization) if descriptors is None else list(descriptors)
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {', '.join(STARTS)}, got {start!r}")
+    if (start == "model" and initial is None and not opt.discrete
+            and "merge" in characterization.provenance):
+        initial, max_iter, told = _merged_start(characterization, shape, names, seed, max_iter)
+        note = told if not note else f"{note}\n  {told}"
     dev = resolve_device(device)
     settings = RunSettings(
         shape=shape, descriptors=[d if isinstance(d, str) else d.name for d in names],
