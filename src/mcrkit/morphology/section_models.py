@@ -310,7 +310,7 @@ def fit_level_cut_axes(planes: Sequence[tuple[tuple[int, int], np.ndarray]], ndi
         def error(logs: np.ndarray, nu: float = smoothness) -> float:
             distance = np.sqrt(((lags / np.exp(logs)) ** 2).sum(axis=1))
             return float(np.mean((matern_correlation(distance, 1.0, nu) - rho) ** 2))
-        found = optimize.minimize(error, np.full(ndim, math.log(2.0)), method="L-BFGS-B",
+        found = optimize.minimize(error, np.full(ndim, math.log(2.0)), method="Nelder-Mead",
                                   bounds=bounds)
         fits.append((float(found.fun), smoothness, tuple(np.exp(found.x))))
     best = min(fits)
