@@ -6,8 +6,7 @@ import pytest
 import mcrkit
 from mcrkit.generators import gaussian_random_field
 from mcrkit.morphology.correlation import two_point_correlation
-from mcrkit.workflows.reconstruct import _merged_start
-from mcrkit.workflows.reconstruct_start import model_verdict, per_axis_model
+from mcrkit.workflows.reconstruct_start import model_start, model_verdict, per_axis_model
 
 LIMIT = 5
 
@@ -68,7 +67,8 @@ def test_a_failing_model_hands_over_to_the_gradient_run() -> None:
              for fraction in (0.2, 0.4, 0.6)]
     with pytest.warns(UserWarning, match="merged anyway"):
         merged = mcrkit.merge(views, allow_inconsistent=True)
-    labels, max_iter, note = _merged_start(merged, (24, 24, 24), ["two_point"], 0, None)
+    labels, max_iter, note = model_start(merged, (24, 24, 24), ["two_point"], seed=0,
+                                         max_iter=None)
     assert labels is not None and max_iter is None
     assert "the model's slices failed" in note and "two_point" in note
     verdict = model_verdict(merged, labels, ["two_point"])

@@ -15,6 +15,7 @@ from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
 from mcrkit.workflows.defaults import (
+    JUDGE_EVERY,
     MODEL_START_ITER,
     STARTS,
     choose_defaults,
@@ -212,6 +213,21 @@ def match(
         notes.append(assumed)
         if assumption is None and options.get("initial") is None:
             notes.append(_start_from_model(original, target_shape, start, options, limit_to))
+        elif start == "model" and options.get("initial") is None and not optimizer_registry.get(
+                options.get("optimizer", "lbfgs")).discrete:
+            from mcrkit.workflows.reconstruct_start import model_start
+
+            options["seed"] = _make_seed(options.get("seed"))
+            options["initial"], options["max_iter"], told = model_start(
+                characterization, target_shape, descriptors, seed=options["seed"],
+                max_iter=options.get("max_iter"), original=original,
+                limit_to=min(8, limit_to or 8))
+            notes.append(told)
+        if options.get("max_iter") is None and "judge_every" not in options \
+                and not optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete:
+            options["judge_every"] = JUDGE_EVERY
+            notes.append(f"the gradient run's slices are judged against the original every "
+                         f"{JUDGE_EVERY} iterations; it stops once they pass")
     if notes:
         options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,

@@ -33,7 +33,7 @@ from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.morphology.particles import ParticleSpec
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.runtime import check_threads, resolve_device
-from mcrkit.workflows.defaults import MODEL_START_ITER, STARTS
+from mcrkit.workflows.defaults import STARTS
 
 __all__ = ["DEFAULT_MAX_ITER", "DEFAULT_TOLERANCE_CHANGE", "RECONSTRUCTION_DESCRIPTORS",
            "ReconstructionResult", "choose_descriptors", "reconstruct", "resume"]
@@ -106,29 +106,6 @@ def _make_seed(seed: int | np.random.Generator | None) -> int:
     return int(seed)
 
 
-def _merged_start(characterization: Characterization, shape: Sequence[int] | int,
-                  names: list[DescriptorSpec], seed: int, max_iter: int | None
-                  ) -> tuple[np.ndarray | None, int | None, str]:
-    """The start of a volume from merged views, its iterations and the line saying so."""
-    from mcrkit.workflows.reconstruct_start import model_verdict, per_axis_model
-
-    dims = tuple(shape) if not isinstance(shape, int | np.integer) else (int(shape),)
-    model = per_axis_model(characterization, dims, seed=seed)
-    if model.labels is None or max_iter is not None:
-        return model.labels, max_iter, model.note
-    optimized = [name if isinstance(name, str) else name.name for name in names]
-    verdict = model_verdict(characterization, model.labels, optimized)
-    if not verdict["failed"] and verdict["passed"]:  # no original: the descriptors only
-        return model.labels, MODEL_START_ITER, model.note + (
-            "; its slices pass against every orientation's target: "
-            + (f"then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
-               else "no gradient run"))
-    failed = "; ".join(verdict["failing"][:1]) or verdict["text"]
-    return model.labels, None, model.note + (
-        f"; the model's slices failed: {failed}; continuing with up to {DEFAULT_MAX_ITER} "
-        "gradient iterations (the default budget)")
-
-
 def reconstruct(
     characterization: Characterization | str | os.PathLike[str],
     shape: Sequence[int] | int,
@@ -162,6 +139,7 @@ def reconstruct(
     overwrite: bool = False,
     note: str | None = None,
     start: str = "model",
+    judge_every: int = 0,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -273,6 +251,11 @@ def reconstruct(
         (:data:`~mcrkit.workflows.defaults.MODEL_START_ITER` iterations unless
         ``max_iter`` is given), else the default gradient run continues from it. The line
         saying so joins ``note``. ``"noise"``: the noisy uniform field.
+    judge_every : int, optional
+        With ``original``: every this many iterations of the gradient run, judge its
+        discrete state (after ``cleanup``) with the report's statistics against the
+        original, and stop once no row fails (0: never; ``match`` sets it for a volume
+        from a 2D original with the default budget, :data:`~mcrkit.workflows.defaults.JUDGE_EVERY`).
 
     Returns
     -------
@@ -301,7 +284,10 @@ def reconstruct(
         raise ValueError(f"start must be one of {', '.join(STARTS)}, got {start!r}")
     if (start == "model" and initial is None and not opt.discrete
             and "merge" in characterization.provenance):
-        initial, max_iter, told = _merged_start(characterization, shape, names, seed, max_iter)
+        from mcrkit.workflows.reconstruct_start import model_start
+
+        initial, max_iter, told = model_start(characterization, shape, names, seed=seed,
+                                              max_iter=max_iter)
         note = told if not note else f"{note}\n  {told}"
     dev = resolve_device(device)
     settings = RunSettings(
@@ -312,7 +298,8 @@ def reconstruct(
         if max_iter is None else max_iter,
         seed=seed, initial="random" if initial is None else "given", noise=noise,
         multigrid=multigrid, device=dev.type, snapshot_every=snapshot_every,
-        checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None)
+        checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None,
+        judge_every=judge_every)
     settings = settings.replace(polish=_polish_moves(polish, settings.shape),
                                 networks=tuple(networks), cleanup=tuple(cleanup),
                                 particles=tuple(particles),

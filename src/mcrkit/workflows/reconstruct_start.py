@@ -20,16 +20,18 @@ check, and the gradient run continues from the model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from mcrkit.characterization import Characterization
+from mcrkit.descriptors.selection import DescriptorSpec
 from mcrkit.microstructure import AXIS_NAMES
 from mcrkit.workflows.merge import DEFAULT_ORIENTATION
 
-__all__ = ["PerAxisModel", "model_verdict", "per_axis_model"]
+__all__ = ["PerAxisModel", "model_start", "model_verdict", "per_axis_model"]
 
 
 @dataclass(frozen=True)
@@ -135,3 +137,35 @@ def model_verdict(characterization: Characterization, labels: np.ndarray,
     return validation_report(original, labels, characterization=characterization,
                              descriptors=descriptors, limit_to=limit_to,
                              volume=False)["verdict"]
+
+
+def model_start(characterization: Characterization, shape: Sequence[int] | int,
+                descriptors: Sequence[DescriptorSpec], *, seed: int, max_iter: int | None,
+                original: Any = None, limit_to: int = 8
+                ) -> tuple[np.ndarray | None, int | None, str]:
+    """The start of a volume from a per-axis ``characterization``, the gradient iterations
+    that follow it and the line saying so.
+
+    The model (:func:`per_axis_model`) is the result
+    (:data:`~mcrkit.workflows.defaults.MODEL_START_ITER` iterations) when no row of its
+    verdict (:func:`model_verdict`) fails; otherwise ``max_iter`` stays (None: the default
+    budget), as it does when it is given or there is no model.
+    """
+    from mcrkit.workflows.defaults import MODEL_START_ITER
+    from mcrkit.workflows.reconstruct import DEFAULT_MAX_ITER
+
+    dims = (int(shape),) if isinstance(shape, int | np.integer) else tuple(shape)
+    model = per_axis_model(characterization, dims, seed=seed)
+    if model.labels is None or max_iter is not None:
+        return model.labels, max_iter, model.note
+    optimized = [name if isinstance(name, str) else name.name for name in descriptors]
+    verdict = model_verdict(characterization, model.labels, optimized, original, limit_to)
+    if not verdict["failed"] and verdict["passed"]:
+        return model.labels, MODEL_START_ITER, model.note + (
+            "; its slices pass against every orientation's target: "
+            + (f"then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
+               else "no gradient run"))
+    failed = "; ".join(verdict["failing"][:1]) or verdict["text"]
+    return model.labels, None, model.note + (
+        f"; the model's slices failed: {failed}; continuing with up to {DEFAULT_MAX_ITER} "
+        "gradient iterations (the default budget)")
