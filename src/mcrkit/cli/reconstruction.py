@@ -188,9 +188,10 @@ def match(
              "axis if the input is anisotropic, else isotropic), isotropic (the input on "
              "every slice), x or y (transversely isotropic about that axis).")] = "auto",
     start: Annotated[str, typer.Option(
-        help="For a 3D volume from an isotropic 2D input: model (a random-set model fitted "
-             "to the input; the gradient run follows only if its slices fail the report's "
-             "statistics or --max-iter is given) or noise.")] = "model",
+        help="For a 3D volume from a 2D input: model (a random-set model fitted to the "
+             "input, an anisotropic level cut for an anisotropic input; the gradient run "
+             "follows only if its slices fail the report's statistics or --max-iter is "
+             "given) or noise.")] = "model",
     shape: Shape = None,
     descriptors: Descriptors = None,
     weights: Weights = None,

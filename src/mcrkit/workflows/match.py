@@ -122,10 +122,12 @@ def match(
         (:mod:`mcrkit.metrics.transverse`); the line saying so is printed and
         recorded with the defaults.
     start : {"model", "noise"}, optional
-        For a 3D volume from an isotropic 2D original (and no ``initial``): start
-        from the random-set model that fits the original
-        (:func:`~mcrkit.workflows.defaults.choose_start`: a level-cut Gaussian field
-        or overlapping balls, whose 3D connectivity a slice cannot give), then, if the
+        For a 3D volume from a 2D original (and no ``initial``): start from the
+        random-set model that fits the original (isotropic:
+        :func:`~mcrkit.workflows.defaults.choose_start`, a level-cut Gaussian field
+        or overlapping balls; anisotropic: the anisotropic level cut fitted to every
+        orientation's target, :func:`~mcrkit.workflows.reconstruct_start.model_start`;
+        their 3D connectivity a slice cannot give), then, if the
         model's slices pass the report's fidelity statistics against the original,
         :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations (none),
         otherwise the default gradient run, unless ``max_iter`` is given (an annealing
