@@ -53,17 +53,19 @@ UNDECIDED_BELOW = 0.9
 
 class _VerdictStop(Callback):
     """Stop a gradient run once the discrete state passes the report's statistics
-    (:attr:`RunSettings.judge_every`), judged every ``every`` iterations of its last gradient
-    stage; each verdict is kept in ``run.judged``."""
+    (:attr:`RunSettings.judge_after`), judged after ``after``, ``2 after``, ``4 after``, ...
+    iterations of its last gradient stage; each verdict is kept in ``run.judged``."""
 
-    def __init__(self, run: Run, every: int) -> None:
-        self.run, self.every = run, every
+    def __init__(self, run: Run, after: int) -> None:
+        self.run, self.after = run, after
         gradient = [i for i, stage in enumerate(run.stages) if stage.max_iter
                     and not stage.make_optimizer().discrete]
         self.stage = gradient[-1] if gradient else None
 
     def __call__(self, state: IterationState) -> bool | None:
-        if state.level != self.stage or state.level_iteration % self.every:
+        multiple = state.level_iteration // self.after
+        if (state.level != self.stage or state.level_iteration % self.after
+                or multiple & (multiple - 1)):  # not after, 2 after, 4 after, ...
             return None
         verdict = self.run.judge(state.theta)
         passed = not verdict["failed"] and verdict["passed"] > 0
@@ -161,7 +163,7 @@ class Run:
         self.settings = settings.replace(weights=[t.weight for t in terms])
         self._optimizer = optimizer
         self.cleaned: dict[str, Any] | None = None
-        self.judged: list[dict[str, Any]] = []  # the verdicts of settings.judge_every
+        self.judged: list[dict[str, Any]] = []  # the verdicts of settings.judge_after
 
     def check(self, force: bool = False) -> None:
         """Record the memory estimate; refuse a run that cannot fit unless ``force``."""
@@ -203,8 +205,8 @@ class Run:
                                  *as_callbacks(callbacks)]
         if s.time_limit is not None:
             chain.append(TimeLimit(s.time_limit))
-        if s.judge_every and self.original is not None and not self._optimizer.discrete:
-            chain.append(_VerdictStop(self, s.judge_every))
+        if s.judge_after and self.original is not None and not self._optimizer.discrete:
+            chain.append(_VerdictStop(self, s.judge_after))
         if progress:
             chain.append(ProgressBar())
         if self.directory is not None:

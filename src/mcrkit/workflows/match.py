@@ -15,7 +15,7 @@ from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
 from mcrkit.workflows.defaults import (
-    JUDGE_EVERY,
+    JUDGE_AFTER,
     MODEL_START_ITER,
     STARTS,
     choose_defaults,
@@ -225,11 +225,12 @@ def match(
                 max_iter=options.get("max_iter"), original=original,
                 limit_to=min(8, limit_to or 8))
             notes.append(told)
-        if options.get("max_iter") is None and "judge_every" not in options \
+        if options.get("max_iter") is None and "judge_after" not in options \
                 and not optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete:
-            options["judge_every"] = JUDGE_EVERY
-            notes.append(f"the gradient run's slices are judged against the original every "
-                         f"{JUDGE_EVERY} iterations; it stops once they pass")
+            options["judge_after"] = JUDGE_AFTER
+            notes.append(f"the gradient run's slices are judged against the original after "
+                         f"{JUDGE_AFTER}, {2 * JUDGE_AFTER}, {4 * JUDGE_AFTER}, ... iterations; "
+                         "it stops once they pass")
     if notes:
         options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,

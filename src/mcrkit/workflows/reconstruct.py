@@ -139,7 +139,7 @@ def reconstruct(
     overwrite: bool = False,
     note: str | None = None,
     start: str = "model",
-    judge_every: int = 0,
+    judge_after: int = 0,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -251,11 +251,12 @@ def reconstruct(
         (:data:`~mcrkit.workflows.defaults.MODEL_START_ITER` iterations unless
         ``max_iter`` is given), else the default gradient run continues from it. The line
         saying so joins ``note``. ``"noise"``: the noisy uniform field.
-    judge_every : int, optional
-        With ``original``: every this many iterations of the gradient run, judge its
-        discrete state (after ``cleanup``) with the report's statistics against the
-        original, and stop once no row fails (0: never; ``match`` sets it for a volume
-        from a 2D original with the default budget, :data:`~mcrkit.workflows.defaults.JUDGE_EVERY`).
+    judge_after : int, optional
+        With ``original``: after this many iterations of the gradient run, and again
+        after twice, four times, ... as many, judge its discrete state (after ``cleanup``)
+        with the report's statistics against the original, and stop once no row fails
+        (0: never; ``match`` sets it for a volume from a 2D original with the default
+        budget, :data:`~mcrkit.workflows.defaults.JUDGE_AFTER`).
 
     Returns
     -------
@@ -299,7 +300,7 @@ def reconstruct(
         seed=seed, initial="random" if initial is None else "given", noise=noise,
         multigrid=multigrid, device=dev.type, snapshot_every=snapshot_every,
         checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None,
-        judge_every=judge_every)
+        judge_after=judge_after)
     settings = settings.replace(polish=_polish_moves(polish, settings.shape),
                                 networks=tuple(networks), cleanup=tuple(cleanup),
                                 particles=tuple(particles),
