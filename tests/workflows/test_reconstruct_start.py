@@ -68,9 +68,10 @@ def test_a_failing_model_hands_over_to_the_gradient_run() -> None:
     with pytest.warns(UserWarning, match="merged anyway"):
         merged = mcrkit.merge(views, allow_inconsistent=True)
     labels, max_iter, note = model_start(merged, (24, 24, 24), ["two_point"], seed=0,
-                                         max_iter=None)
+                                         max_iter=None, budget=150)
     assert labels is not None and max_iter is None
     assert "the model's slices failed" in note and "two_point" in note
+    assert "up to 150 gradient iterations" in note
     verdict = model_verdict(merged, labels, ["two_point"])
     assert verdict["failed"] > 0
 

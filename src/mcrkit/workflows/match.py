@@ -222,7 +222,7 @@ def match(
             options["seed"] = _make_seed(options.get("seed"))
             options["initial"], options["max_iter"], told = model_start(
                 characterization, target_shape, descriptors, seed=options["seed"],
-                max_iter=options.get("max_iter"), original=original,
+                max_iter=options.get("max_iter"), budget=DEFAULT_MAX_ITER, original=original,
                 limit_to=min(8, limit_to or 8))
             notes.append(told)
         if options.get("max_iter") is None and "judge_after" not in options \

@@ -288,7 +288,7 @@ def reconstruct(
         from mcrkit.workflows.reconstruct_start import model_start
 
         initial, max_iter, told = model_start(characterization, shape, names, seed=seed,
-                                              max_iter=max_iter)
+                                              max_iter=max_iter, budget=DEFAULT_MAX_ITER)
         note = told if not note else f"{note}\n  {told}"
     dev = resolve_device(device)
     settings = RunSettings(

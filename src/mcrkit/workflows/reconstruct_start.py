@@ -141,7 +141,7 @@ def model_verdict(characterization: Characterization, labels: np.ndarray,
 
 def model_start(characterization: Characterization, shape: Sequence[int] | int,
                 descriptors: Sequence[DescriptorSpec], *, seed: int, max_iter: int | None,
-                original: Any = None, limit_to: int = 8
+                budget: int, original: Any = None, limit_to: int = 8
                 ) -> tuple[np.ndarray | None, int | None, str]:
     """The start of a volume from a per-axis ``characterization``, the gradient iterations
     that follow it and the line saying so.
@@ -149,10 +149,10 @@ def model_start(characterization: Characterization, shape: Sequence[int] | int,
     The model (:func:`per_axis_model`) is the result
     (:data:`~mcrkit.workflows.defaults.MODEL_START_ITER` iterations) when no row of its
     verdict (:func:`model_verdict`) fails; otherwise ``max_iter`` stays (None: the default
-    budget), as it does when it is given or there is no model.
+    ``budget`` of iterations, which the line names), as it does when it is given or there
+    is no model.
     """
     from mcrkit.workflows.defaults import MODEL_START_ITER
-    from mcrkit.workflows.reconstruct import DEFAULT_MAX_ITER
 
     dims = (int(shape),) if isinstance(shape, int | np.integer) else tuple(shape)
     model = per_axis_model(characterization, dims, seed=seed)
@@ -167,5 +167,5 @@ def model_start(characterization: Characterization, shape: Sequence[int] | int,
                else "no gradient run"))
     failed = "; ".join(verdict["failing"][:1]) or verdict["text"]
     return model.labels, None, model.note + (
-        f"; the model's slices failed: {failed}; continuing with up to {DEFAULT_MAX_ITER} "
+        f"; the model's slices failed: {failed}; continuing with up to {budget} "
         "gradient iterations (the default budget)")
