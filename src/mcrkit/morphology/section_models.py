@@ -228,8 +228,9 @@ def _level_cut(values: np.ndarray, fraction: float, phase: int, other: int) -> n
 
 
 CORRELATION_FLOOR = 0.05
-"""Lags whose level-cut correlation is at most this are left out of the fits of
-:func:`fit_level_cut` and :func:`fit_level_cut_axes` (noise around zero at long range)."""
+"""Lags whose level-cut correlation is at most this are left out of the fit of
+:func:`fit_level_cut_axes` (noise around zero at long range; :func:`fit_level_cut` stops at
+the first such length)."""
 
 
 def _plane_correlations(planes: Sequence[tuple[tuple[int, int], np.ndarray]], ndim: int
