@@ -7,6 +7,8 @@ and, for comparison, with ``--symmetry isotropic`` (the input imposed on every
 slice). The table gives the detection, the wall time, the peak memory, the
 verdict of the run's ``report.json`` and its rows per slicing orientation
 (passed / failed), each orientation judged against the target it was given.
+With ``--repeat N`` each command runs N times; the wall and CPU (user + system)
+seconds are the medians, the rest is from the first run (fixed seed: the same).
 
 Cases: ``grf-x2``, a thresholded Gaussian random field of 64^2 with kernel
 lengths 4 and 2 px (elongated along x), and ``composite-half``, the top-left
@@ -14,7 +16,7 @@ lengths 4 and 2 px (elongated along x), and ``composite-half``, the top-left
 elongated along y).
 
 Usage: ``python benchmarks/anisotropy.py [--size 64] [--seed 0] [--cases grf-x2,...]
-[--symmetries auto,isotropic] [--max-iter N]`` (``MCRKIT_SHARED_DATA``: the
+[--symmetries auto,isotropic] [--max-iter N] [--repeat N]`` (``MCRKIT_SHARED_DATA``: the
 shared data folder, if not ``../shared/data`` beside the repository).
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -59,6 +62,8 @@ def main() -> None:
     parser.add_argument("--symmetries", default="auto,isotropic")
     parser.add_argument("--max-iter", type=int, default=None,
                         help="iterations of match (default: its own)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each command (medians of the seconds)")
     args = parser.parse_args()
     chosen = cases(args.size)
     if args.cases:
@@ -68,24 +73,27 @@ def main() -> None:
                          "composite-half needs MCRKIT_SHARED_DATA pointing at shared/data)")
         chosen = {name: chosen[name] for name in args.cases.split(",")}
     workdir = Path(tempfile.mkdtemp())
-    print("| case | detected | symmetry | seconds | iterations (status) | ms/evaluation | "
+    print("| case | detected | symmetry | seconds | CPU s | iterations (status) | ms/evaluation | "
           "peak MB | rows passed/failed per orientation | verdict |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     try:
         for name, image in chosen.items():
             path = workdir / f"{name}.npy"
             np.save(path, image)
             detected = detect_anisotropy(image).text
             for symmetry in args.symmetries.split(","):
-                run = run_command(["match", str(path), "--add-dimension", str(args.size),
-                                   "--seed", str(args.seed), "--device", "cpu",
-                                   "--symmetry", symmetry,
-                                   *([] if args.max_iter is None else
-                                     ["--max-iter", str(args.max_iter)])],
-                                  workdir, keep=True)
+                runs = [run_command(["match", str(path), "--add-dimension", str(args.size),
+                                     "--seed", str(args.seed), "--device", "cpu",
+                                     "--symmetry", symmetry,
+                                     *([] if args.max_iter is None else
+                                       ["--max-iter", str(args.max_iter)])],
+                                    workdir, keep=True) for _ in range(args.repeat)]
+                run = runs[0]
                 report = json.loads((run["run_dir"] / "report.json").read_text())
                 meta = run["meta"]
-                print(f"| {name} | {detected} | {symmetry} | {run['seconds']:.1f} | "
+                seconds = statistics.median(r["seconds"] for r in runs)
+                cpu = statistics.median(r["cpu_seconds"] for r in runs)
+                print(f"| {name} | {detected} | {symmetry} | {seconds:.1f} | {cpu:.1f} | "
                       f"{meta['iterations']} ({meta['status']}) | "
                       f"{meta['timings']['per_evaluation'] * 1000:.0f} | "
                       f"{run['peak_mb']:.0f} | {orientation_rows(report)} | "

@@ -68,3 +68,56 @@ def test_annealing_records_the_unscaled_loss_of_its_labels(characterization) -> 
                         callbacks=Recorder(record, SHAPE))
     errors = objective.discrete_errors(labels_from_params(state.theta))
     assert record.history["loss"][-1] == pytest.approx(2.0 * errors["two_point"], rel=1e-6)
+
+
+def test_an_orientation_without_a_target_is_not_evaluated(monkeypatch) -> None:
+    """Transverse isotropy about x leaves local_patterns free on the slices normal to x: only
+    the slices normal to y (16 of 16 x 8 px) and z (8 of 16 x 16 px) are computed, and the
+    loss is that of the full evaluation on the imposed entries."""
+    from mcrkit.generators import gaussian_random_field
+    from mcrkit.metrics.transverse import TransverseIsotropy, transverse_target
+
+    image = gaussian_random_field((16, 16), (3.0, 1.5), seed=2)
+    target = transverse_target(mcrkit.characterize(image, {"local_patterns": {}}), image,
+                               TransverseIsotropy(0))
+    (term,) = resolve_terms(target, (16, 16, 8), ["local_patterns"], dtype=torch.float64)
+    field = field_from_params(torch.rand((1, 16, 16, 8), dtype=torch.float64,
+                                         generator=torch.Generator().manual_seed(0)))
+    full = term.descriptor.evaluate(field)
+    expected = torch.mean((full - term.target)[term.imposed] ** 2)
+    seen = []
+    compute = type(term.descriptor)._compute_images
+    monkeypatch.setattr(type(term.descriptor), "_compute_images",
+                        lambda self, images: seen.append(tuple(images.shape)) or
+                        compute(self, images))
+    loss = Objective([term], make_loss("mse"), 2, (16, 16, 8)).parts(field)["local_patterns"]
+    assert [(shape[0], *shape[2:]) for shape in seen] == [(16, 16, 8), (8, 16, 16)]
+    assert float(loss) == pytest.approx(float(expected))
+
+
+def test_a_plugin_evaluate_without_axes_is_evaluated_whole_on_a_free_orientation() -> None:
+    """A third-party descriptor written before ``evaluate`` took ``axes`` keeps working: all
+    three orientations are evaluated and the free one is left out of the loss."""
+    import dataclasses
+
+    from mcrkit.generators import gaussian_random_field
+    from mcrkit.metrics.transverse import TransverseIsotropy, transverse_target
+
+    image = gaussian_random_field((16, 16), (3.0, 1.5), seed=2)
+    target = transverse_target(mcrkit.characterize(image, {"local_patterns": {}}), image,
+                               TransverseIsotropy(0))
+    (term,) = resolve_terms(target, (16, 16, 8), ["local_patterns"], dtype=torch.float64)
+    base = type(term.descriptor)
+
+    class OldStyle(base):
+        def evaluate(self, field):  # the signature of earlier releases
+            return base.evaluate(self, field)
+
+    old = OldStyle(**{f.name: getattr(term.descriptor, f.name)
+                      for f in dataclasses.fields(term.descriptor) if f.init})
+    field = field_from_params(torch.rand((1, 16, 16, 8), dtype=torch.float64,
+                                         generator=torch.Generator().manual_seed(0)))
+    expected = torch.mean((term.descriptor.evaluate(field) - term.target)[term.imposed] ** 2)
+    plugin_term = dataclasses.replace(term, descriptor=old)
+    loss = Objective([plugin_term], make_loss("mse"), 2, (16, 16, 8)).parts(field)
+    assert float(loss["local_patterns"]) == pytest.approx(float(expected))

@@ -256,3 +256,23 @@ def test_memory_estimate_refuses_runs_that_do_not_fit(monkeypatch, small_charact
 def test_resume_needs_a_run_directory(tmp_path) -> None:
     with pytest.raises(RunDirectoryError, match="checkpoint.pt is missing|run.json is missing"):
         mcrkit.resume(tmp_path)
+
+
+def test_a_judged_run_stops_once_its_state_passes(tmp_path, small_characterization) -> None:
+    """judge_after: the discrete state is judged against the original after N, 2N, 4N, ...
+    iterations; a run started from the original passes at the first judgement and stops
+    there, a run from noise with too few iterations fails every judgement and keeps its
+    budget."""
+    passing = _run(small_characterization, max_iter=40, initial=SMALL, original=SMALL,
+                   judge_after=3, run_dir=tmp_path / "pass", report=False)
+    assert (passing.status, passing.iterations) == ("stopped", 3)
+    judged = json.loads((tmp_path / "pass" / "run.json").read_text())["judged"]
+    assert [(j["iteration"], j["passed"]) for j in judged] == [(3, True)]
+    assert passing.settings["judge_after"] == 3
+    failing = _run(small_characterization, max_iter=4, original=SMALL, judge_after=1,
+                   run_dir=tmp_path / "fail", report=False)
+    assert (failing.status, failing.iterations) == ("max_iter", 4)
+    judged = json.loads((tmp_path / "fail" / "run.json").read_text())["judged"]
+    assert [(j["iteration"], j["passed"]) for j in judged] == [(1, False), (2, False),
+                                                               (4, False)]
+    assert judged[0]["verdict"].startswith("not good")

@@ -136,6 +136,11 @@ def reconstruct(
     optimizer_options: OptimizerOptions = None,
     polish: Polish = False,
     seed: Seed = None,
+    start: Annotated[str, typer.Option(
+        help="For a 3D volume from merged views of two phases: model (an anisotropic "
+             "level-cut model fitted to every orientation's S2; the gradient run follows "
+             "only if its slices fail their targets or --max-iter is given) or "
+             "noise.")] = "model",
     multigrid: Multigrid = 1,
     device: Device = "auto",
     threads: Threads = None,
@@ -163,7 +168,7 @@ def reconstruct(
     from mcrkit.workflows import reconstruct as run
 
     _run_reconstruction(run, str(characterization), parsed("--shape", parse_shape, shape),
-                        plot=plot, loss=loss, optimizer=optimizer, seed=seed,
+                        plot=plot, loss=loss, optimizer=optimizer, seed=seed, start=start,
                         multigrid=multigrid, polish=polish, device=device, threads=threads,
                         time_limit=time_limit, progress=not is_quiet(), force=force,
                         snapshot_every=snapshot_every, checkpoint_every=checkpoint_every,
@@ -183,9 +188,10 @@ def match(
              "axis if the input is anisotropic, else isotropic), isotropic (the input on "
              "every slice), x or y (transversely isotropic about that axis).")] = "auto",
     start: Annotated[str, typer.Option(
-        help="For a 3D volume from an isotropic 2D input: model (a random-set model fitted "
-             "to the input; the gradient run follows only if its slices fail the report's "
-             "statistics or --max-iter is given) or noise.")] = "model",
+        help="For a 3D volume from a 2D input: model (a random-set model fitted to the "
+             "input, an anisotropic level cut for an anisotropic input; the gradient run "
+             "follows only if its slices fail the report's statistics or --max-iter is "
+             "given) or noise.")] = "model",
     shape: Shape = None,
     descriptors: Descriptors = None,
     weights: Weights = None,

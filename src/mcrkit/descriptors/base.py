@@ -388,27 +388,32 @@ class Descriptor:
             return [1]
         return list(range(n_phases))
 
-    def evaluate(self, field: torch.Tensor) -> torch.Tensor:
+    def evaluate(self, field: torch.Tensor, axes: tuple[int, ...] | None = None
+                 ) -> torch.Tensor:
         """Descriptor value of a relaxed field, differentiable.
 
         Parameters
         ----------
         field : (P, X, Y) or (P, X, Y, Z) Tensor
             Phase indicator fields (per-voxel fractions summing to one).
+        axes : tuple of int, optional
+            For a volume, the slicing axes to evaluate (default: x, y and z); the
+            objective leaves out an orientation whose target is free.
 
         Returns
         -------
         Tensor
             2D: the value, shape ``(C', ...)`` (with a leading ``levels`` axis
             for multigrid descriptors). 3D: one value per slicing axis
-            stacked along a new leading axis of length 3 (x, y, z normals).
+            stacked along a new leading axis (of length 3: x, y, z normals, or
+            ``len(axes)``).
         """
         phases = self.phases(field.shape[0])
         if phases == list(range(phases[0], phases[-1] + 1)):  # a view: no copy of the field
             images = field[phases[0]:phases[-1] + 1]
         else:
             images = field[phases]
-        return self._per_axis(images, self._compute_images)
+        return self._per_axis(images, self._compute_images, axes)
 
     def evaluate_labels(self, labels: np.ndarray, n_phases: int) -> np.ndarray:
         """Exact value of discrete labels by :meth:`compute_numpy`, laid out as by
@@ -436,8 +441,9 @@ class Descriptor:
                                   lambda batch: self._label_mean(batch, phases, dtype))
 
     # ---- internals --------------------------------------------------------------------
-    def _per_axis(self, data: Any, batch_fn: Any) -> Any:
-        """Apply ``batch_fn`` to the 2D image, or to the slices normal to each axis of a volume."""
+    def _per_axis(self, data: Any, batch_fn: Any, axes: tuple[int, ...] | None = None) -> Any:
+        """Apply ``batch_fn`` to the 2D image, or to the slices normal to each axis of a volume
+        (or to each of ``axes``)."""
         is_tensor = isinstance(data, torch.Tensor)
         spatial_ndim = data.ndim - 1 if is_tensor else data.ndim
         if spatial_ndim == 2:
@@ -445,7 +451,7 @@ class Descriptor:
         if spatial_ndim != 3:
             raise ValueError(f"{self.name}: expected a 2D or 3D field, got {spatial_ndim}D")
         values = []
-        for axis in slicing_axes(3):
+        for axis in slicing_axes(3) if axes is None else axes:
             if is_tensor:  # (P, X, Y, Z) -> (n_slices, P, a, b)
                 values.append(batch_fn(data.movedim(axis + 1, 0)))
             else:  # (X, Y, Z) -> (n_slices, a, b)

@@ -393,7 +393,8 @@ class LinealPathApprox(_LinealPathBase):
         # exist for one group of images at a time (see _SegmentSums), whatever the batch.
         return 6 * n_channels
 
-    def evaluate(self, field: torch.Tensor) -> torch.Tensor:
+    def evaluate(self, field: torch.Tensor, axes: tuple[int, ...] | None = None
+                 ) -> torch.Tensor:
         """As :meth:`Descriptor.evaluate`; a volume's lines along its axes are followed once.
 
         With the directions along both image axes, the slices normal to two volume axes hold
@@ -405,7 +406,7 @@ class LinealPathApprox(_LinealPathBase):
         along_columns = _direction_index(self.directions, (0, 1))
         if (field.dim() != 4 or len(self.directions) != 2 or along_rows is None
                 or along_columns is None):
-            return super().evaluate(field)
+            return super().evaluate(field, axes)
         normal_x = self._compute_images(field.movedim(1, 0))
         rows_only = dataclasses.replace(self, directions=((1, 0),))
         along = {0: rows_only._compute_images(field.movedim(2, 0))[:, 0],
@@ -415,7 +416,7 @@ class LinealPathApprox(_LinealPathBase):
             first, second = (axis for axis in range(3) if axis != normal)
             pair = {along_rows: along[first], along_columns: along[second]}
             values.append(torch.stack([pair[0], pair[1]], dim=1))
-        return torch.stack(values)
+        return torch.stack(values if axes is None else [values[axis] for axis in axes])
 
     def compute(self, images: torch.Tensor) -> torch.Tensor:
         batch, _, height, width = images.shape

@@ -23,6 +23,7 @@ statistics.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -111,22 +112,23 @@ class Objective:
         self.shape = tuple(shape)
         self.scale = float(np.prod(self.shape))
         self.evaluations = 0
+        self._evaluated = [_evaluated_part(term, len(self.shape)) for term in self.terms]
 
     def parts(self, field: torch.Tensor) -> dict[str, torch.Tensor]:
         """Unweighted loss of each term for a relaxed field ``(P, *shape)``."""
         out = {}
-        for term in self.terms:
-            value = term.descriptor.evaluate(field)
-            if value.shape != term.target.shape:
+        for term, (axes, target, imposed) in zip(self.terms, self._evaluated, strict=True):
+            value = (term.descriptor.evaluate(field) if axes is None
+                     else term.descriptor.evaluate(field, axes=axes))
+            if value.shape != target.shape:
                 raise ValueError(
                     f"{term.name}: the value on a field of shape {tuple(field.shape[1:])} has "
                     f"shape {tuple(value.shape)} but its target from {term.source!r} has shape "
-                    f"{tuple(term.target.shape)}; was the characterization made with other "
+                    f"{tuple(target.shape)}; was the characterization made with other "
                     "settings or another number of phases?"
                 )
-            difference = value - term.target
-            out[term.name] = self.loss(difference if term.imposed is None else
-                                       difference[term.imposed])
+            difference = value - target
+            out[term.name] = self.loss(difference if imposed is None else difference[imposed])
         return out
 
     def total(self, parts: Mapping[str, torch.Tensor]) -> torch.Tensor:
@@ -164,6 +166,21 @@ class Objective:
                 difference = difference[term.imposed.cpu()]
             errors[term.name] = float(self.loss(difference))
         return errors
+
+
+def _evaluated_part(term: Term, ndim: int
+                    ) -> tuple[tuple[int, ...] | None, torch.Tensor, torch.Tensor | None]:
+    """The slicing axes of a volume's term that have an imposed entry, when some have none
+    (None: all are evaluated), and the target and imposed entries of those axes. A free
+    orientation is not evaluated: the slices normal to the long axis of a transversely
+    isotropic target have no ``local_patterns``, a third of that term's cost."""
+    if (ndim != 3 or term.imposed is None
+            or "axes" not in inspect.signature(term.descriptor.evaluate).parameters):
+        return None, term.target, term.imposed  # a plugin's evaluate may not take axes
+    kept = [axis for axis in range(3) if bool(term.imposed[axis].any())]
+    if len(kept) == 3:
+        return None, term.target, term.imposed
+    return tuple(kept), term.target[kept], term.imposed[kept]
 
 
 def _target(characterization: Characterization, source: str, ndim: int) -> np.ndarray:

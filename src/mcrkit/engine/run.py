@@ -22,7 +22,13 @@ import torch
 
 from mcrkit._version import __version__
 from mcrkit.characterization import Characterization
-from mcrkit.engine.callbacks import Callback, ProgressBar, TimeLimit, as_callbacks
+from mcrkit.engine.callbacks import (
+    Callback,
+    IterationState,
+    ProgressBar,
+    TimeLimit,
+    as_callbacks,
+)
 from mcrkit.engine.field import field_from_params, labels_from_params
 from mcrkit.engine.loop import RunState, optimize
 from mcrkit.engine.memory import check_memory, estimate_peak_bytes
@@ -43,6 +49,29 @@ __all__ = ["UNDECIDED_BELOW", "Run"]
 
 UNDECIDED_BELOW = 0.9
 """A voxel whose largest phase fraction is below this counts as undecided."""
+
+
+class _VerdictStop(Callback):
+    """Stop a gradient run once the discrete state passes the report's statistics
+    (:attr:`RunSettings.judge_after`), judged after ``after``, ``2 after``, ``4 after``, ...
+    iterations of its last gradient stage; each verdict is kept in ``run.judged``."""
+
+    def __init__(self, run: Run, after: int) -> None:
+        self.run, self.after = run, after
+        gradient = [i for i, stage in enumerate(run.stages) if stage.max_iter
+                    and not stage.make_optimizer().discrete]
+        self.stage = gradient[-1] if gradient else None
+
+    def __call__(self, state: IterationState) -> bool | None:
+        multiple = state.level_iteration // self.after
+        if (state.level != self.stage or state.level_iteration % self.after
+                or multiple & (multiple - 1)):  # not after, 2 after, 4 after, ...
+            return None
+        verdict = self.run.judge(state.theta)
+        passed = not verdict["failed"] and verdict["passed"] > 0
+        self.run.judged.append({"iteration": state.iteration, "passed": passed,
+                                "verdict": verdict["text"]})
+        return passed
 
 
 def _repair(networks: tuple[NetworkSpec, ...],
@@ -134,6 +163,7 @@ class Run:
         self.settings = settings.replace(weights=[t.weight for t in terms])
         self._optimizer = optimizer
         self.cleaned: dict[str, Any] | None = None
+        self.judged: list[dict[str, Any]] = []  # the verdicts of settings.judge_after
 
     def check(self, force: bool = False) -> None:
         """Record the memory estimate; refuse a run that cannot fit unless ``force``."""
@@ -175,6 +205,8 @@ class Run:
                                  *as_callbacks(callbacks)]
         if s.time_limit is not None:
             chain.append(TimeLimit(s.time_limit))
+        if s.judge_after and self.original is not None and not self._optimizer.discrete:
+            chain.append(_VerdictStop(self, s.judge_after))
         if progress:
             chain.append(ProgressBar())
         if self.directory is not None:
@@ -232,14 +264,28 @@ class Run:
                 self._save_metadata(result)
         return result
 
-    def _clean(self, labels: np.ndarray) -> np.ndarray:
+    def _clean(self, labels: np.ndarray, *, record: bool = True) -> np.ndarray:
         """The result without the clusters smaller than ``settings.cleanup``; what was
-        removed is kept in :attr:`cleaned` (and ``run.json``)."""
+        removed is kept in :attr:`cleaned` (and ``run.json``) if ``record``."""
         from mcrkit.morphology.cleanup import remove_small_features
 
         done = remove_small_features(labels, self.settings.cleanup)
-        self.cleaned = {"specks": list(done.specks), "changed_voxels": done.changed}
+        if record:
+            self.cleaned = {"specks": list(done.specks), "changed_voxels": done.changed}
         return done.labels
+
+    def judge(self, theta: torch.Tensor) -> dict[str, Any]:
+        """The verdict the report would give the discrete state of angles ``theta`` (after
+        the cleanup; without the unjudged 3D statistics of a volume)."""
+        from mcrkit.metrics.report import validation_report
+
+        with torch.no_grad():
+            labels = labels_from_params(upsample(theta, self.settings.shape))
+        if self.settings.cleanup:
+            labels = self._clean(labels, record=False)
+        return validation_report(self.original, labels, characterization=self.characterization,
+                                 descriptors=list(self.settings.descriptors),
+                                 limit_to=self.limit_to(), volume=False)["verdict"]
 
     def limit_to(self) -> int:
         """Correlation length of the fidelity statistics: 8, or less if the target's is."""
@@ -280,6 +326,8 @@ class Run:
         }
         if self.cleaned is not None:
             extra["cleanup"] = self.cleaned
+        if self.judged:
+            extra["judged"] = self.judged
         if self.original is not None:
             extra["original"] = self.original.source
         if result.comparison is not None:

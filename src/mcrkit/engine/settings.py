@@ -136,6 +136,12 @@ class RunSettings:
     defaults : str or None
         How settings the user did not give were chosen (``match`` explains its
         default descriptors here); printed with the result.
+    judge_after : int
+        After this many iterations of the last gradient stage, and again after twice, four
+        times, ... as many, judge the discrete state (after the cleanup) with the validation
+        report's statistics against the original, and stop once no row fails (0: never;
+        without an original: never). At most a few judgements per run: one costs about as
+        much as ten evaluations.
     """
 
     shape: tuple[int, ...]
@@ -160,6 +166,7 @@ class RunSettings:
     time_limit: float | None = None
     memory_estimate: int | None = None
     defaults: str | None = None
+    judge_after: int = 0
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -175,7 +182,7 @@ class RunSettings:
                 self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer or a numpy Generator, got "
                              f"{self.seed!r}")
-        for name in ("polish", "snapshot_every"):
+        for name in ("polish", "snapshot_every", "judge_after"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
@@ -205,7 +212,7 @@ class RunSettings:
                              f"{self.checkpoint_every!r}")
         if self.time_limit is not None and not self.time_limit > 0:
             raise ValueError(f"time_limit must be positive seconds, got {self.time_limit!r}")
-        for name in ("max_iter", "multigrid", "seed", "polish", "snapshot_every"):
+        for name in ("max_iter", "multigrid", "seed", "polish", "snapshot_every", "judge_after"):
             set_(self, name, int(getattr(self, name)))
         set_(self, "noise", float(self.noise))
         set_(self, "checkpoint_every", float(self.checkpoint_every))

@@ -210,9 +210,10 @@ def _forms() -> dict[str, list[Field]]:
                   "isotropic (the input on every slice), x or y (transversely isotropic about "
                   "that axis).", _default("match", "symmetry"), ("auto", "isotropic", "x", "y"),
                   title="symmetry of the 3D volume"),
-            Field("start", "choice", "For a 3D volume from an isotropic 2D input: model (a "
-                  "random-set model fitted to the input; the gradient run follows only if its "
-                  "slices fail the report's statistics or max_iter is given) or noise.",
+            Field("start", "choice", "For a 3D volume from a 2D input: model (a random-set "
+                  "model fitted to the input, an anisotropic level cut for an anisotropic "
+                  "input; the gradient run follows only if its slices fail the report's "
+                  "statistics or max_iter is given) or noise.",
                   _default("match", "start"), ("model", "noise"),
                   title="start of the 3D volume"),
             Field("shape", "shape", "Shape of the result (empty: the input's).",

@@ -15,6 +15,7 @@ from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
 from mcrkit.workflows.defaults import (
+    JUDGE_AFTER,
     MODEL_START_ITER,
     STARTS,
     choose_defaults,
@@ -121,10 +122,12 @@ def match(
         (:mod:`mcrkit.metrics.transverse`); the line saying so is printed and
         recorded with the defaults.
     start : {"model", "noise"}, optional
-        For a 3D volume from an isotropic 2D original (and no ``initial``): start
-        from the random-set model that fits the original
-        (:func:`~mcrkit.workflows.defaults.choose_start`: a level-cut Gaussian field
-        or overlapping balls, whose 3D connectivity a slice cannot give), then, if the
+        For a 3D volume from a 2D original (and no ``initial``): start from the
+        random-set model that fits the original (isotropic:
+        :func:`~mcrkit.workflows.defaults.choose_start`, a level-cut Gaussian field
+        or overlapping balls; anisotropic: the anisotropic level cut fitted to every
+        orientation's target, :func:`~mcrkit.workflows.reconstruct_start.model_start`;
+        their 3D connectivity a slice cannot give), then, if the
         model's slices pass the report's fidelity statistics against the original,
         :data:`~mcrkit.workflows.defaults.MODEL_START_ITER` gradient iterations (none),
         otherwise the default gradient run, unless ``max_iter`` is given (an annealing
@@ -212,6 +215,22 @@ def match(
         notes.append(assumed)
         if assumption is None and options.get("initial") is None:
             notes.append(_start_from_model(original, target_shape, start, options, limit_to))
+        elif start == "model" and options.get("initial") is None and not optimizer_registry.get(
+                options.get("optimizer", "lbfgs")).discrete:
+            from mcrkit.workflows.reconstruct_start import model_start
+
+            options["seed"] = _make_seed(options.get("seed"))
+            options["initial"], options["max_iter"], told = model_start(
+                characterization, target_shape, descriptors, seed=options["seed"],
+                max_iter=options.get("max_iter"), budget=DEFAULT_MAX_ITER, original=original,
+                limit_to=min(8, limit_to or 8))
+            notes.append(told)
+        if options.get("max_iter") is None and "judge_after" not in options \
+                and not optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete:
+            options["judge_after"] = JUDGE_AFTER
+            notes.append(f"the gradient run's slices are judged against the original after "
+                         f"{JUDGE_AFTER}, {2 * JUDGE_AFTER}, {4 * JUDGE_AFTER}, ... iterations; "
+                         "it stops once they pass")
     if notes:
         options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,

@@ -33,6 +33,7 @@ from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.morphology.particles import ParticleSpec
 from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.runtime import check_threads, resolve_device
+from mcrkit.workflows.defaults import STARTS
 
 __all__ = ["DEFAULT_MAX_ITER", "DEFAULT_TOLERANCE_CHANGE", "RECONSTRUCTION_DESCRIPTORS",
            "ReconstructionResult", "choose_descriptors", "reconstruct", "resume"]
@@ -137,6 +138,8 @@ def reconstruct(
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
     note: str | None = None,
+    start: str = "model",
+    judge_after: int = 0,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -239,6 +242,21 @@ def reconstruct(
     note : str, optional
         How the settings were chosen (:func:`~mcrkit.workflows.match` explains its
         default descriptors); recorded as ``settings["defaults"]`` and printed.
+    start : {"model", "noise"}, optional
+        For a 3D volume from merged views (:func:`mcrkit.merge`) of two phases with
+        ``two_point``, no ``initial`` and a gradient optimizer: ``"model"`` starts from
+        the anisotropic level-cut model fitted to the S2 of every orientation
+        (:func:`~mcrkit.workflows.reconstruct_start.per_axis_model`), judged first, each
+        orientation against its target; if its slices pass, it is the result
+        (:data:`~mcrkit.workflows.defaults.MODEL_START_ITER` iterations unless
+        ``max_iter`` is given), else the default gradient run continues from it. The line
+        saying so joins ``note``. ``"noise"``: the noisy uniform field.
+    judge_after : int, optional
+        With ``original``: after this many iterations of the gradient run, and again
+        after twice, four times, ... as many, judge its discrete state (after ``cleanup``)
+        with the report's statistics against the original, and stop once no row fails
+        (0: never; ``match`` sets it for a volume from a 2D original with the default
+        budget, :data:`~mcrkit.workflows.defaults.JUDGE_AFTER`).
 
     Returns
     -------
@@ -263,6 +281,15 @@ def reconstruct(
         opt = make_optimizer(optimizer, {**(optimizer_options or {}),
                                          "tolerance_change": DEFAULT_TOLERANCE_CHANGE}, seed)
     names = choose_descriptors(characterization) if descriptors is None else list(descriptors)
+    if start not in STARTS:
+        raise ValueError(f"start must be one of {', '.join(STARTS)}, got {start!r}")
+    if (start == "model" and initial is None and not opt.discrete
+            and "merge" in characterization.provenance):
+        from mcrkit.workflows.reconstruct_start import model_start
+
+        initial, max_iter, told = model_start(characterization, shape, names, seed=seed,
+                                              max_iter=max_iter, budget=DEFAULT_MAX_ITER)
+        note = told if not note else f"{note}\n  {told}"
     dev = resolve_device(device)
     settings = RunSettings(
         shape=shape, descriptors=[d if isinstance(d, str) else d.name for d in names],
@@ -272,7 +299,8 @@ def reconstruct(
         if max_iter is None else max_iter,
         seed=seed, initial="random" if initial is None else "given", noise=noise,
         multigrid=multigrid, device=dev.type, snapshot_every=snapshot_every,
-        checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None)
+        checkpoint_every=checkpoint_every, time_limit=time_limit, defaults=note or None,
+        judge_after=judge_after)
     settings = settings.replace(polish=_polish_moves(polish, settings.shape),
                                 networks=tuple(networks), cleanup=tuple(cleanup),
                                 particles=tuple(particles),
