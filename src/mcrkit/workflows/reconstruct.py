@@ -137,6 +137,7 @@ def reconstruct(
     original: Microstructure | np.ndarray | None = None,
     overwrite: bool = False,
     note: str | None = None,
+    start_report: dict[str, Any] | None = None,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -239,6 +240,11 @@ def reconstruct(
     note : str, optional
         How the settings were chosen (:func:`~mcrkit.workflows.match` explains its
         default descriptors); recorded as ``settings["defaults"]`` and printed.
+    start_report : dict, optional
+        A :func:`~mcrkit.metrics.report.validation_report` against ``original`` of the
+        structure the run is expected to end with (``match`` passes the one of its model
+        start): where it judged the result itself, the final report takes its statistics
+        instead of computing them again.
 
     Returns
     -------
@@ -278,7 +284,7 @@ def reconstruct(
                                 particles=tuple(particles),
                                 polish_descriptors=dict(polish_descriptors or {}))
     run = Run(settings, characterization, dev,
-              None if original is None else as_microstructure(original))
+              None if original is None else as_microstructure(original), start_report)
     run.check(force)
     start = None if initial is None else as_microstructure(initial)
     try:
