@@ -268,3 +268,25 @@ def test_an_earlier_report_of_the_same_labels_gives_its_statistics(monkeypatch) 
     assert validation_report(original.astype(np.int64), volume.astype(np.int32), limit_to=3,
                              **lean)["result"]["digest"] == earlier["result"]["digest"]
     assert len(computed) == 3
+
+
+def test_the_slices_of_every_axis_share_the_statistics_of_their_one_target(monkeypatch) -> None:
+    import mcrkit.metrics.report as report_module
+
+    volume = gaussian_random_field((12, 12, 8), 2.0, seed=5)
+    calls: dict[str, list[int]] = {"_all_statistics": [], "_topology": []}
+
+    def counting(name):
+        compute = getattr(report_module, name)
+
+        def counted(labels, *args, **kwargs):
+            calls[name].append(labels.ndim)
+            return compute(labels, *args, **kwargs)
+        return counted
+
+    for name in calls:
+        monkeypatch.setattr(report_module, name, counting(name))
+    report = validation_report(volume[:, :, 0], volume, limit_to=3, volume=False)
+    assert {line["axis"] for line in report["lines"]} == {"x", "y", "z"}
+    # the 2D original and its 16 windows once, not once per axis; the volume per axis
+    assert sorted(calls["_all_statistics"]) == sorted(calls["_topology"]) == [2] * 17 + [3] * 3

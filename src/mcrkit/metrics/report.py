@@ -299,6 +299,15 @@ def _target_of(labels: np.ndarray, axis: int | None,
     return (labels.T if detail else labels), None
 
 
+def _target_key(ref_axis: int | None, axis: int | None,
+                assumption: TransverseIsotropy | None) -> tuple[Any, ...]:
+    """What :func:`_target_of` makes of the original for the result's ``axis`` (compared with
+    the original's ``ref_axis``): the slices of a volume whose targets agree share the
+    original's statistics and those of its windows, computed once."""
+    return ref_axis, None if assumption is None or axis is None else \
+        assumption.slice_target(axis)
+
+
 def _topology_lines(ref: Microstructure, res: np.ndarray,
                     assumption: TransverseIsotropy | None = None,
                     ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -316,16 +325,21 @@ def _topology_lines(ref: Microstructure, res: np.ndarray,
     connected = [largest_cluster_fraction(ref.labels == phase, connectivity=1, periodic=False)
                  >= CONNECTED for phase in range(ref.n_phases)]
     lines, open_ = [], []
+    targets: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}  # one per distinct target
     for name, ref_axis, axis in _topology_pairs(ref.ndim, res.ndim):
         reference, along = _target_of(ref.labels, axis, assumption)
         if along is not None:
             open_.append(f"topology of the slices normal to {name} (not determined by the "
                          "2D input)")
             continue
-        want = _topology(reference, ref_axis, ref.n_phases, periodic=True)
+        target = _target_key(ref_axis, axis, assumption)
+        if target not in targets:
+            targets[target] = (
+                _topology(reference, ref_axis, ref.n_phases, periodic=True),
+                [_topology(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
+                           periodic=False) for w in windows])
+        want, samples = targets[target]
         got = _topology(res, axis, ref.n_phases, periodic=True)
-        samples = [_topology(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
-                             periodic=False) for w in windows]
         in_plane = [a for a in range(res.ndim) if a != axis]
         for (statistic, phase), value in want.items():
             row = {"kind": "topology", "axis": name, "statistic": statistic, "phase": phase,
@@ -404,13 +418,19 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
     :func:`mcrkit.metrics.validation.compare`'s dict and what could not be judged."""
     windows, scale = _spread_scale(ref.labels, res.size)
     lines, per_axis = [], {}
-    reference_isolated = isolated_fraction(ref.labels)
+    isolated = isolated_fraction(res)
+    excess = max(0.0, isolated - isolated_fraction(ref.labels))
+    targets: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}  # one per distinct target
     for name, ref_axis, axis in axis_pairs(ref.ndim, res.ndim):
-        reference, along = _target_of(ref.labels, axis, assumption)
-        want = _all_statistics(reference, ref_axis, ref.n_phases, limit_to, along)
+        target = _target_key(ref_axis, axis, assumption)
+        if target not in targets:
+            reference, along = _target_of(ref.labels, axis, assumption)
+            targets[target] = (
+                _all_statistics(reference, ref_axis, ref.n_phases, limit_to, along),
+                [_all_statistics(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
+                                 limit_to, along) for w in windows])
+        want, samples = targets[target]
         got = _all_statistics(res, axis, ref.n_phases, limit_to)
-        samples = [_all_statistics(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
-                                   limit_to, along) for w in windows]
         for key, value in want.items():
             if key[0] == "_raw":
                 continue
@@ -421,8 +441,8 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
                           **_line(key[0], value, got[key], stack, scale)})
         rows = [fidelity_row(want["_raw", p], got["_raw", p]) for p in range(ref.n_phases)]
         per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
-        per_axis[name]["isolated_fraction"] = isolated_fraction(res)
-        per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
+        per_axis[name]["isolated_fraction"] = isolated
+        per_axis[name]["isolated_excess"] = excess
     topology, open_ = _topology_lines(ref, res, assumption)
     if ref.ndim == res.ndim == 2:
         topology += _dead_end_lines(ref, res)
