@@ -236,3 +236,57 @@ def test_a_report_without_the_volume_statistics_keeps_its_table_and_verdict() ->
     lean = validation_report(volume[:, :, 0], volume, limit_to=3, volume=False)
     assert full["volume"]["result"] and lean["volume"] is None
     assert lean["lines"] == full["lines"] and lean["verdict"] == full["verdict"]
+
+
+def test_an_earlier_report_of_the_same_labels_gives_its_statistics(monkeypatch) -> None:
+    import mcrkit.metrics.report as report_module
+
+    volume = gaussian_random_field((12, 12, 8), 2.0, seed=5)
+    original = volume[:, :, 0]
+    target = mcrkit.characterize(original, ["two_point"], limit_to=3)
+    fresh = validation_report(original, volume, characterization=target,
+                              descriptors=["two_point"], limit_to=3)
+    computed = []
+    statistic_lines = report_module._statistic_lines
+    monkeypatch.setattr(report_module, "_statistic_lines",
+                        lambda *a, **k: computed.append(a[1]) or statistic_lines(*a, **k))
+    earlier = validation_report(original, volume, limit_to=3, volume=False)
+    assert not any(line["optimized"] for line in earlier["lines"])
+    reused = validation_report(original, volume, characterization=target,
+                               descriptors=["two_point"], limit_to=3, reuse=earlier)
+    assert reused == fresh and len(computed) == 1  # the same report, statistics computed once
+    assert any(line["optimized"] for line in reused["lines"] if line["kind"] == "statistic")
+    # other labels or another limit_to: computed afresh
+    other = volume.copy()
+    other[0, 0, 0] = 1 - other[0, 0, 0]
+    lean = {"volume": False, "reuse": earlier}
+    assert validation_report(original, other, limit_to=3, **lean)["result"]["digest"] \
+        != earlier["result"]["digest"]
+    validation_report(original, volume, limit_to=2, **lean)
+    assert len(computed) == 3
+    # the digest follows the values, not their integer type
+    assert validation_report(original.astype(np.int64), volume.astype(np.int32), limit_to=3,
+                             **lean)["result"]["digest"] == earlier["result"]["digest"]
+    assert len(computed) == 3
+
+
+def test_the_slices_of_every_axis_share_the_statistics_of_their_one_target(monkeypatch) -> None:
+    import mcrkit.metrics.report as report_module
+
+    volume = gaussian_random_field((12, 12, 8), 2.0, seed=5)
+    calls: dict[str, list[int]] = {"_all_statistics": [], "_topology": []}
+
+    def counting(name):
+        compute = getattr(report_module, name)
+
+        def counted(labels, *args, **kwargs):
+            calls[name].append(labels.ndim)
+            return compute(labels, *args, **kwargs)
+        return counted
+
+    for name in calls:
+        monkeypatch.setattr(report_module, name, counting(name))
+    report = validation_report(volume[:, :, 0], volume, limit_to=3, volume=False)
+    assert {line["axis"] for line in report["lines"]} == {"x", "y", "z"}
+    # the 2D original and its 16 windows once, not once per axis; the volume per axis
+    assert sorted(calls["_all_statistics"]) == sorted(calls["_topology"]) == [2] * 17 + [3] * 3

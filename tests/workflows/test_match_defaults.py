@@ -241,9 +241,7 @@ def test_a_model_whose_slices_fail_is_optimized_from(monkeypatch) -> None:
     match_module = importlib.import_module("mcrkit.workflows.match")  # not the function
     for module in (match_module, importlib.import_module("mcrkit.workflows.reconstruct")):
         monkeypatch.setattr(module, "DEFAULT_MAX_ITER", 3)  # the message's and the budget's
-    passing = mcrkit.match(PYMKS[:24, :24], add_dimension=16, limit_to=4, seed=0,
-                           device="cpu", report=False)
-    assert passing.iterations == 0 and "its slices pass the fidelity statistics" in str(passing)
+    # (a model that passes: test_the_report_of_a_model_result_takes_the_statistics_of_its_check)
     # the Boolean balls fuse the separate particles of this section (largest cluster)
     section = dispersion((24, 24, 24), radius=4.0, volume_fraction=0.08, rng=0)[:, :, 0]
     failing = mcrkit.match(section, add_dimension=16, limit_to=4, seed=0, device="cpu",
@@ -260,3 +258,20 @@ def test_a_model_start_that_cannot_fit_leaves_the_noise_start() -> None:
     labels, note = choose_start(PYMKS[:24, :24], (10000, 10000, 10000))
     assert labels is None and note.startswith("3D start: noise (a model of this volume")
     assert "36.4 TiB" in note  # 40 bytes per voxel, in words
+
+
+def test_the_report_of_a_model_result_takes_the_statistics_of_its_check(monkeypatch) -> None:
+    import mcrkit.metrics.report as report_module
+    from mcrkit.metrics.report import validation_report
+
+    computed = []
+    statistic_lines = report_module._statistic_lines
+    monkeypatch.setattr(report_module, "_statistic_lines",
+                        lambda *a, **k: computed.append(a[1]) or statistic_lines(*a, **k))
+    result = mcrkit.match(TINY, add_dimension=16, limit_to=4, seed=0, device="cpu")
+    assert result.iterations == 0 and "its slices pass the fidelity statistics" in str(result)
+    assert len(computed) == 1 and computed[0].shape == (24, 24, 16)  # the check's, once
+    fresh = validation_report(TINY, result.labels, characterization=result.characterization,
+                              descriptors=list(result.settings["descriptors"]),
+                              errors=result.errors, limit_to=4)
+    assert len(computed) == 2 and result.report == fresh

@@ -63,7 +63,7 @@ PATH_KEYS = ("characterization", "microstructure")
 CONTROLLED = ("run_dir", "progress", "threads", "callbacks")
 """reconstruct/match arguments the batch sets itself."""
 
-UNSUPPORTED = ("initial",)
+UNSUPPORTED = ("initial", "start_report")
 
 
 @dataclass(frozen=True)

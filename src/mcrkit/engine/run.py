@@ -45,7 +45,7 @@ from mcrkit.morphology.networks import NetworkSpec
 from mcrkit.morphology.particles import ParticleSpec
 from mcrkit.runtime import threads_limited
 
-__all__ = ["UNDECIDED_BELOW", "Run"]
+__all__ = ["UNDECIDED_BELOW", "Run", "report_limit"]
 
 UNDECIDED_BELOW = 0.9
 """A voxel whose largest phase fraction is below this counts as undecided."""
@@ -100,6 +100,13 @@ def _prune(networks: tuple[NetworkSpec, ...]) -> Callable[[np.ndarray], np.ndarr
     return prune
 
 
+def report_limit(characterization: Characterization) -> int:
+    """Correlation length of a run's fidelity statistics: 8, or less if the target's is."""
+    limits = [getattr(characterization.descriptor(name), "limit_to", None)
+              for name in characterization.names]
+    return min([8, *(limit for limit in limits if limit)])
+
+
 class Run:
     """A reconstruction ready to execute.
 
@@ -113,6 +120,10 @@ class Run:
         Where to compute.
     original : Microstructure, optional
         The structure the characterization describes: the result is compared with it.
+    start_report : dict, optional
+        An earlier report against ``original`` whose statistics the final report
+        takes where it judged the result itself (``reuse`` of
+        :func:`~mcrkit.metrics.report.validation_report`).
 
     Raises
     ------
@@ -123,9 +134,11 @@ class Run:
     """
 
     def __init__(self, settings: RunSettings, characterization: Characterization,
-                 device: torch.device, original: Microstructure | None = None) -> None:
+                 device: torch.device, original: Microstructure | None = None,
+                 start_report: dict[str, Any] | None = None) -> None:
         self.started = time.perf_counter()
         self.characterization, self.device, self.original = characterization, device, original
+        self.start_report = start_report
         self.directory: RunDirectory | None = None
         self.dtype = torch.float32
         optimizer = settings.make_optimizer()
@@ -288,10 +301,8 @@ class Run:
                                  limit_to=self.limit_to(), volume=False)["verdict"]
 
     def limit_to(self) -> int:
-        """Correlation length of the fidelity statistics: 8, or less if the target's is."""
-        c = self.characterization
-        limits = [getattr(c.descriptor(name), "limit_to", None) for name in c.names]
-        return min([8, *(limit for limit in limits if limit)])
+        """Correlation length of the fidelity statistics (:func:`report_limit`)."""
+        return report_limit(self.characterization)
 
     def _validation(self, result: ReconstructionResult) -> dict[str, Any]:
         """The fidelity table of the result and its verdict."""
@@ -300,7 +311,7 @@ class Run:
         return validation_report(
             self.original, result.labels, characterization=self.characterization,
             descriptors=list(self.settings.descriptors), errors=result.errors,
-            limit_to=self.limit_to())
+            limit_to=self.limit_to(), reuse=self.start_report)
 
     def _report(self, result: ReconstructionResult) -> None:
         """Write report.json/.png; with an original its fidelity is the result's comparison."""

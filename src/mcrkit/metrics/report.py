@@ -103,6 +103,7 @@ writes them where asked.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import math
 import os
@@ -159,6 +160,21 @@ _SEEN_BY = {
     "mean_chord": ("chord_length",),
     "interface": ("variation",),
 }
+
+
+def _seen(statistic: str, optimized: list[str]) -> bool:
+    """Whether one of the ``optimized`` descriptors fixes the slice statistic."""
+    return any(d in optimized for d in _SEEN_BY[statistic])
+
+
+def _digest(labels: np.ndarray) -> str:
+    """A fingerprint of a label array, its shape and values (whatever their integer type):
+    two reports judged the same structure when their digests agree."""
+    small = labels.size == 0 or (labels.min() >= 0 and labels.max() < 256)
+    values = np.ascontiguousarray(labels, dtype=np.uint8 if small else np.int64)
+    digest = hashlib.blake2b(str(labels.shape).encode(), digest_size=16)
+    digest.update(values.data)
+    return digest.hexdigest()
 
 
 def _windows(labels: np.ndarray) -> tuple[list[np.ndarray], float, float]:
@@ -283,6 +299,15 @@ def _target_of(labels: np.ndarray, axis: int | None,
     return (labels.T if detail else labels), None
 
 
+def _target_key(ref_axis: int | None, axis: int | None,
+                assumption: TransverseIsotropy | None) -> tuple[Any, ...]:
+    """What :func:`_target_of` makes of the original for the result's ``axis`` (compared with
+    the original's ``ref_axis``): the slices of a volume whose targets agree share the
+    original's statistics and those of its windows, computed once."""
+    return ref_axis, None if assumption is None or axis is None else \
+        assumption.slice_target(axis)
+
+
 def _topology_lines(ref: Microstructure, res: np.ndarray,
                     assumption: TransverseIsotropy | None = None,
                     ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -300,16 +325,21 @@ def _topology_lines(ref: Microstructure, res: np.ndarray,
     connected = [largest_cluster_fraction(ref.labels == phase, connectivity=1, periodic=False)
                  >= CONNECTED for phase in range(ref.n_phases)]
     lines, open_ = [], []
+    targets: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}  # one per distinct target
     for name, ref_axis, axis in _topology_pairs(ref.ndim, res.ndim):
         reference, along = _target_of(ref.labels, axis, assumption)
         if along is not None:
             open_.append(f"topology of the slices normal to {name} (not determined by the "
                          "2D input)")
             continue
-        want = _topology(reference, ref_axis, ref.n_phases, periodic=True)
+        target = _target_key(ref_axis, axis, assumption)
+        if target not in targets:
+            targets[target] = (
+                _topology(reference, ref_axis, ref.n_phases, periodic=True),
+                [_topology(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
+                           periodic=False) for w in windows])
+        want, samples = targets[target]
         got = _topology(res, axis, ref.n_phases, periodic=True)
-        samples = [_topology(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
-                             periodic=False) for w in windows]
         in_plane = [a for a in range(res.ndim) if a != axis]
         for (statistic, phase), value in want.items():
             row = {"kind": "topology", "axis": name, "statistic": statistic, "phase": phase,
@@ -388,25 +418,31 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
     :func:`mcrkit.metrics.validation.compare`'s dict and what could not be judged."""
     windows, scale = _spread_scale(ref.labels, res.size)
     lines, per_axis = [], {}
-    reference_isolated = isolated_fraction(ref.labels)
+    isolated = isolated_fraction(res)
+    excess = max(0.0, isolated - isolated_fraction(ref.labels))
+    targets: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}  # one per distinct target
     for name, ref_axis, axis in axis_pairs(ref.ndim, res.ndim):
-        reference, along = _target_of(ref.labels, axis, assumption)
-        want = _all_statistics(reference, ref_axis, ref.n_phases, limit_to, along)
+        target = _target_key(ref_axis, axis, assumption)
+        if target not in targets:
+            reference, along = _target_of(ref.labels, axis, assumption)
+            targets[target] = (
+                _all_statistics(reference, ref_axis, ref.n_phases, limit_to, along),
+                [_all_statistics(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
+                                 limit_to, along) for w in windows])
+        want, samples = targets[target]
         got = _all_statistics(res, axis, ref.n_phases, limit_to)
-        samples = [_all_statistics(_target_of(w, axis, assumption)[0], ref_axis, ref.n_phases,
-                                   limit_to, along) for w in windows]
         for key, value in want.items():
             if key[0] == "_raw":
                 continue
             stack = np.array([s[key] for s in samples]) if min(windows[0].shape) > 1 else None
             lines.append({"kind": "statistic", "axis": name, "statistic": key[0],
                           "phase": key[1],
-                          "optimized": any(d in optimized for d in _SEEN_BY[key[0]]),
+                          "optimized": _seen(key[0], optimized),
                           **_line(key[0], value, got[key], stack, scale)})
         rows = [fidelity_row(want["_raw", p], got["_raw", p]) for p in range(ref.n_phases)]
         per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
-        per_axis[name]["isolated_fraction"] = isolated_fraction(res)
-        per_axis[name]["isolated_excess"] = max(0.0, isolated_fraction(res) - reference_isolated)
+        per_axis[name]["isolated_fraction"] = isolated
+        per_axis[name]["isolated_excess"] = excess
     topology, open_ = _topology_lines(ref, res, assumption)
     if ref.ndim == res.ndim == 2:
         topology += _dead_end_lines(ref, res)
@@ -470,7 +506,8 @@ def validation_report(original: Any = None, result: Any = None, *,
                       descriptors: list[str] | None = None,
                       errors: dict[str, float] | None = None,
                       limit_to: int = 8, threshold: float | str | None = None,
-                      phases: int | None = None, volume: bool = True) -> dict[str, Any]:
+                      phases: int | None = None, volume: bool = True,
+                      reuse: dict[str, Any] | None = None) -> dict[str, Any]:
     """The fidelity table of a result and its one verdict (module docstring).
 
     Parameters
@@ -505,11 +542,18 @@ def validation_report(original: Any = None, result: Any = None, *,
     volume : bool, optional
         Compute ``volume`` (the unjudged 3D statistics, most of the cost at 128^3);
         False leaves it None and the verdict as it is.
+    reuse : dict, optional
+        An earlier report (e.g. one with ``volume=False``). Where it judged the same
+        original and result (their ``digest``), with the same ``limit_to`` and
+        neither under a transverse isotropy assumption, its statistic and topology
+        lines and ``fidelity`` are taken (with ``optimized`` as ``descriptors``
+        say) instead of being computed again; otherwise it is ignored.
 
     Returns
     -------
     dict
-        JSON-ready: ``original``, ``result`` (source, shape), ``target``,
+        JSON-ready: ``original``, ``result`` (source, shape, ``digest``: a fingerprint
+        of the labels), ``target``,
         ``spread_from`` (``"original"`` or ``"result"``), ``limit_to``,
         ``tolerance``, ``lines`` (the rows of the table, one per axis,
         statistic, phase and, for percolation, ``direction``: ``kind``
@@ -554,7 +598,14 @@ def validation_report(original: Any = None, result: Any = None, *,
     assumption = TransverseIsotropy.of(characterization) if ref is not None and \
         ref.ndim == 2 and res.ndim == 3 else None
     open_: list[str] = []
-    if ref is not None:
+    digests = (None if ref is None else _digest(ref.labels), _digest(res))
+    if ref is not None and assumption is None and _same_judgement(reuse, digests, limit_to):
+        assert reuse is not None
+        lines = [{**line, "optimized": line["kind"] == "statistic"
+                  and _seen(line["statistic"], optimized)}
+                 for line in reuse["lines"] if line["kind"] != "descriptor"]
+        fidelity = reuse["fidelity"]
+    elif ref is not None:
         lines, fidelity, open_ = _statistic_lines(ref, res, limit_to, optimized, assumption)
     if characterization is not None and optimized:
         lines = _descriptor_lines(characterization, optimized, res, ref) + lines
@@ -567,9 +618,9 @@ def validation_report(original: Any = None, result: Any = None, *,
         "format_version": 2,
         "mcrkit_version": __version__,
         "original": None if ref is None else {"source": ref.source, "shape": list(ref.shape),
-                                              "n_phases": ref.n_phases},
+                                              "n_phases": ref.n_phases, "digest": digests[0]},
         "result": {"source": "array" if res_ms is None else res_ms.source,
-                   "shape": list(res.shape)},
+                   "shape": list(res.shape), "digest": digests[1]},
         "target": None if characterization is None else characterization.source,
         "assumption": None if assumption is None else {
             **assumption.to_json(),
@@ -588,6 +639,17 @@ def validation_report(original: Any = None, result: Any = None, *,
             ref is None or ref.ndim == 2) else None,
     }
     return _json_ready(report)
+
+
+def _same_judgement(earlier: dict[str, Any] | None, digests: tuple[str | None, str],
+                    limit_to: int) -> bool:
+    """Whether the report ``earlier`` judged the original and result of ``digests`` at
+    ``limit_to`` without an assumption (its statistic lines are then this report's)."""
+    if earlier is None or earlier.get("original") is None:
+        return False
+    return (earlier["original"].get("digest") == digests[0]
+            and earlier["result"].get("digest") == digests[1]
+            and earlier["limit_to"] == limit_to and earlier.get("assumption") is None)
 
 
 def _verdict(lines: list[dict[str, Any]], cannot_judge: list[str], *,

@@ -31,7 +31,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.fft
 
 from mcrkit.descriptors.chord_length import chord_lengths
 from mcrkit.descriptors.lineal_path import lineal_path
@@ -87,8 +86,8 @@ def slice_statistics(labels: np.ndarray, axis: int | None, phase: int,
     """
     slices = _as_slices(labels, axis)
     mask = slices == phase
-    spectrum = scipy.fft.rfft2(mask.astype(np.float64), axes=(1, 2))
-    s2 = scipy.fft.irfft2(np.abs(spectrum) ** 2, s=mask.shape[1:], axes=(1, 2)).mean(0)
+    spectrum = np.fft.rfft2(mask.astype(np.float64), axes=(1, 2))
+    s2 = np.fft.irfft2(np.abs(spectrum) ** 2, s=mask.shape[1:], axes=(1, 2)).mean(0)
     s2 /= mask.shape[1] * mask.shape[2]
     r = np.arange(-limit_to, limit_to + 1)
     window = s2[np.ix_(r % mask.shape[1], r % mask.shape[2])]

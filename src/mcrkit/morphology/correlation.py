@@ -7,7 +7,6 @@ r"""The exact two-point (cross-)correlation :math:`S_2` of indicator arrays, by 
 from __future__ import annotations
 
 import numpy as np
-import scipy.fft
 
 from mcrkit._checks import check_positive_int
 
@@ -64,6 +63,7 @@ def two_point_correlation(
 
 def _correlate(a: np.ndarray, b: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """sum_x a(x) b(x + r) for every r on a grid of ``shape`` (zero padding beyond ``a``)."""
-    fa = scipy.fft.rfftn(a, s=shape)
-    fb = scipy.fft.rfftn(b, s=shape)
-    return scipy.fft.irfftn(np.conj(fa) * fb, s=shape)
+    axes = tuple(range(len(shape)))
+    fa = np.fft.rfftn(a, s=shape, axes=axes)
+    fb = np.fft.rfftn(b, s=shape, axes=axes)
+    return np.fft.irfftn(np.conj(fa) * fb, s=shape, axes=axes)

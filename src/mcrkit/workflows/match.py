@@ -10,6 +10,7 @@ import numpy as np
 
 from mcrkit.descriptors.evaluation import characterize
 from mcrkit.descriptors.selection import DescriptorSpec
+from mcrkit.engine.run import report_limit
 from mcrkit.io.inputs import as_microstructure
 from mcrkit.microstructure import Microstructure
 from mcrkit.registry import descriptors as descriptor_registry
@@ -46,16 +47,19 @@ def _characterization_request(
 
 
 def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: str,
-                      options: dict[str, Any], limit_to: int | None) -> str:
-    """Set the ``initial`` volume (and ``seed``, and for a model that passes ``max_iter``) of a
-    volume from an isotropic 2D original in ``options``; the line saying what was done.
+                      options: dict[str, Any], limit_to: int) -> str:
+    """Set the ``initial`` volume (and ``seed``, and for a model that passes ``max_iter`` and
+    ``start_report``) of a volume from an isotropic 2D original in ``options``; the line
+    saying what was done.
 
-    The model is the result (:data:`MODEL_START_ITER` gradient iterations) when its slices
-    pass the fidelity statistics of the run's report against the original
-    (:func:`mcrkit.metrics.report.validation_report`, without its unjudged 3D statistics);
+    The model is the result (:data:`MODEL_START_ITER` gradient iterations) when its slices,
+    after the run's ``cleanup``, pass the fidelity statistics of the run's report against the
+    original (:func:`mcrkit.metrics.report.validation_report` at the report's ``limit_to``,
+    without its unjudged 3D statistics; the final report takes them from this one);
     otherwise the default gradient run (its budget and flattened-loss stop) continues from it.
     """
     from mcrkit.metrics.report import validation_report
+    from mcrkit.morphology.cleanup import remove_small_features
 
     options["seed"] = _make_seed(options.get("seed"))
     options["initial"], note = choose_start(original, shape, start=start,
@@ -63,10 +67,13 @@ def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: s
     discrete = optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
     if options["initial"] is None or options.get("max_iter") is not None or discrete:
         return note  # an annealing run, or the user's budget, keeps its iterations
-    verdict = validation_report(original, options["initial"], limit_to=min(8, limit_to or 8),
-                                volume=False)["verdict"]
+    model = options["initial"]
+    if options.get("cleanup"):  # what the result would be
+        model = remove_small_features(model, options["cleanup"]).labels
+    report = validation_report(original, model, limit_to=limit_to, volume=False)
+    verdict = report["verdict"]
     if verdict["good"]:
-        options["max_iter"] = MODEL_START_ITER
+        options["max_iter"], options["start_report"] = MODEL_START_ITER, report
         return note + "; its slices pass the fidelity statistics against the original: " + (
             f"then {MODEL_START_ITER} gradient iterations" if MODEL_START_ITER
             else "no gradient run (it removes the model's tunnels)")
@@ -214,7 +221,8 @@ def match(
     if original.ndim == 2 and len(target_shape) == 3:
         notes.append(assumed)
         if assumption is None and options.get("initial") is None:
-            notes.append(_start_from_model(original, target_shape, start, options, limit_to))
+            notes.append(_start_from_model(original, target_shape, start, options,
+                                           report_limit(characterization)))
         elif start == "model" and options.get("initial") is None and not optimizer_registry.get(
                 options.get("optimizer", "lbfgs")).discrete:
             from mcrkit.workflows.reconstruct_start import model_start

@@ -140,6 +140,7 @@ def reconstruct(
     note: str | None = None,
     start: str = "model",
     judge_after: int = 0,
+    start_report: dict[str, Any] | None = None,
 ) -> ReconstructionResult:
     """Reconstruct a microstructure of ``shape`` whose descriptors match a characterization.
 
@@ -257,6 +258,11 @@ def reconstruct(
         with the report's statistics against the original, and stop once no row fails
         (0: never; ``match`` sets it for a volume from a 2D original with the default
         budget, :data:`~mcrkit.workflows.defaults.JUDGE_AFTER`).
+    start_report : dict, optional
+        A :func:`~mcrkit.metrics.report.validation_report` against ``original`` of the
+        structure the run is expected to end with (``match`` passes the one of its model
+        start): where it judged the result itself, the final report takes its statistics
+        instead of computing them again.
 
     Returns
     -------
@@ -306,7 +312,7 @@ def reconstruct(
                                 particles=tuple(particles),
                                 polish_descriptors=dict(polish_descriptors or {}))
     run = Run(settings, characterization, dev,
-              None if original is None else as_microstructure(original))
+              None if original is None else as_microstructure(original), start_report)
     run.check(force)
     start = None if initial is None else as_microstructure(initial)
     try:
