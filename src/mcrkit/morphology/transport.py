@@ -166,8 +166,7 @@ def tortuosities(tasks: Sequence[tuple[np.ndarray, int, int]], *, workers: int |
     Raises
     ------
     MemoryError
-        When a worker process was killed (by the system when memory runs out):
-        the message names the phase and axis and the fix (``workers=1``).
+        When a worker process was killed (by the system when memory runs out).
     ImportError
         When a solve is needed and the extra ``mcrkit[transport]`` is missing.
 
@@ -245,9 +244,10 @@ def _in_workers(checked: list[tuple[np.ndarray, int, int]], workers: int,
                 done()
     except TerminatedWorkerError as error:
         raise MemoryError(
-            "tortuosities: a worker process solving the transport was killed, most likely "
-            "because the memory ran out; solve one phase and axis at a time with workers=1, "
-            "or free memory") from error
+            f"tortuosities: a worker process solving the transport was killed, most likely "
+            f"because the memory ran out ({workers} solves side by side, each given the "
+            f"memory free when they began: other processes may have taken it since); free "
+            f"memory and run it again") from error
     return results
 
 
