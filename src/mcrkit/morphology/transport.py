@@ -256,6 +256,9 @@ def _solve_packed(index: int, packed: np.ndarray, shape: tuple[int, ...], axis: 
                   what: str) -> tuple[int, Transport, list[tuple[type[Warning], str]]]:
     """A worker's solve of the mask packed by ``numpy.packbits``: its index, result and
     the warnings it emitted (category and message)."""
+    from mcrkit.runtime import keep_freed_memory
+
+    keep_freed_memory()  # as the command line does (a 128³ solve faulted in half the pages)
     mask = np.unpackbits(packed, count=int(np.prod(shape))).reshape(shape).view(bool)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
