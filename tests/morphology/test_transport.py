@@ -153,6 +153,7 @@ def test_clusters_that_coarsen_to_single_points_are_solved() -> None:
 
 
 def test_solves_in_worker_processes_give_the_same_digits_and_warnings() -> None:
+    pytest.importorskip("joblib")  # the workers' pool, in the transport extra
     labels = (np.random.default_rng(5).random((16, 14, 12)) < 0.55).astype(int)
     tasks = [(labels, 1, 0), (labels, 1, 2), (labels, 0, 1)]
     finished = []
