@@ -10,8 +10,9 @@ import pytest
 import scipy.sparse
 import scipy.sparse.linalg
 
+from mcrkit.morphology import transport
 from mcrkit.morphology.connectivity import percolation
-from mcrkit.morphology.transport import tortuosity
+from mcrkit.morphology.transport import tortuosities, tortuosity
 
 pytest.importorskip("pyamg")
 
@@ -149,3 +150,51 @@ def test_clusters_that_coarsen_to_single_points_are_solved() -> None:
     result = tortuosity(labels, 1, 0)
     assert result.tortuosity_factor == pytest.approx(1.0, rel=1e-4)
     assert result.iterations <= 5
+
+
+def test_solves_in_worker_processes_give_the_same_digits_and_warnings() -> None:
+    pytest.importorskip("joblib")  # the workers' pool, in the transport extra
+    labels = (np.random.default_rng(5).random((16, 14, 12)) < 0.55).astype(int)
+    tasks = [(labels, 1, 0), (labels, 1, 2), (labels, 0, 1)]
+    finished = []
+    with pytest.warns(RuntimeWarning) as alone:
+        expected = tortuosities(tasks, workers=1, max_iterations=1)
+    with pytest.warns(RuntimeWarning) as side_by_side:
+        results = tortuosities(tasks, workers=2, max_iterations=1,
+                               done=lambda: finished.append(1))
+    assert results == expected  # in the order of the tasks, whichever process finished first
+    assert all(result.percolates for result in results)
+    assert len(finished) == 3
+    assert sorted(str(w.message) for w in side_by_side) == sorted(str(w.message) for w in alone)
+    assert len(side_by_side) == 3  # each unconverged solve warned in its worker, re-emitted here
+
+
+def test_the_workers_are_as_many_as_cpus_solves_and_free_memory_allow(monkeypatch) -> None:
+    import mcrkit.runtime
+
+    labels = np.zeros((16, 16, 16), dtype=np.uint8)
+    labels[:8] = 1  # 2048 voxels of phase 1, 2048 of phase 0
+    solves = [(labels, 0), (labels, 1)] * 3
+    monkeypatch.setattr(transport, "PARALLEL_FROM_VOXELS", labels.size)
+    monkeypatch.setattr(mcrkit.runtime, "usable_cpus", lambda: 4)
+    one_solve = transport._WORKER_BYTES + 2048 * transport._BYTES_PER_UNKNOWN \
+        + labels.size * transport._BYTES_PER_VOXEL
+
+    def free(size):
+        return lambda: mcrkit.runtime.MemoryLimits(None, "unknown", size, None)
+
+    monkeypatch.setattr(mcrkit.runtime, "memory_limits", free(None))
+    assert transport._worker_count(solves) == 4  # the CPUs
+    assert transport._worker_count(solves[:3]) == 3  # the solves
+    monkeypatch.setattr(mcrkit.runtime, "memory_limits", free(3 * one_solve - 1))
+    assert transport._worker_count(solves) == 2  # the memory
+    monkeypatch.setattr(mcrkit.runtime, "memory_limits", free(one_solve // 2))
+    assert transport._worker_count(solves) == 1
+    monkeypatch.setattr(transport, "PARALLEL_FROM_VOXELS", labels.size + 1)
+    monkeypatch.setattr(mcrkit.runtime, "memory_limits", free(None))
+    assert transport._worker_count(solves) == 1  # too small to be worth starting workers
+
+
+def test_bad_worker_counts_are_named() -> None:
+    with pytest.raises(ValueError, match="workers must be a positive integer, got 0"):
+        tortuosities([(np.ones((4, 4), dtype=int), 1, 0)], workers=0)

@@ -64,7 +64,7 @@ def properties(
         table = measure(volume, phases=chosen, axes=chosen_axes,
                         voxel_size=parse_voxel_size(voxel_size), original=original,
                         progress=not is_quiet(), threshold=cut)
-    except (FileNotFoundError, ValueError, ImportError) as exc:
+    except (FileNotFoundError, ValueError, ImportError, MemoryError) as exc:
         fail(str(exc))
     typer.echo(format_properties(table))
     if output is not None:

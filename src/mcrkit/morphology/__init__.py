@@ -33,7 +33,8 @@ Cleanup (:mod:`~mcrkit.morphology.cleanup`)
     smaller than its smallest feature removed (and, on request, small cavities filled)
 Transport (:mod:`~mcrkit.morphology.transport`)
     :func:`tortuosity` (returns :class:`Transport`): tortuosity factor and effective
-    diffusivity of one phase along one axis (the optional extra ``mcrkit[transport]``)
+    diffusivity of one phase along one axis (the optional extra ``mcrkit[transport]``);
+    :func:`tortuosities`: several solves, side by side in worker processes when large
 """
 
 from mcrkit.morphology.chords import (
@@ -64,7 +65,7 @@ from mcrkit.morphology.lengths import (
 )
 from mcrkit.morphology.minkowski import euler_characteristic, euler_density, surface_density
 from mcrkit.morphology.summary import morphology
-from mcrkit.morphology.transport import Transport, tortuosity
+from mcrkit.morphology.transport import Transport, tortuosities, tortuosity
 
 __all__ = [
     "ChordStatistics",
@@ -90,6 +91,7 @@ __all__ = [
     "repeat_lengths",
     "scaled_autocovariance",
     "surface_density",
+    "tortuosities",
     "tortuosity",
     "two_point_cluster_function",
 ]

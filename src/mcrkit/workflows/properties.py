@@ -21,7 +21,9 @@ key                              value
 Connectivity is that of diffusion, through voxel faces only, in the bounded
 box (closed side faces); the solves are those of
 :func:`mcrkit.morphology.transport.tortuosity` and need the optional extra
-``mcrkit[transport]`` (PyAMG) unless no phase percolates.
+``mcrkit[transport]`` (PyAMG) unless no phase percolates. On a large volume
+they run side by side in worker processes, one per CPU as far as the free
+memory allows (:func:`mcrkit.morphology.transport.tortuosities`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from mcrkit.morphology._common import spacing
 from mcrkit.morphology.connectivity import largest_cluster_fraction
 from mcrkit.morphology.minkowski import surface_density
 from mcrkit.morphology.summary import plain
-from mcrkit.morphology.transport import tortuosity
+from mcrkit.morphology.transport import Transport, tortuosities
 
 __all__ = ["format_properties", "properties"]
 
@@ -106,18 +108,22 @@ def properties(volume: StructureLike, *, phases: Sequence[int] | None = None,
     from mcrkit.runtime import progress_bar
 
     bar = progress_bar(total=len(solves), unit="solve", desc="properties", disable=not progress)
-    tables = {}
     with bar:
-        for name, structure in structures.items():
-            given = (structure.voxel_size or 1.0) if voxel_size is None else voxel_size
-            size = spacing(given, ndim, "properties")
-            tables[name] = {
-                "source": structure.source,
-                "shape": list(structure.shape),
-                "voxel_size": size.tolist(),
-                "phases": {str(phase): _phase(structure.labels, phase, chosen_axes, size, bar)
-                           for phase in chosen_phases},
-            }
+        transport = dict(zip(solves, tortuosities(
+            [(structures[name].labels, phase, axis) for name, phase, axis in solves],
+            done=bar.update), strict=True))
+    tables = {}
+    for name, structure in structures.items():
+        given = (structure.voxel_size or 1.0) if voxel_size is None else voxel_size
+        size = spacing(given, ndim, "properties")
+        tables[name] = {
+            "source": structure.source,
+            "shape": list(structure.shape),
+            "voxel_size": size.tolist(),
+            "phases": {str(phase): _phase(structure.labels == phase, size, {
+                AXIS_NAMES[axis]: transport[name, phase, axis] for axis in chosen_axes})
+                for phase in chosen_phases},
+        }
     return plain({"phases": chosen_phases, "axes": [AXIS_NAMES[a] for a in chosen_axes],
                   **tables})
 
@@ -148,13 +154,8 @@ def _axes(axes: Sequence[int | str] | None, ndim: int) -> list[int]:
     return sorted(set(chosen))
 
 
-def _phase(labels: np.ndarray, phase: int, axes: list[int], size: np.ndarray,
-           bar: Any) -> dict[str, Any]:
-    mask = labels == phase
-    per_axis = {}
-    for axis in axes:
-        per_axis[AXIS_NAMES[axis]] = tortuosity(labels, phase, axis)
-        bar.update()
+def _phase(mask: np.ndarray, size: np.ndarray,
+           per_axis: dict[str, Transport]) -> dict[str, Any]:
     return {
         "volume_fraction": float(mask.mean()),
         "specific_surface_area": surface_density(mask, periodic=False, voxel_size=size),
