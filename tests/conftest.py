@@ -84,7 +84,28 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return per_cpu(config) + 1
 
 
-def pytest_collection_modifyitems(items):
+def keep_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--dist loadgroup``: each test's ``xdist_group`` appended to its id (``...@slurm``), as
+    pytest-xdist does to send a group to one process, where pytest-xdist's own write has no
+    effect: pytest 9.2 derives a test's id from a structured one (pytest-dev/pytest-xdist#1386;
+    without it the SLURM tests were spread over the processes, and the process given the last
+    one started a second walltime batch and waited minutes for it)."""
+    if not getattr(config.option, "loadgroup", False):  # set in the test processes only
+        return
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                 for mark in item.iter_markers("xdist_group")}
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = coerce_node_id(item.nodeid + suffix)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own hook
+def pytest_collection_modifyitems(config, items):
+    keep_xdist_groups(config, items)
+
     def rank(item) -> int:
         return (0 if item.get_closest_marker("first") else
                 1 if item.get_closest_marker("early") else
