@@ -137,11 +137,8 @@ def walltime_batch(target, tmp_path_factory) -> Iterator[Batch]:
     batch = mcrkit_batch(
         spec, folder / "runs", "--workers", "1", "--walltime", "00:01:00",
         # beside the suite: the worker yields the CPU to the other tests (its long job ends
-        # after 90 s of wall time, whatever its share; a slow start costs it one more walltime).
-        # Where Linux groups processes by session (autogroup), a SLURM job's session weighs as
-        # much as the whole test session and a nice value acts only inside it: the job lowers
-        # its session's weight as well
-        "--prologue", "{ echo 10 >/proc/$$/autogroup; } 2>/dev/null; renice -n 10 -p $$ >/dev/null",
+        # after 90 s of wall time, whatever its share; a slow start costs it one more walltime)
+        "--prologue", "renice -n 5 -p $$ >/dev/null",
         # drop a worker 2 s (not 15) after it left: its job was ended, it will not come back;
         # on a slow machine the long job may be cut by more walltimes than Dask's usual 3
         env={"DASK_DISTRIBUTED__DEPLOY__LOST_WORKER_TIMEOUT": "2s",
