@@ -8,6 +8,7 @@ functions alike), so a lazy import cannot hide an upward dependency.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -47,13 +48,18 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+@functools.cache
+def _syntax_tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
 def imports_of(path: Path, *, typing_only: bool = True) -> set[str]:
     """``mcrkit`` modules imported anywhere in ``path`` (without the package name).
 
     With ``typing_only=False``, imports under ``if TYPE_CHECKING:`` (which never
     run) are left out.
     """
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = _syntax_tree(path)
     skipped: set[int] = set()
     if not typing_only:
         for node in ast.walk(tree):
@@ -75,30 +81,35 @@ def imports_of(path: Path, *, typing_only: bool = True) -> set[str]:
     return found
 
 
-GRAPH = {module_name(path): imports_of(path) for path in PACKAGE.rglob("*.py")}
-RUNTIME_GRAPH = {module_name(path): imports_of(path, typing_only=False)
-                 for path in PACKAGE.rglob("*.py")}
+MODULES = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+@functools.cache
+def graph(typing_only: bool = True) -> dict[str, set[str]]:
+    """Each module's ``mcrkit`` imports (:func:`imports_of`): the sources are read once per
+    test process, by the first test that needs them, not while the tests are collected."""
+    return {module: imports_of(path, typing_only=typing_only) for module, path in MODULES.items()}
 
 
 def test_layers_known() -> None:
-    assert {layer_of(module) for module in GRAPH} == set(RANK)
+    assert {layer_of(module) for module in MODULES} == set(RANK)
 
 
-@pytest.mark.parametrize("module", sorted(GRAPH))
+@pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_import_from_a_higher_layer(module: str) -> None:
-    upward = sorted(target for target in GRAPH[module]
+    upward = sorted(target for target in graph()[module]
                     if RANK[layer_of(target)] > RANK[layer_of(module)])
     assert not upward, f"mcrkit.{module} ({layer_of(module)}) imports {upward}"
 
 
 def test_no_import_cycle() -> None:
     """Modules form an acyclic graph (importing ``mcrkit.a.b`` runs ``mcrkit.a`` too)."""
-    edges: dict[str, set[str]] = {module: set() for module in GRAPH}
-    for module, targets in RUNTIME_GRAPH.items():
+    edges: dict[str, set[str]] = {module: set() for module in MODULES}
+    for module, targets in graph(typing_only=False).items():
         for target in targets:
             parts = target.split(".")
             edges[module].update(".".join(parts[:n]) for n in range(1, len(parts) + 1)
-                                 if ".".join(parts[:n]) in GRAPH
+                                 if ".".join(parts[:n]) in MODULES
                                  and ".".join(parts[:n]) != module
                                  and not module.startswith(".".join(parts[:n]) + "."))
     state: dict[str, int] = {}

@@ -47,12 +47,18 @@ def target(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client():
-    """One two-worker local cluster shared by the in-process tests."""
+    """One two-worker local cluster shared by the in-process tests, which form one group
+    (:data:`ON_THE_SHARED_CLUSTER`): one test process starts it, once, and they run one after
+    the other (each test process would start a cluster of its own, and an idle cluster still
+    costs CPU)."""
     from mcrkit.batching.clusters import close, connect
 
     client, cluster = connect(workers=2)
     yield client
     close(client, cluster)
+
+
+ON_THE_SHARED_CLUSTER = pytest.mark.xdist_group("dask-cluster")
 
 
 def summary(path: Path) -> dict[str, dict[str, str]]:
@@ -156,6 +162,7 @@ def test_unreadable_spec_files_name_the_file(tmp_path):
 
 
 # ---- runs -----------------------------------------------------------------------------
+@ON_THE_SHARED_CLUSTER
 def test_kill_after_first_results_then_rerun_skips_finished_and_resumes(target, tmp_path,
                                                                         client):
     """Acceptance: 4 tiny 3D jobs on 2 workers (``mcrkit batch`` in a process of its own),
@@ -214,6 +221,7 @@ def test_kill_after_first_results_then_rerun_skips_finished_and_resumes(target, 
     np.testing.assert_array_equal(np.load(out / name / "reconstruction.npy"), whole.labels)
 
 
+@ON_THE_SHARED_CLUSTER
 def test_a_job_with_a_bad_setting_fails_alone(target, tmp_path, client):
     jobs = {"characterization": str(target), "shape": SHAPE, "max_iter": 5, "seed": 2,
             "device": "cpu", "jobs": [{}, {"optimizer": "nope"}, {"multigrid": 7}]}
@@ -234,6 +242,7 @@ def test_a_job_with_a_bad_setting_fails_alone(target, tmp_path, client):
     assert "1 of 3 jobs finished, 2 failed" in str(result)
 
 
+@ON_THE_SHARED_CLUSTER
 def test_match_jobs_and_interpolation_steps_run_with_their_seeds(target, tmp_path, client):
     ms = mcrkit.data.path("pymks_ms_64x64_1")
     spec = {"seed": 5, "max_iter": 5, "device": "cpu",
@@ -268,6 +277,7 @@ def test_local_workers_fit_the_cores_this_process_may_use(monkeypatch):
     assert (default_workers(1), default_workers(2), default_workers(8)) == (4, 2, 1)
 
 
+@ON_THE_SHARED_CLUSTER
 def test_local_workers_run_one_task_each_with_one_thread(client):
     assert list(client.nthreads().values()) == [1, 1]
     for settings in client.run(_thread_settings).values():

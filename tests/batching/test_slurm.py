@@ -14,9 +14,7 @@ import csv
 import json
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,33 +28,10 @@ import pytest
 import mcrkit
 from mcrkit.batching import expand_spec
 
-
-def _slurm_unavailable() -> str | None:
-    """Why the SLURM tests cannot run here, or None."""
-    if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
-        return "no SLURM commands (sbatch, sinfo): start a test SLURM with .ci/slurm-up"
-    try:
-        done = subprocess.run(["sinfo", "--noheader", "--Node", "--format", "%N %T %c"],
-                              capture_output=True, text=True, timeout=15)
-    except subprocess.TimeoutExpired:
-        return "sinfo did not answer in 15 s"
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return f"SLURM does not answer ({last}): start one with .ci/slurm-up"
-    here = socket.gethostname().split(".")[0]
-    nodes = [line.split() for line in done.stdout.splitlines()]
-    if not any(name == here and state == "idle" and int(cpus) >= 2
-               for name, state, cpus in nodes):
-        return (f"SLURM has no idle node {here} (this machine, whose file system the jobs "
-                f"share) with 2 CPUs: sinfo lists {nodes}")
-    return None
-
-
-UNAVAILABLE = _slurm_unavailable()
 # one test process runs them all, in order (the suite runs on several: pytest -n,
-# --dist loadgroup): the walltime batch started first is checked last
-pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm"),
-              pytest.mark.skipif(UNAVAILABLE is not None, reason=str(UNAVAILABLE))]
+# --dist loadgroup): the walltime batch started first is checked last; skipped, with the
+# reason, when no SLURM answers (tests/conftest.py)
+pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm")]
 
 SHAPE = [24, 24]
 DEADLINE = 300.0
