@@ -47,7 +47,7 @@ def _characterization_request(
 
 
 def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: str,
-                      options: dict[str, Any], limit_to: int) -> str:
+                      options: dict[str, Any], limit_to: int, discrete: bool) -> str:
     """Set the ``initial`` volume (and ``seed``, and for a model that passes ``max_iter`` and
     ``start_report``) of a volume from an isotropic 2D original in ``options``; the line
     saying what was done.
@@ -64,7 +64,6 @@ def _start_from_model(original: Microstructure, shape: tuple[int, ...], start: s
     options["seed"] = _make_seed(options.get("seed"))
     options["initial"], note = choose_start(original, shape, start=start,
                                             seed=options["seed"])
-    discrete = optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
     if options["initial"] is None or options.get("max_iter") is not None or discrete:
         return note  # an annealing run, or the user's budget, keeps its iterations
     model = options["initial"]
@@ -178,8 +177,8 @@ def match(
     target_shape = tuple(original.shape if shape is None else shape)
     request = _characterization_request(descriptors)
     notes = []
+    discrete = optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
     if descriptors is None:
-        discrete = optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete
         gradient = not (discrete or options.get("polish"))
         choice = choose_defaults(original, target_shape, limit_to=limit_to, gradient=gradient,
                                  repair=not discrete)
@@ -222,19 +221,17 @@ def match(
         notes.append(assumed)
         if assumption is None and options.get("initial") is None:
             notes.append(_start_from_model(original, target_shape, start, options,
-                                           report_limit(characterization)))
-        elif start == "model" and options.get("initial") is None and not optimizer_registry.get(
-                options.get("optimizer", "lbfgs")).discrete:
+                                           report_limit(characterization), discrete))
+        elif start == "model" and options.get("initial") is None and not discrete:
             from mcrkit.workflows.reconstruct_start import model_start
 
             options["seed"] = _make_seed(options.get("seed"))
             options["initial"], options["max_iter"], told = model_start(
                 characterization, target_shape, descriptors, seed=options["seed"],
                 max_iter=options.get("max_iter"), budget=DEFAULT_MAX_ITER, original=original,
-                limit_to=min(8, limit_to or 8))
+                limit_to=report_limit(characterization))
             notes.append(told)
-        if options.get("max_iter") is None and "judge_after" not in options \
-                and not optimizer_registry.get(options.get("optimizer", "lbfgs")).discrete:
+        if options.get("max_iter") is None and "judge_after" not in options and not discrete:
             options["judge_after"] = JUDGE_AFTER
             notes.append(f"the gradient run's slices are judged against the original after "
                          f"{JUDGE_AFTER}, {2 * JUDGE_AFTER}, {4 * JUDGE_AFTER}, ... iterations; "

@@ -314,16 +314,16 @@ def reconstruct(
     run = Run(settings, characterization, dev,
               None if original is None else as_microstructure(original), start_report)
     run.check(force)
-    start = None if initial is None else as_microstructure(initial)
+    given = None if initial is None else as_microstructure(initial)
     try:
-        state = initial_state(run.settings, characterization, start, dev, run.dtype)
+        state = initial_state(run.settings, characterization, given, dev, run.dtype)
     except RuntimeError as exc:  # torch's allocators say so in a RuntimeError
         if "allocate" not in str(exc):
             raise
         raise MemoryError(f"the start of a {settings.shape} reconstruction does not fit in "
                           f"memory ({exc}); reconstruct a smaller shape") from None
     if run_dir is not None:  # only once everything is validated: no empty directories
-        run.create_directory(run_dir, None if start is None else start.labels,
+        run.create_directory(run_dir, None if given is None else given.labels,
                              overwrite=overwrite)
     return run.execute(state, callbacks, progress=progress, threads=threads, report=report)
 
