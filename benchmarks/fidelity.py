@@ -1,9 +1,9 @@
 """Fidelity benchmark: does default ``mcrkit match`` reproduce morphology and topology?
 
 Run ``python benchmarks/fidelity.py [--cases shared,synthetic2d,synthetic3d,descriptors]
-[--size 256] [--repeat 1] [--out DIR] [--data DIR]``. Every case runs the installed
-``mcrkit match`` command in a fresh process (``--seed 0 --device cpu``, otherwise the
-installed defaults) and times the whole command; then the library judges the saved
+[--size 256] [--repeat 1] [--out DIR] [--data DIR] [--truth-seed 0]``. Every case runs
+the installed ``mcrkit match`` command in a fresh process (``--seed 0 --device cpu``,
+otherwise the installed defaults) and times the whole command; then the library judges the saved
 result: :func:`mcrkit.metrics.report.validation_report` against the 2D original (its
 one verdict and failing statistics) and :func:`mcrkit.morphology.morphology` of the
 original and the result (volume fraction, surface density, Euler density, clusters,
@@ -37,6 +37,10 @@ Cases (names or groups, comma-separated):
     and ``pymks128``: ``correlations`` (two- and three-point), ``gram_matrices``,
     ``two_point,lineal_path_approx`` and the installed default (the plain structure's
     case), each judged as above.
+
+``--truth-seed N`` draws the synthetic structures (and the 3D truths) from seed ``N``
+instead of 0: one slice says little about its volume, and the spread of a 3D case over
+its truths' seeds is the figure to report.
 
 With ``--out DIR`` the pictures (original beside result; for a volume the truth's and
 the result's middle xy slices and the result's middle xz slice), each result
@@ -283,18 +287,19 @@ def cases_of(spec: str) -> list[str]:
     return out
 
 
-def prepare(case: str, size: int, data: Path, workdir: Path
+def prepare(case: str, size: int, data: Path, workdir: Path, truth_seed: int = 0
             ) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
-    """The 2D original, the true volume (or None) and the ``match`` arguments of a case."""
+    """The 2D original, the true volume (or None) and the ``match`` arguments of a case (a
+    synthetic structure drawn with ``truth_seed``)."""
     structure, _, descriptor_set = case.partition(":")
     truth = None
     if structure in SHARED_FILES:
         original = shared(structure, size, data)
     elif structure.endswith("3d"):
-        truth = synthetic(structure[:-2], max(size // 2, 8), 3)
+        truth = synthetic(structure[:-2], max(size // 2, 8), 3, seed=truth_seed)
         original = np.ascontiguousarray(truth[:, :, 0])
     else:
-        original = synthetic(structure, size, 2)
+        original = synthetic(structure, size, 2, seed=truth_seed)
     path = workdir / f"{case.replace(':', '_').replace('+', '_').replace(' ', '_')}.npy"
     np.save(path, original)
     args = ["match", str(path), "--seed", "0", "--device", "cpu"]
@@ -304,16 +309,17 @@ def prepare(case: str, size: int, data: Path, workdir: Path
 
 
 def run_case(case: str, size: int, repeat: int, data: Path, workdir: Path,
-             out: Path | None) -> dict[str, Any]:
+             out: Path | None, truth_seed: int = 0) -> dict[str, Any]:
     """Run one case ``repeat`` times, judge the first result, save its picture."""
-    original, truth, args = prepare(case, size, data, workdir)
+    original, truth, args = prepare(case, size, data, workdir, truth_seed)
     runs = [run_command(args, workdir, keep=True) for _ in range(repeat)]
     result = np.load(runs[0]["run_dir"] / "reconstruction.npy")
     name = case.replace(":", "_").replace("+", "_").replace(" ", "_")
     if out is not None:
         np.save(out / f"{name}.npy", result)
     figures = judge(original, result, truth)
-    figures |= {"case": case, "shape": list(result.shape), "input_shape": list(original.shape),
+    figures |= {"case": case, "truth_seed": truth_seed, "shape": list(result.shape),
+                "input_shape": list(original.shape),
                 "seconds": statistics.median(r["seconds"] for r in runs),
                 "seconds_all": [r["seconds"] for r in runs],
                 "cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
@@ -442,6 +448,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for pictures, fidelity.md and fidelity.json")
     parser.add_argument("--data", type=Path, default=SHARED, help="the shared data folder")
+    parser.add_argument("--truth-seed", type=int, default=0,
+                        help="seed of the synthetic structures (2D and 3D truths)")
     args = parser.parse_args(argv)
     cases = cases_of(args.cases)
     if args.out is not None:
@@ -450,7 +458,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
             try:
-                figures = run_case(case, args.size, args.repeat, args.data, Path(tmp), args.out)
+                figures = run_case(case, args.size, args.repeat, args.data, Path(tmp), args.out,
+                                   args.truth_seed)
             except RuntimeError as error:
                 print(f"{case}: failed: {error}", flush=True)
                 continue

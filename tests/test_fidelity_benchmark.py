@@ -36,6 +36,17 @@ def test_help_and_case_groups(fidelity, capsys):
         fidelity.cases_of("nothing")
 
 
+def test_a_3d_case_slices_the_truth_of_its_seed(fidelity, tmp_path):
+    cases = [fidelity.prepare("balls3d", 32, tmp_path, tmp_path, truth_seed=seed)
+             for seed in (0, 0, 1)]
+    (original, truth, args), same, other = cases
+    assert truth.shape == (16, 16, 16)
+    assert np.array_equal(original, truth[:, :, 0])
+    assert args[args.index("--add-dimension") + 1] == "16"
+    assert np.array_equal(truth, same[1])
+    assert not np.array_equal(truth, other[1])
+
+
 def test_a_copy_is_good_and_noise_is_not(fidelity, tmp_path):
     original = voronoi_grains((16, 16), n_grains=3, rng=0)
     same = fidelity.judge(original, np.roll(original, 5, axis=0))

@@ -17,6 +17,7 @@ from mcrkit.morphology.section_models import (
     fit_level_cut,
     level_cut_correlation,
     level_cut_field,
+    level_cut_volume,
     radial_two_point,
     section_model,
 )
@@ -137,6 +138,18 @@ def test_the_level_cut_fit_recovers_a_known_kernel_and_the_sections_surface_dens
     volume = level_cut_field(section, (48, 48, 48), rng=0)
     assert surface_density(volume == 1) == pytest.approx(
         surface_density(section == 1) * 4 / math.pi, rel=0.04)
+    assert fit_level_cut(section == 1) == (length, smoothness)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_level_cut_fit_tells_a_rough_matern_field_from_a_smooth_one(seed: int) -> None:
+    # a plane section of the level cut of a Matern field of smoothness 2 and length 4 is the
+    # 2D field of that correlation: lambda_2 = nu / ((nu - 1) l^2) = 1/8; a Gaussian
+    # correlation with the same decay at lag 1 would fit its longer lags worse
+    section = level_cut_volume((256, 256), (4.0, 4.0), 2.0, 0.5, rng=seed)
+    length, smoothness = fit_level_cut(section == 1)
+    assert smoothness == 2.0
+    assert smoothness / (smoothness - 1) / length**2 == pytest.approx(1 / 8, rel=0.1)
     assert fit_level_cut(section == 1) == (length, smoothness)
 
 
