@@ -411,7 +411,11 @@ def fit_balls(mask: np.ndarray) -> tuple[float, float]:
     (on pixels, discs closer than a pixel merge and the smallest caps vanish, so Miles'
     formulas for the continuous sets do not apply to the pixel counts as they are).
     What stays undetermined is the distribution of the radii beyond that family: the
-    number of balls per volume, and with it the 3D Euler density, depends on it.
+    number of balls per volume, and with it the 3D Euler density, depends on it. Within
+    the family the spread is uncertain too: on a 128-pixel slice the sections' Euler
+    characteristic changes over all of :data:`SPREADS` by only one to two standard
+    deviations of its own scatter from slice to slice (docs/fidelity.md, "One slice over
+    the truths' seeds").
 
     Examples
     --------
