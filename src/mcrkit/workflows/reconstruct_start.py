@@ -10,12 +10,16 @@ each axis (one smoothness) can. :func:`per_axis_model` fits it to the S2 of
 every orientation (each slice's lags within the characterization's window, its
 axes mapped onto the volume's, :func:`~mcrkit.morphology.section_models.fit_level_cut_axes`)
 and draws it at the volume's shape; :func:`model_verdict` judges its slices,
-each orientation against its own target, before any gradient run.
+each orientation against its own target, before any gradient run: against the
+original where there is one, else against the views themselves, every
+descriptor they hold, within the spread a view-sized sample of the model has.
 
 The model family is that of level-cut (bicontinuous) structures: two phases,
 each a network of passages whose 3D connectivity is the Gaussian field's.
 Particles, fibres or walls are not such structures; their slices fail the
-check, and the gradient run continues from the model.
+check where the views' descriptors tell them apart (a chequerboard's S2, the
+chords of separate discs; S2 and the lineal path alone pass discs), and the
+gradient run continues from the model.
 """
 
 from __future__ import annotations
@@ -241,7 +245,7 @@ def _against_views(characterization: Characterization, labels: np.ndarray,
                 continue
             got, stack = pooled[name].mean(axis=0), samples[name]
             dof = len(stack) - 1
-            if name != "volume_fractions" and wanted is not None:
+            if name != "volume_fractions" and wanted is not None and centred.any():
                 slope = centred @ (stack - stack.mean(axis=0)) / (centred @ centred)
                 stack = stack - np.outer(centred, slope)
                 got = got + slope * (wanted - had)
