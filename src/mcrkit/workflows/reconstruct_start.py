@@ -195,13 +195,55 @@ def _descriptor_values(images: list[np.ndarray], request: dict[str, dict[str, An
     return {name: np.array(values) for name, values in rows.items()}
 
 
+def _view_tiles(view: tuple[int, int], lengths: tuple[float, float], smoothness: float,
+                fraction: float, rng: np.random.Generator) -> list[np.ndarray]:
+    """View-sized tiles of :data:`CHECK_FIELDS` 2D level cuts of :data:`CHECK_TILES` by
+    :data:`CHECK_TILES` views with the in-plane ``lengths``."""
+    from mcrkit.morphology.section_models import level_cut_volume
+
+    tiles = []
+    for _ in range(CHECK_FIELDS):
+        section = level_cut_volume((CHECK_TILES * view[0], CHECK_TILES * view[1]), lengths,
+                                   smoothness, fraction, rng=rng)
+        tiles += [section[i * view[0]:(i + 1) * view[0], j * view[1]:(j + 1) * view[1]]
+                  for i in range(CHECK_TILES) for j in range(CHECK_TILES)]
+    return tiles
+
+
+def _row(name: str, target: np.ndarray, got: np.ndarray, samples: np.ndarray,
+         trend: tuple[np.ndarray, float] | None, scale: float) -> dict[str, Any]:
+    """Values, deviation, spread, pass line and verdict of one row of the check: ``got``
+    (the pooled slices) against ``target``, with the spread of ``samples`` (one row per
+    tile) times ``scale``; with ``trend`` (the tiles' centred fractions, the target's
+    fraction less the slices'), all at the target's fraction."""
+    from mcrkit.metrics.verdict import pass_line
+
+    dof = len(samples) - 1
+    if trend is not None and trend[0].any():
+        centred, shift = trend
+        slope = centred @ (samples - samples.mean(axis=0)) / (centred @ centred)
+        samples = samples - np.outer(centred, slope)
+        got = got + slope * shift
+        dof -= 1
+    finite = np.isfinite(target) & np.isfinite(got)
+    # a section's fraction is exact: its tiles vary 1 - 1/tiles^2 as much as free ones
+    variance = np.sum((samples - samples.mean(axis=0)) ** 2, axis=0) / dof
+    variance = variance / (1 - 1 / CHECK_TILES**2) * scale
+    deviation = float(np.sqrt(np.mean((got - target)[finite] ** 2)))
+    spread = float(np.sqrt(np.mean(variance[finite])))
+    limit = pass_line(name, spread)
+    return {"original": target.tolist(), "result": got.tolist(), "deviation": deviation,
+            "spread": spread, "pass_line": limit,
+            "passed": bool(deviation <= limit) if limit is not None else None}
+
+
 def _against_views(characterization: Characterization, labels: np.ndarray,
                    optimized: list[str], model: PerAxisModel | None,
                    seed: int) -> dict[str, Any]:
     """:func:`model_verdict` without an original (see there)."""
     from mcrkit.metrics.report import unseen_statistics
-    from mcrkit.metrics.verdict import TOLERANCE, judge, pass_line
-    from mcrkit.morphology.section_models import fit_level_cut_axes, level_cut_volume
+    from mcrkit.metrics.verdict import TOLERANCE, judge
+    from mcrkit.morphology.section_models import fit_level_cut_axes
 
     request = {name: dict(characterization.settings.get(name, {}))
                for name in characterization.names}
@@ -224,45 +266,25 @@ def _against_views(characterization: Characterization, labels: np.ndarray,
                       f"{view[0]} x {view[1]}")
         pooled = _descriptor_values([np.take(labels, i, axis=axis) for i in picks], request,
                                    characterization.n_phases)
-        tiles = []
-        for _ in range(CHECK_FIELDS):
-            field_ = level_cut_volume((CHECK_TILES * view[0], CHECK_TILES * view[1]),
-                                      (lengths[rows], lengths[columns]), smoothness, fraction,
-                                      rng=rng)
-            tiles += [field_[i * view[0]:(i + 1) * view[0], j * view[1]:(j + 1) * view[1]]
-                      for i in range(CHECK_TILES) for j in range(CHECK_TILES)]
+        tiles = _view_tiles(view, (lengths[rows], lengths[columns]), smoothness, fraction, rng)
         samples = _descriptor_values(tiles, request, characterization.n_phases)
         # the fraction is judged on its own row; the other rows judge the rest, at the
         # target's fraction: each component less its linear trend in the tile's fraction
         covariate = np.array([(tile == 1).mean() for tile in tiles])
-        centred = covariate - covariate.mean()
         wanted = _fraction_of(characterization, axis)
         had = float(np.mean([(np.take(labels, i, axis=axis) == 1).mean() for i in picks]))
+        trend = None if wanted is None else (covariate - covariate.mean(), wanted - had)
+        # the variance of a tile, and of the pooled slices (as many tiles' area)
+        scale = 1 + math.prod(view) / (math.prod(in_plane) * len(picks))
         for name in request:
             target = _value_of(characterization, name, axis)
             if name not in pooled or name not in samples or not np.isfinite(target).any():
                 unjudged.add(name)
                 continue
-            got, stack = pooled[name].mean(axis=0), samples[name]
-            dof = len(stack) - 1
-            if name != "volume_fractions" and wanted is not None and centred.any():
-                slope = centred @ (stack - stack.mean(axis=0)) / (centred @ centred)
-                stack = stack - np.outer(centred, slope)
-                got = got + slope * (wanted - had)
-                dof -= 1
-            finite = np.isfinite(target) & np.isfinite(got)
-            # each drawn section's fraction is exact: its tiles vary 1 - 1/tiles^2 as much
-            variance = np.sum((stack - stack.mean(axis=0)) ** 2, axis=0) / dof
-            variance = variance / (1 - 1 / CHECK_TILES**2) * (
-                1 + math.prod(view) / (math.prod(in_plane) * len(picks)))
-            deviation = float(np.sqrt(np.mean((got - target)[finite] ** 2)))
-            spread = float(np.sqrt(np.mean(variance[finite])))
-            limit = pass_line(name, spread)
             lines.append({"kind": "descriptor", "axis": AXIS_NAMES[axis], "statistic": name,
                           "phase": None, "optimized": name in optimized,
-                          "original": target.tolist(), "result": got.tolist(),
-                          "deviation": deviation, "spread": spread, "pass_line": limit,
-                          "passed": bool(deviation <= limit) if limit is not None else None})
+                          **_row(name, target, pooled[name].mean(axis=0), samples[name],
+                                 None if name == "volume_fractions" else trend, scale)})
     judged = [name for name in request if name not in unjudged]
     verdict = judge(lines, sorted(unjudged) + unseen_statistics(judged))
     verdict["judged"] = (
