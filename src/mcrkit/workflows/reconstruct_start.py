@@ -225,16 +225,19 @@ def _row(name: str, target: np.ndarray, got: np.ndarray, samples: np.ndarray,
         samples = samples - np.outer(centred, slope)
         got = got + slope * shift
         dof -= 1
-    finite = np.isfinite(target) & np.isfinite(got)
     # a section's fraction is exact: its tiles vary 1 - 1/tiles^2 as much as free ones
     variance = np.sum((samples - samples.mean(axis=0)) ** 2, axis=0) / dof
     variance = variance / (1 - 1 / CHECK_TILES**2) * scale
-    deviation = float(np.sqrt(np.mean((got - target)[finite] ** 2)))
-    spread = float(np.sqrt(np.mean(variance[finite])))
-    limit = pass_line(name, spread)
-    return {"original": target.tolist(), "result": got.tolist(), "deviation": deviation,
-            "spread": spread, "pass_line": limit,
-            "passed": bool(deviation <= limit) if limit is not None else None}
+    finite = np.isfinite(target) & np.isfinite(got) & np.isfinite(variance)
+    row: dict[str, Any] = {"original": target.tolist(), "result": got.tolist(),
+                           "deviation": None, "spread": None, "pass_line": None,
+                           "passed": None}
+    if finite.any():  # else (e.g. no chords of a phase in some tile): cannot be judged
+        row["deviation"] = float(np.sqrt(np.mean((got - target)[finite] ** 2)))
+        row["spread"] = float(np.sqrt(np.mean(variance[finite])))
+        row["pass_line"] = pass_line(name, row["spread"])
+        row["passed"] = bool(row["deviation"] <= row["pass_line"])
+    return row
 
 
 def _against_views(characterization: Characterization, labels: np.ndarray,
