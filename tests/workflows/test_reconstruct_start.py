@@ -127,3 +127,23 @@ def test_a_level_cut_view_is_returned_and_the_line_says_what_was_judged() -> Non
     assert "judged: " + ", ".join(descriptors) + " of the model's slices" in note
     assert "8 normal to z against a view of 96 x 96" in note
     assert "not judged: interface density" in note and "Euler characteristic" in note
+
+
+def test_a_row_compares_at_the_targets_fraction_with_the_tiles_spread() -> None:
+    """Components linear in the tile's fraction plus noise: the trend moves the model's
+    value to the target's fraction, and the spread is the noise's (times the scale and the
+    exact-fraction correction of the tiles, 9/8)."""
+    from mcrkit.workflows.reconstruct_start import CHECK_TILES, _row
+
+    rng = np.random.default_rng(0)
+    fractions = rng.uniform(0.35, 0.45, 400)
+    noise = rng.normal(0.0, 0.01, (400, 2))
+    samples = np.outer(fractions, [2.0, -1.0]) + noise
+    trend = (fractions - fractions.mean(), 0.05)  # the target's fraction 0.05 above
+    got = np.array([0.8, -0.4])
+    row = _row("two_point", got + [0.1, -0.05] + 0.003, got, samples, trend, scale=2.0)
+    assert row["deviation"] == pytest.approx(0.003, abs=1e-3)  # what the trend leaves
+    correction = 1 / (1 - 1 / CHECK_TILES**2)
+    assert row["spread"] == pytest.approx(0.01 * np.sqrt(2.0 * correction), rel=0.1)
+    plain = _row("volume_fractions", got + 0.05, got, noise, None, scale=1.0)  # 5 spreads
+    assert plain["deviation"] == pytest.approx(0.05) and plain["passed"] is False
