@@ -278,3 +278,22 @@ def test_descriptor_options_set_parameters_of_listed_descriptors(tmp_path) -> No
                                   *[arg for o in options for arg in ("--descriptor-option", o)]])
         assert bad.exit_code == code and message in bad.output, bad.output
     assert not (tmp_path / "bad.npz").exists()
+
+
+def test_match_passes_judge_after_and_periodic_on(tmp_path, monkeypatch) -> None:
+    """The two options the library's match takes and the command line had no flag for;
+    left out, match chooses (no keyword is passed)."""
+    import mcrkit.workflows
+
+    given: list[dict] = []
+
+    def record(*args, **kwargs):
+        given.append(kwargs)
+        raise ValueError("recorded")
+
+    monkeypatch.setattr(mcrkit.workflows, "match", record)
+    for extra in (["--judge-after", "0", "--no-periodic"], []):
+        result = runner.invoke(app, ["match", EXAMPLE, "-o", str(tmp_path / "run"), *extra])
+        assert result.exit_code == 1 and "recorded" in result.output
+    assert given[0]["judge_after"] == 0 and given[0]["periodic"] is False
+    assert "judge_after" not in given[1] and given[1]["periodic"] is None

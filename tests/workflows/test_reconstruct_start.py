@@ -6,6 +6,8 @@ import pytest
 import mcrkit
 from mcrkit.generators import gaussian_random_field
 from mcrkit.morphology.correlation import two_point_correlation
+from mcrkit.synthetic import dispersion
+from mcrkit.workflows.defaults import MODEL_START_ITER
 from mcrkit.workflows.reconstruct_start import model_start, model_verdict, per_axis_model
 
 LIMIT = 5
@@ -86,3 +88,62 @@ def test_noise_start_and_what_the_model_cannot_draw(elongated_views) -> None:
     assert model.labels is None and "3 phases" in model.note
     with pytest.raises(ValueError, match="start must be one of model, noise"):
         mcrkit.reconstruct(elongated_views, (16, 16, 16), start="sphere")
+
+
+def _one_view(image: np.ndarray, descriptors: list[str]) -> mcrkit.Characterization:
+    return mcrkit.merge([mcrkit.characterize(image, descriptors, limit_to=LIMIT)])
+
+
+def _chequerboard(side: int, square: int) -> np.ndarray:
+    rows, columns = np.indices((side, side))
+    return ((rows // square + columns // square) % 2).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("name", "image", "descriptors"), [
+    ("chequerboard of 4 px squares", _chequerboard(96, 4),
+     ["volume_fractions", "two_point", "lineal_path"]),
+    ("separate discs of radius 4", dispersion((96, 96), radius=4, volume_fraction=0.2, rng=1),
+     ["volume_fractions", "two_point", "lineal_path", "chord_length"]),
+])
+def test_a_view_the_level_cut_cannot_draw_is_not_returned_as_one(name, image,
+                                                                   descriptors) -> None:
+    """Judged against the views, not the model's own windows: a chequerboard's S2 and
+    lineal path (negative correlation at one square) and the discs' chords (one size, no
+    short pieces) lie outside every view-sized section of the fitted level cut."""
+    labels, max_iter, note = model_start(_one_view(image, descriptors), (24, 24, 24),
+                                         descriptors, seed=0, max_iter=None, budget=150)
+    assert labels is not None and max_iter is None, name
+    assert "the model's slices failed" in note and "up to 150 gradient iterations" in note
+    assert "judged: " + ", ".join(descriptors) in note
+
+
+def test_a_level_cut_view_is_returned_and_the_line_says_what_was_judged() -> None:
+    descriptors = ["volume_fractions", "two_point", "lineal_path", "chord_length"]
+    image = gaussian_random_field((96, 96), 1.5, volume_fraction=0.4, seed=3)
+    labels, max_iter, note = model_start(_one_view(image, descriptors), (24, 24, 24),
+                                         descriptors, seed=0, max_iter=None, budget=150)
+    assert labels is not None and max_iter == MODEL_START_ITER
+    assert "its slices pass against every orientation's target" in note
+    assert "judged: " + ", ".join(descriptors) + " of the model's slices" in note
+    assert "8 normal to z against a view of 96 x 96" in note
+    assert "not judged: interface density" in note and "Euler characteristic" in note
+
+
+def test_a_row_compares_at_the_targets_fraction_with_the_tiles_spread() -> None:
+    """Components linear in the tile's fraction plus noise: the trend moves the model's
+    value to the target's fraction, and the spread is the noise's (times the scale and the
+    exact-fraction correction of the tiles, 9/8)."""
+    from mcrkit.workflows.reconstruct_start import CHECK_TILES, _row
+
+    rng = np.random.default_rng(0)
+    fractions = rng.uniform(0.35, 0.45, 400)
+    noise = rng.normal(0.0, 0.01, (400, 2))
+    samples = np.outer(fractions, [2.0, -1.0]) + noise
+    trend = (fractions - fractions.mean(), 0.05)  # the target's fraction 0.05 above
+    got = np.array([0.8, -0.4])
+    row = _row("two_point", got + [0.1, -0.05] + 0.003, got, samples, trend, scale=2.0)
+    assert row["deviation"] == pytest.approx(0.003, abs=1e-3)  # what the trend leaves
+    correction = 1 / (1 - 1 / CHECK_TILES**2)
+    assert row["spread"] == pytest.approx(0.01 * np.sqrt(2.0 * correction), rel=0.1)
+    plain = _row("volume_fractions", got + 0.05, got, noise, None, scale=1.0)  # 5 spreads
+    assert plain["deviation"] == pytest.approx(0.05) and plain["passed"] is False

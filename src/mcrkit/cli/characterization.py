@@ -24,7 +24,7 @@ from mcrkit.cli.common import (
     split_names,
     usage_error,
 )
-from mcrkit.cli.options import parse_descriptor_options
+from mcrkit.cli.options import parse_descriptor_options, with_descriptor_options
 
 
 @app.command()
@@ -86,21 +86,11 @@ def characterize(
 
 def _with_parameters(names: list[str],
                      options: dict[str, dict[str, Any]]) -> list[str] | dict[str, dict[str, Any]]:
-    """The descriptor request: names, or ``{id: parameters}`` when some parameters are given."""
-    from mcrkit.registry import descriptors as registry
-
-    if not options:
-        return names
+    """The descriptor request (:func:`~mcrkit.cli.options.with_descriptor_options`)."""
     try:
-        canonical = {registry.get(name).name: name for name in names}
-        given = {registry.get(name).name: params for name, params in options.items()}
+        return with_descriptor_options(names, options, listed="--descriptors")
     except ValueError as exc:
         usage_error(f"--descriptor-option: {exc}")
-    missing = sorted(set(given) - set(canonical))
-    if missing:
-        usage_error(f"--descriptor-option sets parameters of {', '.join(missing)}, which "
-             f"--descriptors does not list ({', '.join(names)}); add it there")
-    return {name: given.get(name, {}) for name in canonical}
 
 
 @app.command(name="descriptors")

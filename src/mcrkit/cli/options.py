@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-_PAIR_SEPARATOR = re.compile(r"[;\n]|,(?=\s*[A-Za-z_]\w*\s*=)")
+_PAIR_SEPARATOR = re.compile(r"[;\n]|,(?=\s*[A-Za-z_][\w.]*\s*=)")
 
 
 def split_items(text: str | Iterable[str]) -> list[str]:
@@ -87,6 +87,31 @@ def parse_descriptor_options(items: str | Iterable[str]) -> dict[str, dict[str, 
                              f"got {key!r}")
         options.setdefault(name.strip(), {})[parameter.strip()] = value
     return options
+
+
+def with_descriptor_options(names: list[str], options: dict[str, dict[str, Any]], *,
+                            listed: str = "descriptors",
+                            ) -> list[str] | dict[str, dict[str, Any]]:
+    """The descriptor request: ``names``, or ``{id: parameters}`` when ``options``
+    (:func:`parse_descriptor_options`) give parameters, each of a descriptor that ``names``
+    (the option or field called ``listed``) lists.
+
+    Examples
+    --------
+    >>> with_descriptor_options(["two_point", "lineal_path"], {"lineal_path": {"limit_to": 4}})
+    {'two_point': {}, 'lineal_path': {'limit_to': 4}}
+    """
+    from mcrkit.registry import descriptors as registry
+
+    if not options:
+        return names
+    canonical = {registry.get(name).name: name for name in names}
+    given = {registry.get(name).name: params for name, params in options.items()}
+    missing = sorted(set(given) - set(canonical))
+    if missing:
+        raise ValueError(f"sets parameters of {', '.join(missing)}, which {listed} does not "
+                         f"list ({', '.join(names)}); add it there")
+    return {name: given.get(name, {}) for name in canonical}
 
 
 def parse_orientation(items: str | Iterable[str]) -> dict[str, str]:

@@ -196,11 +196,19 @@ def match(
     descriptors: Descriptors = None,
     weights: Weights = None,
     limit_to: LimitTo = None,
+    periodic: Annotated[bool | None, typer.Option(
+        "--periodic/--no-periodic", help="Boundary treatment of the descriptors (default: "
+        "each descriptor's, periodic).", show_default=False)] = None,
     threshold: Threshold = None,
     phases: Phases = None,
     loss: Loss = "mse",
     optimizer: OptimizerName = "lbfgs",
     max_iter: MaxIter = None,
+    judge_after: Annotated[int | None, typer.Option(
+        help="Judge the gradient run's slices against the input after this many "
+             "iterations, then twice, four times as many, ..., and stop once none fails "
+             "(default: 25 for a volume from a 2D input with the default budget; 0: never).",
+        show_default=False)] = None,
     optimizer_options: OptimizerOptions = None,
     polish: Polish = False,
     seed: Seed = None,
@@ -229,6 +237,7 @@ def match(
                         polish=polish, device=device, threads=threads, time_limit=time_limit,
                         progress=not is_quiet(), force=force, snapshot_every=snapshot_every,
                         checkpoint_every=checkpoint_every, overwrite=overwrite,
-                        symmetry=symmetry, start=start,
+                        symmetry=symmetry, start=start, periodic=periodic,
                         run_dir=output or _default_run_dir(input.stem.split(":")[0]),
-                        **_objective_settings(descriptors, weights, optimizer_options))
+                        **_objective_settings(descriptors, weights, optimizer_options),
+                        **({} if judge_after is None else {"judge_after": judge_after}))

@@ -21,11 +21,13 @@ from typing import Any
 
 from mcrkit.cli.options import (
     parse_assignments,
+    parse_descriptor_options,
     parse_orientation,
     parse_shape,
     parse_strength,
     parse_weights,
     split_items,
+    with_descriptor_options,
 )
 
 __all__ = ["EXPORT_FORMAT", "FORMS", "INTERPOLATION_STEPS", "SESSION_KINDS", "Field",
@@ -71,7 +73,8 @@ class Field:
     kind : str
         ``int``, ``float``, ``bool``, ``choice``, ``descriptors``
         (several descriptor ids), ``shape``, ``weights``, ``threshold``,
-        ``options`` (``NAME=VALUE`` pairs), ``strength``, ``orientation``
+        ``options`` (``NAME=VALUE`` pairs), ``descriptor_options``
+        (``ID.PARAMETER=VALUE`` pairs, folded into ``descriptors``), ``strength``, ``orientation``
         (``AXIS=ORDER`` pairs), ``integers`` or ``numbers`` (comma-separated),
         ``items`` (comma-separated names), ``text``, or one of
         :data:`SESSION_KINDS` (files of the session chosen on the page).
@@ -154,6 +157,15 @@ def _reconstruction_fields() -> list[Field]:
         *_computing("reconstruct"),
         Field("time_limit", "float", "Stop after this many seconds (the result is kept).",
               _default("reconstruct", "time_limit"), title="time limit (seconds)"),
+        Field("snapshot_every", "int", "Keep the structure every this many iterations for the "
+              "run's pictures (0: only at the end of each multigrid level).",
+              _default("reconstruct", "snapshot_every"), title="snapshot every (iterations)"),
+        Field("checkpoint_every", "float", "Seconds between checkpoints (0: after every "
+              "iteration); the start and a stop are always saved, so Resume works from the "
+              "first iteration.", _default("reconstruct", "checkpoint_every"),
+              title="checkpoint every (seconds)"),
+        Field("force", "bool", "Run even if the memory estimate exceeds free memory.",
+              _default("reconstruct", "force"), title="run despite the memory estimate"),
     ]
 
 
@@ -178,19 +190,25 @@ _SEGMENTATION = [
 
 _LIMIT_TO = "Correlation length in pixels (empty: each descriptor's default)."
 
+_PERIODIC = Field("periodic", "choice", "Boundary treatment of the descriptors (default: each "
+                  "descriptor's, periodic).", "default", ("default", "periodic", "non-periodic"),
+                  title="boundaries")
+
 
 def _forms() -> dict[str, list[Field]]:
     from mcrkit.workflows import DEFAULT_DESCRIPTORS
+    from mcrkit.workflows.defaults import STARTS
 
     return {
         "characterize": [
             Field("descriptors", "descriptors", "Descriptors to compute.",
                   list(DEFAULT_DESCRIPTORS)),
+            Field("descriptor_options", "descriptor_options", "Descriptor parameters "
+                  "ID.PARAMETER=VALUE, comma separated (e.g. two_point.limit_to=5), each of a "
+                  "descriptor listed above.", title="descriptor parameters"),
             Field("limit_to", "int", _LIMIT_TO, _default("characterize", "limit_to"),
                   title="correlation length (px)"),
-            Field("periodic", "choice", "Boundary treatment (default: each descriptor's, "
-                  "periodic).", "default", ("default", "periodic", "non-periodic"),
-                  title="boundaries"),
+            _PERIODIC,
             Field("isotropic", "bool", "For 3D input, average the x/y/z values into one.",
                   _default("characterize", "isotropic"), title="average x, y, z (3D)"),
             *_SEGMENTATION,
@@ -199,6 +217,11 @@ def _forms() -> dict[str, list[Field]]:
         "reconstruct": [
             Field("shape", "shape", "Shape of the result, e.g. 64 64 64 (or 64x64).",
                   title="shape of the result"),
+            Field("start", "choice", "For a 3D volume from merged views of two phases: model "
+                  "(an anisotropic level-cut model fitted to every orientation's S2; the "
+                  "gradient run follows only if its slices fail their targets or max_iter is "
+                  "given) or noise.", _default("reconstruct", "start"), STARTS,
+                  title="start of the 3D volume"),
             *_reconstruction_fields(),
         ],
         "match": [
@@ -214,12 +237,16 @@ def _forms() -> dict[str, list[Field]]:
                   "model fitted to the input, an anisotropic level cut for an anisotropic "
                   "input; the gradient run follows only if its slices fail the report's "
                   "statistics or max_iter is given) or noise.",
-                  _default("match", "start"), ("model", "noise"),
-                  title="start of the 3D volume"),
+                  _default("match", "start"), STARTS, title="start of the 3D volume"),
+            Field("judge_after", "int", "Judge the gradient run's slices against the input "
+                  "after this many iterations, then twice, four times as many, ..., and stop "
+                  "once none fails (empty: match's default for a volume from a 2D input; 0: "
+                  "never).", title="judge after (iterations)"),
             Field("shape", "shape", "Shape of the result (empty: the input's).",
                   _default("match", "shape"), title="shape of the result"),
             Field("limit_to", "int", _LIMIT_TO, _default("match", "limit_to"),
                   title="correlation length (px)"),
+            _PERIODIC,
             *_SEGMENTATION,
             *_reconstruction_fields(),
         ],
@@ -351,7 +378,22 @@ def to_arguments(action: str, values: Mapping[str, Any]) -> dict[str, Any]:
         parsed = _PARSERS[f.kind](f, value)
         if parsed is not None:
             arguments[f.name] = parsed
+    if "descriptor_options" in arguments:  # the library takes them in the request
+        _fold_descriptor_options(action, arguments)
     return arguments
+
+
+def _fold_descriptor_options(action: str, arguments: dict[str, Any]) -> None:
+    """Replace ``descriptor_options`` by a request ``{id: parameters}`` in ``descriptors``
+    (:func:`~mcrkit.cli.options.with_descriptor_options`, as the command line does)."""
+    f = next(f for f in FORMS[action] if f.name == "descriptor_options")
+    names = arguments.get("descriptors") or list(
+        next(g for g in FORMS[action] if g.name == "descriptors").default or [])
+    try:
+        arguments["descriptors"] = with_descriptor_options(
+            names, arguments.pop("descriptor_options"), listed="the descriptors field")
+    except ValueError as exc:
+        raise FormError(f"{f.label}: {exc}", field=f.name) from None
 
 
 def _bad(f: Field, value: Any, expected: str) -> FormError:
@@ -423,6 +465,7 @@ _PARSERS: dict[str, Callable[[Field, Any], Any]] = {
     "shape": _text(parse_shape),
     "weights": _text(parse_weights),
     "options": _text(parse_assignments),
+    "descriptor_options": _text(parse_descriptor_options),
     "threshold": _threshold,
     "strength": _text(parse_strength),
     "orientation": _text(parse_orientation),

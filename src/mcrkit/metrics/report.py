@@ -138,7 +138,7 @@ from mcrkit.microstructure import AXIS_NAMES, Microstructure
 from mcrkit.morphology.connectivity import largest_cluster_fraction
 
 __all__ = ["REPORT_FIGURE", "REPORT_FILE", "SLICES_ONLY", "TOLERANCE", "report_failures_warn",
-           "validation_report", "write_report"]
+           "unseen_statistics", "validation_report", "write_report"]
 
 SLICES_ONLY = ("judged on the volume's slices against the 2D original; its 3D topology "
                "(Euler characteristic, clusters, percolation, listed as 3D statistics) is not "
@@ -165,6 +165,19 @@ _SEEN_BY = {
 def _seen(statistic: str, optimized: list[str]) -> bool:
     """Whether one of the ``optimized`` descriptors fixes the slice statistic."""
     return any(d in optimized for d in _SEEN_BY[statistic])
+
+
+def unseen_statistics(descriptors: Any) -> list[str]:
+    """The report's statistics, in words, that none of ``descriptors`` fixes: what a
+    comparison of those descriptors alone cannot judge.
+
+    Examples
+    --------
+    >>> unseen_statistics(["two_point", "lineal_path", "chord_length"])[:2]
+    ['interface density (unlike pairs)', 'largest cluster / phase']
+    """
+    return [LABELS[key].removesuffix(" along") for key in (*STATISTICS, *TOPOLOGY)
+            if not set(descriptors).intersection(_SEEN_BY.get(key, ()))]
 
 
 def _digest(labels: np.ndarray) -> str:
@@ -610,9 +623,7 @@ def validation_report(original: Any = None, result: Any = None, *,
     if characterization is not None and optimized:
         lines = _descriptor_lines(characterization, optimized, res, ref) + lines
     compared = {line["statistic"] for line in lines}
-    cannot_judge = open_ if ref is not None else [
-        LABELS[key].removesuffix(" along") for key in (*STATISTICS, *TOPOLOGY)
-        if not compared.intersection(_SEEN_BY.get(key, ()))]
+    cannot_judge = open_ if ref is not None else unseen_statistics(compared)
     report = {
         "format": "mcrkit.metrics.report",
         "format_version": 2,

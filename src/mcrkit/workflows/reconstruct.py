@@ -248,7 +248,10 @@ def reconstruct(
         ``two_point``, no ``initial`` and a gradient optimizer: ``"model"`` starts from
         the anisotropic level-cut model fitted to the S2 of every orientation
         (:func:`~mcrkit.workflows.reconstruct_start.per_axis_model`), judged first, each
-        orientation against its target; if its slices pass, it is the result
+        orientation against its target (every descriptor of the characterization, within
+        the spread of view-sized sections of the model:
+        :func:`~mcrkit.workflows.reconstruct_start.model_verdict`); if its slices pass, it
+        is the result
         (:data:`~mcrkit.workflows.defaults.MODEL_START_ITER` iterations unless
         ``max_iter`` is given), else the default gradient run continues from it. The line
         saying so joins ``note``. ``"noise"``: the noisy uniform field.
