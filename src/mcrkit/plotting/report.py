@@ -197,9 +197,13 @@ def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, phase: int,
     # at a fixed height: placing it above the tick labels would lay them out once more
     ax.set_title(f"{_STATISTICS[statistic]}, phase {phase}", fontsize=8, y=1)
     ax.tick_params(labelsize=6.5)
-    # a few ticks (each costs two markers and a text), at whole pixels along x
-    ax.xaxis.set_major_locator(MaxNLocator(4, steps=[1, 2, 5, 10]))
-    ax.yaxis.set_major_locator(MaxNLocator(4))
+    # a few ticks (each costs three lines and two texts), at whole pixels along x, and only
+    # those in view: a locator also gives the ticks beyond the ends, made and not drawn
+    for axis, locator in ((ax.xaxis, MaxNLocator(5, steps=[1, 2, 5, 10])),
+                          (ax.yaxis, MaxNLocator(4))):
+        low, high = axis.get_view_interval()
+        ticks = locator.tick_values(low, high)
+        axis.set_ticks(ticks[(ticks >= low) & (ticks <= high)])
     # the axis labels likewise at fixed distances from the axes
     inches = ax.figure.dpi_scale_trans
     ax.set_xlabel(xlabel, fontsize=7)
