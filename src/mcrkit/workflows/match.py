@@ -238,7 +238,9 @@ def match(
                          f"{JUDGE_AFTER}, {2 * JUDGE_AFTER}, {4 * JUDGE_AFTER}, ... iterations; "
                          "it stops once they pass")
     elif original.ndim == len(target_shape) == 2 and options.get("max_iter") is None \
-            and "judge_after" not in options and not discrete:
+            and "judge_after" not in options and not discrete \
+            and not any(options.get(k) for k in ("polish", "particles", "networks")):
+        # a stop ends the run: not where a repair or polish was to follow the gradient run
         options["judge_after"] = JUDGE_AFTER_2D
         notes.append(f"the gradient run is judged against the original after {JUDGE_AFTER_2D} "
                      "iterations; it stops there if it passes")
