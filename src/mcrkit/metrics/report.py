@@ -189,6 +189,7 @@ def _memo(cache: dict[Any, Any] | None, *key: Any) -> dict[Any, Any]:
 
 
 def _assumption_key(assumption: TransverseIsotropy | None) -> str | None:
+    """The assumption as a key of a report cache (None: none)."""
     return None if assumption is None else json.dumps(assumption.to_json(), sort_keys=True)
 
 
