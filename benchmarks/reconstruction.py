@@ -18,13 +18,19 @@ from pymks_ms_64x64_1), ``3d256`` (256^3, time and memory only), ``loss``
 (one loss evaluation at 64^3 with correlations + variation) and ``eval64``,
 ``eval128``, ``eval256`` (one loss + gradient of the objective ``match`` builds
 by default for a volume of that side from pymks_ms_64x64_1: CPU seconds of the
-process, which a busy machine changes less than wall seconds).
+process, which a busy machine changes less than wall seconds) and ``figure`` (the
+run directory's ``report.png`` of a 2D 64^2 ``match``, drawn in fresh processes as
+the command draws it after its run: CPU seconds of importing matplotlib and of
+drawing and writing the figure).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -136,6 +142,37 @@ def default_evaluation(size: int, threads: int | None, repeat: int) -> str:
             f"over {repeat} (min {min(times):.3f}); peak RSS of the process so far {peak:.0f} MB")
 
 
+_FIGURE = """
+import json, sys, time
+import torch, mcrkit.plotting.report, mcrkit.plotting.characterization, mcrkit.registry
+from mcrkit.metrics.report import write_report
+report = json.loads(open(sys.argv[1]).read())
+start = time.process_time()
+import matplotlib.figure, matplotlib.backends.backend_agg
+imported = time.process_time()
+write_report(report, sys.argv[2])
+print(imported - start, time.process_time() - imported)
+"""
+"""The report figure as ``match`` writes it, after the imports a run has made: CPU seconds of
+importing matplotlib and of drawing and writing ``report.png``."""
+
+
+def figure_cost(original: Path, workdir: Path, repeat: int) -> str:
+    """Medians of the CPU seconds of :data:`_FIGURE` in ``repeat`` fresh processes, for the
+    report of a 2D ``match`` of ``original``."""
+    run = run_command(["match", str(original), "--seed", "0", "--device", "cpu"], workdir,
+                      keep=True)
+    report = run["run_dir"] / "report.json"
+    times = [json.loads("[" + subprocess.run(
+        [sys.executable, "-c", _FIGURE, str(report), str(workdir / f"figure{i}")],
+        check=True, capture_output=True, text=True).stdout.replace(" ", ",") + "]")
+        for i in range(repeat)]
+    imports, drawing = (statistics.median(t[k] for t in times) for k in (0, 1))
+    return (f"report figure of a 2D 64^2 match ({len(json.loads(report.read_text())['lines'])} "
+            f"rows): matplotlib import {imports:.3f} CPU s, drawing and writing {drawing:.3f} "
+            f"CPU s (medians of {repeat} fresh processes)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="2d,3d64,3d128,loss")
@@ -174,6 +211,9 @@ def main() -> None:
         for label, command, repeat in jobs:
             runs = [run_command([*command, *common], workdir) for _ in range(repeat)]
             print(case_row(label, runs), flush=True)
+        if "figure" in cases:
+            print(figure_cost(inputs["pymks_ms_64x64_1"], workdir, max(args.repeat, 3)),
+                  flush=True)
     if "loss" in cases:
         print(loss_evaluation(args.threads, args.device, max(args.repeat, 5)))
     for size in (64, 128, 256):

@@ -290,3 +290,38 @@ def test_the_slices_of_every_axis_share_the_statistics_of_their_one_target(monke
     assert {line["axis"] for line in report["lines"]} == {"x", "y", "z"}
     # the 2D original and its 16 windows once, not once per axis; the volume per axis
     assert sorted(calls["_all_statistics"]) == sorted(calls["_topology"]) == [2] * 17 + [3] * 3
+
+
+def test_a_cache_computes_the_originals_statistics_once_for_every_result(monkeypatch) -> None:
+    import mcrkit.descriptors.evaluation as evaluation
+    import mcrkit.metrics.report as report_module
+
+    original, results = EXAMPLE[:16, :16], [EXAMPLE[16:32, :16], EXAMPLE[:16, 16:32]]
+    target = mcrkit.characterize(original, ["two_point"], limit_to=3)
+    options = {"characterization": target, "descriptors": ["two_point"], "limit_to": 3}
+    fresh = validation_report(original, results[1], **options)
+    calls: dict[str, list[int]] = {"_all_statistics": [], "_topology": [], "characterize": []}
+
+    def counting(module, name):
+        compute = getattr(module, name)
+
+        def counted(labels, *args, **kwargs):
+            calls[name].append(getattr(labels, "labels", labels).size)  # or a Microstructure
+            return compute(labels, *args, **kwargs)
+        monkeypatch.setattr(module, name, counted)
+
+    counting(report_module, "_all_statistics")
+    counting(report_module, "_topology")
+    counting(evaluation, "characterize")
+    cache: dict = {}
+    validation_report(original, results[0], cache=cache, **options)
+    # the original, its 16 windows (8 x 8) and the result
+    assert all(sorted(c) == [64] * 16 + [256] * (2 if n != "characterize" else 1)
+               for n, c in calls.items())
+    for c in calls.values():
+        c.clear()
+    assert validation_report(original, results[1], cache=cache, **options) == fresh
+    assert all(c == [256] for c in calls.values())  # the result's alone
+    # another limit_to: not taken from the cache
+    validation_report(original, results[1], cache=cache, **{**options, "limit_to": 2})
+    assert len(calls["_all_statistics"]) == 1 + 18

@@ -7,16 +7,17 @@ import json
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from PIL import Image
 
 import mcrkit
-from mcrkit.metrics.report import validation_report, write_report
+from mcrkit.metrics.report import REPORT_DPI, validation_report, write_report
 from mcrkit.microstructure import Microstructure
 from mcrkit.plotting.characterization import plot_characterization
 from mcrkit.plotting.figures import DPI
 from mcrkit.plotting.microstructure import plot_microstructure
 from mcrkit.plotting.reconstruction import plot_reconstruction
-from mcrkit.plotting.report import plot_report
+from mcrkit.plotting.report import _COLORS, _table, plot_report
 
 EXAMPLE = mcrkit.data.load("pymks_ms_64x64_1")
 HEADERS = {"pdf": b"%PDF-", "svg": b"<svg", "eps": b"%!PS-Adobe-3.0 EPSF"}
@@ -139,20 +140,35 @@ def test_the_report_figure_shows_the_verdict_with_named_rows_and_a_colour_key(
     c = mcrkit.characterize(original, ["two_point"], limit_to=4)
     report = validation_report(original, shuffled, characterization=c,
                                descriptors=["two_point"], limit_to=4)
-    write_report(report, tmp_path)
+    write_report(report, tmp_path)  # the run directory's figure, for the screen
     with Image.open(tmp_path / "report.png") as image:
+        assert image.info["dpi"] == pytest.approx((REPORT_DPI, REPORT_DPI), abs=0.05)  # per metre
+    plot_report(report, save=tmp_path / "saved.png")  # one the user saves: as every figure
+    with Image.open(tmp_path / "saved.png") as image:
         assert image.info["dpi"] == pytest.approx((DPI, DPI), abs=0.01)
     fig = plot_report(report)
     check_layout(fig)
     assert report["verdict"]["text"] in fig._suptitle.get_text().replace("\n", " ")
-    table = next(ax for ax in fig.axes if ax.images and ax.get_yticklabels())
-    rows = [t.get_text() for t in table.get_yticklabels()]
+    table, key = (ax for ax in fig.axes if ax.images)
+    rows = [t.get_text() for t in table.texts if t.get_horizontalalignment() == "right"]
     assert rows[0] == "Two-point correlation S2 vs target"
     assert "S₂ scaled autocovariance, phase 0" in rows
     assert "percolation along y, phase 1" in rows
     assert not [r for r in rows if " p0" in r or "*" in r or "phi^2" in r or "_" in r or "$" in r]
-    key = [ax for ax in fig.axes if _is_key(ax)]
-    assert [ax.get_ylabel() for ax in key] == ["deviation / pass line (≤ 1 passes)"]
+    # every cell in the colour of its bin, with its value
+    names, _, _, ratios = _table(report)
+    assert rows == names and table.images[0].get_array().shape == (*ratios.shape, 3)
+    def colour(ratio: float) -> str:  # the key's bins: "≤ 0.5", "0.5–1", ..., "> 10"
+        if np.isnan(ratio):
+            return "0.85"
+        bounds = (0.5, 1, 2, 10, np.inf)
+        return next(c for b, c in zip(bounds, _COLORS, strict=True) if ratio <= b)
+
+    assert [tuple(c) for c in table.images[0].get_array()[:, 0]] == [
+        to_rgb(colour(r)) for r in ratios[:, 0]]
+    assert {colour(r) for r in ratios[:, 0]} >= {_COLORS[0], _COLORS[-1]}  # passes and fails
+    assert [t.get_text() for t in key.texts] == ["> 10", "2–10", "1–2", "0.5–1", "≤ 0.5",
+                                                 "deviation / pass line (≤ 1 passes)"]
     curves = [ax.get_title() for ax in fig.axes if ax.lines]
     assert {title.rsplit(", ", 1)[1] for title in curves} == {"phase 0", "phase 1"}
     assert len(curves) == 6  # S2, lineal path, chords of every phase

@@ -275,3 +275,27 @@ def test_the_report_of_a_model_result_takes_the_statistics_of_its_check(monkeypa
                               descriptors=list(result.settings["descriptors"]),
                               errors=result.errors, limit_to=4)
     assert len(computed) == 2 and result.report == fresh
+
+
+def test_a_2d_match_is_judged_and_stops_at_the_first_judgement_it_passes(
+        tmp_path, monkeypatch) -> None:
+    import importlib
+    import json
+
+    from mcrkit.workflows.defaults import JUDGE_AFTER_2D
+
+    match_module = importlib.import_module("mcrkit.workflows.match")  # not the function
+    assert match_module.JUDGE_AFTER_2D == JUDGE_AFTER_2D == 100
+    monkeypatch.setattr(match_module, "JUDGE_AFTER_2D", 2)  # judged after 2, 4, 8, ...
+    result = mcrkit.match(PYMKS[:16, :16], limit_to=3, seed=0, device="cpu",
+                          run_dir=tmp_path / "run", report=False)
+    judged = json.loads((tmp_path / "run" / "run.json").read_text())["judged"]
+    iterations = [j["iteration"] for j in judged]
+    assert iterations == [2 ** k for k in range(1, len(judged) + 1)]
+    # runs on while its state fails, stops at the first judgement it passes
+    assert [j["passed"] for j in judged] == [False] * (len(judged) - 1) + [True]
+    assert len(judged) > 1 and (result.status, result.iterations) == ("stopped", iterations[-1])
+    assert "judged against the original after 2 iterations" in str(result)
+    given = mcrkit.match(PYMKS[:16, :16], limit_to=3, max_iter=1, seed=0, device="cpu",
+                         report=False)
+    assert given.settings["judge_after"] == 0  # the user's budget is run as it is

@@ -177,6 +177,8 @@ class Run:
         self._optimizer = optimizer
         self.cleaned: dict[str, Any] | None = None
         self.judged: list[dict[str, Any]] = []  # the verdicts of settings.judge_after
+        # the original's statistics, computed by the first judgement or report (``cache``)
+        self._report_cache: dict[Any, Any] = {}
 
     def check(self, force: bool = False) -> None:
         """Record the memory estimate; refuse a run that cannot fit unless ``force``."""
@@ -298,7 +300,8 @@ class Run:
             labels = self._clean(labels, record=False)
         return validation_report(self.original, labels, characterization=self.characterization,
                                  descriptors=list(self.settings.descriptors),
-                                 limit_to=self.limit_to(), volume=False)["verdict"]
+                                 limit_to=self.limit_to(), volume=False,
+                                 cache=self._report_cache)["verdict"]
 
     def limit_to(self) -> int:
         """Correlation length of the fidelity statistics (:func:`report_limit`)."""
@@ -311,7 +314,7 @@ class Run:
         return validation_report(
             self.original, result.labels, characterization=self.characterization,
             descriptors=list(self.settings.descriptors), errors=result.errors,
-            limit_to=self.limit_to(), reuse=self.start_report)
+            limit_to=self.limit_to(), reuse=self.start_report, cache=self._report_cache)
 
     def _report(self, result: ReconstructionResult) -> None:
         """Write report.json/.png; with an original its fidelity is the result's comparison."""

@@ -105,6 +105,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import itertools
+import json
 import math
 import os
 import warnings
@@ -137,8 +138,8 @@ from mcrkit.metrics.volume import VOLUME, feature_radii, volume_statistics, volu
 from mcrkit.microstructure import AXIS_NAMES, Microstructure
 from mcrkit.morphology.connectivity import largest_cluster_fraction
 
-__all__ = ["REPORT_FIGURE", "REPORT_FILE", "SLICES_ONLY", "TOLERANCE", "report_failures_warn",
-           "unseen_statistics", "validation_report", "write_report"]
+__all__ = ["REPORT_DPI", "REPORT_FIGURE", "REPORT_FILE", "SLICES_ONLY", "TOLERANCE",
+           "report_failures_warn", "unseen_statistics", "validation_report", "write_report"]
 
 SLICES_ONLY = ("judged on the volume's slices against the 2D original; its 3D topology "
                "(Euler characteristic, clusters, percolation, listed as 3D statistics) is not "
@@ -147,6 +148,10 @@ SLICES_ONLY = ("judged on the volume's slices against the 2D original; its 3D to
 
 REPORT_FILE = "report.json"
 REPORT_FIGURE = "report.png"
+REPORT_DPI = 150
+"""Resolution of :data:`REPORT_FIGURE`, an image for the screen (1500 pixels wide and more,
+its smallest text 13 pixels high); ``mcrkit view report.json --save FILE`` draws it at the
+figures' 300 dpi. Half the resolution takes a quarter of the pixels to draw and compress."""
 
 STATISTICS = ("volume_fraction", "s2", "lineal_path", "chord_length", "mean_chord",
               "interface")
@@ -188,6 +193,17 @@ def _digest(labels: np.ndarray) -> str:
     digest = hashlib.blake2b(str(labels.shape).encode(), digest_size=16)
     digest.update(values.data)
     return digest.hexdigest()
+
+
+def _memo(cache: dict[Any, Any] | None, *key: Any) -> dict[Any, Any]:
+    """The part of a report ``cache`` (:func:`validation_report`) kept under ``key``, which
+    names everything the values in it depend on; a fresh dict without a cache."""
+    return {} if cache is None else cache.setdefault(key, {})
+
+
+def _assumption_key(assumption: TransverseIsotropy | None) -> str | None:
+    """The assumption as a key of a report cache (None: none)."""
+    return None if assumption is None else json.dumps(assumption.to_json(), sort_keys=True)
 
 
 def _windows(labels: np.ndarray) -> tuple[list[np.ndarray], float, float]:
@@ -323,6 +339,7 @@ def _target_key(ref_axis: int | None, axis: int | None,
 
 def _topology_lines(ref: Microstructure, res: np.ndarray,
                     assumption: TransverseIsotropy | None = None,
+                    cache: dict[Any, Any] | None = None,
                     ) -> tuple[list[dict[str, Any]], list[str]]:
     """Report lines of the largest-cluster fraction, Euler density and percolation, and
     what could not be judged (slices whose topology the assumption leaves open).
@@ -333,12 +350,17 @@ def _topology_lines(ref: Microstructure, res: np.ndarray,
     (:func:`mcrkit.metrics.verdict.pass_line`), and is not asked for a phase
     that is one cluster in the original (:data:`CONNECTED`) where the original
     percolates and original and result are compared whole: such a phase must
-    percolate in the result."""
+    percolate in the result. ``cache``: see :func:`validation_report`."""
     windows, scale = _spread_scale(ref.labels, res.size)
-    connected = [largest_cluster_fraction(ref.labels == phase, connectivity=1, periodic=False)
-                 >= CONNECTED for phase in range(ref.n_phases)]
+    # the original's and its windows' values, one per distinct target
+    targets = _memo(cache, "topology", _digest(ref.labels), ref.n_phases,
+                    _assumption_key(assumption))
+    if "connected" not in targets:
+        targets["connected"] = [largest_cluster_fraction(ref.labels == phase, connectivity=1,
+                                                         periodic=False) >= CONNECTED
+                                for phase in range(ref.n_phases)]
+    connected = targets["connected"]
     lines, open_ = [], []
-    targets: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}  # one per distinct target
     for name, ref_axis, axis in _topology_pairs(ref.ndim, res.ndim):
         reference, along = _target_of(ref.labels, axis, assumption)
         if along is not None:
@@ -374,23 +396,29 @@ def _topology_lines(ref: Microstructure, res: np.ndarray,
     return lines, open_
 
 
-def _dead_end_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
+def _dead_end_lines(ref: Microstructure, res: np.ndarray,
+                    cache: dict[Any, Any] | None = None) -> list[dict[str, Any]]:
     """Report lines of the dead ends of the skeleton of every network phase of a 2D original
     (:func:`~mcrkit.morphology.networks.find_networks`; branches no longer than its walls
     are thick are not counted) against a 2D result, with the
     spread of the original's windows (ends where a window cuts a wall not counted), and at
     least the counting noise of two samples: the square root of twice the original's ends
     (at least one) over the area. A closed network, whose windows all have no ends,
-    so tolerates a few ends in the result (four in a 64 x 64 image), not more."""
+    so tolerates a few ends in the result (four in a 64 x 64 image), not more.
+    ``cache``: see :func:`validation_report`."""
     from mcrkit.morphology.networks import find_networks
     from mcrkit.morphology.skeleton import dead_end_density
 
     windows, scale = _spread_scale(ref.labels, res.size)
+    known = _memo(cache, "dead_ends", _digest(ref.labels))
+    if "networks" not in known:  # the original's networks and their ends in its windows
+        known["networks"] = [
+            (spec, np.array([[dead_end_density(w == spec.phase, periodic=False,
+                                               spur=spec.width)] for w in windows]))
+            for spec in find_networks(ref.labels)]
     lines = []
-    for spec in find_networks(ref.labels):
+    for spec, samples in known["networks"]:
         spur = spec.width  # a branch no longer than the wall is thick is a bump
-        samples = np.array([[dead_end_density(w == spec.phase, periodic=False, spur=spur)]
-                            for w in windows])
         original = spec.dead_ends
         noise = math.sqrt(2 * max(original * ref.labels.size, 1)) / ref.labels.size
         lines.append({"kind": "topology", "axis": "2d", "statistic": "dead_ends",
@@ -426,14 +454,20 @@ def _volume_lines(ref: Microstructure, res: np.ndarray) -> list[dict[str, Any]]:
 
 def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
                      optimized: list[str], assumption: TransverseIsotropy | None = None,
+                     cache: dict[Any, Any] | None = None,
                      ) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     """Report lines of the statistics and topology,
-    :func:`mcrkit.metrics.validation.compare`'s dict and what could not be judged."""
+    :func:`mcrkit.metrics.validation.compare`'s dict and what could not be judged.
+    ``cache``: see :func:`validation_report`."""
     windows, scale = _spread_scale(ref.labels, res.size)
     lines, per_axis = [], {}
+    # the original's and its windows' values, one per distinct target
+    targets = _memo(cache, "statistics", _digest(ref.labels), ref.n_phases, limit_to,
+                    _assumption_key(assumption))
+    if "isolated" not in targets:
+        targets["isolated"] = isolated_fraction(ref.labels)
     isolated = isolated_fraction(res)
-    excess = max(0.0, isolated - isolated_fraction(ref.labels))
-    targets: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}  # one per distinct target
+    excess = max(0.0, isolated - targets["isolated"])
     for name, ref_axis, axis in axis_pairs(ref.ndim, res.ndim):
         target = _target_key(ref_axis, axis, assumption)
         if target not in targets:
@@ -456,9 +490,9 @@ def _statistic_lines(ref: Microstructure, res: np.ndarray, limit_to: int,
         per_axis[name] = {k: max(row[k] for row in rows) for k in rows[0]}
         per_axis[name]["isolated_fraction"] = isolated
         per_axis[name]["isolated_excess"] = excess
-    topology, open_ = _topology_lines(ref, res, assumption)
+    topology, open_ = _topology_lines(ref, res, assumption, cache)
     if ref.ndim == res.ndim == 2:
-        topology += _dead_end_lines(ref, res)
+        topology += _dead_end_lines(ref, res, cache)
     volume = _volume_lines(ref, res) if ref.ndim == res.ndim == 3 else []
     return lines + topology + volume, summarize(per_axis), open_
 
@@ -468,11 +502,13 @@ def _per_axis(value: np.ndarray, per_axis: bool, axis: int | None) -> np.ndarray
 
 
 def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarray,
-                      original: Microstructure | None) -> list[dict[str, Any]]:
+                      original: Microstructure | None,
+                      cache: dict[Any, Any] | None = None) -> list[dict[str, Any]]:
     """Report lines of the optimized descriptors: exact value on ``res`` against the target,
     with the spread from the original's windows (without an original: the result's; for a
     target of :func:`~mcrkit.metrics.transverse.transverse_target`, the windows' own such
-    targets). An orientation without a target for a descriptor has no line."""
+    targets). An orientation without a target for a descriptor has no line.
+    ``cache``: see :func:`validation_report`."""
     from mcrkit.descriptors.evaluation import characterize
     from mcrkit.registry import descriptors as registry
 
@@ -491,14 +527,19 @@ def _descriptor_lines(target: Characterization, names: list[str], res: np.ndarra
     windows, scale = _spread_scale(source, res.size)
     isotropic = not target.per_axis and source.ndim == 3
     assumption = TransverseIsotropy.of(target) if source.ndim == 2 else None
-    try:
-        samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
-                   for w in windows]
-        if assumption is not None:
-            samples = [transverse_target(s, w, assumption)
-                       for s, w in zip(samples, windows, strict=True)]
-    except ValueError:  # windows smaller than the descriptors' limit_to: no spread
-        samples = None
+    known = _memo(cache, "descriptors", _digest(source), target.n_phases, isotropic,
+                  _assumption_key(assumption), json.dumps(request, sort_keys=True, default=str))
+    if "samples" not in known:
+        try:
+            samples = [characterize(Microstructure(w, phases), request, isotropic=isotropic)
+                       for w in windows]
+            if assumption is not None:
+                samples = [transverse_target(s, w, assumption)
+                           for s, w in zip(samples, windows, strict=True)]
+        except ValueError:  # windows smaller than the descriptors' limit_to: no spread
+            samples = None
+        known["samples"] = samples
+    samples = known["samples"]
     lines = []
     for name, ref_axis, axis in axis_pairs(len(target.shape), res.ndim):
         for descriptor in request:
@@ -520,7 +561,8 @@ def validation_report(original: Any = None, result: Any = None, *,
                       errors: dict[str, float] | None = None,
                       limit_to: int = 8, threshold: float | str | None = None,
                       phases: int | None = None, volume: bool = True,
-                      reuse: dict[str, Any] | None = None) -> dict[str, Any]:
+                      reuse: dict[str, Any] | None = None,
+                      cache: dict[Any, Any] | None = None) -> dict[str, Any]:
     """The fidelity table of a result and its one verdict (module docstring).
 
     Parameters
@@ -561,6 +603,11 @@ def validation_report(original: Any = None, result: Any = None, *,
         neither under a transverse isotropy assumption, its statistic and topology
         lines and ``fidelity`` are taken (with ``optimized`` as ``descriptors``
         say) instead of being computed again; otherwise it is ignored.
+    cache : dict, optional
+        Kept between reports against the same original (e.g. the judgements of a run and
+        its final report): the statistics of the original and of its windows are computed
+        by the first and taken from it by the others (keyed by the original's digest and
+        what they depend on: ``limit_to``, the assumption, the descriptors' settings).
 
     Returns
     -------
@@ -619,9 +666,10 @@ def validation_report(original: Any = None, result: Any = None, *,
                  for line in reuse["lines"] if line["kind"] != "descriptor"]
         fidelity = reuse["fidelity"]
     elif ref is not None:
-        lines, fidelity, open_ = _statistic_lines(ref, res, limit_to, optimized, assumption)
+        lines, fidelity, open_ = _statistic_lines(ref, res, limit_to, optimized, assumption,
+                                                  cache)
     if characterization is not None and optimized:
-        lines = _descriptor_lines(characterization, optimized, res, ref) + lines
+        lines = _descriptor_lines(characterization, optimized, res, ref, cache) + lines
     compared = {line["statistic"] for line in lines}
     cannot_judge = open_ if ref is not None else unseen_statistics(compared)
     report = {
@@ -709,8 +757,6 @@ def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,
                  figure: bool = True) -> list[Path]:
     """Write ``report.json`` (and ``report.png``, unless the report compared nothing: no
     empty figure) into ``directory``; return the paths."""
-    import json
-
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / REPORT_FILE
@@ -721,6 +767,6 @@ def write_report(report: dict[str, Any], directory: str | os.PathLike[str], *,
         from mcrkit.plotting.report import plot_report
 
         with atomic_path(directory / REPORT_FIGURE) as tmp:
-            plot_report(report, save=tmp, format="png")
+            plot_report(report, save=tmp, format="png", dpi=REPORT_DPI)
         written.append(directory / REPORT_FIGURE)
     return written

@@ -81,8 +81,10 @@ def new_figure(save: str | os.PathLike[str] | None, **options: Any) -> Any:
     return pyplot(None).figure(**options)
 
 
-def finish(fig: Any, save: str | os.PathLike[str] | None, *, format: str | None = None) -> Any:
-    """Write ``fig`` to ``save`` (format from the suffix, or ``format``) and close it; return it.
+def finish(fig: Any, save: str | os.PathLike[str] | None, *, format: str | None = None,
+           dpi: float | None = None) -> Any:
+    """Write ``fig`` to ``save`` (format from the suffix, or ``format``; a raster image at
+    ``dpi``, default :data:`DPI`) and close it; return it.
 
     Examples
     --------
@@ -99,7 +101,7 @@ def finish(fig: Any, save: str | os.PathLike[str] | None, *, format: str | None 
         # fast PNG compression: the files of flat-coloured figures grow by about a tenth
         extra = {"pil_kwargs": {"compress_level": 1}} if chosen == "png" else {}
         with matplotlib.rc_context({"pdf.fonttype": 42, "ps.fonttype": 42}):
-            fig.savefig(save, dpi=DPI, format=chosen, **extra)
+            fig.savefig(save, dpi=dpi or DPI, format=chosen, **extra)
         if fig.canvas.manager is not None:  # a pyplot figure
             pyplot(save).close(fig)
     return fig

@@ -46,6 +46,7 @@ _COLUMNS = {"2d": "2D", "3D": "volume", "x": "slices\nnormal to x", "y": "slices
 _BOUNDS = (0.0, 0.5, 1.0, 2.0, 10.0, 20.0)
 """Bins of deviation / pass line in the table's colour key (the last: above 10)."""
 _COLORS = ("#1a9850", "#a6d96a", "#fdae61", "#d73027", "#a50026")
+_KEY_LABELS = ("≤ 0.5", "0.5–1", "1–2", "2–10", "> 10")
 _NOT_JUDGED = "0.85"
 _LABEL_SIZE = 7.5
 
@@ -101,40 +102,53 @@ def _text_width(text: str, size: float) -> float:
     return 0.56 * size / 72 * len(text)
 
 
+def _cell_colors(table: np.ndarray) -> np.ndarray:
+    """RGB of every cell: its bin of :data:`_BOUNDS` (a bin holds its upper bound, so a cell
+    at exactly its pass line is in "0.5–1"), grey where not judged, white where no row."""
+    from matplotlib.colors import to_rgb
+
+    palette = np.array([to_rgb(c) for c in (*_COLORS, _NOT_JUDGED, "white")])
+    index = np.searchsorted(np.array(_BOUNDS[1:-1]), table, side="left")
+    index[np.isnan(table)] = len(_COLORS)
+    index[table < 0] = len(_COLORS) + 1
+    return palette[index]
+
+
 def _draw_table(fig: Any, box: tuple[float, ...], key_box: tuple[float, ...],
                 report: dict[str, Any]) -> str:
-    """Draw the table and its colour key; return the note that explains its marks."""
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.patches import Rectangle
+    """Draw the table and its colour key; return the note that explains its marks.
+
+    Cells, row and column names and the key are one image and plain texts each (no tick
+    marks or colour bar, whose axes cost most of drawing a figure)."""
+    from matplotlib.transforms import ScaledTranslation
 
     names, optimized, axes, table = _table(report)
-    ax = fig.add_axes(box)
-    cmap = ListedColormap(_COLORS, bad=_NOT_JUDGED)
-    norm = BoundaryNorm(np.array(_BOUNDS), cmap.N)
-    shown = np.ma.masked_invalid(np.minimum(table, _BOUNDS[-2] * 1.5))
-    image = ax.imshow(np.ma.masked_where(table < 0, shown), cmap=cmap, norm=norm,
-                      aspect="auto", interpolation="nearest")
+    ax = fig.add_axes(box, xticks=[], yticks=[])
+    ax.imshow(_cell_colors(table), aspect="auto", interpolation="nearest")
     for (i, j), ratio in np.ndenumerate(table):
-        if ratio < 0:  # no such row on this axis: a blank cell
-            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="white", lw=0))
-            continue
-        text = "–" if np.isnan(ratio) else "gone" if np.isinf(ratio) else f"{ratio:.2g}"
-        ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                weight="bold" if ratio > 1 else "normal")
-    ax.set_xticks(range(len(axes)), [_COLUMNS.get(a, a) for a in axes], fontsize=7)
-    ax.xaxis.tick_top()
-    ax.set_yticks(range(len(names)), names, fontsize=_LABEL_SIZE)
+        if ratio >= 0:  # else no such row on this axis: a blank cell
+            text = "–" if np.isnan(ratio) else "gone" if np.isinf(ratio) else f"{ratio:.2g}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    weight="bold" if ratio > 1 else "normal")
+    left = ax.get_yaxis_transform() + ScaledTranslation(-4 / 72, 0, fig.dpi_scale_trans)
     marked = bool(report["optimized_descriptors"]) and not all(optimized)
-    if marked:
-        for label, seen in zip(ax.get_yticklabels(), optimized, strict=True):
-            if not seen:
-                label.set(color="0.4", style="italic")
-    ax.tick_params(length=0)
-    colorbar = fig.colorbar(image, cax=fig.add_axes(key_box), spacing="uniform")
-    colorbar.set_ticks([(a + b) / 2 for a, b in zip(_BOUNDS, _BOUNDS[1:], strict=False)],
-                       labels=["≤ 0.5", "0.5–1", "1–2", "2–10", "> 10"])
-    colorbar.ax.tick_params(labelsize=7)
-    colorbar.set_label("deviation / pass line (≤ 1 passes)", fontsize=7)
+    for i, (name, seen) in enumerate(zip(names, optimized, strict=True)):
+        ax.text(0, i, name, ha="right", va="center", fontsize=_LABEL_SIZE, transform=left,
+                **({} if seen or not marked else {"color": "0.4", "style": "italic"}))
+    above = ax.get_xaxis_transform() + ScaledTranslation(0, 3 / 72, fig.dpi_scale_trans)
+    for j, column in enumerate(axes):
+        ax.text(j, 1, _COLUMNS.get(column, column), ha="center", va="bottom", fontsize=7,
+                transform=above)
+    key = fig.add_axes(key_box, xticks=[], yticks=[])
+    middles = (np.array(_BOUNDS[:-1]) + np.array(_BOUNDS[1:])) / 2
+    key.imshow(_cell_colors(middles[::-1, None]), aspect="auto",
+               interpolation="nearest")  # one cell per bin, the highest on top
+    right = key.get_yaxis_transform() + ScaledTranslation(3 / 72, 0, fig.dpi_scale_trans)
+    for i, label in enumerate(reversed(_KEY_LABELS)):
+        key.text(1, i, label, ha="left", va="center", fontsize=7, transform=right)
+    key.text(1, 0.5, "deviation / pass line (≤ 1 passes)", rotation=90, ha="left",
+             va="center", fontsize=7, transform=key.transAxes
+             + ScaledTranslation(0.42, 0, fig.dpi_scale_trans))
     notes = ["grey –: cannot be judged"] if np.isnan(table).any() else []
     notes += ["blank: no such statistic on these slices"] if (table < 0).any() else []
     notes += ["grey italic rows: not optimized by the reconstruction"] if marked else []
@@ -143,6 +157,9 @@ def _draw_table(fig: Any, box: tuple[float, ...], key_box: tuple[float, ...],
 
 def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, phase: int,
                 ylabel: str | None, xlabel: str, legend: bool) -> None:
+    from matplotlib.ticker import MaxNLocator
+    from matplotlib.transforms import ScaledTranslation
+
     lines = [line for line in report["lines"] if line["kind"] == "statistic"
              and line["statistic"] == statistic and line["phase"] == phase]
     limit = report["limit_to"]
@@ -177,11 +194,23 @@ def _draw_curve(ax: Any, report: dict[str, Any], statistic: str, phase: int,
             ax.plot(x, original, "k-", lw=1, label="original")
         ax.plot(x, result, ".-", ms=3, lw=0.7, color=color,
                 label="result" if line["axis"] == "2d" else f"result ({where})")
-    ax.set_title(f"{_STATISTICS[statistic]}, phase {phase}", fontsize=8)
+    # at a fixed height: placing it above the tick labels would lay them out once more
+    ax.set_title(f"{_STATISTICS[statistic]}, phase {phase}", fontsize=8, y=1)
+    ax.tick_params(labelsize=6.5)
+    # a few ticks (each costs three lines and two texts), at whole pixels along x, and only
+    # those in view: a locator also gives the ticks beyond the ends, made and not drawn
+    for axis, locator in ((ax.xaxis, MaxNLocator(5, steps=[1, 2, 5, 10])),
+                          (ax.yaxis, MaxNLocator(4))):
+        low, high = axis.get_view_interval()
+        ticks = locator.tick_values(low, high)
+        axis.set_ticks(ticks[(ticks >= low) & (ticks <= high)])
+    # the axis labels likewise at fixed distances from the axes
+    inches = ax.figure.dpi_scale_trans
     ax.set_xlabel(xlabel, fontsize=7)
+    ax.xaxis.set_label_coords(0.5, 0, ax.transAxes + ScaledTranslation(0, -0.2, inches))
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=7)
-    ax.tick_params(labelsize=6.5)
+        ax.yaxis.set_label_coords(0, 0.5, ax.transAxes + ScaledTranslation(-0.3, 0, inches))
     if legend:
         ax.legend(fontsize=6, loc="best")
 
@@ -206,7 +235,7 @@ def _verdict_color(verdict: dict[str, Any]) -> str:
 
 
 def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None = None,
-                format: str | None = None) -> Any:
+                format: str | None = None, dpi: float | None = None) -> Any:
     """Draw a :func:`mcrkit.metrics.report.validation_report` under its verdict.
 
     See the module docstring for what is drawn. The layout is computed once
@@ -222,6 +251,8 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
         Write the figure to this file and close it.
     format : str, optional
         Figure format when the file name has no usable suffix (e.g. ``"png"``).
+    dpi : float, optional
+        Resolution of a raster image (default :data:`~mcrkit.plotting.figures.DPI`).
 
     Returns
     -------
@@ -279,4 +310,4 @@ def plot_report(report: dict[str, Any], *, save: str | os.PathLike[str] | None =
         _draw_unjudged(fig.add_axes(box(right, 0.3, right_w, height - title_h - 0.5)), report)
     fig.suptitle("\n".join(title), fontsize=9, y=1 - 0.1 / height, va="top",
                  color=_verdict_color(report["verdict"]))
-    return finish(fig, save, format=format)
+    return finish(fig, save, format=format, dpi=dpi)

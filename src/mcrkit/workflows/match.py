@@ -17,6 +17,7 @@ from mcrkit.registry import descriptors as descriptor_registry
 from mcrkit.registry import optimizers as optimizer_registry
 from mcrkit.workflows.defaults import (
     JUDGE_AFTER,
+    JUDGE_AFTER_2D,
     MODEL_START_ITER,
     STARTS,
     choose_defaults,
@@ -236,6 +237,13 @@ def match(
             notes.append(f"the gradient run's slices are judged against the original after "
                          f"{JUDGE_AFTER}, {2 * JUDGE_AFTER}, {4 * JUDGE_AFTER}, ... iterations; "
                          "it stops once they pass")
+    elif original.ndim == len(target_shape) == 2 and options.get("max_iter") is None \
+            and "judge_after" not in options and not discrete \
+            and not any(options.get(k) for k in ("polish", "particles", "networks")):
+        # a stop ends the run: not where a repair or polish was to follow the gradient run
+        options["judge_after"] = JUDGE_AFTER_2D
+        notes.append(f"the gradient run is judged against the original after {JUDGE_AFTER_2D} "
+                     "iterations; it stops there if it passes")
     if notes:
         options["note"] = "\n  ".join(notes)
     return reconstruct(characterization, target_shape, descriptors, weights, original=original,

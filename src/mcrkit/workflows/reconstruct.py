@@ -259,8 +259,9 @@ def reconstruct(
         With ``original``: after this many iterations of the gradient run, and again
         after twice, four times, ... as many, judge its discrete state (after ``cleanup``)
         with the report's statistics against the original, and stop once no row fails
-        (0: never; ``match`` sets it for a volume from a 2D original with the default
-        budget, :data:`~mcrkit.workflows.defaults.JUDGE_AFTER`).
+        (0: never; ``match`` sets it with the default budget for a volume from a 2D
+        original, :data:`~mcrkit.workflows.defaults.JUDGE_AFTER`, and for a 2D image,
+        :data:`~mcrkit.workflows.defaults.JUDGE_AFTER_2D`).
     start_report : dict, optional
         A :func:`~mcrkit.metrics.report.validation_report` against ``original`` of the
         structure the run is expected to end with (``match`` passes the one of its model
