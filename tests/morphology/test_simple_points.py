@@ -78,6 +78,7 @@ def test_a_swap_is_checked_with_its_first_change_applied() -> None:
     image = np.zeros((8, 8), dtype=int)
     image[3, 3:5] = 1
     lab, dims = label_grid(image)
+    lab = lab.astype(np.uint8)  # as the annealer holds them: its compiled test serves both
     out = np.zeros(2, dtype=bool)
     first = np.array([3 * 8 + 3, 3 * 8 + 3])
     second = np.array([3 * 8 + 5, 6 * 8 + 6])  # beside the island / far away

@@ -191,7 +191,7 @@ def _settle_normalized(term):
     change = 0.0
     n = 0
     for start in range(0, dc.size, size):
-        moved = 0
+        moved = np.int64(0)  # typed: _inverse_sum compiles once
         touched = False
         for k in range(start, start + size):
             moved += dc[k]
@@ -266,7 +266,7 @@ def commit(term, n):
             start = rec_idx[i] - rec_idx[i] % n_vec
             if start != last:
                 last = start
-                w = _inverse_sum(counts, start, n_vec, 0)
+                w = _inverse_sum(counts, start, n_vec, np.int64(0))  # typed: one compilation
                 for k in range(start, start + n_vec):
                     inverse[k] = w
                     res[k] = counts[k] * w - target[k]

@@ -405,10 +405,13 @@ def _change(lab, dims, order, into, count):
     """Set up to ``count`` voxels, in ``order``, to their phase in ``into`` where that keeps
     every topology (voxels already of that phase are skipped); returns how many changed."""
     changed = 0
+    # typed values, not constants: the compiled test of is_simple serves here too
+    periodic, none = np.bool_(True), np.int64(-1)
     for p in order:
         if changed == count:
             break
-        if lab[p] != into[p] and change_keeps_topology(lab, dims, p, into[p], True, -1, -1):
+        if lab[p] != into[p] and change_keeps_topology(lab, dims, p, into[p], periodic, none,
+                                                       none):
             lab[p] = into[p]
             changed += 1
     return changed

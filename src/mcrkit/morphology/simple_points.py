@@ -85,10 +85,11 @@ def _count(member, adjacency, seeds):
 
 
 @_jit
-def _simple(inside, valid, flat, adjacent, offsets, near):
+def _simple(inside, valid, flat):
     """Whether the centre is simple for the set whose membership among the neighbours is
     ``inside`` (``valid``: the neighbour exists; ``flat``: a 2D image, only the in-plane
     neighbours count)."""
+    offsets, near, adjacent = OFFSETS, NEAR, ADJACENT
     n = inside.size
     member = np.zeros(n, dtype=np.bool_)
     other = np.zeros(n, dtype=np.bool_)
@@ -141,7 +142,7 @@ def _plane_table() -> np.ndarray:
     for index in range(256):
         inside = np.zeros(OFFSETS.shape[0], dtype=bool)
         inside[plane] = [(index >> bit) & 1 for bit in range(8)]
-        table[index] = _simple(inside, valid, True, ADJACENT, OFFSETS, NEAR)
+        table[index] = _simple(inside, valid, True)
     return table
 
 
@@ -152,12 +153,13 @@ PLANE_TABLE = _plane_table()
 
 
 @_jit
-def _simple_in_plane(inside, valid):
-    """:func:`_simple` of a 2D image by table, when every in-plane neighbour exists."""
+def _simple_in_plane(inside, valid, flat):
+    """:func:`_simple` of a 2D image (``flat``, True) by table, when every in-plane neighbour
+    exists."""
     index = 0
     for bit in range(PLANE.size):
         if not valid[PLANE[bit]]:
-            return _simple(inside, valid, True, ADJACENT, OFFSETS, NEAR)
+            return _simple(inside, valid, flat)
         if inside[PLANE[bit]]:
             index |= 1 << bit
     return PLANE_TABLE[index]
@@ -165,9 +167,11 @@ def _simple_in_plane(inside, valid):
 
 @_jit
 def _simple_here(inside, valid, flat):
+    # ``flat`` is passed on as the variable it is, never as a constant: a constant argument
+    # would compile a function once more for its value
     if flat:
-        return _simple_in_plane(inside, valid)
-    return _simple(inside, valid, False, ADJACENT, OFFSETS, NEAR)
+        return _simple_in_plane(inside, valid, flat)
+    return _simple(inside, valid, flat)
 
 
 @_jit
@@ -195,13 +199,16 @@ def swap_keeps_topology(lab, dims, p, q, periodic):
     (``p`` changes first, then ``q`` seeing ``p`` changed). On a ``periodic`` image both
     topologies are kept: the torus's and that of the image cut open at its edges (which
     decides what spans the image)."""
-    a = lab[p]
-    b = lab[q]
-    if not (change_keeps_topology(lab, dims, p, b, False, -1, -1)
-            and change_keeps_topology(lab, dims, q, a, False, p, b)):
+    # typed values, not constants, so that one compiled change_keeps_topology serves all four
+    a = np.int64(lab[p])
+    b = np.int64(lab[q])
+    none = np.int64(-1)
+    cut = np.bool_(False)
+    if not (change_keeps_topology(lab, dims, p, b, cut, none, none)
+            and change_keeps_topology(lab, dims, q, a, cut, p, b)):
         return False
-    return not periodic or (change_keeps_topology(lab, dims, p, b, True, -1, -1)
-                            and change_keeps_topology(lab, dims, q, a, True, p, b))
+    return not periodic or (change_keeps_topology(lab, dims, p, b, periodic, none, none)
+                            and change_keeps_topology(lab, dims, q, a, periodic, p, b))
 
 
 @_jit
@@ -266,10 +273,11 @@ def is_simple(image: np.ndarray, index: tuple[int, ...], new: int, *,
 
 @_jit
 def _simple_mask(lab, dims, phase, periodic, out):
+    none = np.int64(-1)  # typed: the compiled test of is_simple serves here too
     for p in range(lab.size):
         if lab[p] == phase:
             continue
-        out[p] = change_keeps_topology(lab, dims, p, phase, periodic, -1, -1)
+        out[p] = change_keeps_topology(lab, dims, p, phase, periodic, none, none)
 
 
 def simple_points(image: np.ndarray, phase: int, *, periodic: bool = True) -> np.ndarray:

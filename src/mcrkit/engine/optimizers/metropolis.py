@@ -164,7 +164,7 @@ def propose_swaps(lab, dims, members, starts, sizes, uniforms, interface, period
     per = 2 * tries + 2
     for k in range(first.size):
         j = k * per
-        a = _pick_phase(sizes, uniforms[j] * total, -1)
+        a = _pick_phase(sizes, uniforms[j] * total, np.int64(-1))  # typed: one compilation
         b = _pick_phase(sizes, uniforms[j + 1] * (total - sizes[a]), a)
         first[k] = _draw(members, starts[a], sizes[a], uniforms, j + 2, lab, dims, interface,
                          periodic, tries)
