@@ -215,6 +215,7 @@ def test_cpu_kernels_equal_the_tensor_route(monkeypatch, periodic, dtype):
     field = torch.as_tensor(raw / raw.sum(axis=0), dtype=dtype)
     descriptor = Correlations(limit_to=3, periodic=periodic)
     weights = torch.as_tensor(rng.normal(size=(3, 1, 3, 13, 13)), dtype=dtype)
+    assert correlations._uses_blas(field)  # the tests run one intra-op thread (conftest)
     blas_value, blas_gradient = _value_and_gradient(descriptor, field, weights)
     monkeypatch.setattr(correlations, "_uses_blas", lambda tensor: False)
     value, gradient = _value_and_gradient(descriptor, field, weights)
@@ -238,17 +239,22 @@ def test_float32_gradient_equals_float64_gradient():
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_blas_runs_on_pytorch_thread_count(threads):
+def test_blas_route_only_on_one_thread_and_on_that_thread(threads):
+    # One intra-op thread: the BLAS runs on the calling thread. More: PyTorch's pool does
+    # the products (a second pool of BLAS threads would spin beside it).
     from threadpoolctl import threadpool_info
 
-    from mcrkit.descriptors.correlations import _blas_threads
+    from mcrkit.descriptors.correlations import _blas_threads, _uses_blas
 
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
+        route = _uses_blas(torch.zeros(1))
         with _blas_threads(torch.zeros(1)):
             counts = {info["num_threads"] for info in threadpool_info()
                       if info["user_api"] == "blas"}
     finally:
         torch.set_num_threads(before)
-    assert counts == {threads}
+    assert route == (threads == 1)
+    if route:
+        assert counts == {1}

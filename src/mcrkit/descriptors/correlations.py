@@ -124,9 +124,14 @@ def _vector_major(block: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _uses_blas(matrix: torch.Tensor) -> bool:
-    """Whether :func:`_gram_of_rows` and :func:`_times` run in SciPy's BLAS (CPU, float32 or
-    float64) rather than in PyTorch."""
-    return matrix.device.type == "cpu" and matrix.dtype in (torch.float32, torch.float64)
+    """Whether :func:`_gram_of_rows` and :func:`_times` run in SciPy's and NumPy's BLAS, and
+    the gradient's scatter compiled, rather than in PyTorch: on a CPU in float32 or float64
+    with one intra-op thread (the default below ``SERIAL_BELOW_VOXELS``). With more threads
+    PyTorch's pool does the work: it follows mcrkit's wait policy, whereas a BLAS pool of
+    its own beside it spun the cores away from other work (15 s of CPU per evaluation at
+    64^3 with two threads on a busy machine, against 1.2 s on one)."""
+    return (matrix.device.type == "cpu" and matrix.dtype in (torch.float32, torch.float64)
+            and torch.get_num_threads() == 1)
 
 
 def _gram_of_rows(matrix: torch.Tensor) -> torch.Tensor:
@@ -173,12 +178,12 @@ def _times(weights: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
 
 @contextlib.contextmanager
 def _blas_threads(tensor: torch.Tensor) -> Iterator[None]:
-    """Run the BLAS calls of :func:`_gram_of_rows` and :func:`_times` on as many threads as
-    PyTorch's intra-op pool (SciPy's and NumPy's BLAS otherwise start one per core)."""
+    """Run the BLAS calls of :func:`_gram_of_rows` and :func:`_times` on the calling thread
+    (SciPy's and NumPy's BLAS otherwise start one thread per core)."""
     if not _uses_blas(tensor):
         yield
         return
-    with _blas_controller().limit(limits=torch.get_num_threads(), user_api="blas"):
+    with _blas_controller().limit(limits=1, user_api="blas"):
         yield
 
 
