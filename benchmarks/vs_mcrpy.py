@@ -20,8 +20,8 @@ The cases pair descriptors that compute the same statistics: ``s2`` is mcrkit's
 together. MCRpy always computes in float64; mcrkit in ``--mcrkit-dtype``: its
 default float32 (what a reconstruction uses) or float64, the same precision as
 MCRpy's (the header line names both). Both run ``--threads`` threads (PyTorch
-intra-op, and the BLAS mcrkit's ``correlations`` calls on a CPU; TensorFlow
-intra- and inter-op). Each handles a volume its own way (mcrkit batches the
+intra-op, and on one thread the BLAS that mcrkit's ``correlations`` calls;
+TensorFlow intra- and inter-op). Each handles a volume its own way (mcrkit batches the
 slices of each axis; MCRpy takes the gradient slice by slice). MCRpy's
 multigrid descriptor is off, so both compute the statistics at full resolution
 only.
