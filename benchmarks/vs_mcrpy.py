@@ -69,10 +69,11 @@ CASES = {  # case -> (mcrkit descriptors, MCRpy descriptors)
 def mcrkit_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
                   threads: int, dtype: str = "float32") -> dict[str, object]:
     """Time mcrkit's objective (the one ``reconstruct`` minimizes) on a fixed field."""
+    # mcrkit first, as the mcrkit command imports it: its thread wait policy precedes torch
+    import mcrkit  # noqa: I001
+
     import numpy as np
     import torch
-
-    import mcrkit
     from mcrkit.engine.field import initial_params
     from mcrkit.engine.objective import Objective, make_loss, resolve_terms
 
