@@ -22,9 +22,10 @@ default float32 (what a reconstruction uses) or float64, the same precision as
 MCRpy's (the header line names both). Both run ``--threads`` threads (PyTorch
 intra-op, and on one thread the BLAS that mcrkit's ``correlations`` calls;
 TensorFlow intra- and inter-op). Each handles a volume its own way (mcrkit batches the
-slices of each axis; MCRpy takes the gradient slice by slice). MCRpy's
-multigrid descriptor is off, so both compute the statistics at full resolution
-only.
+slices of each axis; MCRpy takes the gradient slice by slice). The mcrkit
+worker imports mcrkit before torch, as the ``mcrkit`` command does, so that
+the library's thread wait policy holds. MCRpy's multigrid descriptor is off, so
+both compute the statistics at full resolution only.
 
 The project installs nothing from MCRpy: its stack (TensorFlow, NumPy 1.x)
 conflicts with mcrkit's, so it lives in a virtual environment of its own,
