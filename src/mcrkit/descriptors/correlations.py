@@ -292,8 +292,8 @@ class Correlations(Descriptor):
     Value shape: ``(levels, C, K, K)`` with ``C = 1`` (phase 1) for two phases
     and ``C = P`` otherwise; a leading axis of 3 for 3D structures (slices
     normal to x, y, z). Cost per image of N pixels: ``N K (K + 1) / 2``
-    multiply-adds for the value on a CPU (one triangle of the symmetric Gram
-    matrix; ``N K^2`` on other devices) and ``N K^2`` for the gradient, in
+    multiply-adds for the value on one CPU thread (one triangle of the symmetric
+    Gram matrix; ``N K^2`` otherwise) and ``N K^2`` for the gradient, in
     matrix products: 30 GFLOP for value and gradient of all slices of a 64^3
     volume with ``limit_to=8`` (8 times that at 128^3), about 1 s on one CPU
     core (docs/performance.md). Memory: a padded copy of the images; the
