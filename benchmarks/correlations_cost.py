@@ -13,12 +13,13 @@ K rows and 4 x 64^2 columns per group):
 * ``matmul``: PyTorch's products, the route on other devices: the full Gram
   matrix of the K shifted products (value), and the K x K weights times the
   shifted copies (gradient);
-* ``syrk`` and ``gemm``: the CPU route of the descriptor: the upper triangle
-  of the Gram matrix by the BLAS symmetric rank-k update (half the
-  multiply-adds), and the weights times the copies by NumPy's BLAS;
+* ``syrk`` and ``gemm``: the CPU route of the descriptor on one thread (only
+  then printed): the upper triangle of the Gram matrix by the BLAS symmetric
+  rank-k update (half the multiply-adds), and the weights times the copies by
+  NumPy's BLAS;
 * ``scatter``: the pointwise part of the gradient (the I^2 and I s^T u terms
   and the scatter of every window value's gradient to its place), by PyTorch
-  tensor operations and by the compiled pass of the CPU route;
+  tensor operations and by the compiled pass the descriptor runs on a CPU;
 * ``upper blocks``: the Gram matrix from PyTorch products of vector blocks on
   and above the diagonal only (about 3/4 of the arithmetic for two blocks);
 * ``fft value``: the Gram matrix by FFTs, complete: for every vector r_a the
@@ -253,12 +254,14 @@ def main() -> None:
             ("gemm: weights x shifted copies (NumPy's BLAS, gradient, CPU route)", gemm),
             ("scatter: pointwise terms and scatter (PyTorch tensor operations)",
              scatter_tensors),
-            ("scatter: pointwise terms and scatter (compiled pass, CPU route)",
+            ("scatter: pointwise terms and scatter (compiled pass, on a CPU)",
              scatter_compiled),
             ("upper blocks: Gram from 2 x 2 blocks on/above the diagonal", upper),
             ("fft value: 2D FFT of each vector's product map, summed over slices",
              fft_values),
             ("fft gradient: row FFTs, batched complex products, fold", fft_gradients))
+    if args.threads != 1:  # the descriptor takes PyTorch's products then
+        rows = tuple(row for row in rows if "(BLAS" not in row[0] and "NumPy's BLAS" not in row[0])
     with _blas_threads(products):
         for label, fn in rows:
             wall, cpu = timed(fn, args.repeat)

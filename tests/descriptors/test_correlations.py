@@ -217,11 +217,16 @@ def test_cpu_kernels_equal_the_tensor_route(monkeypatch, periodic, dtype):
     weights = torch.as_tensor(rng.normal(size=(3, 1, 3, 13, 13)), dtype=dtype)
     assert correlations._uses_blas(field)  # the tests run one intra-op thread (conftest)
     blas_value, blas_gradient = _value_and_gradient(descriptor, field, weights)
+    # PyTorch's products with the compiled scatter (several threads), then all in PyTorch
     monkeypatch.setattr(correlations, "_uses_blas", lambda tensor: False)
+    mixed_value, mixed_gradient = _value_and_gradient(descriptor, field, weights)
+    monkeypatch.setattr(correlations, "_compiled", lambda tensor: False)
     value, gradient = _value_and_gradient(descriptor, field, weights)
     tolerance = 1e-5 if dtype == torch.float32 else 1e-12
-    np.testing.assert_allclose(blas_value, value, rtol=tolerance, atol=tolerance)
-    np.testing.assert_allclose(blas_gradient, gradient, rtol=tolerance, atol=tolerance)
+    for other_value, other_gradient in ((blas_value, blas_gradient),
+                                        (mixed_value, mixed_gradient)):
+        np.testing.assert_allclose(other_value, value, rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(other_gradient, gradient, rtol=tolerance, atol=tolerance)
 
 
 def test_float32_gradient_equals_float64_gradient():

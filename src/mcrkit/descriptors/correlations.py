@@ -123,15 +123,22 @@ def _vector_major(block: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return buffer.view(c, rows * cols, g * height * width), buffer.permute(3, 0, 1, 2, 4, 5)
 
 
+def _compiled(tensor: torch.Tensor) -> bool:
+    """Whether the gradient's pointwise terms and scatter run compiled
+    (``scatter_gradient``, single-threaded) rather than as PyTorch tensor operations: on a
+    CPU in float32 or float64. Its one pass beats a hundred small tensor operations per
+    group of images on one thread and on several."""
+    return tensor.device.type == "cpu" and tensor.dtype in (torch.float32, torch.float64)
+
+
 def _uses_blas(matrix: torch.Tensor) -> bool:
-    """Whether :func:`_gram_of_rows` and :func:`_times` run in SciPy's and NumPy's BLAS, and
-    the gradient's scatter compiled, rather than in PyTorch: on a CPU in float32 or float64
-    with one intra-op thread (the default below ``SERIAL_BELOW_VOXELS``). With more threads
-    PyTorch's pool does the work: it follows mcrkit's wait policy, whereas a BLAS pool of
-    its own beside it spun the cores away from other work (15 s of CPU per evaluation at
-    64^3 with two threads on a busy machine, against 1.2 s on one)."""
-    return (matrix.device.type == "cpu" and matrix.dtype in (torch.float32, torch.float64)
-            and torch.get_num_threads() == 1)
+    """Whether :func:`_gram_of_rows` and :func:`_times` run in SciPy's and NumPy's BLAS
+    rather than in PyTorch: where :func:`_compiled` holds and PyTorch runs one intra-op
+    thread (the default below ``SERIAL_BELOW_VOXELS``). With more threads PyTorch's pool
+    does the products: it follows mcrkit's wait policy, whereas a BLAS pool of its own
+    beside it spun the cores away from other work (15 s of CPU per evaluation at 64^3 with
+    two threads on a busy machine, against 1.2 s on one)."""
+    return _compiled(matrix) and torch.get_num_threads() == 1
 
 
 def _gram_of_rows(matrix: torch.Tensor) -> torch.Tensor:
@@ -256,7 +263,7 @@ class _WindowGram(torch.autograd.Function):
                 out.copy_(block)
                 shifted = shifted[:, first:]  # (C, K, N): s_n of every pixel of the group
                 u = _times(weights, shifted)
-                if _uses_blas(u):
+                if _compiled(u):
                     from mcrkit.descriptors._correlations_kernels import scatter_gradient
 
                     scatter_gradient(shifted.unflatten(2, terms).numpy(),
