@@ -6,8 +6,8 @@ the descriptor's ``incremental`` hook; counts and residual sums are kept by
 :mod:`mcrkit.descriptors.swap_kernels`, the Metropolis chain runs in
 :mod:`mcrkit.engine.optimizers.metropolis`.
 
-``scatter_gradient``: the pointwise part of the gradient on a CPU, in one pass
-over the shifted values and their weighted sums.
+``scatter_gradient``: the pointwise part of the gradient on a CPU, in compiled
+loops over the shifted values and their weighted sums.
 
 Imported only when a swap term is built or a gradient is taken on a CPU, so
 that importing the descriptor does not load numba.
@@ -85,7 +85,7 @@ def correlations_site(lab, dims, geo, term, p, old, new, vpos, vlab, scratch):
 
 
 @numba.njit(cache=True, nogil=True)
-def scatter_gradient(shifted, weighted, offsets, out):  # pragma: no cover - compiled
+def scatter_gradient(shifted, weighted, offsets, out):
     """Add the gradient of a group of images to ``out``, given ``u = W s``.
 
     ``shifted`` and ``weighted`` are ``(C, K, G, H, W)``: the window values
@@ -93,7 +93,8 @@ def scatter_gradient(shifted, weighted, offsets, out):  # pragma: no cover - com
     weighted by the symmetrized weights; ``offsets`` ``(K, 2)`` the place of window ``n``
     in the padded image and ``out`` ``(G, C, H + L - 1, W + 2L - 2)`` the gradient of the
     padded images. Adds :math:`I^2 u_n` at the place of every window value and
-    :math:`I \\, s^T u` at the image itself (the ``I^2`` factor), in one pass.
+    :math:`I \\, s^T u` at the image itself (the ``I^2`` factor), with no temporary
+    larger than one image group's ``(G, H, W)``.
     """
     channels, n_vectors, group, height, width = shifted.shape
     direct = np.zeros((group, height, width), dtype=shifted.dtype)
