@@ -7,12 +7,20 @@ on a relaxed two-phase 64^3 field in float32 (value, then gradient of a
 squared sum) and prints the median wall and CPU seconds of each pass (CPU
 seconds of this process stay meaningful on a loaded machine), then the cost of
 the same arithmetic done other ways, each over the 192 slices of the
-volume:
+volume, in groups of four slices as the descriptor takes them (one matrix of
+K rows and 4 x 64^2 columns per group):
 
-* ``matmul``: the two matrix products of the current path alone (the Gram
-  matrix of the K shifted products, and K x K weights times the shifted
-  copies in the gradient), in groups of four slices as the descriptor does;
-* ``upper blocks``: the Gram matrix from the products of vector blocks on
+* ``matmul``: PyTorch's products, the route on other devices: the full Gram
+  matrix of the K shifted products (value), and the K x K weights times the
+  shifted copies (gradient);
+* ``syrk`` and ``gemm``: the CPU route of the descriptor on one thread (only
+  then printed): the upper triangle of the Gram matrix by the BLAS symmetric
+  rank-k update (half the multiply-adds), and the weights times the copies by
+  NumPy's BLAS;
+* ``scatter``: the pointwise part of the gradient (the I^2 and I s^T u terms
+  and the scatter of every window value's gradient to its place), by PyTorch
+  tensor operations and by the compiled pass the descriptor runs on a CPU;
+* ``upper blocks``: the Gram matrix from PyTorch products of vector blocks on
   and above the diagonal only (about 3/4 of the arithmetic for two blocks);
 * ``fft value``: the Gram matrix by FFTs, complete: for every vector r_a the
   map I(x)^2 I(x + r_a) is transformed (one real 2D FFT per vector and slice),
@@ -26,7 +34,10 @@ volume:
   and an overlap-add (``fold``) finish it.
 
 Both FFT routes are checked against the descriptor (value and autograd
-gradient) before they are timed.
+gradient) before they are timed. The last lines give the multiply-adds of an
+exact evaluation (K(K+1)/2 per pixel for the value, K^2 for the gradient) and
+the time they need at the rate of a large float32 matrix product measured in
+the same run, the floor of this route on this machine.
 """
 
 from __future__ import annotations
@@ -42,6 +53,8 @@ import torch.nn.functional as F
 from _common import timed_calls
 
 from mcrkit.descriptors import Correlations, Descriptor, Variation, correlation_vectors
+from mcrkit.descriptors._correlations_kernels import scatter_gradient
+from mcrkit.descriptors.correlations import _blas_threads, _gram_of_rows, _times
 
 SIDE, LIMIT_TO, GROUP = 64, 8, 4
 
@@ -173,16 +186,44 @@ def main() -> None:
 
     products = torch.rand(1, n_vectors, GROUP * SIDE * SIDE, generator=generator)
     weights = torch.rand(1, n_vectors, n_vectors, generator=generator)
+    weights = weights + weights.mT
     half = n_vectors // 2
     blocks = [slice(0, half), slice(half, n_vectors)]
+    span = 2 * LIMIT_TO - 1
+    offsets = torch.tensor([divmod(n, span) for n in range(LIMIT_TO - 1, LIMIT_TO * span)])
+    target = torch.zeros(GROUP, 1, SIDE + LIMIT_TO - 1, SIDE + span - 1)
 
     def gram() -> None:
         for _ in range(n_groups):
             torch.matmul(products, products.mT)
 
+    def syrk() -> None:
+        for _ in range(n_groups):
+            _gram_of_rows(products)
+
     def weighted() -> None:
         for _ in range(n_groups):
             torch.matmul(weights, products)
+
+    def gemm() -> None:
+        for _ in range(n_groups):
+            _times(weights, products)
+
+    def scatter_tensors() -> None:
+        for _ in range(n_groups):
+            image = products[:, :1]
+            direct = (products * products).sum(1, keepdim=True) * image
+            terms = products * image.square()
+            terms[:, :1] += direct
+            terms = terms.unflatten(2, (GROUP, SIDE, SIDE)).permute(2, 0, 1, 3, 4)
+            for n, (i, j) in enumerate(offsets.tolist()):
+                target[..., i:i + SIDE, j:j + SIDE] += terms[:, :, n]
+
+    def scatter_compiled() -> None:
+        shape = (1, n_vectors, GROUP, SIDE, SIDE)
+        for _ in range(n_groups):
+            scatter_gradient(products.view(shape).numpy(), products.view(shape).numpy(),
+                             offsets.numpy(), target.numpy())
 
     def upper() -> None:
         for _ in range(n_groups):
@@ -202,15 +243,38 @@ def main() -> None:
         for _ in range(3):
             fft_gradient(slices, gram_weights, LIMIT_TO)
 
-    for label, fn in (("matmul: Gram of the products (value)", gram),
-                      ("matmul: weights x shifted copies (gradient)", weighted),
-                      ("upper blocks: Gram from 2 x 2 blocks on/above the diagonal", upper),
-                      ("fft value: 2D FFT of each vector's product map, summed over slices",
-                       fft_values),
-                      ("fft gradient: row FFTs, batched complex products, fold", fft_gradients)):
-        wall, cpu = timed(fn, args.repeat)
-        print(f"| {label} | {wall:.3f} | {cpu:.3f} |")
+    square = torch.rand(2048, 2048, generator=generator)
 
+    def peak() -> None:
+        torch.matmul(square, square)
+
+    rows = (("matmul: full Gram of the products (PyTorch, value)", gram),
+            ("syrk: upper triangle of the Gram (BLAS, value, CPU route)", syrk),
+            ("matmul: weights x shifted copies (PyTorch, gradient)", weighted),
+            ("gemm: weights x shifted copies (NumPy's BLAS, gradient, CPU route)", gemm),
+            ("scatter: pointwise terms and scatter (PyTorch tensor operations)",
+             scatter_tensors),
+            ("scatter: pointwise terms and scatter (compiled pass, on a CPU)",
+             scatter_compiled),
+            ("upper blocks: Gram from 2 x 2 blocks on/above the diagonal", upper),
+            ("fft value: 2D FFT of each vector's product map, summed over slices",
+             fft_values),
+            ("fft gradient: row FFTs, batched complex products, fold", fft_gradients))
+    if args.threads != 1:  # the descriptor takes PyTorch's products then
+        rows = tuple(row for row in rows if "(BLAS" not in row[0] and "NumPy's BLAS" not in row[0])
+    with _blas_threads(products):
+        for label, fn in rows:
+            wall, cpu = timed(fn, args.repeat)
+            print(f"| {label} | {wall:.3f} | {cpu:.3f} |")
+        _, peak_cpu = timed(peak, args.repeat)
+    rate = 2 * square.shape[0] ** 3 / peak_cpu / 1e9
+    pixels = 3 * SIDE**3
+    value_flops = n_vectors * (n_vectors + 1) * pixels  # 2 K(K+1)/2 per pixel
+    gradient_flops = 2 * n_vectors**2 * pixels
+    print(f"\nfloat32 matrix product 2048^3: {rate:.1f} GFLOP/s per CPU second")
+    print(f"exact evaluation: value {value_flops / 1e9:.1f} GFLOP (upper triangle), gradient "
+          f"{gradient_flops / 1e9:.1f} GFLOP: {(value_flops + gradient_flops) / 1e9 / rate:.3f} "
+          "s at that rate")
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,8 @@
 """mcrkit and MCRpy side by side: seconds of one loss + gradient evaluation.
 
 Run ``python benchmarks/vs_mcrpy.py --mcrpy-python /work/mcrpy-venv/bin/python
-[--shapes 2d,3d] [--cases s2,s3,variation,s3+variation] [--repeat 3] [--threads 1]``.
+[--shapes 2d,3d] [--cases s2,s3,variation,s3+variation] [--repeat 3] [--threads 1]
+[--mcrkit-dtype float32]``.
 
 For every shape (2D 64², and 3D 64³ prescribed by the 2D characterization on the
 slices normal to x, y and z) and every case, each tool runs in a fresh process
@@ -16,11 +17,15 @@ The cases pair descriptors that compute the same statistics: ``s2`` is mcrkit's
 ``two_point`` against MCRpy's ``TwoPointCorrelations``, ``s3`` ``correlations``
 (S2 and S3 of the vectors within ``limit_to``) against ``Correlations``,
 ``variation`` ``variation`` against ``Variation``, and ``s3+variation`` both
-together. Each tool runs in its own precision (mcrkit float32, MCRpy float64)
-and way of handling a volume (mcrkit batches the slices of each axis; MCRpy
-takes the gradient slice by slice), with ``--threads`` threads each (PyTorch
-intra-op; TensorFlow intra- and inter-op). MCRpy's multigrid descriptor is off,
-so both compute the statistics at full resolution only.
+together. MCRpy always computes in float64; mcrkit in ``--mcrkit-dtype``: its
+default float32 (what a reconstruction uses) or float64, the same precision as
+MCRpy's (the header line names both). Both run ``--threads`` threads (PyTorch
+intra-op, and on one thread the BLAS that mcrkit's ``correlations`` calls;
+TensorFlow intra- and inter-op). Each handles a volume its own way (mcrkit batches the
+slices of each axis; MCRpy takes the gradient slice by slice). The mcrkit
+worker imports mcrkit before torch, as the ``mcrkit`` command does, so that
+the library's thread wait policy holds. MCRpy's multigrid descriptor is off, so
+both compute the statistics at full resolution only.
 
 The project installs nothing from MCRpy: its stack (TensorFlow, NumPy 1.x)
 conflicts with mcrkit's, so it lives in a virtual environment of its own,
@@ -63,12 +68,13 @@ CASES = {  # case -> (mcrkit descriptors, MCRpy descriptors)
 
 
 def mcrkit_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
-                  threads: int) -> dict[str, object]:
+                  threads: int, dtype: str = "float32") -> dict[str, object]:
     """Time mcrkit's objective (the one ``reconstruct`` minimizes) on a fixed field."""
+    # mcrkit first, as the mcrkit command imports it: its thread wait policy precedes torch
+    import mcrkit  # noqa: I001
+
     import numpy as np
     import torch
-
-    import mcrkit
     from mcrkit.engine.field import initial_params
     from mcrkit.engine.objective import Objective, make_loss, resolve_terms
 
@@ -76,10 +82,11 @@ def mcrkit_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
     c = mcrkit.characterize(np.load(IMAGE), ["volume_fractions", *descriptors],
                             limit_to=LIMIT_TO)
     device = torch.device("cpu")
-    terms = resolve_terms(c, shape, descriptors, device=device)
+    terms = resolve_terms(c, shape, descriptors, device=device, dtype=getattr(torch, dtype))
     objective = Objective(terms, make_loss("mse"), c.n_phases, shape)
     theta = initial_params(shape, c["volume_fractions"],
-                           generator=torch.Generator().manual_seed(0), device=device)
+                           generator=torch.Generator().manual_seed(0),
+                           dtype=getattr(torch, dtype), device=device)
     return timed_calls(lambda: objective(theta), repeat)
 
 
@@ -114,12 +121,12 @@ def mcrpy_worker(descriptors: list[str], shape: tuple[int, ...], repeat: int,
 
 
 def run_worker(python: str, tool: str, case: str, shape: str, repeat: int,
-               threads: int) -> dict[str, object]:
+               threads: int, dtype: str) -> dict[str, object]:
     """One tool, case and shape in a fresh process of ``python``."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     result = subprocess.run(
         [python, __file__, "--worker", tool, "--cases", case, "--shapes", shape,
-         "--repeat", str(repeat), "--threads", str(threads)],
+         "--repeat", str(repeat), "--threads", str(threads), "--mcrkit-dtype", dtype],
         capture_output=True, text=True, env=env, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"{tool} {case} {shape} failed:\n{result.stderr[-3000:]}")
@@ -133,27 +140,33 @@ def main() -> None:
     parser.add_argument("--cases", default="s2,s3,variation,s3+variation")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--mcrkit-dtype", choices=("float32", "float64"), default="float32",
+                        help="mcrkit's precision (MCRpy's is always float64)")
     parser.add_argument("--worker", choices=("mcrkit", "mcrpy"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker = mcrkit_worker if args.worker == "mcrkit" else mcrpy_worker
         mcrkit_names, mcrpy_names = CASES[args.cases]
-        names = mcrkit_names if args.worker == "mcrkit" else mcrpy_names
-        print(json.dumps(worker(names, SHAPES[args.shapes], args.repeat, args.threads)))
+        if args.worker == "mcrkit":
+            timings = mcrkit_worker(mcrkit_names, SHAPES[args.shapes], args.repeat,
+                                    args.threads, args.mcrkit_dtype)
+        else:
+            timings = mcrpy_worker(mcrpy_names, SHAPES[args.shapes], args.repeat, args.threads)
+        print(json.dumps(timings))
         return
     if not args.mcrpy_python:
         parser.error("give --mcrpy-python, the python of a virtual environment with MCRpy "
                      "(see this script's docstring for how to make one)")
-    print(f"threads {args.threads}, {args.repeat} timed evaluations after a warm-up; "
-          f"load average {os.getloadavg()[0]:.1f} at the start")
+    print(f"threads {args.threads}, mcrkit {args.mcrkit_dtype}, MCRpy float64, {args.repeat} "
+          f"timed evaluations after a warm-up; load average {os.getloadavg()[0]:.1f} at the start")
     print("| shape | case | mcrkit descriptors | mcrkit s (CPU s) | MCRpy s (CPU s) | "
           "MCRpy / mcrkit, wall (CPU) |")
     print("|---|---|---|---:|---:|---:|")
     for shape in args.shapes.split(","):
         for case in args.cases.split(","):
-            ours = run_worker(sys.executable, "mcrkit", case, shape, args.repeat, args.threads)
+            ours = run_worker(sys.executable, "mcrkit", case, shape, args.repeat, args.threads,
+                              args.mcrkit_dtype)
             theirs = run_worker(args.mcrpy_python, "mcrpy", case, shape, args.repeat,
-                                args.threads)
+                                args.threads, args.mcrkit_dtype)
             a, b = (statistics.median(r["seconds"]) for r in (ours, theirs))
             ca, cb = (statistics.median(r["cpu"]) for r in (ours, theirs))
             size = "x".join(map(str, SHAPES[shape]))

