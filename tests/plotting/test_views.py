@@ -14,12 +14,7 @@ from mcrkit.plotting.convergence import load_convergence, plot_convergence
 from mcrkit.plotting.microstructure import plot_cube, plot_microstructure
 from mcrkit.plotting.view import view
 
-
-@pytest.fixture(autouse=True)
-def _screen_resolution(monkeypatch) -> None:
-    """Pictures at 100 dpi instead of print resolution: these tests check what is drawn,
-    not the resolution (tests/plotting/test_figures.py does), and render three times faster."""
-    monkeypatch.setattr("mcrkit.plotting.figures.DPI", 100)
+pytestmark = pytest.mark.usefixtures("screen_dpi")
 
 
 def colors(image: np.ndarray) -> int:
