@@ -1,5 +1,5 @@
 """Settings of the whole test session, its order, and a small finished run shared by the
-viewing tests.
+viewing tests, which draw their pictures at screen resolution (``screen_dpi``).
 
 The tests run PyTorch on one CPU thread, here and in the processes they start
 (``OMP_NUM_THREADS``, unless set already, read by torch when it is imported):
@@ -131,3 +131,10 @@ def small_run(tmp_path_factory):
                           limit_to=4, max_iter=15, seed=0, device="cpu", run_dir=run_dir,
                           snapshot_every=5, multigrid=2)
     return run_dir, result
+
+
+@pytest.fixture
+def screen_dpi(monkeypatch) -> None:
+    """Raster figures at 100 dpi instead of print resolution (several times faster to draw),
+    for tests that check what a picture shows, not its resolution (test_figures.py does)."""
+    monkeypatch.setattr("mcrkit.plotting.figures.DPI", 100)

@@ -14,6 +14,7 @@ import mcrkit
 from mcrkit.characterization import Characterization
 from mcrkit.cli import app
 
+pytestmark = pytest.mark.usefixtures("screen_dpi")
 runner = CliRunner()
 EXAMPLE = str(mcrkit.data.path("pymks_ms_64x64_1"))
 

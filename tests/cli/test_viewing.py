@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 import mcrkit
 from mcrkit.cli import app
 from mcrkit.io.vti import read_vti
 
+pytestmark = pytest.mark.usefixtures("screen_dpi")
 runner = CliRunner()
 EXAMPLE = str(mcrkit.data.path("pymks_ms_64x64_1"))
 

@@ -14,6 +14,7 @@ from mcrkit.io.rundir import RunDirectory, RunDirectoryError
 from mcrkit.metrics.validation import compare
 from mcrkit.runtime import MemoryLimits
 
+pytestmark = pytest.mark.usefixtures("screen_dpi")
 EXAMPLE = mcrkit.data.load("pymks_ms_64x64_1")
 SMALL = EXAMPLE[:32, :32]
 

@@ -31,6 +31,7 @@ from mcrkit.gui.pictures import preview, slice_images  # noqa: E402
 from mcrkit.gui.results import describe, list_results  # noqa: E402
 from mcrkit.gui.uploads import SessionFiles, UploadError  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("screen_dpi")
 CLI_COMMANDS = {"characterize": "characterization", "reconstruct": "reconstruction",
                 "match": "reconstruction", "merge": "descriptor_space",
                 "interpolate": "descriptor_space", "smooth": "descriptor_space",

@@ -14,6 +14,8 @@ from mcrkit.plotting.convergence import load_convergence, plot_convergence
 from mcrkit.plotting.microstructure import plot_cube, plot_microstructure
 from mcrkit.plotting.view import view
 
+pytestmark = pytest.mark.usefixtures("screen_dpi")
+
 
 def colors(image: np.ndarray) -> int:
     """Number of distinct colours of an RGB(A) image."""

@@ -11,11 +11,13 @@ a 3D grid ``dims`` (a 2D image is ``(X, Y, 1)``).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
 import numba
 import numpy as np
+from numba import types
 
 from mcrkit.descriptors.swap_kernels import (
     at,
@@ -43,9 +45,10 @@ def _energy(totals, weights, sizes, mean, root):
 
 @_jit
 def _anneal(lab, dims, geo, sites, terms, weights, sizes, mean, root, fixed, totals, members,
-            where, starts, phase_sizes, interface, periodic, tries, topology, uniforms, n_moves,
+            where, starts, phase_sizes, interface, periodic, tries, checks, uniforms, n_moves,
             t_start, t_ratio, done, budget, counts_out):
-    """The compiled chain of :func:`anneal`."""
+    """The compiled chain of :func:`anneal`; ``checks[0]`` vets each swap (signature
+    :data:`CHECK`)."""
     scratch = scratch_arrays(terms)
     n_terms = len(terms)
     trial = totals.copy()
@@ -62,7 +65,7 @@ def _anneal(lab, dims, geo, sites, terms, weights, sizes, mean, root, fixed, tot
                       uniforms[m * per:m * per + per - 1], interface, periodic, tries,
                       first, second)
         p, q = first[0], second[0]
-        if topology and not swap_keeps_topology(lab, dims, p, q, periodic):
+        if not checks[0](lab, dims, p, q, periodic):
             continue
         for t in range(n_terms):
             change, n = swap_change(lab, dims, geo, sites[t], terms[t], p, q, scratch)
@@ -104,7 +107,27 @@ def anneal(lab: np.ndarray, dims: np.ndarray, geo: np.ndarray, sites: tuple, ter
     change the clusters or holes of a phase is rejected without evaluating it
     (:func:`~mcrkit.morphology.simple_points.swap_keeps_topology`).
     """
-    return call_with_sites(_anneal, lab, dims, geo, sites, terms, *chain)
+    check = _topology_check() if chain[13] else _any_swap
+    return call_with_sites(_anneal, lab, dims, geo, sites, terms, *chain[:13], (check,),
+                           *chain[14:])
+
+
+CHECK = types.boolean(types.uint8[::1], types.int64[::1], types.int64, types.int64,
+                      types.boolean)
+"""Signature of a swap check ``check(lab, dims, p, q, periodic)`` of the chain."""
+
+
+@numba.njit(CHECK, cache=True, nogil=True)
+def _any_swap(lab, dims, p, q, periodic):
+    """Every swap is allowed (no topology constraint)."""
+    return True
+
+
+@functools.cache
+def _topology_check() -> Any:
+    """:func:`~mcrkit.morphology.simple_points.swap_keeps_topology` compiled with the
+    signature :data:`CHECK`, on first use: a chain without the constraint never compiles it."""
+    return numba.njit(CHECK, cache=True, nogil=True)(swap_keeps_topology.py_func)
 
 
 # ---- proposals --------------------------------------------------------------------------
