@@ -107,9 +107,15 @@ def anneal(lab: np.ndarray, dims: np.ndarray, geo: np.ndarray, sites: tuple, ter
     change the clusters or holes of a phase is rejected without evaluating it
     (:func:`~mcrkit.morphology.simple_points.swap_keeps_topology`).
     """
-    check = _topology_check() if chain[13] else _any_swap
-    return call_with_sites(_anneal, lab, dims, geo, sites, terms, *chain[:13], (check,),
-                           *chain[14:])
+    at_flag = _CHAIN_TOPOLOGY
+    check = _topology_check() if chain[at_flag] else _any_swap
+    return call_with_sites(_anneal, lab, dims, geo, sites, terms, *chain[:at_flag], (check,),
+                           *chain[at_flag + 1:])
+
+
+_CHAIN_TOPOLOGY = 13
+"""Position of ``topology`` in :func:`anneal`'s ``chain``; the compiled chain takes the
+swap check there instead."""
 
 
 CHECK = types.boolean(types.uint8[::1], types.int64[::1], types.int64, types.int64,
