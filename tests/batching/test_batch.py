@@ -298,7 +298,8 @@ def test_workers_that_end_are_started_again(target, tmp_path):
             "device": "cpu", "n_samples": 2}
     outcome = {}
     with dask.config.set({"distributed.deploy.lost-worker-timeout": "0.2s"}):
-        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+        # a worker in this process: the batch starts it again alike, without a process start
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                                dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
         try:
