@@ -207,7 +207,8 @@ def match(
     judge_after: Annotated[int | None, typer.Option(
         help="Judge the gradient run's slices against the input after this many "
              "iterations, then twice, four times as many, ..., and stop once none fails "
-             "(default: 25 for a volume from a 2D input with the default budget; 0: never).",
+             "(default, with the default budget: 25 for a volume from a 2D input, once after "
+             "100 for a 2D image; 0: never).",
         show_default=False)] = None,
     optimizer_options: OptimizerOptions = None,
     polish: Polish = False,

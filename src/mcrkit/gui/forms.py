@@ -240,8 +240,8 @@ def _forms() -> dict[str, list[Field]]:
                   _default("match", "start"), STARTS, title="start of the 3D volume"),
             Field("judge_after", "int", "Judge the gradient run's slices against the input "
                   "after this many iterations, then twice, four times as many, ..., and stop "
-                  "once none fails (empty: match's default for a volume from a 2D input; 0: "
-                  "never).", title="judge after (iterations)"),
+                  "once none fails (empty: match's default, 25 for a volume from a 2D input, "
+                  "once after 100 for a 2D image; 0: never).", title="judge after (iterations)"),
             Field("shape", "shape", "Shape of the result (empty: the input's).",
                   _default("match", "shape"), title="shape of the result"),
             Field("limit_to", "int", _LIMIT_TO, _default("match", "limit_to"),
